@@ -1,0 +1,42 @@
+"""The API layer: each action is one exchange over a transport, checked against the contract."""
+
+from __future__ import annotations
+
+from ..envers import Enver
+from ..errors import ContractViolation, OdmdError
+from ..evidence import Recorder
+from .base import SESSION, Action, Observation, World
+
+
+class ApiActor:
+    layer = "api"
+
+    def __init__(self, enver: Enver, transport, world: World, recorder: Recorder):
+        self.enver = enver
+        self.transport = transport
+        self.world = world
+        self.recorder = recorder
+
+    def _headers(self, action: Action) -> dict[str, str]:
+        if action.auth is None:
+            return {}
+        token = action.auth
+        if action.auth == SESSION:
+            token = self.world.session_token
+            if token is None:
+                raise OdmdError(f"{action.label} needs a session, but no step of this scenario has logged in "
+                                f"(start it with a step that logs the user in)")
+        return {"Authorization": f"Bearer {token}"}
+
+    def perform(self, action: Action) -> Observation:
+        service = self.enver.service(action.service)
+        op = service.contract.operation(action.operation)
+        exchange = self.transport.send(service.base_url, op, body=action.body, path_params=action.path,
+                                       query=action.query, headers=self._headers(action))
+        self.recorder.exchange(exchange, self.layer)
+        observation = Observation(self.layer, action, exchange.status, exchange.response_body, [exchange])
+        self.world.answers.append(observation)
+        problems = op.response_problems(exchange.status, exchange.response_body, exchange.content_type)
+        if problems:
+            raise ContractViolation(f"[{self.layer}] {op.label} ({service.contract.artifact.label})", problems)
+        return observation

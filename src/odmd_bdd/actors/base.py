@@ -1,0 +1,86 @@
+"""The vocabulary shared by every layer: actions in, observations out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .. import jsonpath
+from ..dataset import Case
+from ..transports import Exchange
+
+SESSION = "session"  # use the token of the scenario's session
+NO_AUTH = None  # send no Authorization header
+
+
+@dataclass
+class Action:
+    """One call of a service operation, in domain terms."""
+
+    service: str
+    operation: str
+    body: Any = None
+    path: dict[str, str] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    auth: str | None = SESSION  # SESSION, NO_AUTH, or an explicit bearer token
+    case: str | None = None  # the dataset case it was built from, for messages
+
+    @classmethod
+    def from_case(cls, case: Case, *, auth: str | None = SESSION, **body_overrides: Any) -> Action:
+        body = case.request.get("body")
+        if body_overrides:
+            body = {**(body or {}), **body_overrides}
+        return cls(service=case.service, operation=case.operation, body=body, path=dict(case.request.get("path") or {}),
+                   query=dict(case.request.get("query") or {}), auth=auth, case=case.ref)
+
+    @property
+    def label(self) -> str:
+        return f"{self.service} {self.operation}" + (f" ({self.case})" if self.case else "")
+
+
+@dataclass
+class Observation:
+    """What a layer saw after an action: the answer's status and fields."""
+
+    layer: str
+    action: Action
+    status: int
+    body: Any
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"[{self.layer}] {self.action.label}"
+
+    def field(self, path: str) -> Any:
+        try:
+            return jsonpath.get(self.body, path)
+        except KeyError:
+            fields = ", ".join(self.body) if isinstance(self.body, dict) else type(self.body).__name__
+            raise AssertionError(f"{self.label}: the answer (status {self.status}) has no field {path!r}; "
+                                 f"it has: {fields}") from None
+
+    def zod_paths(self) -> list[str]:
+        """The dotted paths of the Zod issues of a 400 answer."""
+        issues = self.body.get("issues", []) if isinstance(self.body, dict) else []
+        return [".".join(str(p) for p in issue.get("path", [])) for issue in issues]
+
+
+class World:
+    """Per-scenario state shared by the steps: the session and every answer so far."""
+
+    def __init__(self) -> None:
+        self.session_token: str | None = None
+        self.answers: list[Observation] = []
+
+    @property
+    def last(self) -> Observation:
+        if not self.answers:
+            raise AssertionError("no action has been performed yet in this scenario, so there is no answer to check")
+        return self.answers[-1]
+
+
+class Actor(Protocol):
+    layer: str
+
+    def perform(self, action: Action) -> Observation: ...

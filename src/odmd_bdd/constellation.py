@@ -1,0 +1,99 @@
+"""The constellation file: which services exist, their contracts, and the envers to test.
+
+See fixtures/envers/constellation.yaml. The engine knows no service by name; everything
+specific to the reference constellation lives in that file and the dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .contracts import OpenApiContract, load_artifact
+from .dataset import Dataset
+from .errors import EnverError, OdmdError
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    build_id: str
+    base_url_producer: str
+    contract_path: Path
+    base_url_env: str
+
+
+@dataclass(frozen=True)
+class EnverSpec:
+    name: str
+    revision: str
+    embedded: bool = False
+    region: str | None = None
+
+    @property
+    def is_main(self) -> bool:
+        return self.revision.split("..")[-1] == "main"
+
+
+@dataclass
+class Constellation:
+    path: Path
+    dataset_path: Path
+    services: dict[str, ServiceSpec]
+    envers: dict[str, EnverSpec]
+    valid_bearer_constants: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Constellation:
+        path = Path(path).resolve()
+        try:
+            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise OdmdError(f"cannot read the constellation file {path}: {exc.strerror}") from None
+        except yaml.MarkedYAMLError as exc:
+            line = f":{exc.problem_mark.line + 1}" if exc.problem_mark else ""
+            raise OdmdError(f"{path}{line}: invalid YAML: {exc.problem}") from None
+        base = path.parent.parent if path.parent.name == "envers" else path.parent
+        services = {}
+        for name, spec in (raw.get("services") or {}).items():
+            try:
+                services[name] = ServiceSpec(
+                    name=name, build_id=spec.get("build_id", name), base_url_producer=spec["base_url_producer"],
+                    contract_path=(base / spec["contract"]).resolve(),
+                    base_url_env=spec.get("base_url_env") or _default_env(name))
+            except (KeyError, TypeError) as exc:
+                raise OdmdError(f"{path}: service {name} lacks {exc}") from None
+        envers = {name: EnverSpec(name=name, revision=spec.get("revision", f"b..{name}"),
+                                  embedded=bool(spec.get("embedded", False)), region=spec.get("region"))
+                  for name, spec in (raw.get("envers") or {}).items()}
+        return cls(path=path, dataset_path=(base / raw.get("dataset", "dataset/master-mock-dataset.yaml")).resolve(),
+                   services=services, envers=envers,
+                   valid_bearer_constants=list((raw.get("mock_auth") or {}).get("valid_bearer_tokens") or []))
+
+    def enver(self, name: str) -> EnverSpec:
+        try:
+            return self.envers[name]
+        except KeyError:
+            raise EnverError(f"unknown enver {name!r}: {self.path} defines {', '.join(self.envers)}") from None
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        return Dataset.load(self.dataset_path)
+
+    @cached_property
+    def contracts(self) -> dict[str, OpenApiContract]:
+        """The local copies of the service contracts (compiled once per process)."""
+        return {name: OpenApiContract(name, load_artifact(spec.contract_path)) for name, spec in self.services.items()}
+
+    def valid_bearer_tokens(self) -> set[str]:
+        consts = self.dataset.constants
+        return {str(consts[name]) for name in self.valid_bearer_constants if name in consts}
+
+
+def _default_env(service: str) -> str:
+    stem = service.removesuffix("-service").upper().replace("-", "_")
+    return f"ODMD_{stem}_BASE_URL"

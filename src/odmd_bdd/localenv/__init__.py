@@ -1,0 +1,10 @@
+"""The embedded local enver: a miniature of the mock constellation on 127.0.0.1.
+
+Routes come from the contracts, answers from the master mock dataset, request validation
+from the schemas; nothing here is written per endpoint.
+"""
+
+from .faults import Fault, FaultPlan
+from .server import LocalEnver
+
+__all__ = ["Fault", "FaultPlan", "LocalEnver"]

@@ -1,0 +1,105 @@
+"""The ASGI app of the embedded enver, generated from contracts and the dataset.
+
+Per request: bearer check (401) → JSON body and schema validation (400, Zod issues) →
+dataset case (2xx or the dataset's error answer; 404 when no case matches) → fault plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from ..constellation import Constellation
+from ..contracts import OpenApiContract, Operation, zod_issues
+from ..dataset import Case
+from .faults import Answer, Fault, FaultPlan
+from .matching import choose_case
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _error(status: int, error: str, message: str) -> Answer:
+    return Answer(status=status, body={"error": error, "message": message})
+
+
+def _zod(issues: list[dict[str, Any]]) -> Answer:
+    return Answer(status=400, body={"name": "ZodError", "issues": issues})
+
+
+def answer_for(op: Operation, cases: list[Case], tokens: set[str], headers: dict[str, str],
+               raw_body: bytes, path_params: dict[str, str], query: dict[str, str]) -> Answer:
+    """The answer of a Phase 0 mock service to one request (pure; no I/O)."""
+    if op.secured:
+        auth = headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or token.strip() not in tokens:
+            return _error(401, "unauthorized", "Missing or invalid bearer token")
+    body: Any = None
+    if op.request_validator is not None:
+        try:
+            body = json.loads(raw_body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _zod([{"code": "custom", "path": [], "message": "Malformed JSON body"}])
+        issues = zod_issues(op.request_errors(body))
+        if issues:
+            return _zod(issues)
+    request = {"body": body, "path": path_params, "query": query}
+    case = choose_case(cases, request)
+    if case is None:
+        return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request")
+    return Answer(status=case.status, body=case.response.get("body"))
+
+
+def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultPlan) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        raw = await request.body()
+        answer = answer_for(op, cases, tokens, {k.lower(): v for k, v in request.headers.items()}, raw,
+                            dict(request.path_params), dict(request.query_params))
+        answer = faults.apply(op.service, op.operation_id, answer)
+        return Response(json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type)
+
+    endpoint.__name__ = op.operation_id
+    return endpoint
+
+
+def _service_routes(contract: OpenApiContract, constellation: Constellation, tokens: set[str],
+                    faults: FaultPlan) -> list[Route]:
+    dataset = constellation.dataset
+    return [Route(op.path, _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults),
+                  methods=[op.method], name=f"{contract.service}.{op.operation_id}")
+            for op in contract.operations.values()]
+
+
+def build_app(constellation: Constellation, faults: FaultPlan) -> Starlette:
+    tokens = constellation.valid_bearer_tokens()
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "services": list(constellation.services)})
+
+    async def fault_plan(request: Request) -> Response:
+        if request.method == "PUT":
+            try:
+                raw = await request.json()
+                faults.replace([Fault.from_dict(f) for f in (raw if isinstance(raw, list) else [raw])])
+            except (ValueError, TypeError, AttributeError) as exc:
+                return JSONResponse({"error": "bad_fault_plan", "message": str(exc)}, status_code=400)
+        elif request.method == "DELETE":
+            faults.clear()
+        return JSONResponse([f.__dict__ for f in faults.faults()])
+
+    routes: list[Route | Mount] = [
+        Route("/_odmd/health", health),
+        Route("/_odmd/faults", fault_plan, methods=["GET", "PUT", "DELETE"]),
+    ]
+    for name, contract in constellation.contracts.items():
+        routes.append(Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults)))
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
+    return Starlette(routes=routes, middleware=middleware)

@@ -1,0 +1,71 @@
+"""Running the embedded enver: uvicorn on 127.0.0.1, a free port, in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+from ..constellation import Constellation
+from ..errors import EnverError
+from .app import build_app
+from .faults import FaultPlan
+
+LOOPBACK = "127.0.0.1"
+
+
+class LocalEnver:
+    """The embedded enver. `with LocalEnver(c) as e: e.base_urls[...]`."""
+
+    def __init__(self, constellation: Constellation, port: int = 0, host: str = LOOPBACK):
+        self.constellation = constellation
+        self.faults = FaultPlan()
+        self.app = build_app(constellation, self.faults)
+        self._host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        return {name: f"{self.url}/{name}" for name in self.constellation.services}
+
+    def start(self, timeout: float = 10.0) -> LocalEnver:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self._host, self._port))
+        except OSError as exc:
+            sock.close()
+            raise EnverError(f"the embedded enver cannot listen on {self._host}:{self._port}: {exc.strerror}") from None
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
+                                timeout_keep_alive=30)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name="odmd-local-enver", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise EnverError(f"the embedded enver did not start within {timeout:.0f}s on {self._host}:{port}")
+            time.sleep(0.005)  # poll: server readiness, bounded by the deadline above
+        self.url = f"http://{self._host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> LocalEnver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,244 @@
+"""The pytest plugin: options, feature-file collection, layers, fixtures, report hygiene.
+
+Registered through the `pytest11` entry point, so `pytest features/` works in any checkout
+with odmd-bdd installed. Feature files are collected directly: a QA adds a `.feature` file
+and it runs, no Python module needed.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_bdd import scenario as bdd_scenario
+from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.feature import get_feature
+from pytest_bdd.scenario import make_python_name
+
+from .actors import ApiActor, World
+from .constellation import Constellation
+from .dataset import Dataset
+from .envers import Enver, resolve_enver
+from .errors import ConstantError, OdmdError
+from .evidence import Recorder
+from .redaction import Redactor
+from .transports import HttpTransport
+
+LAYERS = ("api",)
+CONSTELLATION = pytest.StashKey[Constellation]()
+ENVER = pytest.StashKey[Enver]()
+REDACTOR = pytest.StashKey[Redactor]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("odmd-bdd", "odmd-bdd: which enver, layer and transport")
+    group.addoption("--enver", default="local",
+                    help="enver to test: local (embedded, default) or one named in the constellation file")
+    group.addoption("--constellation", default=None, metavar="PATH",
+                    help="constellation file (default: fixtures/envers/constellation.yaml under the rootdir)")
+    group.addoption("--base-urls", default=None, metavar="FILE",
+                    help="YAML file {base_urls: {service: url}} overriding where services answer")
+    group.addoption("--layer", default="all", choices=("all", *LAYERS),
+                    help="run scenarios on this layer only (default: every layer a scenario allows)")
+    group.addoption("--http-timeout", type=float, default=10.0, help="seconds an API call may take (default 10)")
+
+
+def _constellation_path(config: pytest.Config) -> Path:
+    given = config.getoption("constellation")
+    return Path(given) if given else config.rootpath / "fixtures" / "envers" / "constellation.yaml"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    path = _constellation_path(config)
+    if not path.exists():
+        return  # not an odmd-bdd project (e.g. a pytester run of unrelated tests)
+    try:
+        constellation = Constellation.load(path)
+        dataset = constellation.dataset
+    except OdmdError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[CONSTELLATION] = constellation
+    config.stash[REDACTOR] = Redactor(dataset.constants.secret_values())
+
+
+# --- collecting feature files ---------------------------------------------------------
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix == ".feature":
+        return FeatureFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _noop() -> None:
+    """Body of a collected scenario: pytest-bdd runs the steps."""
+
+
+class FeatureFile(pytest.Module):
+    """A `.feature` file as a test module: one test per scenario, checked at collection."""
+
+    def _where(self, line: int | str) -> str:
+        try:
+            rel = self.path.relative_to(self.config.rootpath)
+        except ValueError:
+            rel = self.path
+        return f"{rel}:{line}"
+
+    def _getobj(self) -> types.ModuleType:
+        constellation = self.config.stash.get(CONSTELLATION, None)
+        if constellation is None:
+            raise self.CollectError(f"{self._where(1)}: no constellation file at {_constellation_path(self.config)}")
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self.CollectError(f"{self._where(1)}: cannot read the feature file: {exc}") from None
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.lstrip().startswith("#"):
+                try:
+                    constellation.dataset.constants.check(line, self._where(number))
+                except ConstantError as exc:
+                    raise self.CollectError(str(exc)) from None
+        try:
+            feature = get_feature(str(self.path.parent), self.path.name)
+        except GherkinParseError as exc:
+            raise self.CollectError(f"{self._where(exc.line)}: malformed feature file: {exc.message}"
+                                    f" — {exc.line_content.strip()!r}") from None
+        module = types.ModuleType(self.path.stem)
+        module.__file__ = str(self.path)
+        for name, template in feature.scenarios.items():
+            test_name = f"test_{make_python_name(name)}"
+            while hasattr(module, test_name):
+                test_name += "_"
+            try:
+                test = bdd_scenario(str(self.path), name, features_base_dir=str(self.path.parent))(_noop)
+            except (Exception, pytest.fail.Exception) as exc:
+                raise self.CollectError(f"{self._where(template.line_number)}: scenario {name!r}: {exc}") from None
+            setattr(module, test_name, pytest.mark.usefixtures("layer")(test))
+        return module
+
+
+# --- layers ---------------------------------------------------------------------------
+
+def scenario_layers(marker_names: set[str], wanted: str) -> list[str]:
+    layers = [layer for layer in LAYERS if wanted in ("all", layer)]
+    if "api-only" in marker_names:
+        layers = [layer for layer in layers if layer == "api"]
+    if "gui-only" in marker_names:
+        layers = [layer for layer in layers if layer == "gui"]
+    return layers
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "layer" not in metafunc.fixturenames or not isinstance(metafunc.module, types.ModuleType) \
+            or not str(getattr(metafunc.module, "__file__", "")).endswith(".feature"):
+        return
+    names = {m.name for m in metafunc.definition.iter_markers()}
+    layers = scenario_layers(names, metafunc.config.getoption("layer"))
+    metafunc.parametrize("layer", [pytest.param(layer, marks=getattr(pytest.mark, layer), id=layer)
+                                   for layer in layers])
+
+
+# --- fixtures -------------------------------------------------------------------------
+
+@pytest.fixture
+def layer() -> str:
+    """The layer of this run (scenarios are parametrized over it; plain tests get `api`)."""
+    return "api"
+
+
+@pytest.fixture(scope="session")
+def constellation(pytestconfig: pytest.Config) -> Constellation:
+    try:
+        return pytestconfig.stash[CONSTELLATION]
+    except KeyError:
+        raise pytest.UsageError(f"no constellation file at {_constellation_path(pytestconfig)}") from None
+
+
+@pytest.fixture(scope="session")
+def dataset(constellation: Constellation) -> Dataset:
+    return constellation.dataset
+
+
+@pytest.fixture(scope="session")
+def constants(dataset: Dataset):
+    return dataset.constants
+
+
+@pytest.fixture(scope="session")
+def redactor(pytestconfig: pytest.Config) -> Redactor:
+    return pytestconfig.stash.get(REDACTOR, None) or Redactor()
+
+
+@pytest.fixture(scope="session")
+def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator[Enver]:
+    """The enver under test, resolved once per session; an unusable one ends the run with one message."""
+    try:
+        resolved = resolve_enver(constellation, pytestconfig.getoption("enver"),
+                                 base_url_file=pytestconfig.getoption("base_urls"))
+    except OdmdError as exc:
+        pytest.exit(f"odmd-bdd: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    pytestconfig.stash[ENVER] = resolved
+    yield resolved
+    resolved.close()
+
+
+@pytest.fixture(scope="session")
+def http_transport(pytestconfig: pytest.Config) -> Iterator[HttpTransport]:
+    transport = HttpTransport(timeout=pytestconfig.getoption("http_timeout"))
+    yield transport
+    transport.close()
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.fixture
+def actor(layer: str, enver: Enver, http_transport: HttpTransport, world: World, redactor: Redactor):
+    """The actor of this run's layer; steps call `actor.perform(action)`."""
+    if layer == "api":
+        return ApiActor(enver, http_transport, world, Recorder(redactor))
+    raise pytest.UsageError(f"layer {layer!r} is not available")
+
+
+# --- reporting ------------------------------------------------------------------------
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Mask credentials in failure text and captured output before any reporter sees them."""
+    report = yield
+    redactor = item.config.stash.get(REDACTOR, None)
+    if redactor is None:
+        return report
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        clean = redactor.text(text)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    resolved = config.stash.get(ENVER, None)
+    if resolved is None:
+        return
+    info = resolved.describe()
+    terminalreporter.write_sep("-", "odmd-bdd enver")
+    for key, value in info.items():
+        terminalreporter.write_line(f"{key}: {value}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Record the enver and the artifact versions in Allure's environment panel."""
+    resolved = session.config.stash.get(ENVER, None)
+    alluredir = getattr(session.config.option, "allure_report_dir", None)
+    if resolved is None or not alluredir:
+        return
+    path = Path(alluredir)
+    path.mkdir(parents=True, exist_ok=True)
+    lines = [f"{k}={v}" for k, v in resolved.describe().items()]
+    (path / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")

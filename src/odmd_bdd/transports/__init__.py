@@ -1,0 +1,6 @@
+"""How the API layer reaches a service: `http` (httpx, direct) or `sfn` (the BDD state machine)."""
+
+from .base import Exchange
+from .http import HttpTransport
+
+__all__ = ["Exchange", "HttpTransport"]

@@ -1,0 +1,40 @@
+"""What every transport returns: one request/answer pair, whatever carried it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..redaction import Redactor
+
+
+@dataclass
+class Exchange:
+    service: str
+    operation_id: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: Any
+    status: int
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: Any = None  # parsed JSON, or the raw text when it is not JSON
+    content_type: str | None = None
+    elapsed_ms: float = 0.0
+    transport: str = "http"
+
+    @property
+    def label(self) -> str:
+        return f"{self.service} {self.operation_id}"
+
+    def redacted(self, redactor: Redactor) -> dict[str, Any]:
+        """A JSON-ready record of the exchange with every credential masked."""
+        return {
+            "operation": self.label,
+            "transport": self.transport,
+            "request": {"method": self.method, "url": redactor.text(self.url),
+                        "headers": redactor.headers(self.request_headers), "body": redactor.json(self.request_body)},
+            "response": {"status": self.status, "headers": redactor.headers(self.response_headers),
+                         "body": redactor.json(self.response_body)},
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
