@@ -57,6 +57,9 @@ class Constants(Mapping[str, Any]):
         for name, value in raw.items():
             self._values[name] = self._substitute(value, where=f"{source}: constants.{name}")
 
+    def __repr__(self) -> str:  # never the values: some are credentials
+        return f"<Constants: {len(self._values)} names>"
+
     # Mapping protocol
     def __getitem__(self, name: str) -> Any:
         return self._values[name]

@@ -20,7 +20,7 @@ from .errors import ConstantError, DatasetError
 AUTH_MODES = ("session", "none", "wrong")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Case:
     """One exchange of the dataset: a use-case step or one of its error cases."""
 
@@ -34,6 +34,9 @@ class Case:
     fallback: bool = False
     where: str = ""  # file:line of the case, for messages
 
+    def __repr__(self) -> str:
+        return f"<Case {self.ref}>"
+
     @property
     def status(self) -> int:
         return int(self.response["status"])
@@ -45,12 +48,15 @@ class Case:
         return "body" in self.response
 
 
-@dataclass
+@dataclass(repr=False)
 class Dataset:
     path: Path
     constants: Constants
     titles: dict[str, str]
     cases: dict[str, Case] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # short: Allure records step arguments by repr
+        return f"<Dataset {self.path.name}: {len(self.constants)} constants, {len(self.cases)} cases>"
 
     def case(self, ref: str) -> Case:
         try:

@@ -29,7 +29,7 @@ class ServiceEndpoint:
     source: str  # how the base URL was found: "embedded", "env ODMD_…", "file …"
 
 
-@dataclass
+@dataclass(repr=False)
 class Enver:
     spec: EnverSpec
     services: dict[str, ServiceEndpoint]
@@ -39,6 +39,9 @@ class Enver:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def __repr__(self) -> str:
+        return f"<Enver {self.name} ({self.spec.revision})>"
 
     def service(self, name: str) -> ServiceEndpoint:
         try:

@@ -17,6 +17,9 @@ class ApiActor:
         self.world = world
         self.recorder = recorder
 
+    def __repr__(self) -> str:
+        return f"<ApiActor enver={self.enver.name} transport={self.transport.name}>"
+
     def _headers(self, action: Action) -> dict[str, str]:
         if action.auth is None:
             return {}

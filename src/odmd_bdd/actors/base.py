@@ -73,6 +73,9 @@ class World:
         self.session_token: str | None = None
         self.answers: list[Observation] = []
 
+    def __repr__(self) -> str:
+        return f"<World: {len(self.answers)} answers, session={'yes' if self.session_token else 'no'}>"
+
     @property
     def last(self) -> Observation:
         if not self.answers:
