@@ -1,0 +1,61 @@
+"""The `odmd-bdd` command line.
+
+    odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from . import __version__
+from .constellation import Constellation
+from .errors import OdmdError
+from .localenv import LocalEnver
+
+DEFAULT_CONSTELLATION = Path("fixtures/envers/constellation.yaml")
+
+
+def _local_enver(args: argparse.Namespace) -> int:
+    constellation = Constellation.load(args.constellation)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with LocalEnver(constellation, port=args.port) as enver:
+        print(f"odmd-bdd embedded enver ({constellation.path.name}) on {enver.url}")
+        for name, url in enver.base_urls.items():
+            print(f"  {name:<24} {url}")
+        print(f"  {'fault plan':<24} {enver.url}/_odmd/faults  (GET / PUT / DELETE)")
+        print("Ctrl-C stops it.", flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="odmd-bdd", description="Dual-level BDD harness for ondemandenv envers")
+    parser.add_argument("--version", action="version", version=f"odmd-bdd {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    local = sub.add_parser("local-enver", help="serve the embedded local enver on 127.0.0.1")
+    local.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    local.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
+                       help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
+    local.set_defaults(func=_local_enver)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except OdmdError as exc:
+        print(f"odmd-bdd: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
