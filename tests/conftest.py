@@ -1,0 +1,56 @@
+"""Shared fixtures of the engine's own tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from odmd_bdd.constellation import Constellation
+from odmd_bdd.localenv import LocalEnver
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+CONSTELLATION_FILE = ROOT / "fixtures" / "envers" / "constellation.yaml"
+
+
+@pytest.fixture(scope="session")
+def reference_constellation() -> Constellation:
+    return Constellation.load(CONSTELLATION_FILE)
+
+
+@pytest.fixture(scope="session")
+def local_enver(reference_constellation):
+    """One embedded enver for the engine tests; tests that plant faults clear them after."""
+    with LocalEnver(reference_constellation) as enver:
+        yield enver
+
+
+@pytest.fixture
+def clean_faults(local_enver):
+    local_enver.faults.clear()
+    yield local_enver
+    local_enver.faults.clear()
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A copy of this project's features, steps and fixtures in a temporary rootdir.
+
+    Tests plant faults in the copy (a dataset value, a feature line, an artifact) and run
+    pytest on it in a subprocess, exactly as a user would.
+    """
+    for folder in ("features", "steps", "fixtures"):
+        shutil.copytree(ROOT / folder, pytester.path / folder)
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, pytester.path / name)
+    return pytester
+
+
+def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Plant a fault: replace `old` by `new` in a copied file, insisting that `old` is there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not found in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")

@@ -1,0 +1,35 @@
+import signal
+import subprocess
+import sys
+
+import httpx
+
+from conftest import CONSTELLATION_FILE, ROOT
+
+
+def test_local_enver_command_serves_until_terminated():
+    proc = subprocess.Popen([sys.executable, "-m", "odmd_bdd.cli", "local-enver", "--constellation",
+                             str(CONSTELLATION_FILE)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        first = proc.stdout.readline()  # blocks until the server is up (it prints after start)
+        assert first.startswith("odmd-bdd embedded enver"), first + proc.stderr.read()
+        url = first.rsplit(" on ", 1)[1].strip()
+        assert url.startswith("http://127.0.0.1:")
+        lines = [proc.stdout.readline() for _ in range(2)]
+        assert any("identity-service" in line for line in lines)
+        r = httpx.post(f"{url}/identity-service/auth/login", json={"temp_token": "x"}, trust_env=False)
+        assert r.status_code == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_bad_constellation_is_one_line_on_stderr(tmp_path):
+    bad = tmp_path / "c.yaml"
+    bad.write_text("services: [unclosed\n")
+    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.cli", "local-enver", "--constellation", str(bad)],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"odmd-bdd: {bad}:") and "invalid YAML" in proc.stderr
+    assert "Traceback" not in proc.stderr

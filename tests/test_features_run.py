@@ -1,0 +1,149 @@
+"""The harness as a user runs it: pytest on a copy of the project, with planted faults.
+
+Each test plants one fault in the copy (a feature line, a dataset value, an artifact, an
+enver address) and checks that the run fails where and how it should — or, for the
+unfaulted copy, that it passes and leaves no credential behind.
+"""
+
+import http.server
+import json
+import socket
+import threading
+
+import pytest
+
+from conftest import replace_in
+
+FEATURE = "features/uc1_authentication_key_entity.feature"
+SECRETS = ("mock_auth_jwt_token_for_testing", "mock_temp_token_12345", "mock_refresh_token_12345",
+           "mock_auth_jwt_token_tampered", "mock_temp_token_expired_99999")
+
+
+def test_unfaulted_run_passes_and_reports_leave_no_credential(project):
+    result = project.runpytest_subprocess("features/", "-v")
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0 and outcomes.get("failed", 0) == 0 and outcomes["passed"] >= 6
+    result.stdout.fnmatch_lines(["*::test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[[]api[]] PASSED*"])
+    reports = project.path / "reports"
+    assert (reports / "junit.xml").exists()
+    results = list((reports / "allure-results").glob("*-result.json"))
+    assert results, "no Allure results were written"
+    attachments = list((reports / "allure-results").glob("*-attachment.json"))
+    assert any('"Authorization": "Bearer ***redacted***"' in a.read_text() for a in attachments)
+    for path in reports.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            leaked = [s for s in SECRETS if s in text]
+            assert not leaked, f"{path} contains {leaked}"
+    env = (reports / "allure-results" / "environment.properties").read_text()
+    assert "identity-service.contract=" in env and "@sha256:" in env
+
+
+def test_wrong_value_in_a_dataset_response_fails_the_scenario_naming_the_field(project):
+    replace_in(project.path / "fixtures/dataset/master-mock-dataset.yaml",
+               'user_id: "${USER_ID}"', 'user_id: "user_99999_other"')
+    result = project.runpytest_subprocess("features/", "--layer", "api")
+    result.assert_outcomes(passed=5, failed=1)
+    result.stdout.fnmatch_lines([
+        "*[[]api[]] identity-service login (UC1.login): field user_id: expected ${USER_ID} = 'user_12345_system',"
+        " got 'user_99999_other'*"])
+
+
+def test_answer_breaking_the_contract_fails_naming_operation_status_and_path(project):
+    # The served answer stays as it is; the contract now demands another fingerprint format.
+    replace_in(project.path / "fixtures/contracts/key-service.openapi.json",
+               '"pattern": "^SHA256:[A-Za-z0-9+/=]+$"', '"pattern": "^MD5:[a-f0-9]+$"')
+    result = project.runpytest_subprocess("features/", "--layer", "api")
+    result.assert_outcomes(passed=5, failed=1)
+    result.stdout.fnmatch_lines(["*contract violation in [[]api[]] key-service registerKey*",
+                                 "*status 201: $.fingerprint: * does not match '^MD5:[[]a-f0-9[]]+$'*"])
+
+
+def test_unknown_constant_fails_collection_with_file_and_line(project):
+    replace_in(project.path / FEATURE, "for ${ROOT_ENTITY_ID} with key-service", "for ${ROOT_ENTTY_ID} with key-service")
+    result = project.runpytest_subprocess("features/")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines([f"{FEATURE}:11: unknown constant ${{ROOT_ENTTY_ID}} — did you mean ${{ROOT_ENTITY_ID}}?*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_malformed_feature_fails_collection_with_file_and_line(project):
+    replace_in(project.path / FEATURE, "  @smoke\n  Scenario:", "  @smoke\n  Scenari:")
+    result = project.runpytest_subprocess("features/")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines([f"{FEATURE}:8: malformed feature file:*"])
+
+
+def test_unknown_tag_fails_collection(project):
+    replace_in(project.path / FEATURE, "  @smoke\n", "  @smoek\n")
+    result = project.runpytest_subprocess("features/")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines([f"{FEATURE}:8: scenario 'A user logs in*'smoek' not found in `markers`*"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_enver_is_one_clear_error(project, monkeypatch):
+    url = f"http://127.0.0.1:{_free_port()}/identity"
+    monkeypatch.setenv("ODMD_IDENTITY_BASE_URL", url)
+    result = project.runpytest_subprocess("features/", timeout=60)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    out = result.stdout.str()
+    assert out.count("is unreachable") == 1
+    assert f"identity-service at {url} (env ODMD_IDENTITY_BASE_URL): ConnectError" in out
+
+
+def test_deployed_enver_without_addresses_says_what_to_set(project):
+    result = project.runpytest_subprocess("features/", "--enver", "mock")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["*enver 'mock' (b..mock): no base URL for identity-service, key-service. "
+                                 "Set ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL or pass --base-urls FILE*"])
+
+
+class _ForeignIdentityService(http.server.BaseHTTPRequestHandler):
+    """A stand-alone identity-service written without odmd-bdd: only /auth/login."""
+
+    def do_POST(self):  # noqa: N802 (stdlib naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/id/auth/login" and body.get("temp_token") == "mock_temp_token_12345":
+            status, answer = 200, {"user_id": "user_12345_system", "session_token": "mock_auth_jwt_token_for_testing",
+                                   "refresh_token": "r", "expires_in": 60}
+        else:
+            status, answer = 401, {"error": "invalid_temp_token", "message": "nope"}
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802 (the reachability probe)
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def foreign_identity_service():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ForeignIdentityService)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/id"
+    server.shutdown()
+    server.server_close()
+
+
+def test_explicit_base_urls_work_against_any_server(project, foreign_identity_service):
+    (project.path / "urls.yaml").write_text(f"base_urls:\n  identity-service: {foreign_identity_service}\n")
+    result = project.runpytest_subprocess("features/", "--base-urls", "urls.yaml", "-k", "wrong_temporary_token or tampered")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([f"identity-service.base_url: {foreign_identity_service}",
+                                 "identity-service.base_url_source: file urls.yaml",
+                                 "key-service.base_url_source: embedded"])

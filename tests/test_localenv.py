@@ -1,0 +1,109 @@
+"""The embedded enver over real HTTP on 127.0.0.1: routes from contracts, answers from the dataset."""
+
+import httpx
+import pytest
+
+from odmd_bdd.localenv import Fault
+from odmd_bdd.localenv.matching import choose_case, subset_score
+
+UUID = "550e8400-e29b-41d4-a716-446655440001"
+
+
+@pytest.fixture(scope="module")
+def http():
+    with httpx.Client(timeout=5, trust_env=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def consts(reference_constellation):
+    return reference_constellation.dataset.constants
+
+
+def auth(consts):
+    return {"Authorization": f"Bearer {consts['AUTH_JWT_TOKEN']}"}
+
+
+def test_listens_on_loopback_only(local_enver):
+    assert local_enver.url.startswith("http://127.0.0.1:")
+
+
+def test_valid_login_is_answered_from_the_dataset(local_enver, http, consts):
+    r = http.post(f"{local_enver.base_urls['identity-service']}/auth/login", json={"temp_token": consts["TEMP_TOKEN"]})
+    assert r.status_code == 200
+    assert r.json()["user_id"] == consts["USER_ID"] and r.json()["session_token"] == consts["AUTH_JWT_TOKEN"]
+
+
+def test_unmatched_login_gets_the_datasets_fallback_error_case(local_enver, http):
+    r = http.post(f"{local_enver.base_urls['identity-service']}/auth/login", json={"temp_token": "anything-else"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_temp_token"
+
+
+@pytest.mark.parametrize("body, issues", [
+    ({"entity_id": UUID, "algorithm": "Ed25519"}, [("invalid_type", ["public_key"])]),
+    ({"entity_id": 7, "algorithm": "Ed25519", "public_key": "A" * 40}, [("invalid_type", ["entity_id"])]),
+    ({"entity_id": UUID, "algorithm": "Ed25519", "public_key": "A" * 40, "extra": 1}, [("unrecognized_keys", [])]),
+    ({"entity_id": UUID, "algorithm": "Ed25519", "public_key": "short"}, [("too_small", ["public_key"])]),
+])
+def test_bad_bodies_are_rejected_with_zod_issues(local_enver, http, consts, body, issues):
+    r = http.post(f"{local_enver.base_urls['key-service']}/key/register", json=body, headers=auth(consts))
+    assert r.status_code == 400
+    assert r.json()["name"] == "ZodError"
+    assert [(i["code"], i["path"]) for i in r.json()["issues"]] == issues
+
+
+def test_malformed_json_is_a_400(local_enver, http, consts):
+    r = http.post(f"{local_enver.base_urls['key-service']}/key/register", content=b"{not json",
+                  headers={**auth(consts), "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["issues"][0]["message"] == "Malformed JSON body"
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}])
+def test_missing_or_wrong_bearer_token_is_a_401(local_enver, http, headers):
+    r = http.post(f"{local_enver.base_urls['key-service']}/key/register", json={}, headers=headers)
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+
+
+def test_a_request_the_dataset_has_no_case_for_is_a_404(local_enver, http, consts):
+    r = http.post(f"{local_enver.base_urls['identity-service']}/entity/read",
+                  json={"entity_id": "550e8400-e29b-41d4-a716-4466554400ff"}, headers=auth(consts))
+    assert r.status_code == 404 and "no case" in r.json()["message"]
+
+
+def test_cors_preflight_is_answered(local_enver, http):
+    r = http.options(f"{local_enver.base_urls['key-service']}/key/register",
+                     headers={"Origin": "http://127.0.0.1:9", "Access-Control-Request-Method": "POST",
+                              "Access-Control-Request-Headers": "authorization,content-type"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] in ("*", "http://127.0.0.1:9")
+
+
+def test_fault_plan_changes_answers_and_clears(clean_faults, http, consts):
+    enver = clean_faults
+    url = f"{enver.base_urls['identity-service']}/auth/login"
+    enver.faults.add(Fault(operation="identity-service.login", set={"user_id": "user_wrong"}, remove=("expires_in",)))
+    body = http.post(url, json={"temp_token": consts["TEMP_TOKEN"]}).json()
+    assert body["user_id"] == "user_wrong" and "expires_in" not in body
+    enver.faults.clear()
+    assert http.post(url, json={"temp_token": consts["TEMP_TOKEN"]}).json()["user_id"] == consts["USER_ID"]
+
+
+def test_fault_plan_over_http(clean_faults, http, consts):
+    enver = clean_faults
+    r = http.put(f"{enver.url}/_odmd/faults", json=[{"operation": "login", "status": 500, "body": {"oops": 1}}])
+    assert r.status_code == 200 and r.json()[0]["status"] == 500
+    r = http.post(f"{enver.base_urls['identity-service']}/auth/login", json={"temp_token": consts["TEMP_TOKEN"]})
+    assert r.status_code == 500 and r.json() == {"oops": 1}
+    assert http.put(f"{enver.url}/_odmd/faults", json=[{"nope": 1}]).status_code == 400
+    assert http.delete(f"{enver.url}/_odmd/faults").json() == []
+
+
+def test_most_specific_case_wins_and_type_matters(reference_constellation):
+    assert subset_score({"a": 1, "b": {"c": "x"}}, {"a": 1, "b": {"c": "x", "d": 2}, "e": 3}) == 2
+    assert subset_score({"a": 1}, {"a": True}) is None
+    assert subset_score({"a": [1]}, {"a": [1, 2]}) is None
+    ds = reference_constellation.dataset
+    cases = ds.cases_for("identity-service", "login")
+    consts = ds.constants
+    assert choose_case(cases, {"body": {"temp_token": consts["TEMP_TOKEN"]}}).ref == "UC1.login"
+    assert choose_case(cases, {"body": {"temp_token": "x"}}).ref == "UC1.login_with_wrong_temp_token"
+    assert choose_case(ds.cases_for("key-service", "registerKey"), {"body": {}}) is None
