@@ -12,14 +12,17 @@ from pytest_bdd import parsers, then, when
 from odmd_bdd import expect
 from odmd_bdd.actors import NO_AUTH, SESSION, Action
 
-WRONG_BEARER_CONSTANT = "WRONG_AUTH_JWT_TOKEN"
 
 
 @when(parsers.parse("the client sends the dataset case {ref}"))
-def send_dataset_case(actor, world, dataset, constants, ref):
-    """Send a dataset case's request as it stands; the case's `auth` says which token goes along."""
+def send_dataset_case(actor, constellation, dataset, constants, ref):
+    """Send a dataset case's request as it stands; the case's `auth` says which token goes along:
+    `session` (the logged-in user's), `none`, or `wrong` (the constellation's invalid bearer token)."""
     case = dataset.case(ref)
-    auth = {"session": SESSION, "none": NO_AUTH}.get(case.auth) or constants.arg(f"${{{WRONG_BEARER_CONSTANT}}}").value
+    if case.auth == "wrong":
+        auth = constants.arg(f"${{{constellation.invalid_bearer_constant}}}").value
+    else:
+        auth = SESSION if case.auth == "session" else NO_AUTH
     actor.perform(Action.from_case(case, auth=auth))
 
 

@@ -100,8 +100,8 @@ def test_unreachable_enver_is_one_clear_error(project, monkeypatch):
 def test_deployed_enver_without_addresses_says_what_to_set(project):
     result = project.runpytest_subprocess("features/", "--enver", "mock")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*enver 'mock' (b..mock): no base URL for identity-service, key-service. "
-                                 "Set ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL or pass --base-urls FILE*"])
+    result.stdout.fnmatch_lines(["*enver 'mock' (b..mock): no base URL for identity-service, key-service, *. "
+                                 "Set ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL, * or pass --base-urls FILE*"])
 
 
 class _ForeignIdentityService(http.server.BaseHTTPRequestHandler):

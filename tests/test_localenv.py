@@ -66,7 +66,7 @@ def test_missing_or_wrong_bearer_token_is_a_401(local_enver, http, headers):
 
 def test_a_request_the_dataset_has_no_case_for_is_a_404(local_enver, http, consts):
     r = http.post(f"{local_enver.base_urls['identity-service']}/entity/read",
-                  json={"entity_id": "550e8400-e29b-41d4-a716-4466554400ff"}, headers=auth(consts))
+                  json={"entity_id": "550e8400-e29b-41d4-a716-4466554400ee"}, headers=auth(consts))
     assert r.status_code == 404 and "no case" in r.json()["message"]
 
 

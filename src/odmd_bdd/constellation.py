@@ -46,6 +46,7 @@ class Constellation:
     services: dict[str, ServiceSpec]
     envers: dict[str, EnverSpec]
     valid_bearer_constants: list[str] = field(default_factory=list)
+    invalid_bearer_constant: str | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Constellation:
@@ -72,7 +73,8 @@ class Constellation:
                   for name, spec in (raw.get("envers") or {}).items()}
         return cls(path=path, dataset_path=(base / raw.get("dataset", "dataset/master-mock-dataset.yaml")).resolve(),
                    services=services, envers=envers,
-                   valid_bearer_constants=list((raw.get("mock_auth") or {}).get("valid_bearer_tokens") or []))
+                   valid_bearer_constants=list((raw.get("mock_auth") or {}).get("valid_bearer_tokens") or []),
+                   invalid_bearer_constant=(raw.get("mock_auth") or {}).get("invalid_bearer_token"))
 
     def enver(self, name: str) -> EnverSpec:
         try:

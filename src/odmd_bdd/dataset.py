@@ -32,6 +32,8 @@ class Case:
     response: dict[str, Any]  # {"status": int, "body": ..., "issues": [...]}
     auth: str = "session"
     fallback: bool = False
+    after: tuple[str, ...] = ()  # cases that must have been answered earlier in the same run
+    events: tuple[dict[str, Any], ...] = ()  # [{"message": name, "payload": {...}}]
     where: str = ""  # file:line of the case, for messages
 
     def __repr__(self) -> str:
@@ -54,6 +56,7 @@ class Dataset:
     constants: Constants
     titles: dict[str, str]
     cases: dict[str, Case] = field(default_factory=dict)
+    journeys: dict[str, list[str]] = field(default_factory=dict)  # use case -> case refs in order
 
     def __repr__(self) -> str:  # short: Allure records step arguments by repr
         return f"<Dataset {self.path.name}: {len(self.constants)} constants, {len(self.cases)} cases>"
@@ -102,6 +105,17 @@ def _load_cached(path: Path, _mtime: int) -> Dataset:
             for name, spec in ((body or {}).get(section) or {}).items():
                 where = f"{path}:{lines.get(('use_cases', uc, section, name), 0)}"
                 ds.cases[f"{uc}.{name}"] = _case(f"{uc}.{name}", kind, spec, constants, where)
+        if (body or {}).get("journey"):
+            ds.journeys[uc] = [str(ref) for ref in body["journey"]]
+    for case in ds.cases.values():
+        for ref in case.after:
+            if ref not in ds.cases:
+                raise DatasetError(f"{case.where}: case {case.ref} comes after {ref}, which the dataset does not define")
+    for uc, refs in ds.journeys.items():
+        for ref in refs:
+            if ref not in ds.cases:
+                line = lines.get(("use_cases", uc, "journey"), 0)
+                raise DatasetError(f"{path}:{line}: the journey of {uc} names {ref}, which the dataset does not define")
     return ds
 
 
@@ -117,13 +131,19 @@ def _case(ref: str, kind: str, spec: Any, constants: Constants, where: str) -> C
     response = spec["response"] or {}
     if not isinstance(response.get("status"), int):
         raise DatasetError(f"{where}: case {ref}: response.status must be an HTTP status code")
+    events = spec.get("events") or []
+    if not isinstance(events, list) or not all(isinstance(e, dict) and "message" in e and "payload" in e
+                                                for e in events):
+        raise DatasetError(f"{where}: case {ref}: events must be a list of {{message, payload}}")
     try:
         request = constants.substitute(spec["request"] or {}, where=f"{where}: {ref}.request")
         response = constants.substitute(response, where=f"{where}: {ref}.response")
+        events = constants.substitute(events, where=f"{where}: {ref}.events")
     except ConstantError as exc:
         raise DatasetError(str(exc)) from None
     return Case(ref=ref, kind=kind, service=spec["service"], operation=spec["operation"], request=request,
-                response=response, auth=auth, fallback=bool(spec.get("fallback", False)), where=where)
+                response=response, auth=auth, fallback=bool(spec.get("fallback", False)),
+                after=tuple(spec.get("after") or ()), events=tuple(events), where=where)
 
 
 def _line_index(node: yaml.Node | None, prefix: tuple = ()) -> dict[tuple, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..envers import Enver
 from ..errors import ContractViolation, OdmdError
 from ..evidence import Recorder
-from .base import SESSION, Action, Observation, World
+from .base import RUN_HEADER, SESSION, Action, Observation, World
 
 
 class ApiActor:
@@ -21,15 +21,17 @@ class ApiActor:
         return f"<ApiActor enver={self.enver.name} transport={self.transport.name}>"
 
     def _headers(self, action: Action) -> dict[str, str]:
+        headers = {RUN_HEADER: self.world.run_id}
         if action.auth is None:
-            return {}
+            return headers
         token = action.auth
         if action.auth == SESSION:
             token = self.world.session_token
             if token is None:
                 raise OdmdError(f"{action.label} needs a session, but no step of this scenario has logged in "
                                 f"(start it with a step that logs the user in)")
-        return {"Authorization": f"Bearer {token}"}
+        headers["Authorization"] = f"Bearer {token}"
+        return headers
 
     def perform(self, action: Action) -> Observation:
         service = self.enver.service(action.service)

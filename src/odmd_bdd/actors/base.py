@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -9,6 +10,7 @@ from .. import jsonpath
 from ..dataset import Case
 from ..transports import Exchange
 
+RUN_HEADER = "X-Odmd-Run"
 SESSION = "session"  # use the token of the scenario's session
 NO_AUTH = None  # send no Authorization header
 
@@ -69,7 +71,9 @@ class Observation:
 class World:
     """Per-scenario state shared by the steps: the session and every answer so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, run_id: str | None = None) -> None:
+        # Sent as X-Odmd-Run with every request, so a mock enver can keep this run's state apart.
+        self.run_id = run_id or uuid.uuid4().hex[:16]
         self.session_token: str | None = None
         self.answers: list[Observation] = []
 

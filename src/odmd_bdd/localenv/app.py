@@ -22,6 +22,7 @@ from ..contracts import OpenApiContract, Operation, zod_issues
 from ..dataset import Case
 from .faults import Answer, Fault, FaultPlan
 from .matching import choose_case
+from .runs import ANONYMOUS, RUN_HEADER, RunLog
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -35,34 +36,39 @@ def _zod(issues: list[dict[str, Any]]) -> Answer:
 
 
 def answer_for(op: Operation, cases: list[Case], tokens: set[str], headers: dict[str, str],
-               raw_body: bytes, path_params: dict[str, str], query: dict[str, str]) -> Answer:
-    """The answer of a Phase 0 mock service to one request (pure; no I/O)."""
+               raw_body: bytes, path_params: dict[str, str], query: dict[str, str],
+               answered: frozenset[str] = frozenset()) -> tuple[Answer, Case | None]:
+    """The answer of a Phase 0 mock service to one request, and the case it came from (pure)."""
     if op.secured:
         auth = headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or token.strip() not in tokens:
-            return _error(401, "unauthorized", "Missing or invalid bearer token")
+            return _error(401, "unauthorized", "Missing or invalid bearer token"), None
     body: Any = None
     if op.request_validator is not None:
         try:
             body = json.loads(raw_body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return _zod([{"code": "custom", "path": [], "message": "Malformed JSON body"}])
+            return _zod([{"code": "custom", "path": [], "message": "Malformed JSON body"}]), None
         issues = zod_issues(op.request_errors(body))
         if issues:
-            return _zod(issues)
+            return _zod(issues), None
     request = {"body": body, "path": path_params, "query": query}
-    case = choose_case(cases, request)
+    case = choose_case(cases, request, answered)
     if case is None:
-        return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request")
-    return Answer(status=case.status, body=case.response.get("body"))
+        return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request"), None
+    return Answer(status=case.status, body=case.response.get("body")), case
 
 
-def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultPlan) -> Endpoint:
+def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultPlan, runs: RunLog) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
-        answer = answer_for(op, cases, tokens, {k.lower(): v for k, v in request.headers.items()}, raw,
-                            dict(request.path_params), dict(request.query_params))
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        run = headers.get(RUN_HEADER, ANONYMOUS)
+        answer, case = answer_for(op, cases, tokens, headers, raw, dict(request.path_params),
+                                  dict(request.query_params), runs.answered(run))
+        if case is not None:
+            runs.record(run, case.ref)
         answer = faults.apply(op.service, op.operation_id, answer)
         return Response(json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type)
 
@@ -71,15 +77,16 @@ def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultP
 
 
 def _service_routes(contract: OpenApiContract, constellation: Constellation, tokens: set[str],
-                    faults: FaultPlan) -> list[Route]:
+                    faults: FaultPlan, runs: RunLog) -> list[Route]:
     dataset = constellation.dataset
-    return [Route(op.path, _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults),
+    return [Route(op.path, _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults, runs),
                   methods=[op.method], name=f"{contract.service}.{op.operation_id}")
             for op in contract.operations.values()]
 
 
-def build_app(constellation: Constellation, faults: FaultPlan) -> Starlette:
+def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None) -> Starlette:
     tokens = constellation.valid_bearer_tokens()
+    runs = runs if runs is not None else RunLog()
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "services": list(constellation.services)})
@@ -100,6 +107,6 @@ def build_app(constellation: Constellation, faults: FaultPlan) -> Starlette:
         Route("/_odmd/faults", fault_plan, methods=["GET", "PUT", "DELETE"]),
     ]
     for name, contract in constellation.contracts.items():
-        routes.append(Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults)))
+        routes.append(Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults, runs)))
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
     return Starlette(routes=routes, middleware=middleware)

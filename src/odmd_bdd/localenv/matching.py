@@ -1,8 +1,10 @@
 """Choosing the dataset case that answers a request.
 
 A case matches when every field its request names is present and equal in the actual
-request (extra fields in the request are allowed). The case naming the most fields wins;
-ties go to the case defined first. A `fallback` case answers when nothing else matches.
+request (extra fields in the request are allowed) and every case it comes `after` has been
+answered earlier in the same run. A case with `after` wins over one without; then the case
+naming the most fields; ties go to the case defined first. A `fallback` case answers when
+nothing else matches.
 """
 
 from __future__ import annotations
@@ -39,17 +41,21 @@ def subset_score(expected: Any, actual: Any) -> int | None:
     return 1 if expected == actual and type(expected) is type(actual) else None
 
 
-def choose_case(cases: list[Case], request: dict[str, Any]) -> Case | None:
-    best: tuple[int, Case] | None = None
+def choose_case(cases: list[Case], request: dict[str, Any], answered: set[str] | frozenset[str] = frozenset()
+                ) -> Case | None:
+    best: tuple[tuple[int, int], Case] | None = None
     fallback = None
     for case in cases:
-        if not case.served:
+        if not case.served or not all(ref in answered for ref in case.after):
             continue
         if case.fallback and fallback is None:
             fallback = case
         score = subset_score(case.request, request)
-        if score is not None and (best is None or score > best[0]):
-            best = (score, case)
+        if score is None:
+            continue
+        rank = (len(case.after), score)
+        if best is None or rank > best[0]:
+            best = (rank, case)
     if best is not None:
         return best[1]
     return fallback
