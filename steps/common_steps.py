@@ -53,3 +53,47 @@ def refused_as_unauthorized(world):
 @then("the request succeeds")
 def request_succeeds(world):
     expect.status_in(world.last, range(200, 300), "a 2xx success")
+
+
+@then("the request is refused as not found")
+def refused_as_not_found(world):
+    expect.status_in(world.last, (404,), "a 404 for an unknown resource")
+
+
+@then("the request is refused as a conflict")
+def refused_as_conflict(world):
+    expect.status_in(world.last, (409,), "a 409 conflict")
+
+
+@then(parsers.parse("the answer has no field {path}"))
+def answer_has_no_field(world, path):
+    answer = world.last
+    try:
+        value = answer.field(path)
+    except AssertionError:
+        return
+    raise AssertionError(f"{answer.label}: the answer has a field {path!r} ({type(value).__name__}) it must not have")
+
+
+@then(parsers.parse("{value} appears in the answers of {services}"))
+def appears_in_answers_of(world, constants, value, services):
+    """Correlation across services: the value is somewhere in at least one answer of each service."""
+    want = constants.arg(value)
+    names = [s.strip() for s in services.replace(" and ", ",").split(",") if s.strip()]
+    missing = []
+    for service in names:
+        answers = [a for a in world.answers if a.action.service == service]
+        if not any(_contains(a.body, want.value) for a in answers):
+            missing.append(f"{service} ({len(answers)} answers)")
+    if missing:
+        raise AssertionError(f"{want.describe()} does not appear in the answers of {', '.join(missing)}")
+
+
+def _contains(value, wanted) -> bool:
+    if value == wanted:
+        return True
+    if isinstance(value, dict):
+        return any(_contains(v, wanted) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains(v, wanted) for v in value)
+    return False

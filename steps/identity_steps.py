@@ -1,12 +1,13 @@
-"""identity-service in domain words: logging in and creating entities."""
+"""identity-service in domain words: logging in, creating, reading and updating entities."""
 
 from pytest_bdd import given, parsers, then, when
 
 from odmd_bdd import expect
 from odmd_bdd.actors import NO_AUTH, Action
 
+from .support import expect_fields, send
+
 LOGIN = "UC1.login"
-CREATE_ROOT_ENTITY = "UC1.create_root_entity"
 
 
 def _log_in(actor, world, dataset, temp_token=None):
@@ -30,10 +31,7 @@ def log_in_with(actor, world, dataset, constants, token):
 
 @then(parsers.parse("a session is opened for {user} with the session token {token}"))
 def session_opened(world, constants, user, token):
-    answer = world.last
-    expect.status_in(answer, range(200, 300), "an opened session")
-    expect.field_equals(answer, "user_id", constants.arg(user))
-    expect.field_equals(answer, "session_token", constants.arg(token))
+    expect_fields(world.last, constants, "an opened session", user_id=user, session_token=token)
 
 
 @then("no session is opened")
@@ -44,18 +42,50 @@ def no_session(world):
 
 @when(parsers.parse("the user creates the root entity {entity} with identity-service"))
 def create_root_entity(actor, dataset, constants, entity):
-    actor.perform(Action.from_case(dataset.case(CREATE_ROOT_ENTITY), entity_id=constants.arg(entity).value))
+    send(actor, dataset, constants, "UC1.create_root_entity", entity_id=entity)
 
 
 @when(parsers.parse("the user creates the root entity {entity} with identity-service using the session token {token}"))
 def create_root_entity_with_token(actor, dataset, constants, entity, token):
-    actor.perform(Action.from_case(dataset.case(CREATE_ROOT_ENTITY), auth=constants.arg(token).value,
-                                   entity_id=constants.arg(entity).value))
+    send(actor, dataset, constants, "UC1.create_root_entity", auth=constants.arg(token).value, entity_id=entity)
 
 
 @then(parsers.parse("the entity {entity} is created as a root entity owned by {user}"))
 def root_entity_created(world, constants, entity, user):
-    answer = world.last
-    expect.status_in(answer, range(200, 300), "the entity to be created")
-    expect.field_equals(answer, "entity_id", constants.arg(entity))
-    expect.field_equals(answer, "owner_user_id", constants.arg(user))
+    expect_fields(world.last, constants, "the entity to be created", entity_id=entity, owner_user_id=user)
+
+
+@when(parsers.parse("the user creates the child entity {entity} under {parent} with identity-service"))
+def create_child_entity(actor, dataset, constants, entity, parent):
+    send(actor, dataset, constants, "UC2.create_child_entity", entity_id=entity, parent_id=parent)
+
+
+@when(parsers.parse("the user creates the grandchild entity {entity} under {parent} with identity-service"))
+def create_grandchild_entity(actor, dataset, constants, entity, parent):
+    send(actor, dataset, constants, "UC5.create_grandchild_entity", entity_id=entity, parent_id=parent)
+
+
+@then(parsers.parse("the entity {entity} is created under {parent} for {user}"))
+def entity_created_under(world, constants, entity, parent, user):
+    expect_fields(world.last, constants, "the entity to be created", entity_id=entity, parent_id=parent,
+                  owner_user_id=user)
+
+
+@when(parsers.parse("the user sets the email {email} and the locale {locale} on the profile of {entity} "
+                    "with identity-service"))
+def update_profile(actor, dataset, constants, email, locale, entity):
+    profile = {"email": constants.arg(email).value, "locale": constants.arg(locale).value}
+    action = Action.from_case(dataset.case("UC2.update_child_profile"), entity_id=constants.arg(entity).value,
+                              profile=profile)
+    actor.perform(action)
+
+
+@when(parsers.parse("the user reads the entity {entity} from identity-service"))
+def read_entity(actor, dataset, constants, entity):
+    send(actor, dataset, constants, "UC2.read_child_entity", entity_id=entity)
+
+
+@then(parsers.parse("the profile of {entity} has the email {email} and the locale {locale}"))
+def profile_has(world, constants, entity, email, locale):
+    expect_fields(world.last, constants, "the entity's profile", entity_id=entity, profile__email=email,
+                  profile__locale=locale)

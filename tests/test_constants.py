@@ -18,6 +18,7 @@ def test_arg_remembers_the_constant_name_and_strips_quotes():
     c = Constants(RAW)
     assert c.arg('"${ROOT_ENTITY_ID}"') == Expected("550e", "ROOT_ENTITY_ID")
     assert c.arg("plain text") == Expected("plain text")
+    assert c.arg("true") == Expected(True) and c.arg("null") == Expected(None) and c.arg('"true"') == Expected("true")
 
 
 def test_unknown_name_names_where_and_suggests_the_closest():

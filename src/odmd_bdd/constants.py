@@ -17,6 +17,7 @@ from .errors import ConstantError
 
 NAME_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 WHOLE_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_LITERALS = {"true": True, "false": False, "null": None}
 _SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "PRIVATE")
 
 
@@ -90,8 +91,11 @@ class Constants(Mapping[str, Any]):
         return self._substitute(value, where)
 
     def arg(self, text: str, where: str = "step argument") -> Expected:
-        """Resolve a step argument. `${NAME}` alone keeps its name for messages and redaction."""
+        """Resolve a step argument. `${NAME}` alone keeps its name for messages and redaction;
+        bare `true`, `false` and `null` are JSON literals; quotes make anything a string."""
         text = text.strip()
+        if text in _LITERALS:
+            return Expected(_LITERALS[text])
         if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
             text = text[1:-1]
         whole = WHOLE_RE.match(text)

@@ -15,7 +15,8 @@ _MISSING = object()
 
 def parse(path: str) -> list[str | int]:
     path = path.strip().removeprefix("$").removeprefix(".")
-    return [int(idx) if idx else name for name, idx in _TOKEN.findall(path)]
+    # `links[0]` and `links.0` both index a list.
+    return [int(idx) if idx else int(name) if name.isdigit() else name for name, idx in _TOKEN.findall(path)]
 
 
 def _walk(value: Any, parts: list[str | int], path: str) -> Any:

@@ -28,11 +28,20 @@ class Action:
     case: str | None = None  # the dataset case it was built from, for messages
 
     @classmethod
-    def from_case(cls, case: Case, *, auth: str | None = SESSION, **body_overrides: Any) -> Action:
+    def from_case(cls, case: Case, *, auth: str | None = SESSION, **overrides: Any) -> Action:
+        """The case's request; each override replaces the path parameter of that name if the
+        case has one, else the top-level body field."""
+        path = dict(case.request.get("path") or {})
         body = case.request.get("body")
+        body_overrides = {}
+        for name, value in overrides.items():
+            if name in path:
+                path[name] = value
+            else:
+                body_overrides[name] = value
         if body_overrides:
             body = {**(body or {}), **body_overrides}
-        return cls(service=case.service, operation=case.operation, body=body, path=dict(case.request.get("path") or {}),
+        return cls(service=case.service, operation=case.operation, body=body, path=path,
                    query=dict(case.request.get("query") or {}), auth=auth, case=case.ref)
 
     @property
