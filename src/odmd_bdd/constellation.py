@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .contracts import OpenApiContract, load_artifact
+from .contracts import AsyncApiContract, OpenApiContract, ServiceContracts, load_artifact, load_service_contracts, local_fetch
 from .dataset import Dataset
 from .errors import EnverError, OdmdError
 
@@ -87,9 +87,20 @@ class Constellation:
         return Dataset.load(self.dataset_path)
 
     @cached_property
+    def service_contracts(self) -> dict[str, ServiceContracts]:
+        """The local copies of every service's artifacts (a bundle is followed), compiled once."""
+        return {name: load_service_contracts(name, load_artifact(spec.contract_path), local_fetch(spec.contract_path.parent))
+                for name, spec in self.services.items()}
+
+    @property
     def contracts(self) -> dict[str, OpenApiContract]:
-        """The local copies of the service contracts (compiled once per process)."""
-        return {name: OpenApiContract(name, load_artifact(spec.contract_path)) for name, spec in self.services.items()}
+        """The HTTP (OpenAPI) contract of each service."""
+        return {name: c.http for name, c in self.service_contracts.items()}
+
+    @property
+    def event_contracts(self) -> dict[str, AsyncApiContract]:
+        """The AsyncAPI contract of each service that publishes events."""
+        return {name: c.events for name, c in self.service_contracts.items() if c.events is not None}
 
     def valid_bearer_tokens(self) -> set[str]:
         consts = self.dataset.constants

@@ -1,0 +1,47 @@
+"""Loading a service's contracts from its artifact, following a `bundle` to its parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ContractError
+from .artifacts import Artifact, load_artifact
+from .asyncapi import AsyncApiContract
+from .openapi import OpenApiContract
+
+Fetch = Callable[[str], Artifact]
+
+
+@dataclass
+class ServiceContracts:
+    service: str
+    http: OpenApiContract
+    events: AsyncApiContract | None = None
+    artifacts: list[Artifact] = field(default_factory=list)  # every artifact read, for the report
+
+
+def local_fetch(base: Path) -> Fetch:
+    """Addresses relative to the folder of the artifact that names them."""
+    return lambda address: load_artifact(base / address)
+
+
+def load_service_contracts(service: str, root: Artifact, fetch: Fetch) -> ServiceContracts:
+    if root.kind == "openapi":
+        return ServiceContracts(service, OpenApiContract(service, root), None, [root])
+    if root.kind == "asyncapi":
+        raise ContractError(f"{root.address}: {service} has only an asyncapi artifact; its HTTP API needs an "
+                            f"openapi artifact (or a bundle of both)")
+    http_address = root.document.get("http")
+    events_address = root.document.get("events")
+    if not isinstance(http_address, str):
+        raise ContractError(f"{root.address}: a bundle needs 'http' (the address of its openapi artifact)")
+    http = fetch(http_address)
+    artifacts = [root, http]
+    events = None
+    if isinstance(events_address, str):
+        events_artifact = fetch(events_address)
+        artifacts.append(events_artifact)
+        events = AsyncApiContract(service, events_artifact)
+    return ServiceContracts(service, OpenApiContract(service, http), events, artifacts)
