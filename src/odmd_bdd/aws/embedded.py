@@ -1,0 +1,277 @@
+"""The embedded AWS of the local enver: moto's server on 127.0.0.1, in this process.
+
+`EmbeddedAws` runs moto's WSGI app (the one `moto.server` and `ThreadedMotoServer` run)
+on a free loopback port in a daemon thread:
+
+    with EmbeddedAws() as aws:
+        sfn = aws.client("stepfunctions")
+
+What it does on `start()`, in order:
+- binds 127.0.0.1:<free port> in the calling thread, so a bind error is raised at once
+  (moto's `ThreadedMotoServer.start()` waits without a timeout for a thread that may
+  have died; it is not used for that reason);
+- polls `GET /moto-api/config` until it answers, bounded by a deadline;
+- resets moto's state (`POST /moto-api/reset`): a new embedded AWS starts empty;
+- turns state machine execution on (`POST /moto-api/config
+  {"stepfunctions": {"execute_state_machine": true}}`). State machines must then be
+  created through the Step Functions API: moto does not execute ones created through
+  CloudFormation;
+- sets `MOTO_PORT` to its port (restored on `stop()`): service integrations of a state
+  machine (`arn:aws:states:::sqs:sendMessage`, `aws-sdk:*`) call back to moto on it;
+- installs the `arn:aws:states:::http:invoke` extension (`odmd_bdd.aws.http_invoke`)
+  unless `http_invoke=False`.
+
+Moto keeps its state and configuration in module globals, so one process has one moto:
+a second `EmbeddedAws` started while one runs is refused with a clear error.
+
+Clients come from `client(service)`: explicit dummy credentials and region, the embedded
+endpoint, no proxy, and a botocore session that reads neither ~/.aws/config nor
+~/.aws/credentials nor AWS_* variables — nothing of the user's real AWS setup can reach
+or redirect a call meant for the embedded endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from ..errors import EnverError
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_REGION = "us-east-1"
+# moto's default account (moto.core.DEFAULT_ACCOUNT_ID); every ARN it mints carries it.
+ACCOUNT_ID = "123456789012"
+DUMMY_ACCESS_KEY_ID = "testing"
+DUMMY_SECRET_ACCESS_KEY = "testing"
+
+_NOISY_MOTO_LOGGER = "moto.stepfunctions.parser.asl.component.eval_component"
+_running_lock = threading.Lock()
+_running: EmbeddedAws | None = None
+
+
+class EmbeddedAws:
+    """moto on 127.0.0.1:<free port>. `start()`/`stop()` or `with EmbeddedAws() as aws:`."""
+
+    def __init__(self, *, region: str = DEFAULT_REGION, port: int = 0, http_invoke: bool = True):
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self._port = port
+        self._http_invoke = http_invoke
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._saved_moto_port: str | None = None
+        self._saved_log_level: int | None = None
+        self._saved_sfn_config: dict[str, Any] | None = None
+        self.endpoint_url = ""
+        self.startup_s: float | None = None  # measured by start(): bind to ready and configured
+
+    def __repr__(self) -> str:
+        return f"<EmbeddedAws {self.endpoint_url or 'stopped'}>"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, timeout: float = 15.0) -> EmbeddedAws:
+        global _running
+        if self.running:
+            return self
+        with _running_lock:
+            if _running is not None:
+                raise EnverError(f"an embedded AWS already runs in this process at {_running.endpoint_url}; "
+                                 "moto keeps one global state per process, so stop that one first")
+            _running = self
+        started = time.perf_counter()
+        try:
+            _check_moto_can_read_aws_config()
+            self._serve()
+            self._wait_ready(timeout)
+            self._configure()
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_s = time.perf_counter() - started
+        return self
+
+    def _serve(self) -> None:
+        from werkzeug.serving import make_server
+
+        # moto's own server app; importing it loads Flask and moto's backend index.
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        class QuietHandler(MotoRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log; errors still logged
+                pass
+
+        # Bind here: werkzeug's make_server answers a bind error with print + sys.exit(1).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOOPBACK, self._port))
+            sock.listen(128)
+        except OSError as exc:
+            sock.close()
+            raise EnverError(f"the embedded AWS cannot listen on {LOOPBACK}:{self._port}: {exc.strerror}") from None
+        app = DomainDispatcherApplication(create_backend_app)
+        try:
+            self._server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=QuietHandler,
+                                       fd=sock.fileno())
+        finally:
+            sock.close()  # the server holds its own duplicate of the listening socket
+        port = self._server.server_address[1]
+        self.endpoint_url = f"http://{LOOPBACK}:{port}"
+        self._saved_moto_port = os.environ.get("MOTO_PORT")
+        os.environ["MOTO_PORT"] = str(port)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="odmd-embedded-aws", daemon=True)
+        self._thread.start()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last_error = "no answer yet"
+        with httpx.Client(trust_env=False, timeout=2.0) as http:
+            while True:
+                try:
+                    if http.get(f"{self.endpoint_url}/moto-api/config").status_code < 500:
+                        return
+                    last_error = "moto answered with a server error"
+                except httpx.TransportError as exc:
+                    last_error = f"{type(exc).__name__}: {exc}"
+                if self._thread is None or not self._thread.is_alive():
+                    raise EnverError(f"the embedded AWS at {self.endpoint_url} stopped while starting ({last_error})")
+                if time.monotonic() > deadline:
+                    raise EnverError(f"the embedded AWS at {self.endpoint_url} was not ready within "
+                                     f"{timeout:g}s ({last_error})")
+                time.sleep(0.01)  # poll: server readiness, bounded by the deadline above
+
+    def _configure(self) -> None:
+        from moto.core.config import default_user_config
+
+        self._saved_sfn_config = dict(default_user_config.get("stepfunctions") or {})
+        with httpx.Client(trust_env=False, timeout=10.0) as http:
+            for path, body in (("/moto-api/reset", None),
+                               ("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})):
+                resp = http.post(f"{self.endpoint_url}{path}", json=body)
+                if resp.status_code >= 300:
+                    raise EnverError(f"the embedded AWS refused POST {path}: HTTP {resp.status_code} {resp.text[:200]}")
+        if self._http_invoke:
+            from . import http_invoke
+
+            http_invoke.install()
+        # moto logs every failed state (a 401 caught by the BDD machine included) at ERROR with the
+        # whole state's repr; the execution's error and cause carry what matters.
+        noisy = logging.getLogger(_NOISY_MOTO_LOGGER)
+        self._saved_log_level = noisy.level
+        noisy.setLevel(logging.CRITICAL)
+
+    def stop(self) -> None:
+        global _running
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            if thread is not None and thread.is_alive():
+                server.shutdown()  # returns once serve_forever has noticed (poll_interval)
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        if self.endpoint_url and os.environ.get("MOTO_PORT") == self.endpoint_url.rsplit(":", 1)[1]:
+            if self._saved_moto_port is None:
+                os.environ.pop("MOTO_PORT", None)
+            else:
+                os.environ["MOTO_PORT"] = self._saved_moto_port
+        if self._saved_sfn_config is not None:  # execute_state_machine is process-wide moto config
+            from moto.core.config import default_user_config
+
+            default_user_config["stepfunctions"] = self._saved_sfn_config
+            self._saved_sfn_config = None
+        if self._saved_log_level is not None:
+            logging.getLogger(_NOISY_MOTO_LOGGER).setLevel(self._saved_log_level)
+            self._saved_log_level = None
+        self.endpoint_url = ""
+        with _running_lock:
+            if _running is self:
+                _running = None
+
+    def __enter__(self) -> EmbeddedAws:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def session(self) -> Any:
+        """A boto3 Session with dummy credentials and this region, isolated from ~/.aws and AWS_*."""
+        return isolated_session(self.region)
+
+    def client(self, service: str, **config: Any) -> Any:
+        """A boto3 client of `service` bound to the embedded endpoint (dummy credentials, no proxy)."""
+        if not self.running:
+            raise EnverError(f"the embedded AWS is not running: start it before asking for a {service} client")
+        return make_client(self.session(), service, endpoint_url=self.endpoint_url, **config)
+
+
+def _check_moto_can_read_aws_config() -> None:
+    """moto's own code (server side, in this process) builds default boto3 sessions, which read
+    AWS_PROFILE and ~/.aws/config; a profile that does not exist or an unreadable config file
+    would turn every later call into an HTTP 500. Say so now, in one line."""
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        botocore.session.get_session().get_scoped_config()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise EnverError(f"the embedded AWS (moto, in this process) cannot read your AWS configuration: {exc}. "
+                         "Fix or unset AWS_PROFILE / AWS_CONFIG_FILE for the local enver") from None
+
+
+def isolated_session(region: str = DEFAULT_REGION) -> Any:
+    """A boto3 Session with dummy credentials that reads no AWS configuration of the user.
+
+    botocore resolves its settings from instance variables, then AWS_* environment
+    variables, then ~/.aws/config. This session's config chain is rebuilt over an empty
+    environment and both AWS files point at os.devnull, so AWS_PROFILE, AWS_ENDPOINT_URL,
+    AWS_CONFIG_FILE, a real profile… cannot change where or as whom a call goes.
+    """
+    import boto3
+    import botocore.session
+    from botocore import configprovider as cp
+
+    core = botocore.session.Session()
+    chains = cp.ConfigChainFactory(session=core, environ={})
+
+    def mapping(variables: dict[str, tuple]) -> dict[str, Any]:
+        return {name: chains.create_config_chain(instance_name=name, env_var_names=spec[1],
+                                                 config_property_names=spec[0], default=spec[2],
+                                                 conversion_func=spec[3])
+                for name, spec in variables.items()}
+
+    store = mapping(cp.BOTOCORE_DEFAUT_SESSION_VARIABLES)
+    store["s3"] = cp.SectionConfigProvider("s3", core, mapping(cp.DEFAULT_S3_CONFIG_VARS))
+    store["proxies_config"] = cp.SectionConfigProvider("proxies_config", core, mapping(cp.DEFAULT_PROXIES_CONFIG_VARS))
+    core.register_component("config_store", cp.ConfigValueStore(mapping=store))
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    return boto3.session.Session(aws_access_key_id=DUMMY_ACCESS_KEY_ID,
+                                 aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
+                                 region_name=region, botocore_session=core)
+
+
+def make_client(session: Any, service: str, *, endpoint_url: str | None = None, **config: Any) -> Any:
+    from botocore.config import Config
+
+    cfg = Config(proxies={}, retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30,
+                 **config)
+    return session.client(service, endpoint_url=endpoint_url, config=cfg)
