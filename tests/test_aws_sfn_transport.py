@@ -1,0 +1,139 @@
+"""The BDD state machine deployed on the embedded AWS, driven by run_exchange."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from odmd_bdd.aws import (
+    ExecutionDeadlineExceeded,
+    ExecutionFailed,
+    SfnCallError,
+    deploy_bdd_state_machine,
+    exchange_request,
+    flat_headers,
+    render_definition,
+    run_exchange,
+)
+from odmd_bdd.aws.deploy import definition_template
+from odmd_bdd.errors import TransportError
+from tests.aws_support import embedded_aws, http_server, refused_url  # noqa: F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def bdd_machine(embedded_aws) -> str:
+    return deploy_bdd_state_machine(embedded_aws)
+
+
+@pytest.fixture(scope="module")
+def sfn(embedded_aws):
+    return embedded_aws.client("stepfunctions")
+
+
+def test_the_shipped_definition_has_its_placeholder_and_renders_to_json():
+    assert "${ConnectionArn}" in definition_template()
+    rendered = json.loads(render_definition("arn:aws:events:us-east-1:1:connection/c/u"))
+    tasks = [s for s in rendered["States"].values() if s["Type"] == "Task"]
+    assert tasks and all(t["Resource"] == "arn:aws:states:::http:invoke" for t in tasks)
+    assert {t["Parameters"]["Authentication"]["ConnectionArn"] for t in tasks} == {
+        "arn:aws:events:us-east-1:1:connection/c/u"}
+
+
+def test_deploying_twice_keeps_one_machine_and_one_connection(embedded_aws, bdd_machine, sfn):
+    assert deploy_bdd_state_machine(embedded_aws) == bdd_machine
+    names = [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
+    assert names.count("odmd-bdd-exchange") == 1
+    described = sfn.describe_state_machine(stateMachineArn=bdd_machine)
+    assert described["type"] == "STANDARD"
+    conns = embedded_aws.client("events").list_connections()["Connections"]
+    assert [c["Name"] for c in conns].count("odmd-bdd-dummy-basic") == 1
+
+
+def test_a_200_exchange_round_trip(sfn, bdd_machine, http_server):
+    request = exchange_request(f"{http_server.url}/json/identities", "post",
+                               headers={"Authorization": "Bearer mock_temp_token_12345"},
+                               query={"verbose": True}, body={"user_id": "user_12345_system"})
+    started = time.perf_counter()
+    out = run_exchange(sfn, bdd_machine, request)
+    elapsed = time.perf_counter() - started
+    assert out["StatusCode"] == 200
+    assert out["ResponseBody"]["path"] == "/json/identities"
+    assert flat_headers(out["Headers"])["content-type"] == "application/json"
+    seen = http_server.last()
+    assert seen.method == "POST" and seen.query == {"verbose": ["true"]}
+    assert json.loads(seen.body) == {"user_id": "user_12345_system"}
+    assert "Authorization" in seen.header_names
+    assert elapsed < 5, f"one exchange took {elapsed:.2f}s"
+
+
+def test_a_get_goes_without_a_body(sfn, bdd_machine, http_server):
+    out = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/json/e", "GET"))
+    assert out["StatusCode"] == 200
+    assert http_server.last().body == b"" and "content-length" not in http_server.last().headers
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 409, 500])
+def test_an_http_error_answer_is_an_observation_not_a_failure(sfn, bdd_machine, http_server, status):
+    out = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/status/{status}", "GET"))
+    assert out["StatusCode"] == status
+    assert out["ResponseBody"] == {"error": f"status {status}", "issues": [{"path": ["identity_id"]}]}
+    assert flat_headers(out["Headers"])["content-type"] == "application/json"
+
+
+def test_a_refused_connection_fails_the_execution_and_names_error_and_cause(sfn, bdd_machine):
+    url = refused_url()
+    with pytest.raises(ExecutionFailed) as err:
+        run_exchange(sfn, bdd_machine, exchange_request(url, "GET"))
+    failed = err.value
+    assert isinstance(failed, AssertionError)
+    assert failed.status == "FAILED"
+    assert failed.error == "States.Http.Socket"
+    assert url in failed.cause and "refused" in failed.cause.lower()
+    assert failed.execution_arn.startswith("arn:aws:states:")
+    message = str(failed)
+    assert "FAILED" in message and "States.Http.Socket" in message and url in message
+    assert failed.execution_arn in message
+
+
+def test_an_input_without_headers_fails_the_execution_with_the_path_named(sfn, bdd_machine, http_server):
+    with pytest.raises(ExecutionFailed) as err:
+        run_exchange(sfn, bdd_machine, {"ApiEndpoint": f"{http_server.url}/json/x", "Method": "GET"})
+    assert err.value.status == "FAILED"
+    assert "$.Headers" in (err.value.cause or "")
+
+
+def test_an_execution_that_never_ends_is_stopped_at_the_deadline(embedded_aws, sfn):
+    forever = sfn.create_state_machine(
+        name="never-ends", roleArn=f"arn:aws:iam::{embedded_aws.account_id}:role/tests",
+        definition=json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86400, "End": True}}}),
+    )["stateMachineArn"]
+    started = time.perf_counter()
+    with pytest.raises(ExecutionDeadlineExceeded) as err:
+        run_exchange(sfn, forever, {}, deadline_s=1.0)
+    elapsed = time.perf_counter() - started
+    assert 1.0 <= elapsed < 3.0, f"stopped after {elapsed:.2f}s"
+    assert "1s deadline" in str(err.value) and "stopped it" in str(err.value)
+    assert sfn.describe_execution(executionArn=err.value.execution_arn)["status"] == "ABORTED"
+
+
+def test_an_unknown_state_machine_is_a_transport_error_naming_it(embedded_aws, sfn):
+    missing = f"arn:aws:states:us-east-1:{embedded_aws.account_id}:stateMachine:nope"
+    with pytest.raises(SfnCallError) as err:
+        run_exchange(sfn, missing, {})
+    assert isinstance(err.value, TransportError)
+    assert missing in str(err.value)
+
+
+def test_a_nonpositive_deadline_is_refused(sfn, bdd_machine):
+    with pytest.raises(ValueError, match="deadline_s"):
+        run_exchange(sfn, bdd_machine, {}, deadline_s=0)
+
+
+def test_exchange_request_shapes_the_input():
+    assert exchange_request("http://h/x", "get") == {"ApiEndpoint": "http://h/x", "Method": "GET",
+                                                      "Headers": {}, "QueryParameters": {}}
+    assert exchange_request("http://h/x", "PUT", body={"a": 1})["RequestBody"] == {"a": 1}
+    assert exchange_request("http://h/x", "POST", body=None, has_body=True)["RequestBody"] is None
+    assert flat_headers({"Set-Cookie": ["a=1", "b=2"], "X": "y"}) == {"set-cookie": "a=1, b=2", "x": "y"}
