@@ -1,6 +1,6 @@
 """The AWS side of the harness: the embedded AWS (moto) of the local enver, the
 `http:invoke` extension of moto's Step Functions, the BDD state machine, the `sfn`
-transport's execution runner.
+transport's execution runner and the platform's share protocol (SSM + versioned S3).
 
 Importing this package imports neither boto3 nor moto; each module does when used.
 """
@@ -16,9 +16,20 @@ from .sfn_transport import (
     flat_headers,
     run_exchange,
 )
+from .share import (
+    ArtifactNotFound,
+    FetchedArtifact,
+    ShareNotFound,
+    fetch_artifact,
+    publish_artifact,
+    publish_value,
+    read_schema_url,
+    read_share,
+)
 
 __all__ = [
-    "EmbeddedAws", "ExecutionDeadlineExceeded", "ExecutionFailed", "MotoVersionError", "SfnCallError",
-    "deploy_bdd_state_machine", "exchange_request", "flat_headers", "isolated_session", "render_definition",
-    "run_exchange",
+    "ArtifactNotFound", "EmbeddedAws", "ExecutionDeadlineExceeded", "ExecutionFailed", "FetchedArtifact",
+    "MotoVersionError", "SfnCallError", "ShareNotFound", "deploy_bdd_state_machine", "exchange_request",
+    "fetch_artifact", "flat_headers", "isolated_session", "publish_artifact", "publish_value", "read_schema_url",
+    "read_share", "render_definition", "run_exchange",
 ]

@@ -1,0 +1,165 @@
+"""The platform's share protocol (OdmdShareOut) on any AWS endpoint: publish and read.
+
+Publishing (the local enver publishes itself this way, like the platform publishes a
+real enver):
+- `publish_value(ssm, build_id, revision, producer, value)` puts the String parameter
+  `/odmd-share/<buildId>/<revision>/<producer>`;
+- `publish_artifact(s3, ssm, build_id, revision, producer, document, bucket=, account=)`
+  puts a schema artifact in a versioned bucket at `<account>/<revision>/<file>.json` and
+  writes `s3://<bucket>/<key>@<VersionId>` to `/odmd-share/<buildId>/<revision>/<producer>/schema-url`.
+
+Reading (the harness resolves every enver this way):
+- `read_share(ssm, build_id, revision, producer)` → the value (`ShareNotFound` names the
+  full parameter name when it is missing);
+- `fetch_artifact(s3, "s3://bucket/key@version")` → `FetchedArtifact` (bytes, address,
+  version), a versioned GetObject (`ArtifactNotFound` names the s3 address when the
+  bucket, key or version is missing). Hand it to `contracts.parse_artifact(f.data,
+  f.address, f.version)`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ContractError, EnverError
+
+SHARE_ROOT = "/odmd-share"
+SCHEMA_URL_CHILD = "schema-url"
+_REVISION = re.compile(r"^[bt]\.\.[^/\s]+$")
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_S3_URL = re.compile(r"^s3://(?P<bucket>[^/@]+)/(?P<key>.+)@(?P<version>[^@/]+)$")
+
+
+class ShareNotFound(EnverError):
+    """A /odmd-share parameter the enver should have published is missing."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"shared value {name} is not published (SSM parameter not found)")
+
+
+class ArtifactNotFound(ContractError):
+    """A schema artifact named by a schema-url is missing (bucket, key or version)."""
+
+    def __init__(self, url: str, what: str):
+        self.url = url
+        super().__init__(f"schema artifact {url} cannot be fetched: {what}")
+
+
+@dataclass(frozen=True)
+class FetchedArtifact:
+    data: bytes
+    address: str  # s3://bucket/key
+    version: str  # the S3 VersionId
+
+    @property
+    def url(self) -> str:
+        return f"{self.address}@{self.version}"
+
+
+def share_name(build_id: str, revision: str, producer: str, *children: str) -> str:
+    """`/odmd-share/<buildId>/<revision>/<producer>[/<child>…]`, each part checked."""
+    for label, part in (("buildId", build_id), ("producer", producer), *(("child", c) for c in children)):
+        if not isinstance(part, str) or not _NAME.match(part):
+            raise EnverError(f"share {label} {part!r} must be a non-empty name without '/' or spaces")
+    if not isinstance(revision, str) or not _REVISION.match(revision):
+        raise EnverError(f"share revision {revision!r} must be written b..<branch> or t..<tag> (e.g. b..mock)")
+    return "/".join((SHARE_ROOT, build_id, revision, producer, *children))
+
+
+# -- publishing ---------------------------------------------------------------------------------
+
+def publish_value(ssm: Any, build_id: str, revision: str, producer: str, value: str, *children: str) -> str:
+    """Put (overwrite) the String parameter of a shared value; return its name."""
+    name = share_name(build_id, revision, producer, *children)
+    ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    return name
+
+
+def ensure_versioned_bucket(s3: Any, bucket: str) -> None:
+    """Create `bucket` if it does not exist and turn versioning on."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        region = s3.meta.region_name
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if region and region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**kwargs)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def publish_artifact(s3: Any, ssm: Any, build_id: str, revision: str, producer: str, document: Any, *,
+                     bucket: str, account: str, file_name: str | None = None, git_sha: str | None = None) -> str:
+    """Put a schema artifact (versioned) and its schema-url share; return `s3://bucket/key@VersionId`.
+
+    `document` is a JSON-ready object or already-encoded bytes/str. `file_name` defaults to
+    the producer's name; `git_sha` becomes the object's `gitsha` tag (the platform tags
+    artifacts with the producing commit).
+    """
+    share_name(build_id, revision, producer)  # check the parts before writing anything
+    file_name = file_name or producer
+    if not _NAME.match(file_name):
+        raise EnverError(f"artifact file name {file_name!r} must be a name without '/' or spaces")
+    if isinstance(document, bytes):
+        body = document
+    elif isinstance(document, str):
+        body = document.encode("utf-8")
+    else:
+        body = json.dumps(document, indent=2).encode("utf-8")
+    ensure_versioned_bucket(s3, bucket)
+    key = f"{account}/{revision}/{file_name}.json"
+    put: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body, "ContentType": "application/json"}
+    if git_sha:
+        put["Tagging"] = f"gitsha={git_sha}"
+    version = s3.put_object(**put).get("VersionId")
+    if not version or version == "null":
+        raise EnverError(f"s3://{bucket}/{key} got no VersionId: versioning is not enabled on bucket {bucket}")
+    url = f"s3://{bucket}/{key}@{version}"
+    publish_value(ssm, build_id, revision, producer, url, SCHEMA_URL_CHILD)
+    return url
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def read_share(ssm: Any, build_id: str, revision: str, producer: str, *children: str) -> str:
+    """The value of `/odmd-share/<buildId>/<revision>/<producer>[/<child>…]`."""
+    name = share_name(build_id, revision, producer, *children)
+    try:
+        return ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        raise ShareNotFound(name) from None
+
+
+def read_schema_url(ssm: Any, build_id: str, revision: str, producer: str) -> str:
+    return read_share(ssm, build_id, revision, producer, SCHEMA_URL_CHILD)
+
+
+def parse_s3_url(url: str) -> tuple[str, str, str]:
+    """`s3://bucket/key@version` → (bucket, key, version)."""
+    match = _S3_URL.match(url or "")
+    if not match:
+        raise ContractError(f"{url!r} is not a schema URL of the form s3://<bucket>/<key>@<VersionId>")
+    return match["bucket"], match["key"], match["version"]
+
+
+def fetch_artifact(s3: Any, url: str) -> FetchedArtifact:
+    """The exact version of the object `url` names (versioned GetObject)."""
+    bucket, key, version = parse_s3_url(url)
+    try:
+        obj = s3.get_object(Bucket=bucket, Key=key, VersionId=version)
+    except s3.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        reasons = {"NoSuchKey": "no such key", "NoSuchVersion": "no such version",
+                   "NoSuchBucket": "no such bucket", "InvalidArgument": "invalid version id"}
+        if code in reasons or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            raise ArtifactNotFound(url, reasons.get(code, code or "not found")) from None
+        raise
+    with obj["Body"] as stream:
+        data = stream.read()
+    return FetchedArtifact(data=data, address=f"s3://{bucket}/{key}", version=obj.get("VersionId") or version)
