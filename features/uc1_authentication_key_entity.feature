@@ -11,9 +11,11 @@ Feature: UC1 — authentication, key management and root entity creation
     When the user registers the root public key ${ROOT_PUBLIC_KEY} for ${ROOT_ENTITY_ID} with key-service
     Then the key ${ROOT_KEY_ID} is registered for ${ROOT_ENTITY_ID}
     And the answer matches the dataset case UC1.register_root_key
+    And a KeyRegistered event is published for ${ROOT_KEY_ID}
     When the user creates the root entity ${ROOT_ENTITY_ID} with identity-service
     Then the entity ${ROOT_ENTITY_ID} is created as a root entity owned by ${USER_ID}
     And the answer matches the dataset case UC1.create_root_entity
+    And an EntityCreated event is published for ${ROOT_ENTITY_ID}
 
   @error @api-only
   Scenario: Registering a key with a malformed body is rejected, naming the missing field

@@ -11,13 +11,16 @@ Feature: UC2 — child entity creation, profile data and the parent relationship
     When the user creates the child entity ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with identity-service
     Then the entity ${CHILD_ENTITY_ID} is created under ${ROOT_ENTITY_ID} for ${USER_ID}
     And the answer matches the dataset case UC2.create_child_entity
+    And an EntityCreated event is published for ${CHILD_ENTITY_ID}
     When the user sets the email ${CHILD_EMAIL} and the locale ${CHILD_LOCALE} on the profile of ${CHILD_ENTITY_ID} with identity-service
     Then the profile of ${CHILD_ENTITY_ID} has the email ${CHILD_EMAIL} and the locale ${CHILD_LOCALE}
+    And an EntityUpdated event is published for ${CHILD_ENTITY_ID}
     When the user reads the entity ${CHILD_ENTITY_ID} from identity-service
     Then the profile of ${CHILD_ENTITY_ID} has the email ${CHILD_EMAIL} and the locale ${CHILD_LOCALE}
     And the answer matches the dataset case UC2.read_child_entity
     When the user links ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with chain-service
     Then the link ${LINK_ROOT_CHILD_ID} joins ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID}
+    And a LinkCreated event is published for ${LINK_ROOT_CHILD_ID}
 
   @error
   Scenario: Reading an unknown entity is refused as not found

@@ -12,6 +12,7 @@ Feature: UC3 — relationships, privacy and protection
     Then the listed links are ${LINK_ROOT_CHILD_ID}
     When the user derives a pseudonym for ${CHILD_ENTITY_ID} with anonymous-service
     Then the pseudonym ${CHILD_PSEUDONYM_ID} named ${CHILD_PSEUDONYM} stands for ${CHILD_ENTITY_ID}
+    And a PseudonymCreated event is published for ${CHILD_PSEUDONYM_ID}
     When the user protects the payload ${PROTECTED_PAYLOAD} under the pseudonym ${CHILD_PSEUDONYM_ID} with anonymous-service
     Then the payload is protected as ${PROTECTED_PAYLOAD_ID} with ${PROTECTION_ALGORITHM}
     When the user reveals the metadata of ${PROTECTED_PAYLOAD_ID} with anonymous-service

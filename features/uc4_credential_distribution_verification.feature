@@ -15,8 +15,10 @@ Feature: UC4 — credential generation, public distribution and verification
     Then the MPC session ${MPC_SESSION_ID} is authenticated
     When the user completes the MPC signing of the session ${MPC_SESSION_ID} at key-service
     Then the signature ${ROOT_SIGNATURE} is produced with the key ${ROOT_KEY_ID}
+    And a SignatureCompleted event is published for ${MPC_SESSION_ID}
     When the user issues a certificate for ${ROOT_ENTITY_ID} over the key ${ROOT_KEY_ID} with the signature ${ROOT_SIGNATURE} at certificate-service
     Then the certificate ${ROOT_CERTIFICATE_ID} with the serial number ${ROOT_CERTIFICATE_SERIAL} is issued for ${ROOT_ENTITY_ID}
+    And a CertificateIssued event is published for ${ROOT_CERTIFICATE_ID}
     When a verifier fetches the key set of ${ROOT_ENTITY_ID} from jwks-service
     Then the key set of ${ROOT_ENTITY_ID} holds the key ${ROOT_KEY_ID}
     When a verifier verifies the certificate ${ROOT_CERTIFICATE_ID} with certificate-service

@@ -32,3 +32,10 @@ Feature: UC6 — one journey through all six services
     And ${CHILD_ENTITY_ID} appears in the answers of identity-service, chain-service and anonymous-service
     And ${CHILD_PSEUDONYM_ID} appears in the answers of anonymous-service
     And ${ROOT_SIGNATURE} appears in the answers of key-service
+    And a KeyRegistered event is published for ${ROOT_KEY_ID}
+    And an EntityCreated event is published for ${ROOT_ENTITY_ID}
+    And an EntityCreated event is published for ${CHILD_ENTITY_ID}
+    And a LinkCreated event is published for ${LINK_ROOT_CHILD_ID}
+    And a PseudonymCreated event is published for ${CHILD_PSEUDONYM_ID}
+    And a SignatureCompleted event is published for ${MPC_SESSION_ID}
+    And a CertificateIssued event is published for ${ROOT_CERTIFICATE_ID}

@@ -83,17 +83,9 @@ def appears_in_answers_of(world, constants, value, services):
     missing = []
     for service in names:
         answers = [a for a in world.answers if a.action.service == service]
-        if not any(_contains(a.body, want.value) for a in answers):
+        if not any(expect.contains(a.body, want.value) for a in answers):
             missing.append(f"{service} ({len(answers)} answers)")
     if missing:
         raise AssertionError(f"{want.describe()} does not appear in the answers of {', '.join(missing)}")
 
 
-def _contains(value, wanted) -> bool:
-    if value == wanted:
-        return True
-    if isinstance(value, dict):
-        return any(_contains(v, wanted) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains(v, wanted) for v in value)
-    return False

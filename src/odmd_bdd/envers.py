@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -34,6 +35,7 @@ class Enver:
     spec: EnverSpec
     services: dict[str, ServiceEndpoint]
     local: LocalEnver | None = None
+    aws: Any = None  # the EmbeddedAws of a local enver (SQS for events; later SSM, S3, Step Functions)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -58,10 +60,17 @@ class Enver:
             out[f"{svc.name}.contract"] = svc.contract.artifact.label
         return out
 
+    def sqs(self) -> Any:
+        """A boto3 SQS client for this enver's events, or None when it has no event bus."""
+        return self.aws.client("sqs") if self.aws is not None else None
+
     def close(self) -> None:
         if self.local is not None:
             self.local.stop()
             self.local = None
+        if self.aws is not None:
+            self.aws.stop()
+            self.aws = None
 
 
 def read_base_url_file(path: str | Path) -> dict[str, str]:
@@ -102,7 +111,14 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
     contracts = constellation.contracts
     enver = Enver(spec=spec, services={})
     if missing:
-        enver.local = LocalEnver(constellation).start()
+        from .aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
+
+        enver.aws = EmbeddedAws().start()
+        try:
+            enver.local = LocalEnver(constellation, sqs=enver.aws.client("sqs")).start()
+        except BaseException:
+            enver.close()
+            raise
     for svc in constellation.services:
         if svc in explicit:
             url, source = explicit[svc]

@@ -6,7 +6,9 @@ from typing import Any
 
 from .actors import Observation
 from .constants import Expected
-from .dataset import Case
+from .dataset import Case, Dataset
+from .errors import ContractViolation
+from .events import EventInbox, queue_name
 from .redaction import MASK, SENSITIVE_KEY
 
 
@@ -49,6 +51,36 @@ def body_differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
     if expected != actual or type(expected) is not type(actual):
         return [f"{path}: expected {_shown(path, expected, False)}, got {_shown(path, actual, False)}"]
     return []
+
+
+def contains(value: Any, wanted: Any) -> bool:
+    """Whether `wanted` is `value` or any value nested in it."""
+    if value == wanted and type(value) is type(wanted):
+        return True
+    if isinstance(value, dict):
+        return any(contains(v, wanted) for v in value.values())
+    if isinstance(value, list):
+        return any(contains(v, wanted) for v in value)
+    return False
+
+
+def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expected, timeout: float) -> None:
+    """An event `name` mentioning `about` arrives within `timeout`, conforms to its AsyncAPI
+    message, and equals the dataset's payload for it."""
+    message = inbox.messages.get(name)
+    event, seen = inbox.wait_for(name, lambda payload: contains(payload, about.value), timeout)
+    if event is None:
+        arrived = "; ".join(e.raw[:200] for e in seen) or "nothing"
+        raise AssertionError(f"no {name} event for {about.describe()} arrived on "
+                             f"{queue_name(message.queue, inbox.run)} within {timeout:g}s (arrived: {arrived})")
+    problems = message.payload_problems(event.payload)
+    if problems:
+        raise ContractViolation(f"{name} event on {event.queue} ({message.service} events)", problems)
+    candidates = [ev["payload"] for case in dataset.cases.values() for ev in case.events
+                  if ev["message"] == name and contains(ev["payload"], about.value)]
+    if candidates and event.payload not in candidates:
+        diffs = min((body_differences(c, event.payload) for c in candidates), key=len)
+        raise AssertionError(f"{name} event for {about.describe()} differs from the dataset:\n  " + "\n  ".join(diffs))
 
 
 def matches_case(obs: Observation, case: Case) -> None:

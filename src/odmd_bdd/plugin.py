@@ -22,6 +22,7 @@ from .constellation import Constellation
 from .dataset import Dataset
 from .envers import Enver, resolve_enver
 from .errors import ConstantError, OdmdError
+from .events import EventInbox, MessageIndex
 from .evidence import Recorder
 from .redaction import Redactor
 from .transports import HttpTransport
@@ -43,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--layer", default="all", choices=("all", *LAYERS),
                     help="run scenarios on this layer only (default: every layer a scenario allows)")
     group.addoption("--http-timeout", type=float, default=10.0, help="seconds an API call may take (default 10)")
+    group.addoption("--event-timeout", type=float, default=5.0,
+                    help="seconds a step waits for an expected event (default 5)")
 
 
 def _constellation_path(config: pytest.Config) -> Path:
@@ -194,6 +197,28 @@ def http_transport(pytestconfig: pytest.Config) -> Iterator[HttpTransport]:
 @pytest.fixture
 def world() -> World:
     return World()
+
+
+@pytest.fixture(scope="session")
+def event_timeout(pytestconfig: pytest.Config) -> float:
+    return pytestconfig.getoption("event_timeout")
+
+
+@pytest.fixture(scope="session")
+def message_index(constellation: Constellation) -> MessageIndex:
+    return MessageIndex(constellation.event_contracts)
+
+
+@pytest.fixture
+def events(enver: Enver, world: World, message_index: MessageIndex) -> Iterator[EventInbox]:
+    """This scenario run's events: its own queues (X-Odmd-Run), deleted afterwards."""
+    sqs = enver.sqs()
+    if sqs is None:
+        raise OdmdError(f"enver {enver.name!r} has no event bus to read from (events need the embedded AWS "
+                        f"or a deployed enver's queues)")
+    inbox = EventInbox(sqs, message_index, world.run_id)
+    yield inbox
+    inbox.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from starlette.routing import Mount, Route
 from ..constellation import Constellation
 from ..contracts import OpenApiContract, Operation, zod_issues
 from ..dataset import Case
+from ..events import EventPublisher
 from .faults import Answer, Fault, FaultPlan
 from .matching import choose_case
 from .runs import ANONYMOUS, RUN_HEADER, RunLog
@@ -60,7 +62,8 @@ def answer_for(op: Operation, cases: list[Case], tokens: set[str], headers: dict
     return Answer(status=case.status, body=case.response.get("body")), case
 
 
-def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultPlan, runs: RunLog) -> Endpoint:
+def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultPlan, runs: RunLog,
+              publisher: EventPublisher | None) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -69,6 +72,9 @@ def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultP
                                   dict(request.query_params), runs.answered(run))
         if case is not None:
             runs.record(run, case.ref)
+            if case.events and publisher is not None:
+                # Published before the answer leaves, so a client that got the answer finds the event.
+                await run_in_threadpool(publisher.publish, list(case.events), None if run == ANONYMOUS else run)
         answer = faults.apply(op.service, op.operation_id, answer)
         return Response(json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type)
 
@@ -77,14 +83,16 @@ def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultP
 
 
 def _service_routes(contract: OpenApiContract, constellation: Constellation, tokens: set[str],
-                    faults: FaultPlan, runs: RunLog) -> list[Route]:
+                    faults: FaultPlan, runs: RunLog, publisher: EventPublisher | None) -> list[Route]:
     dataset = constellation.dataset
-    return [Route(op.path, _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults, runs),
+    return [Route(op.path, _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults, runs,
+                                     publisher),
                   methods=[op.method], name=f"{contract.service}.{op.operation_id}")
             for op in contract.operations.values()]
 
 
-def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None) -> Starlette:
+def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None,
+              publisher: EventPublisher | None = None) -> Starlette:
     tokens = constellation.valid_bearer_tokens()
     runs = runs if runs is not None else RunLog()
 
@@ -107,6 +115,6 @@ def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | No
         Route("/_odmd/faults", fault_plan, methods=["GET", "PUT", "DELETE"]),
     ]
     for name, contract in constellation.contracts.items():
-        routes.append(Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults, runs)))
+        routes.append(Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults, runs, publisher)))
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
     return Starlette(routes=routes, middleware=middleware)

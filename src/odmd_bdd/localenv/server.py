@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 
 from ..constellation import Constellation
 from ..errors import EnverError
+from ..events import EventPublisher, MessageIndex
 from .app import build_app
 from .faults import FaultPlan
 
@@ -19,10 +21,13 @@ LOOPBACK = "127.0.0.1"
 class LocalEnver:
     """The embedded enver. `with LocalEnver(c) as e: e.base_urls[...]`."""
 
-    def __init__(self, constellation: Constellation, port: int = 0, host: str = LOOPBACK):
+    def __init__(self, constellation: Constellation, port: int = 0, host: str = LOOPBACK, sqs: Any = None):
+        """`sqs`: a boto3 SQS client; with it, answered dataset cases publish their events."""
         self.constellation = constellation
         self.faults = FaultPlan()
-        self.app = build_app(constellation, self.faults)
+        publisher = EventPublisher(sqs, MessageIndex(constellation.event_contracts)) if sqs is not None else None
+        self.publishes_events = publisher is not None
+        self.app = build_app(constellation, self.faults, publisher=publisher)
         self._host = host
         self._port = port
         self._server: uvicorn.Server | None = None

@@ -1,0 +1,15 @@
+"""Events in domain words: what a step published, checked against AsyncAPI and the dataset.
+
+    Then a KeyRegistered event is published for ${ROOT_KEY_ID}
+"""
+
+from pytest_bdd import parsers, then
+
+from odmd_bdd import expect
+
+
+@then(parsers.parse("a {message} event is published for {value}"))
+@then(parsers.parse("an {message} event is published for {value}"))
+def event_published(events, dataset, constants, event_timeout, message, value):
+    """Waits (long polling, up to --event-timeout) for the event on this run's queue."""
+    expect.event_published(events, dataset, message, constants.arg(value), event_timeout)

@@ -1,0 +1,90 @@
+"""Events through a real SQS API (the embedded AWS) from the embedded enver to per-run inboxes."""
+
+import httpx
+import pytest
+
+from odmd_bdd import expect
+from odmd_bdd.constants import Expected
+from odmd_bdd.envers import resolve_enver
+from odmd_bdd.errors import ContractError, ContractViolation
+from odmd_bdd.events import EventInbox, MessageIndex, queue_name
+
+
+@pytest.fixture(scope="module")
+def enver(reference_constellation):
+    resolved = resolve_enver(reference_constellation, "local")
+    yield resolved
+    resolved.close()
+
+
+@pytest.fixture(scope="module")
+def messages(reference_constellation):
+    return MessageIndex(reference_constellation.event_contracts)
+
+
+def create_root_entity(enver, constellation, run):
+    ds = constellation.dataset
+    r = httpx.post(f"{enver.service('identity-service').base_url}/entity/create",
+                   json=ds.case("UC1.create_root_entity").request["body"], trust_env=False,
+                   headers={"Authorization": f"Bearer {ds.constants['AUTH_JWT_TOKEN']}", "X-Odmd-Run": run})
+    assert r.status_code == 201
+
+
+def test_each_run_reads_only_its_own_events(enver, reference_constellation, messages):
+    root = reference_constellation.dataset.constants["ROOT_ENTITY_ID"]
+    create_root_entity(enver, reference_constellation, "run-a")
+    a = EventInbox(enver.sqs(), messages, "run-a")
+    b = EventInbox(enver.sqs(), messages, "run-b")
+    try:
+        found, _ = a.wait_for("EntityCreated", lambda p: p["entity_id"] == root, timeout=5)
+        assert found is not None and found.queue == "identity-service-entity-created--run-a"
+        missed, seen = b.wait_for("EntityCreated", lambda p: True, timeout=1)
+        assert missed is None and seen == []
+    finally:
+        a.close()
+        b.close()
+
+
+def test_event_check_passes_on_the_dataset_payload_and_names_a_missing_one(enver, reference_constellation, messages):
+    ds = reference_constellation.dataset
+    create_root_entity(enver, reference_constellation, "run-c")
+    inbox = EventInbox(enver.sqs(), messages, "run-c")
+    try:
+        expect.event_published(inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 5)
+        with pytest.raises(AssertionError) as err:
+            expect.event_published(inbox, ds, "LinkCreated", Expected("lnk_x", None), 1)
+        assert "no LinkCreated event for 'lnk_x' arrived on chain-service-link-created--run-c within 1s" in str(err.value)
+    finally:
+        inbox.close()
+
+
+def test_a_payload_breaking_its_asyncapi_message_is_a_contract_violation(enver, reference_constellation, messages):
+    ds = reference_constellation.dataset
+    inbox = EventInbox(enver.sqs(), messages, "run-d")
+    try:
+        url = inbox.queues.url(queue_name("key-service-key-registered", "run-d"))
+        inbox.sqs.send_message(QueueUrl=url, MessageBody='{"event_type": "KeyRegistered", "key_id": "key_root_0001"}')
+        with pytest.raises(ContractViolation) as err:
+            expect.event_published(inbox, ds, "KeyRegistered", Expected("key_root_0001", "ROOT_KEY_ID"), 5)
+        assert "KeyRegistered event on key-service-key-registered--run-d" in str(err.value)
+        assert "$: 'entity_id' is a required property" in str(err.value)
+    finally:
+        inbox.close()
+
+
+def test_a_payload_differing_from_the_dataset_names_the_field(enver, reference_constellation, messages):
+    ds = reference_constellation.dataset
+    inbox = EventInbox(enver.sqs(), messages, "run-e")
+    payload = dict(ds.case("UC1.register_root_key").events[0]["payload"], algorithm="ES256")
+    try:
+        url = inbox.queues.url(queue_name("key-service-key-registered", "run-e"))
+        inbox.sqs.send_message(QueueUrl=url, MessageBody=__import__("json").dumps(payload))
+        with pytest.raises(AssertionError, match=r"differs from the dataset:\n  \$\.algorithm: expected 'Ed25519', got 'ES256'"):
+            expect.event_published(inbox, ds, "KeyRegistered", Expected("key_root_0001", "ROOT_KEY_ID"), 5)
+    finally:
+        inbox.close()
+
+
+def test_unknown_message_name_is_one_clear_error(messages):
+    with pytest.raises(ContractError, match="no service of the constellation publishes a 'KeyRegisterd' event"):
+        messages.get("KeyRegisterd")
