@@ -147,3 +147,20 @@ def test_explicit_base_urls_work_against_any_server(project, foreign_identity_se
     result.stdout.fnmatch_lines([f"identity-service.base_url: {foreign_identity_service}",
                                  "identity-service.base_url_source: file urls.yaml",
                                  "key-service.base_url_source: embedded"])
+
+
+def test_mock_only_scenarios_refuse_a_main_enver(project):
+    result = project.runpytest_subprocess("features/", "--enver", "main")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*refusing to run * @mock-only scenario(s) against enver 'main' (b..main)*--allow-main*"])
+    assert "passed" not in result.stdout.str()
+    # With the guard lifted, the run goes on to resolve the enver (which has no addresses here).
+    lifted = project.runpytest_subprocess("features/", "--enver", "main", "--allow-main")
+    lifted.stdout.fnmatch_lines(["*enver 'main' (b..main): no base URL for*"])
+
+
+def test_tags_with_a_colon_become_markers(project):
+    replace_in(project.path / FEATURE, "  @smoke\n", "  @smoke @phase:0b\n")
+    result = project.runpytest_subprocess("features/", "-m", "phase-0b", "--layer", "api", "--co", "-q")
+    result.stdout.fnmatch_lines(["*test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[[]api[]]",
+                                 "*1/* tests collected*"])

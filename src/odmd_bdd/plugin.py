@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--layer", default="all", choices=("all", *LAYERS),
                     help="run scenarios on this layer only (default: every layer a scenario allows)")
     group.addoption("--http-timeout", type=float, default=10.0, help="seconds an API call may take (default 10)")
+    group.addoption("--allow-main", action="store_true", default=False,
+                    help="let @mock-only scenarios run against an enver whose revision is main")
     group.addoption("--event-timeout", type=float, default=5.0,
                     help="seconds a step waits for an expected event (default 5)")
 
@@ -120,6 +122,33 @@ class FeatureFile(pytest.Module):
                 raise self.CollectError(f"{self._where(template.line_number)}: scenario {name!r}: {exc}") from None
             setattr(module, test_name, pytest.mark.usefixtures("layer")(test))
         return module
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function):
+    """`@phase:0b` becomes the marker `phase-0b` (marker names cannot hold ':'); other tags as they are."""
+    if ":" not in tag:
+        return None
+    getattr(pytest.mark, tag.replace(":", "-"))(function)
+    return True
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse @mock-only scenarios against a main enver (after -m/-k deselection), unless --allow-main."""
+    constellation = config.stash.get(CONSTELLATION, None)
+    if constellation is None or config.getoption("allow_main"):
+        return
+    name = config.getoption("enver")
+    spec = constellation.envers.get(name)
+    if spec is None or not spec.is_main:
+        return
+    refused = [item for item in items if item.get_closest_marker("mock-only")]
+    if refused:
+        raise pytest.UsageError(
+            f"refusing to run {len(refused)} @mock-only scenario(s) against enver {name!r} ({spec.revision}): they send "
+            f"mock tokens and expect fixed mock answers, which a main enver must not accept. Deselect them with "
+            f"-m 'not mock-only', or pass --allow-main if you really mean it. First: {refused[0].nodeid}")
 
 
 # --- layers ---------------------------------------------------------------------------
