@@ -82,6 +82,14 @@ def test_an_http_error_answer_is_an_observation_not_a_failure(sfn, bdd_machine, 
     assert flat_headers(out["Headers"])["content-type"] == "application/json"
 
 
+def test_an_error_answer_to_a_request_with_a_body_is_an_observation(sfn, bdd_machine, http_server):
+    """The machine has a Task with a body and one without; both must turn HTTP errors into answers."""
+    request = exchange_request(f"{http_server.url}/status/400", "POST", body={"identity_id": None})
+    out = run_exchange(sfn, bdd_machine, request)
+    assert out["StatusCode"] == 400 and out["ResponseBody"]["issues"] == [{"path": ["identity_id"]}]
+    assert json.loads(http_server.last().body) == {"identity_id": None}
+
+
 def test_a_refused_connection_fails_the_execution_and_names_error_and_cause(sfn, bdd_machine):
     url = refused_url()
     with pytest.raises(ExecutionFailed) as err:
