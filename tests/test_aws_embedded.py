@@ -62,7 +62,9 @@ def test_each_start_begins_with_an_empty_aws():
 
 
 def test_a_second_embedded_aws_in_the_same_process_is_refused():
+    assert EmbeddedAws.current() is None
     with EmbeddedAws() as first:
+        assert EmbeddedAws.current() is first
         with pytest.raises(EnverError, match=f"already runs in this process at {first.endpoint_url}"):
             EmbeddedAws().start()
         assert first.client("sts").get_caller_identity()["Account"]
@@ -104,6 +106,13 @@ def test_a_broken_aws_profile_is_named_at_start(monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "odmd-bdd-no-such-profile")
     with pytest.raises(EnverError, match="cannot read your AWS configuration.*odmd-bdd-no-such-profile"):
         EmbeddedAws().start()
+
+
+def test_client_config_can_be_overridden():
+    with EmbeddedAws() as aws:
+        ssm = aws.client("ssm", read_timeout=7, retries={"max_attempts": 1})
+        assert ssm.meta.config.read_timeout == 7
+        assert ssm.meta.config.proxies == {}
 
 
 def test_client_before_start_is_a_clear_error():

@@ -78,6 +78,11 @@ class EmbeddedAws:
     def running(self) -> bool:
         return self._server is not None
 
+    @staticmethod
+    def current() -> EmbeddedAws | None:
+        """The embedded AWS running in this process, if any (there is at most one)."""
+        return _running
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, timeout: float = 15.0) -> EmbeddedAws:
@@ -270,8 +275,10 @@ def isolated_session(region: str = DEFAULT_REGION) -> Any:
 
 
 def make_client(session: Any, service: str, *, endpoint_url: str | None = None, **config: Any) -> Any:
+    """A client of `session` with no proxy (botocore would take HTTP(S)_PROXY from the environment);
+    `config` entries override the defaults (botocore.config.Config arguments)."""
     from botocore.config import Config
 
-    cfg = Config(proxies={}, retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30,
-                 **config)
-    return session.client(service, endpoint_url=endpoint_url, config=cfg)
+    settings = {"proxies": {}, "retries": {"max_attempts": 2, "mode": "standard"}, "connect_timeout": 5,
+                "read_timeout": 30, **config}
+    return session.client(service, endpoint_url=endpoint_url, config=Config(**settings))
