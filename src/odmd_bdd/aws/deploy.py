@@ -19,9 +19,10 @@ The decision: every HTTP answer is an observation; only "no answer" fails the ex
   contract check must also see — is caught and turned back into an ordinary output.
 - Each Task has one Catch on `States.ALL` into a Choice that looks at the error name:
   `States.Http.StatusCode.*` → an answer. Its cause is parsed (`States.StringToJson`) when
-  it is a JSON object — the HTTP Task's output; AWS's cause for this error and
-  odmd_bdd.aws.http_invoke's both carry it — otherwise the status code is taken from the
-  error name and the cause becomes the ResponseBody, so the harness still reads a status.
+  it is a JSON object: odmd_bdd.aws.http_invoke puts the HTTP Task's output there, and so
+  do other emulators, but AWS does not document the cause of this error — so when it is
+  not a JSON object the status code is taken from the error name and the cause becomes
+  the ResponseBody, and the harness still reads a status. (To confirm on a real account.)
 - Any other error (`States.Http.Socket`: refused, reset, no answer within 60 s;
   `States.Timeout`; `Events.ConnectionResource.*`; `States.TaskFailed`) goes to a Fail
   state that re-raises the same error and cause (`ErrorPath`/`CausePath`): the execution

@@ -46,9 +46,10 @@ What the HTTP Task does (as AWS documents it, with the differences marked):
 - Output, as AWS: `{"StatusCode": int, "StatusText": str, "Headers": {name: [values]},
   "ResponseBody": <parsed JSON when the Content-Type is JSON, else text>}`. Response
   header names are kept as the server sent them.
-- A non-2xx answer fails the task with error `States.Http.StatusCode.<code>`; the cause is
-  that same output as a JSON string, so a Catch can still read status, headers and body
-  (`States.StringToJson($.error.Cause)`).
+- A non-2xx answer fails the task with error `States.Http.StatusCode.<code>` (AWS's name);
+  the cause is that same output as a JSON string, so a Catch can still read status,
+  headers and body (`States.StringToJson($.error.Cause)`). AWS does not document its
+  cause for this error; the BDD state machine copes with a cause that is not JSON.
 - No answer within `http_timeout_s` (60 s, AWS's limit for an HTTP Task) or no connection
   at all (refused, unknown host, reset) fails the task with `States.Http.Socket` and a
   cause naming the method, the URL and what happened. AWS documents this name for the
