@@ -90,6 +90,20 @@ def test_an_error_answer_to_a_request_with_a_body_is_an_observation(sfn, bdd_mac
     assert json.loads(http_server.last().body) == {"identity_id": None}
 
 
+def test_a_status_error_whose_cause_is_not_json_still_yields_the_status(embedded_aws, sfn):
+    """AWS does not document the cause of States.Http.StatusCode.*; the machine's fallback reads the
+    status from the error name. Driven here by a Parallel whose branch fails like an HTTP Task."""
+    definition = json.loads(render_definition("arn:aws:events:us-east-1:1:connection/c/u"))
+    fake_task = {"Type": "Parallel", "Branches": [{"StartAt": "F", "States": {"F": {
+        "Type": "Fail", "Error": "States.Http.StatusCode.418", "Cause": "short and stout"}}}],
+        "Catch": definition["States"]["Exchange"]["Catch"], "End": True}
+    definition["States"]["Exchange"] = fake_task
+    arn = sfn.create_state_machine(name="fallback", definition=json.dumps(definition),
+                                   roleArn=f"arn:aws:iam::{embedded_aws.account_id}:role/tests")["stateMachineArn"]
+    out = run_exchange(sfn, arn, exchange_request("http://127.0.0.1:1/unused", "GET"))
+    assert out == {"StatusCode": 418, "StatusText": "", "Headers": {}, "ResponseBody": "short and stout"}
+
+
 def test_a_refused_connection_fails_the_execution_and_names_error_and_cause(sfn, bdd_machine):
     url = refused_url()
     with pytest.raises(ExecutionFailed) as err:
