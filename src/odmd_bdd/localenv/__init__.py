@@ -6,5 +6,6 @@ from the schemas; nothing here is written per endpoint.
 
 from .faults import Fault, FaultPlan
 from .server import LocalEnver
+from .web import ClientFault
 
-__all__ = ["Fault", "FaultPlan", "LocalEnver"]
+__all__ = ["ClientFault", "Fault", "FaultPlan", "LocalEnver"]

@@ -25,6 +25,7 @@ from ..events import EventPublisher
 from .faults import Answer, Fault, FaultPlan
 from .matching import choose_case
 from .runs import ANONYMOUS, RUN_HEADER, RunLog
+from .web import WebClientState, web_client_routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -116,5 +117,10 @@ def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | No
     ]
     for name, contract in constellation.contracts.items():
         routes.append(Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults, runs, publisher)))
+    # The web client at /web-client/; its state (base URLs, GUI faults) is app.state.web_client.
+    web_client = WebClientState()
+    routes.extend(web_client_routes(constellation, web_client))
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
-    return Starlette(routes=routes, middleware=middleware)
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.web_client = web_client
+    return app

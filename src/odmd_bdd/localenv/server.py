@@ -14,6 +14,7 @@ from ..errors import EnverError
 from ..events import EventPublisher, MessageIndex
 from .app import build_app
 from .faults import FaultPlan
+from .web import WEB_CLIENT_PATH, WebClientState
 
 LOOPBACK = "127.0.0.1"
 
@@ -37,6 +38,15 @@ class LocalEnver:
     @property
     def base_urls(self) -> dict[str, str]:
         return {name: f"{self.url}/{name}" for name in self.constellation.services}
+
+    @property
+    def web_client(self) -> WebClientState:
+        """The web client's config: `.base_urls` (None: this enver's own) and `.faults` (GUI faults)."""
+        return self.app.state.web_client
+
+    @property
+    def web_client_url(self) -> str:
+        return f"{self.url}{WEB_CLIENT_PATH}/"
 
     def start(self, timeout: float = 10.0) -> LocalEnver:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -1,0 +1,377 @@
+// The reference web client of odmd-bdd: plain JavaScript, no build step.
+//
+// It reads config.json (the services' base URLs and contracts, the session settings and the
+// GUI fault plan), then builds one page per service and one form per operation from each
+// service's OpenAPI contract, so a new use case or operation needs no change here. Every
+// element a test touches carries a data-testid of docs/WEB_CLIENT_CONVENTION.md:
+//
+//   nav.<service>                     link to the service's page
+//   service.<service>                 the page
+//   op.<operationId>                  the operation's form
+//   <operationId>.<field.path>        an input of a body field (dotted for nested objects)
+//   <operationId>.$path.<name>        an input of a path parameter ($query.<name>: query)
+//   <operationId>.submit              the button that sends the request
+//   <operationId>.answer              the answer panel: data-seq counts answers, data-state
+//   <operationId>.status              the HTTP status (data-json)
+//   <operationId>.result.<field>      an answer field (data-json = its JSON value)
+//   <operationId>.issues / .issue     the Zod issues of a 400 (data-path, data-json)
+//   <operationId>.error               why no answer arrived (network failure)
+"use strict";
+
+(() => {
+  const app = document.querySelector('[data-testid="app"]');
+  const SECRET = /token|secret|password|passwd|authorization|api[_-]?key|credential|private[_-]?key/i;
+  const METHODS = ["get", "put", "post", "delete", "patch"];
+  let config = null;
+  let sessionKey = app.dataset.sessionKey || "odmd.session_token";
+
+  // --- small helpers -------------------------------------------------------------------
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children) if (child) node.append(child);
+    return node;
+  }
+
+  async function getJson(url) {
+    const response = await fetch(url, { cache: "no-store" });
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return response.json();
+  }
+
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+  function getPath(value, path) {
+    return path.split(".").reduce((v, key) => (isObject(v) ? v[key] : undefined), value);
+  }
+
+  function setPath(value, path, newValue) {
+    const keys = path.split(".");
+    let node = value;
+    for (const key of keys.slice(0, -1)) {
+      if (!isObject(node[key])) node[key] = {};
+      node = node[key];
+    }
+    node[keys[keys.length - 1]] = newValue;
+  }
+
+  // --- the session -----------------------------------------------------------------------
+
+  function token() {
+    return sessionStorage.getItem(sessionKey);
+  }
+
+  function showSession() {
+    const state = document.querySelector('[data-testid="session.state"]');
+    const signedIn = Boolean(token());
+    state.dataset.state = signedIn ? "signed-in" : "signed-out";
+    state.textContent = signedIn ? `signed in${sessionStorage.getItem(`${sessionKey}.user`) ? ` as ${sessionStorage.getItem(`${sessionKey}.user`)}` : ""}` : "signed out";
+  }
+
+  function keepSession(body) {
+    const field = config.session.token_field;
+    if (!isObject(body) || typeof body[field] !== "string") return;
+    sessionStorage.setItem(sessionKey, body[field]);
+    if (typeof body.user_id === "string") sessionStorage.setItem(`${sessionKey}.user`, body.user_id);
+    showSession();
+  }
+
+  function logOut() {
+    sessionStorage.removeItem(sessionKey);
+    sessionStorage.removeItem(`${sessionKey}.user`);
+    showSession();
+  }
+
+  // --- GUI faults: deliberate client bugs the harness's own tests plant (config.faults) ----
+  // Each kind changes one thing; a new kind is one entry here and one in localenv/web.py.
+
+  const FAULTS = {
+    // The answer panel shows `value` for the field `field` instead of what the service answered.
+    show: { answer: (fault, body) => { if (isObject(body)) setPath(body, fault.field, fault.value); return body; } },
+    // The submit button calls the route `path` instead of the operation's own.
+    route: { path: (fault) => fault.path },
+  };
+
+  function faultsFor(service, operationId, hook) {
+    return (config.faults || []).filter((f) => FAULTS[f.kind] && FAULTS[f.kind][hook]
+      && (f.operation === operationId || f.operation === `${service}.${operationId}`));
+  }
+
+  // --- contracts -> operations and fields -----------------------------------------------
+
+  function resolve(doc, schema) {
+    let guard = 0;
+    while (schema && schema.$ref && guard++ < 32) {
+      const parts = schema.$ref.replace(/^#\//, "").split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+      schema = parts.reduce((node, key) => (node ? node[key] : undefined), doc);
+    }
+    return schema || {};
+  }
+
+  function kindOf(schema) {
+    let type = schema.type;
+    if (Array.isArray(type)) type = type.find((t) => t !== "null");
+    if (!type && Array.isArray(schema.enum)) type = schema.enum.every((v) => typeof v === "string") ? "string" : "json";
+    if (!type && "const" in schema) type = typeof schema.const === "string" ? "string" : "json";
+    if (type === "object" || type === "array" || !type) return "json";
+    return type; // string | integer | number | boolean
+  }
+
+  // The inputs of a body schema: scalars get one input each, objects with declared
+  // properties a fieldset of their own, anything else a JSON text area.
+  function fieldsOf(doc, schema, prefix = "", required = []) {
+    schema = resolve(doc, schema);
+    const fields = [];
+    for (const [name, raw] of Object.entries(schema.properties || {})) {
+      const sub = resolve(doc, raw);
+      const path = prefix ? `${prefix}.${name}` : name;
+      const needed = (schema.required || []).includes(name);
+      if (kindOf(sub) === "json" && sub.type === "object" && sub.properties) {
+        fields.push({ path, group: fieldsOf(doc, sub, path), required: needed });
+      } else {
+        fields.push({ path, kind: kindOf(sub), schema: sub, required: needed });
+      }
+    }
+    return fields;
+  }
+
+  function operationsOf(doc) {
+    const ops = [];
+    for (const [path, item] of Object.entries(doc.paths || {})) {
+      for (const method of METHODS) {
+        const spec = item && item[method];
+        if (!spec || !spec.operationId) continue;
+        const security = spec.security !== undefined ? spec.security : doc.security || [];
+        const params = [...(item.parameters || []), ...(spec.parameters || [])].map((p) => resolve(doc, p))
+          .filter((p) => p.in === "path" || p.in === "query");
+        const body = spec.requestBody && resolve(doc, spec.requestBody);
+        const bodySchema = body && body.content && body.content["application/json"] && body.content["application/json"].schema;
+        ops.push({
+          id: spec.operationId, method: method.toUpperCase(), path, summary: spec.summary || spec.operationId,
+          secured: security.some((req) => Object.keys(req).length > 0), params,
+          hasBody: Boolean(bodySchema), fields: bodySchema ? fieldsOf(doc, bodySchema) : [],
+        });
+      }
+    }
+    return ops;
+  }
+
+  // --- rendering a page and its forms --------------------------------------------------
+
+  function input(testid, field) {
+    const attrs = { "data-testid": testid, name: testid, "data-kind": field.kind, autocomplete: "off" };
+    const schema = field.schema || {};
+    if (Array.isArray(schema.enum) && schema.enum.every((v) => typeof v === "string")) {
+      return el("select", attrs, el("option", { value: "", text: "" }),
+        ...schema.enum.map((v) => el("option", { value: v, text: v })));
+    }
+    if (field.kind === "boolean") {
+      return el("select", attrs, el("option", { value: "", text: "" }), el("option", { value: "true", text: "true" }),
+        el("option", { value: "false", text: "false" }));
+    }
+    if (field.kind === "json") return el("textarea", { ...attrs, rows: 2, placeholder: "JSON" });
+    return el("input", { ...attrs, type: "text", inputmode: field.kind === "string" ? undefined : "decimal" });
+  }
+
+  function labelled(name, control, required) {
+    return el("label", {}, el("span", { class: required ? "required" : undefined, text: name }), control);
+  }
+
+  function renderFields(form, operationId, fields) {
+    for (const field of fields) {
+      const name = field.path.split(".").pop();
+      if (field.group) {
+        const set = el("fieldset", { "data-testid": `${operationId}.${field.path}` }, el("legend", { text: field.path }));
+        renderFields(set, operationId, field.group);
+        form.append(set);
+      } else {
+        form.append(labelled(name, input(`${operationId}.${field.path}`, field), field.required));
+      }
+    }
+  }
+
+  function renderOperation(service, op) {
+    const form = el("form", { class: "op", "data-testid": `op.${op.id}`, "data-operation": op.id, novalidate: true },
+      el("h3", { text: op.summary }), el("p", { class: "route", text: `${op.method} ${op.path}` }));
+    for (const p of op.params) {
+      form.append(labelled(`${p.name} (${p.in})`, input(`${op.id}.$${p.in}.${p.name}`, { kind: kindOf(p.schema || {}), schema: p.schema }),
+        p.required));
+    }
+    renderFields(form, op.id, op.fields);
+    form.append(el("button", { type: "submit", "data-testid": `${op.id}.submit`, text: "Send" }));
+    const answer = el("div", { class: "answer", "data-testid": `${op.id}.answer`, "data-seq": "0", "data-state": "idle",
+      "aria-live": "polite" });
+    form.append(answer);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send(service, op, form, answer);
+    });
+    return form;
+  }
+
+  function renderService(name, doc) {
+    const info = doc.info || {};
+    const page = el("section", { class: "page", "data-testid": `service.${name}`, hidden: true },
+      el("h2", { text: name }), el("p", { text: info.title || "" }));
+    const ops = el("div", { class: "ops" });
+    for (const op of operationsOf(doc)) ops.append(renderOperation(name, op));
+    page.append(ops);
+    return page;
+  }
+
+  function showPage() {
+    const wanted = decodeURIComponent(location.hash.replace(/^#\/?/, "")) || Object.keys(config.services)[0];
+    for (const page of document.querySelectorAll("section.page")) {
+      page.hidden = page.dataset.testid !== `service.${wanted}`;
+    }
+    for (const link of document.querySelectorAll(".nav a")) {
+      if (link.dataset.testid === `nav.${wanted}`) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+  }
+
+  // --- sending a request and showing its answer ----------------------------------------
+
+  function valueOf(control) {
+    const text = control.value;
+    switch (control.dataset.kind) {
+      case "integer": case "number": { const n = Number(text); return text.trim() === "" || Number.isNaN(n) ? text : n; }
+      case "boolean": return text === "true" ? true : text === "false" ? false : text;
+      case "json": try { return JSON.parse(text); } catch { return text; }
+      default: return text;
+    }
+  }
+
+  // An empty input leaves its field out of the body.
+  function bodyOf(form, operationId) {
+    const body = {};
+    for (const control of form.querySelectorAll("input, select, textarea")) {
+      const path = control.dataset.testid.slice(operationId.length + 1);
+      if (path.startsWith("$") || control.value === "") continue;
+      setPath(body, path, valueOf(control));
+    }
+    return body;
+  }
+
+  function urlOf(service, op, form) {
+    let path = op.path;
+    for (const fault of faultsFor(service, op.id, "path")) path = FAULTS[fault.kind].path(fault, path);
+    const query = new URLSearchParams();
+    for (const p of op.params) {
+      const control = form.querySelector(`[data-testid="${op.id}.$${p.in}.${p.name}"]`);
+      if (!control || control.value === "") continue;
+      if (p.in === "path") path = path.replace(`{${p.name}}`, encodeURIComponent(control.value));
+      else query.append(p.name, control.value);
+    }
+    const qs = query.toString();
+    return config.services[service].base_url.replace(/\/$/, "") + path + (qs ? `?${qs}` : "");
+  }
+
+  async function send(service, op, form, answer) {
+    const seq = Number(answer.dataset.seq) || 0;
+    answer.dataset.state = "pending";
+    answer.replaceChildren(el("span", { text: "sending…" }));
+    const headers = { Accept: "application/json" };
+    const init = { method: op.method, headers };
+    if (op.hasBody) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(bodyOf(form, op.id));
+    }
+    if (op.secured && token()) headers.Authorization = `Bearer ${token()}`;
+    try {
+      const response = await fetch(urlOf(service, op, form), init);
+      const text = await response.text();
+      let body = text === "" ? null : text;
+      if ((response.headers.get("content-type") || "").includes("json")) {
+        try { body = text === "" ? null : JSON.parse(text); } catch { /* keep the text */ }
+      }
+      if (response.ok) keepSession(body);
+      for (const fault of faultsFor(service, op.id, "answer")) body = FAULTS[fault.kind].answer(fault, body);
+      renderAnswer(answer, op.id, response.status, response.statusText, body);
+      answer.dataset.state = "done";
+    } catch (error) {
+      answer.replaceChildren(el("p", { class: "failure", "data-testid": `${op.id}.error`, text: `No answer: ${error.message}` }));
+      answer.dataset.state = "failed";
+    }
+    answer.dataset.seq = String(seq + 1); // last: the answer is complete once data-seq moves
+  }
+
+  function shown(path, value) {
+    if (SECRET.test(path) && value !== null && value !== "") return "•••••• (hidden)";
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+
+  function renderField(list, operationId, path, value) {
+    const dd = el("dd", { "data-testid": `${operationId}.result.${path}`, "data-json": JSON.stringify(value) });
+    if (isObject(value) && Object.keys(value).length > 0) {
+      const nested = el("dl");
+      for (const [key, sub] of Object.entries(value)) renderField(nested, operationId, `${path}.${key}`, sub);
+      dd.append(nested);
+    } else {
+      dd.textContent = shown(path, value);
+    }
+    list.append(el("dt", { text: path.split(".").pop() }), dd);
+  }
+
+  function renderAnswer(answer, operationId, status, statusText, body) {
+    const ok = status >= 200 && status < 300;
+    const parts = [el("span", { class: `status ${ok ? "ok" : "bad"}`, "data-testid": `${operationId}.status`,
+      "data-json": JSON.stringify(status), text: `${status} ${statusText}`.trim() })];
+    if (isObject(body)) {
+      const list = el("dl", { "data-testid": `${operationId}.result` });
+      for (const [key, value] of Object.entries(body)) {
+        if (key === "issues" && Array.isArray(value)) continue;
+        renderField(list, operationId, key, value);
+      }
+      parts.push(list);
+      if (Array.isArray(body.issues)) {
+        const issues = el("ul", { "data-testid": `${operationId}.issues` });
+        for (const issue of body.issues) {
+          const where = (issue.path || []).join(".");
+          issues.append(el("li", { "data-testid": `${operationId}.issue`, "data-path": where, "data-json": JSON.stringify(issue),
+            text: `${where || "(body)"}: ${issue.message || issue.code}` }));
+        }
+        parts.push(issues);
+      }
+    } else {
+      parts.push(el("pre", { "data-testid": `${operationId}.result`, "data-json": JSON.stringify(body),
+        text: body === null ? "(empty)" : shown("", body) }));
+    }
+    answer.replaceChildren(...parts);
+  }
+
+  // --- start ---------------------------------------------------------------------------
+
+  async function start() {
+    config = await getJson("config.json");
+    sessionKey = (config.session && config.session.storage_key) || sessionKey;
+    app.dataset.sessionKey = sessionKey;
+    const nav = document.querySelector('[data-testid="nav"]');
+    const pages = document.querySelector('[data-testid="pages"]');
+    const services = Object.entries(config.services);
+    const docs = await Promise.all(services.map(([, svc]) => getJson(svc.contract)));
+    services.forEach(([name], i) => {
+      nav.append(el("a", { href: `#/${name}`, "data-testid": `nav.${name}`, text: name }));
+      pages.append(renderService(name, docs[i]));
+    });
+    document.querySelector('[data-testid="session.logout"]').addEventListener("click", logOut);
+    window.addEventListener("hashchange", showPage);
+    window.addEventListener("storage", showSession);
+    window.addEventListener("odmd:session", showSession); // the harness dispatches it after setting the token
+    showPage();
+    showSession();
+    app.dataset.ready = "true";
+  }
+
+  start().catch((error) => {
+    const box = document.querySelector('[data-testid="app.error"]');
+    box.textContent = `The web client could not start: ${error.message}`;
+    box.hidden = false;
+    app.dataset.ready = "error";
+  });
+})();
