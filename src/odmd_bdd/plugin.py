@@ -7,6 +7,7 @@ and it runs, no Python module needed.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +28,11 @@ from .evidence import Recorder
 from .redaction import Redactor
 from .transports import HttpTransport
 
-LAYERS = ("api",)
+LAYERS = ("api", "gui")
 CONSTELLATION = pytest.StashKey[Constellation]()
 ENVER = pytest.StashKey[Enver]()
 REDACTOR = pytest.StashKey[Redactor]()
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()  # per item: "setup"/"call"/"teardown" -> report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,6 +50,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let @mock-only scenarios run against an enver whose revision is main")
     group.addoption("--event-timeout", type=float, default=5.0,
                     help="seconds a step waits for an expected event (default 5)")
+    gui = parser.getgroup("odmd-bdd-gui", "odmd-bdd: the GUI layer (Playwright driving the web client)")
+    gui.addoption("--headed", action="store_true", default=False,
+                  help="show the browser (needs a display; default: headless)")
+    gui.addoption("--slowmo", type=float, default=0.0, metavar="MS",
+                  help="slow every browser operation down by MS milliseconds (to watch a --headed run)")
+    gui.addoption("--gui-timeout", type=float, default=10.0,
+                  help="seconds the web client may take to load or to show an answer (default 10)")
+    gui.addoption("--web-client-url", default=None, metavar="URL",
+                  help="the web client to drive (default: $ODMD_WEB_CLIENT_URL, else the embedded enver's)")
+    gui.addoption("--gui-trace", default="on-failure", choices=("on-failure", "off"),
+                  help="keep a Playwright trace and a screenshot of each failed GUI scenario in reports/traces/ "
+                       "(default on-failure; traces hold unredacted page content — keep reports/ private)")
 
 
 def _constellation_path(config: pytest.Config) -> Path:
@@ -67,6 +81,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CONSTELLATION] = constellation
     config.stash[REDACTOR] = Redactor(dataset.constants.secret_values())
+    if config.getoption("headed") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise pytest.UsageError("--headed needs a display, but $DISPLAY is not set: run under `xvfb-run pytest ...` "
+                                "or on a desktop, or drop --headed")
 
 
 # --- collecting feature files ---------------------------------------------------------
@@ -251,19 +268,76 @@ def events(enver: Enver, world: World, message_index: MessageIndex) -> Iterator[
 
 
 @pytest.fixture
-def actor(layer: str, enver: Enver, http_transport: HttpTransport, world: World, redactor: Redactor):
+def actor(request: pytest.FixtureRequest, layer: str, enver: Enver, http_transport: HttpTransport, world: World,
+          redactor: Redactor):
     """The actor of this run's layer; steps call `actor.perform(action)`."""
     if layer == "api":
         return ApiActor(enver, http_transport, world, Recorder(redactor))
+    if layer == "gui":
+        from .actors.gui import GuiActor  # Playwright loads only when a GUI scenario runs
+
+        return GuiActor(request.getfixturevalue("gui_session"), enver, world, Recorder(redactor))
     raise pytest.UsageError(f"layer {layer!r} is not available")
+
+
+# --- the GUI layer --------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def gui_browser(pytestconfig: pytest.Config):
+    """One Chromium per worker, launched the first time a GUI scenario needs it."""
+    from .gui.browser import GuiBrowser, LaunchOptions
+
+    browser = GuiBrowser(LaunchOptions(headed=pytestconfig.getoption("headed"),
+                                       slowmo_ms=pytestconfig.getoption("slowmo")))
+    try:
+        browser.launch()
+    except OdmdError as exc:
+        pytest.exit(f"odmd-bdd: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
+    """The web client the GUI layer drives; the embedded one calls the enver's resolved base URLs."""
+    given = pytestconfig.getoption("web_client_url") or os.environ.get("ODMD_WEB_CLIENT_URL")
+    if given:
+        return given
+    if enver.local is None:
+        pytest.exit(f"odmd-bdd: enver {enver.name!r} has no web client for the GUI layer: pass --web-client-url "
+                    f"URL (or set ODMD_WEB_CLIENT_URL), or run the API layer only with --layer api",
+                    returncode=pytest.ExitCode.USAGE_ERROR)
+    enver.local.web_client.base_urls = {name: svc.base_url for name, svc in enver.services.items()}
+    return enver.local.web_client_url
+
+
+@pytest.fixture
+def gui_session(request: pytest.FixtureRequest, pytestconfig: pytest.Config, gui_browser, web_client_url: str,
+                enver: Enver, world: World):
+    """This scenario's browser context; a failed scenario leaves a screenshot and a trace in reports/traces/."""
+    import allure
+
+    from .gui.session import GuiSession, evidence_dir
+
+    session = GuiSession(gui_browser, enver, web_client_url, world.run_id, pytestconfig.getoption("gui_timeout"),
+                         trace=pytestconfig.getoption("gui_trace") == "on-failure").open()
+    yield session
+    reports = request.node.stash.get(PHASE_REPORTS, {})
+    failed = any(r.failed for r in reports.values())
+    evidence = evidence_dir(pytestconfig.rootpath / "reports", request.node.nodeid) if failed else None
+    for path in session.close(evidence):
+        kind = allure.attachment_type.PNG if path.suffix == ".png" else allure.attachment_type.ZIP
+        allure.attach.file(str(path), name=f"[gui] {path.name}", attachment_type=kind)
 
 
 # --- reporting ------------------------------------------------------------------------
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Mask credentials in failure text and captured output before any reporter sees them."""
+    """Mask credentials in failure text and captured output before any reporter sees them; keep
+    each phase's report on the item (the GUI layer saves evidence when a scenario failed)."""
     report = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
     redactor = item.config.stash.get(REDACTOR, None)
     if redactor is None:
         return report

@@ -1,0 +1,132 @@
+"""The GUI layer: each action is a form of the web client, filled, submitted and read back.
+
+The actor drives the web client through the generic page objects (odmd_bdd.gui.pages),
+reads the answer the page shows (status and fields from their data-json) and returns it
+under the same field names as the API layer. Along the way it checks what only the GUI
+level can get wrong:
+
+- every request the client sent is a route of a contract and its answer conforms
+  (ContractViolation naming the route or the field);
+- the client called the operation the action names;
+- the page shows what the service answered (same status, same value in every shown field).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import jsonpath
+from ..envers import Enver
+from ..errors import ContractViolation, OdmdError, TransportError
+from ..evidence import Recorder
+from ..gui.capture import Captured
+from ..gui.pages import ShownAnswer, WebClientPage
+from ..gui.session import GuiSession
+from ..redaction import MASK, SENSITIVE_KEY
+from .base import SESSION, Action, Observation, World
+
+
+def _shown(path: str, value: Any) -> str:
+    return MASK if SENSITIVE_KEY.search(path) else repr(value)
+
+
+class GuiActor:
+    layer = "gui"
+
+    def __init__(self, session: GuiSession, enver: Enver, world: World, recorder: Recorder):
+        self.session = session
+        self.enver = enver
+        self.world = world
+        self.recorder = recorder
+        # While an action runs with another token than the session's (or none), the session's
+        # token is kept here: (the token the page held, the token the harness put in its place).
+        self._override: tuple[str | None, str | None] | None = None
+
+    def __repr__(self) -> str:
+        return f"<GuiActor web client={self.session.web_client_url}>"
+
+    # --- the session token ----------------------------------------------------------------
+
+    def _authenticate(self, client: WebClientPage, action: Action) -> None:
+        """Make the page hold the token `action.auth` asks for (see WEB_CLIENT_CONVENTION.md)."""
+        current = client.session_token()
+        if action.auth == SESSION:
+            token = self.world.session_token
+            if token is None:
+                raise OdmdError(f"{action.label} needs a session, but no step of this scenario has logged in "
+                                f"(start it with a step that logs the user in)")
+            if self._override is not None:
+                kept, placed = self._override
+                self._override = None
+                if current == placed:  # nothing logged in meanwhile: give the page its session back
+                    client.set_session_token(kept)
+                    current = kept
+            if current != token:
+                held = "no token" if current is None else "another token"
+                raise AssertionError(f"[{self.layer}] {action.label}: the web client does not hold this scenario's "
+                                     f"session (sessionStorage[{client.session_key!r}] has {held}); did it keep the "
+                                     f"session token of the login answer?")
+            return
+        wanted = action.auth  # None (no Authorization header) or an explicit token
+        if self._override is None or current != self._override[1]:
+            self._override = (current, wanted)
+        else:
+            self._override = (self._override[0], wanted)
+        if current != wanted:
+            client.set_session_token(wanted)
+
+    # --- one action -----------------------------------------------------------------------
+
+    def perform(self, action: Action) -> Observation:
+        client = self.session.client
+        self._authenticate(client, action)
+        form = client.service(action.service).operation(action.operation)
+        form.fill(action.body, action.path, action.query)
+        self.session.capture.take()  # anything before the click belongs to no action
+        shown = form.submit()
+        captured = self.session.capture.take()
+        exchanges = [c.exchange for c in captured]
+        for exchange in exchanges:
+            self.recorder.exchange(exchange, self.layer)
+        observation = Observation(self.layer, action, shown.status if shown.status is not None else 0,
+                                  shown.body, exchanges)
+        self.world.answers.append(observation)
+        problems = [p for c in captured for p in c.problems]
+        if problems:
+            raise ContractViolation(f"[{self.layer}] {action.label} (requests of the web client)", problems)
+        if shown.failed:
+            raise TransportError(f"[{self.layer}] {action.label}: the web client got no answer: "
+                                 f"{shown.error or 'no reason shown'}")
+        differences = self._differences(action, shown, captured)
+        if differences:
+            raise AssertionError(f"[{self.layer}] {action.label}: the web client shows other than the service "
+                                 f"answered:\n  - " + "\n  - ".join(differences))
+        return observation
+
+    def _differences(self, action: Action, shown: ShownAnswer, captured: list[Captured]) -> list[str]:
+        calls = [c for c in captured if c.operation is not None and c.service == action.service
+                 and c.operation.operation_id == action.operation]
+        if not calls:
+            made = ", ".join(f"{c.route} ({c.exchange.label})" for c in captured) or "none"
+            return [f"it did not call {action.service} {action.operation}; requests it made: {made}"]
+        if len(calls) > 1:
+            return [f"it called {action.service} {action.operation} {len(calls)} times for one submit"]
+        answered = calls[0].exchange
+        out = []
+        if shown.status != answered.status:
+            out.append(f"status: shown {shown.status}, answered {answered.status}")
+        if isinstance(shown.body, dict) and isinstance(answered.response_body, dict):
+            for path, value in sorted(shown.fields.items()):
+                got = jsonpath.get(answered.response_body, path, _ABSENT)
+                if got is _ABSENT:
+                    out.append(f"{path}: shown {_shown(path, value)}, but the answer has no such field")
+                elif got != value or type(got) is not type(value):
+                    out.append(f"{path}: shown {_shown(path, value)}, answered {_shown(path, got)}")
+            if "issues" in shown.body and shown.body["issues"] != answered.response_body.get("issues"):
+                out.append(f"issues: shown {shown.body['issues']}, answered {answered.response_body.get('issues')}")
+        elif shown.body != answered.response_body:
+            out.append(f"answer: shown {shown.body!r:.200}, answered {answered.response_body!r:.200}")
+        return out
+
+
+_ABSENT = object()

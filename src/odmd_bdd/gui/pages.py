@@ -1,0 +1,273 @@
+"""Generic page objects: drive any web client that follows docs/WEB_CLIENT_CONVENTION.md.
+
+Nothing here knows a service or an operation. A page object is found by data-testid:
+
+    WebClientPage      app (data-ready, data-session-key), nav.<service>
+    ServicePage        service.<service>
+    OperationForm      op.<operationId>, its inputs <operationId>.<field.path> /
+                       <operationId>.$path.<name> / <operationId>.$query.<name>, <operationId>.submit
+    ShownAnswer        <operationId>.answer (data-seq, data-state), .status, .result[.<field>],
+                       .issues/.issue, .error
+
+Waiting is Playwright's auto-waiting with a deadline (never a sleep): actions wait for their
+element to be actionable, and an answer is complete when the panel's data-seq moves past the
+value it had before the click (`locator.wait_for`, polled in the page every animation frame).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Locator, Page
+
+from ..errors import OdmdError
+
+CONVENTION = "docs/WEB_CLIENT_CONVENTION.md"
+DEFAULT_SESSION_KEY = "odmd.session_token"
+_MISSING = object()
+
+# One round trip: the controls of a form, with what the harness needs to fill them.
+_CONTROLS_JS = """form => [...form.querySelectorAll('input[data-testid], select[data-testid], textarea[data-testid]')]
+  .map(c => ({testid: c.dataset.testid, tag: c.tagName.toLowerCase(), type: (c.type || '').toLowerCase(),
+              value: c.type === 'checkbox' ? String(c.checked) : c.value,
+              options: c.tagName === 'SELECT' ? [...c.options].map(o => o.value) : null}))"""
+
+# One round trip: everything the answer panel shows, as the raw data-json strings.
+_ANSWER_JS = """(panel, op) => {
+  const one = (id) => panel.querySelector(`[data-testid="${id}"]`);
+  const status = one(`${op}.status`), result = one(`${op}.result`), error = one(`${op}.error`);
+  const fields = {};
+  for (const node of panel.querySelectorAll(`[data-testid^="${op}.result."]`)) {
+    fields[node.dataset.testid.slice(op.length + 8)] = node.getAttribute('data-json');
+  }
+  const issues = one(`${op}.issues`);
+  return {
+    state: panel.dataset.state || null,
+    status: status ? status.getAttribute('data-json') : null,
+    statusText: status ? status.textContent : null,
+    whole: result && result.hasAttribute('data-json') ? result.getAttribute('data-json') : null,
+    fields,
+    issues: issues ? [...issues.querySelectorAll(`[data-testid="${op}.issue"]`)].map(i => i.getAttribute('data-json')) : null,
+    error: error ? error.textContent : null,
+  };
+}"""
+
+_SET_TOKEN_JS = """([key, token]) => {
+  if (token === null) sessionStorage.removeItem(key); else sessionStorage.setItem(key, token);
+  window.dispatchEvent(new Event('odmd:session'));
+}"""
+
+
+class GuiConventionError(AssertionError):
+    """The web client lacks an element the convention requires, or shows something unreadable."""
+
+
+def _json(raw: str | None, where: str) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise GuiConventionError(f"{where}: data-json is not JSON: {raw[:80]!r} (see {CONVENTION})") from None
+
+
+def _text(value: Any) -> str:
+    """What the harness types for a value: strings as they are, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@dataclass
+class ShownAnswer:
+    """What the answer panel shows after one submit."""
+
+    operation: str
+    state: str | None
+    status: int | None
+    status_text: str | None
+    body: Any
+    fields: dict[str, Any] = field(default_factory=dict)  # every shown field path (nested too) -> value
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.state == "failed"
+
+
+class WebClientPage:
+    def __init__(self, page: Page, url: str, timeout_s: float):
+        self.page = page
+        self.url = url
+        self.timeout_ms = timeout_s * 1000
+        self.session_key = DEFAULT_SESSION_KEY
+        self.opened = False
+
+    def open(self) -> WebClientPage:
+        try:
+            self.page.goto(self.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
+        except PlaywrightError as exc:
+            raise OdmdError(f"the web client at {self.url} cannot be opened: {str(exc).splitlines()[0]}") from None
+        root = self.page.get_by_test_id("app")
+        try:
+            self.page.locator('[data-testid="app"]:is([data-ready="true"], [data-ready="error"])').wait_for(
+                state="attached", timeout=self.timeout_ms)
+        except PlaywrightTimeoutError:
+            raise GuiConventionError(f"the web client at {self.url} did not become ready within "
+                                     f"{self.timeout_ms / 1000:g}s (data-testid=app with data-ready=\"true\"; "
+                                     f"see {CONVENTION})") from None
+        if root.get_attribute("data-ready") == "error":
+            problem = self.page.get_by_test_id("app.error")
+            detail = problem.text_content() if problem.count() else "no app.error element"
+            raise OdmdError(f"the web client at {self.url} failed to start: {detail}")
+        self.session_key = root.get_attribute("data-session-key") or DEFAULT_SESSION_KEY
+        self.opened = True
+        return self
+
+    # --- the session token (sessionStorage[data-session-key]) -----------------------------
+
+    def session_token(self) -> str | None:
+        return self.page.evaluate("key => sessionStorage.getItem(key)", self.session_key)
+
+    def set_session_token(self, token: str | None) -> None:
+        self.page.evaluate(_SET_TOKEN_JS, [self.session_key, token])
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def _require(self, scope: Page | Locator, testid: str, what: str) -> Locator:
+        found = scope.get_by_test_id(testid)
+        if found.count() == 0:
+            raise GuiConventionError(f"the web client has no {what} (data-testid={testid!r}; see {CONVENTION})")
+        return found.first
+
+    def service(self, name: str) -> ServicePage:
+        section = self._require(self.page, f"service.{name}", f"page for {name}")
+        if not section.is_visible():
+            self._require(self.page, f"nav.{name}", f"navigation link to {name}").click()
+            try:
+                section.wait_for(state="visible", timeout=self.timeout_ms)
+            except PlaywrightTimeoutError:
+                raise AssertionError(f"the web client's page service.{name} did not show within "
+                                     f"{self.timeout_ms / 1000:g}s of clicking nav.{name}") from None
+        return ServicePage(self, name, section)
+
+
+class ServicePage:
+    def __init__(self, client: WebClientPage, name: str, section: Locator):
+        self.client = client
+        self.name = name
+        self.section = section
+
+    def operation(self, operation_id: str) -> OperationForm:
+        form = self.client._require(self.section, f"op.{operation_id}", f"form for {self.name} {operation_id}")
+        return OperationForm(self.client, self.name, operation_id, form)
+
+
+class OperationForm:
+    def __init__(self, client: WebClientPage, service: str, operation_id: str, form: Locator):
+        self.client = client
+        self.service = service
+        self.op = operation_id
+        self.form = form
+
+    @property
+    def label(self) -> str:
+        return f"{self.service} {self.op}"
+
+    def _plan(self, controls: dict[str, dict], body: Any, path: dict[str, Any], query: dict[str, Any]
+              ) -> dict[str, Any]:
+        """testid -> value for every control the action sets; a value without a control fails."""
+        plan: dict[str, Any] = {}
+        missing: list[str] = []
+        for prefix, params in (("$path", path), ("$query", query)):
+            for name, value in (params or {}).items():
+                testid = f"{self.op}.{prefix}.{name}"
+                if testid in controls:
+                    plan[testid] = value
+                else:
+                    missing.append(f"{prefix[1:]} parameter {name}")
+
+        def walk(value: Any, dotted: str) -> None:
+            testid = f"{self.op}.{dotted}"
+            if testid in controls:
+                plan[testid] = value
+            elif isinstance(value, dict) and any(t.startswith(testid + ".") for t in controls):
+                for key, sub in value.items():
+                    walk(sub, f"{dotted}.{key}")
+            else:
+                missing.append(f"field {dotted}")
+
+        if isinstance(body, dict):
+            for key, value in body.items():
+                walk(value, key)
+        elif body is not None:
+            missing.append(f"a body that is not an object ({type(body).__name__})")
+        if missing:
+            raise GuiConventionError(f"the web client's form for {self.label} has no input for "
+                                     f"{', '.join(missing)}, so the GUI cannot send this request "
+                                     f"(expected data-testid {self.op}.<field>; see {CONVENTION})")
+        return plan
+
+    def fill(self, body: Any, path: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> None:
+        """Set every input the action names and clear the others (an empty input omits its field)."""
+        controls = {c["testid"]: c for c in self.form.evaluate(_CONTROLS_JS)}
+        plan = self._plan(controls, body, path or {}, query or {})
+        for testid, control in controls.items():
+            wanted = plan.get(testid, _MISSING)
+            locator = self.form.get_by_test_id(testid)
+            if control["type"] == "checkbox":
+                checked = bool(wanted) if wanted is not _MISSING else False
+                if (control["value"] == "true") != checked:
+                    locator.set_checked(checked)
+                continue
+            text = "" if wanted is _MISSING else _text(wanted)
+            if text == control["value"]:
+                continue
+            if control["tag"] == "select":
+                if text not in control["options"]:
+                    if wanted is _MISSING:
+                        continue  # a select without an empty option cannot be cleared; leave it
+                    raise GuiConventionError(f"the web client's {testid} offers no option {text!r} "
+                                             f"(options: {control['options']}), so the GUI cannot send this request")
+                locator.select_option(value=text)
+            else:
+                locator.fill(text)
+
+    def submit(self) -> ShownAnswer:
+        panel = self.client._require(self.form, f"{self.op}.answer", f"answer panel of {self.label}")
+        before = panel.get_attribute("data-seq")
+        try:
+            seq = int(before or "0")
+        except ValueError:
+            raise GuiConventionError(f"{self.op}.answer: data-seq {before!r} is not a number (see {CONVENTION})") from None
+        self.client._require(self.form, f"{self.op}.submit", f"submit button of {self.label}").click()
+        # wait_for polls in the page every animation frame; expect() would back off to 100/250/500 ms.
+        done = self.form.locator(f'[data-testid="{self.op}.answer"][data-seq="{seq + 1}"]')
+        try:
+            done.wait_for(state="attached", timeout=self.client.timeout_ms)
+        except PlaywrightTimeoutError:
+            raise AssertionError(f"the web client showed no answer for {self.label} within "
+                                 f"{self.client.timeout_ms / 1000:g}s (data-testid={self.op}.answer, "
+                                 f"data-seq stayed at {panel.get_attribute('data-seq')!r})") from None
+        return self.read(panel)
+
+    def read(self, panel: Locator) -> ShownAnswer:
+        raw = panel.evaluate(_ANSWER_JS, self.op)
+        where = f"the web client's answer for {self.label}"
+        status = _json(raw["status"], f"{where}: {self.op}.status")
+        fields = {path: _json(value, f"{where}: {self.op}.result.{path}") for path, value in raw["fields"].items()}
+        if raw["whole"] is not None:
+            body: Any = _json(raw["whole"], f"{where}: {self.op}.result")
+        elif fields or raw["issues"] is not None:
+            # The body is the top-level fields; nested elements only repeat parts of them.
+            body = {path: value for path, value in fields.items() if "." not in path}
+            if raw["issues"] is not None:
+                body["issues"] = [_json(issue, f"{where}: {self.op}.issue") for issue in raw["issues"]]
+        else:
+            body = None
+        if raw["state"] != "failed" and not isinstance(status, int):
+            raise GuiConventionError(f"{where}: {self.op}.status shows no numeric status (data-json={raw['status']!r}; "
+                                     f"see {CONVENTION})")
+        return ShownAnswer(self.op, raw["state"], status, raw["statusText"], body, fields, raw["error"])

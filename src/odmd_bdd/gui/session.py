@@ -1,0 +1,83 @@
+"""One scenario on the GUI layer: a fresh browser context, its page, its capture, its evidence."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..envers import Enver
+from .browser import GuiBrowser
+from .capture import NetworkCapture
+from .pages import WebClientPage
+
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def evidence_dir(reports: Path, nodeid: str) -> Path:
+    """reports/traces/<the test id, made a file name>/"""
+    name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", nodeid).strip("_")[-150:]
+    return reports / "traces" / name
+
+
+class GuiSession:
+    """`open()` starts the context (tracing if asked); `close(evidence)` saves a screenshot and
+    the trace into `evidence` when given (a failed scenario), then discards the context."""
+
+    def __init__(self, browser: GuiBrowser, enver: Enver, web_client_url: str, run_id: str, timeout_s: float,
+                 trace: bool = True):
+        self.browser = browser
+        self.enver = enver
+        self.web_client_url = web_client_url
+        self.timeout_s = timeout_s
+        self.trace = trace
+        self.capture = NetworkCapture(enver, web_client_url, run_id, timeout_s)
+        self.context = None
+        self.page = None
+        self._client: WebClientPage | None = None
+
+    def __repr__(self) -> str:
+        return f"<GuiSession {self.web_client_url}>"
+
+    def open(self) -> GuiSession:
+        self.context = self.browser.new_context(viewport=VIEWPORT, service_workers="block")
+        self.context.set_default_timeout(self.timeout_s * 1000)
+        if self.trace:
+            self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
+        self.capture.install(self.context)
+        self.page = self.context.new_page()
+        return self
+
+    @property
+    def client(self) -> WebClientPage:
+        """The web client, loaded on first use."""
+        if self._client is None:
+            self._client = WebClientPage(self.page, self.web_client_url, self.timeout_s)
+        if not self._client.opened:
+            self._client.open()
+        return self._client
+
+    def close(self, evidence: Path | None = None) -> list[Path]:
+        """Discard the context; with `evidence`, first keep a screenshot and the trace there."""
+        saved: list[Path] = []
+        if self.context is None:
+            return saved
+        try:
+            if evidence is not None:
+                evidence.mkdir(parents=True, exist_ok=True)
+                if self.page is not None and not self.page.is_closed():
+                    shot = evidence / "screenshot.png"
+                    try:
+                        self.page.screenshot(path=str(shot), full_page=True, timeout=self.timeout_s * 1000)
+                        saved.append(shot)
+                    except Exception:  # a crashed page has no screenshot; the trace may still tell
+                        pass
+                if self.trace:
+                    trace = evidence / "trace.zip"
+                    self.context.tracing.stop(path=str(trace))
+                    saved.append(trace)
+            elif self.trace:
+                self.context.tracing.stop()
+        finally:
+            self.context.close()
+            self.context = self.page = self._client = None
+        return saved
