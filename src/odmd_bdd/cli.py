@@ -1,11 +1,13 @@
 """The `odmd-bdd` command line.
 
     odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C
+    odmd-bdd check [--format json]       consistency check of the master mock dataset (exit 1: problems)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -17,6 +19,7 @@ from .errors import OdmdError
 from .localenv import LocalEnver
 
 DEFAULT_CONSTELLATION = Path("fixtures/envers/constellation.yaml")
+DEFAULT_FEATURES = Path("features")
 
 
 def _local_enver(args: argparse.Namespace) -> int:
@@ -36,6 +39,24 @@ def _local_enver(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from .dataset_check import run_check
+
+    report = run_check(args.constellation, args.features)
+    if args.format == "json":
+        print(json.dumps({"ok": report.ok, "problems": [p.as_dict() for p in report.problems],
+                          "stats": report.stats}, indent=2))
+    else:
+        for problem in report.problems:
+            print(problem)
+        s = report.stats
+        verdict = f"{len(report.problems)} problem(s)" if report.problems else "ok"
+        print(f"odmd-bdd check: {verdict} — {s.get('cases', 0)} cases, {s.get('events', 0)} event payloads, "
+              f"{s.get('features', 0)} feature files; {s.get('cases_covered', 0)}/{s.get('cases', 0)} cases covered "
+              f"by {s.get('scenarios_passed', 0)} passing scenarios ({s.get('seconds', 0)} s)", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="odmd-bdd", description="Dual-level BDD harness for ondemandenv envers")
     parser.add_argument("--version", action="version", version=f"odmd-bdd {__version__}")
@@ -45,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
                        help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
     local.set_defaults(func=_local_enver)
+    check = sub.add_parser("check", help="check the master mock dataset against the artifacts and the features")
+    check.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
+                       help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
+    check.add_argument("--features", type=Path, default=DEFAULT_FEATURES,
+                       help=f"folder of the feature files (default: {DEFAULT_FEATURES})")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.set_defaults(func=_check)
     return parser
 
 
