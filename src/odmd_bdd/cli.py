@@ -2,6 +2,7 @@
 
     odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C
     odmd-bdd check [--format json]       consistency check of the master mock dataset (exit 1: problems)
+    odmd-bdd project [--out DIR]         write each service's MOCK_ENVER_CONTEXT.md
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _project(args: argparse.Namespace) -> int:
+    from .projection import project
+
+    for path in project(args.constellation, args.out):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="odmd-bdd", description="Dual-level BDD harness for ondemandenv envers")
     parser.add_argument("--version", action="version", version=f"odmd-bdd {__version__}")
@@ -73,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"folder of the feature files (default: {DEFAULT_FEATURES})")
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.set_defaults(func=_check)
+    proj = sub.add_parser("project", help="write each service's MOCK_ENVER_CONTEXT.md from the dataset")
+    proj.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
+                      help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
+    proj.add_argument("--out", type=Path, default=Path("reports/projections"),
+                      help="output folder (default: reports/projections)")
+    proj.set_defaults(func=_project)
     return parser
 
 
