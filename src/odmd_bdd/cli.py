@@ -3,6 +3,9 @@
     odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C
     odmd-bdd check [--format json]       consistency check of the master mock dataset (exit 1: problems)
     odmd-bdd project [--out DIR]         write each service's MOCK_ENVER_CONTEXT.md
+    odmd-bdd steps [--format json]       the step catalog: every step, its parameters, layers, an example
+    odmd-bdd lint [PATHS...]             check feature files: syntax, steps, constants, tags (exit 1: problems)
+    odmd-bdd new UCn [--out features/]   scaffold a use case's feature file from the dataset
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import threading
 from pathlib import Path
 
 from . import __version__
+from .authoring import lint as authoring_lint
+from .authoring import new as authoring_new
+from .authoring import steps as authoring_steps
 from .constellation import Constellation
 from .errors import OdmdError
 from .localenv import LocalEnver
@@ -88,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     proj.add_argument("--out", type=Path, default=Path("reports/projections"),
                       help="output folder (default: reports/projections)")
     proj.set_defaults(func=_project)
+    for authoring in (authoring_steps, authoring_lint, authoring_new):  # QA's tools, src/odmd_bdd/authoring/
+        authoring.add_parser(sub)
     return parser
 
 
