@@ -1,4 +1,4 @@
-# odmd-bdd — `make bdd` runs the features, `make test` the engine's own tests and the features.
+# odmd-bdd — `make bdd` runs the features, `make test` the dataset check, the engine's own tests and the features.
 # Both set up everything first (a venv at .venv, the package, a Chromium) and are idempotent.
 SHELL := /bin/bash
 .DEFAULT_GOAL := bdd
@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup bdd test engine-tests features local-enver clean
+.PHONY: setup bdd test check engine-tests features local-enver clean
 
 setup: $(STAMP)
 
@@ -35,7 +35,11 @@ engine-tests: setup
 features: setup
 	$(PYTEST) features/
 
-test: engine-tests features
+# The platform's consistency check: examples against artifacts, shared IDs, use-case coverage.
+check: setup
+	$(BIN)/odmd-bdd check
+
+test: check engine-tests features
 
 local-enver: setup
 	$(BIN)/odmd-bdd local-enver
