@@ -218,8 +218,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"odmd-bdd lint: {len(problems)} problem{'s' * (len(problems) != 1)} in {files} of "
               f"{len(paths)} feature file{'s' * (len(paths) != 1)}")
         return 1
-    print(f"odmd-bdd lint: {len(paths)} feature file{'s' * (len(paths) != 1)}, {scenarios} scenarios, "
-          f"{steps} steps: no problems")
+    print(f"odmd-bdd lint: {len(paths)} feature file{'s' * (len(paths) != 1)}, {scenarios} scenario"
+          f"{'s' * (scenarios != 1)}, {steps} step{'s' * (steps != 1)}: no problems")
     return 0
 
 
