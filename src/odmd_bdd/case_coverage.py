@@ -112,7 +112,11 @@ class FeatureRun:
 
 
 def run_features(features: Path, constellation_path: Path) -> FeatureRun:
-    """Run every feature once on the API layer against the embedded enver, in this process."""
+    """Run every feature once on the API layer against the embedded enver, in this process.
+
+    `pytest.main` imports the project's conftest and step modules into this process, so
+    call it from a fresh process (the CLI does); tests drive `odmd-bdd check` in a
+    subprocess. The project's addopts are dropped so the run writes no reports."""
     recorder = CoverageRecorder()
     args = [str(features), "--layer", "api", "--enver", "local", "--constellation", str(constellation_path),
             # the project's addopts would write reports/ (junit, Allure): this run leaves nothing behind
