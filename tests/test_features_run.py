@@ -36,7 +36,9 @@ def test_unfaulted_run_passes_and_reports_leave_no_credential(project):
             leaked = [s for s in SECRETS if s in text]
             assert not leaked, f"{path} contains {leaked}"
     env = (reports / "allure-results" / "environment.properties").read_text()
-    assert "identity-service.contract=" in env and "@sha256:" in env
+    # Every artifact the run used, with the exact S3 version it was resolved to.
+    assert "identity-service.artifact.bundle=s3://odmd-local-artifacts/" in env
+    assert "identity-service.artifact.openapi=s3://odmd-local-artifacts/" in env and ".openapi.json@" in env
 
 
 def test_wrong_value_in_a_dataset_response_fails_the_scenario_naming_the_field(project):

@@ -25,6 +25,17 @@ class ServiceSpec:
     base_url_producer: str
     contract_path: Path
     base_url_env: str
+    stack: str | None = None  # CloudFormation stack whose outputs are the fallback to /odmd-share
+
+
+@dataclass(frozen=True)
+class SharedValue:
+    """A value another build publishes: the web client URL, the BDD state machine ARN."""
+
+    build_id: str
+    producer: str
+    env: str | None = None
+    stack: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,9 @@ class EnverSpec:
     revision: str
     embedded: bool = False
     region: str | None = None
+    profile: str | None = None  # an AWS profile of the standard credential chain
+    endpoint_url: str | None = None  # an AWS endpoint other than the region's (e.g. a test stack)
+    transport: str = "http"  # how the API layer reaches services: http | sfn
 
     @property
     def is_main(self) -> bool:
@@ -47,6 +61,8 @@ class Constellation:
     envers: dict[str, EnverSpec]
     valid_bearer_constants: list[str] = field(default_factory=list)
     invalid_bearer_constant: str | None = None
+    web_client: SharedValue | None = None
+    bdd_state_machine: SharedValue | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Constellation:
@@ -65,16 +81,25 @@ class Constellation:
                 services[name] = ServiceSpec(
                     name=name, build_id=spec.get("build_id", name), base_url_producer=spec["base_url_producer"],
                     contract_path=(base / spec["contract"]).resolve(),
-                    base_url_env=spec.get("base_url_env") or _default_env(name))
+                    base_url_env=spec.get("base_url_env") or _default_env(name), stack=spec.get("stack"))
             except (KeyError, TypeError) as exc:
                 raise OdmdError(f"{path}: service {name} lacks {exc}") from None
-        envers = {name: EnverSpec(name=name, revision=spec.get("revision", f"b..{name}"),
-                                  embedded=bool(spec.get("embedded", False)), region=spec.get("region"))
-                  for name, spec in (raw.get("envers") or {}).items()}
+        envers = {}
+        for name, spec in (raw.get("envers") or {}).items():
+            spec = spec or {}
+            transport = spec.get("transport", "http")
+            if transport not in ("http", "sfn"):
+                raise OdmdError(f"{path}: enver {name}: transport must be http or sfn, not {transport!r}")
+            envers[name] = EnverSpec(name=name, revision=spec.get("revision", f"b..{name}"),
+                                     embedded=bool(spec.get("embedded", False)), region=spec.get("region"),
+                                     profile=spec.get("profile"), endpoint_url=spec.get("endpoint_url"),
+                                     transport=transport)
         return cls(path=path, dataset_path=(base / raw.get("dataset", "dataset/master-mock-dataset.yaml")).resolve(),
                    services=services, envers=envers,
                    valid_bearer_constants=list((raw.get("mock_auth") or {}).get("valid_bearer_tokens") or []),
-                   invalid_bearer_constant=(raw.get("mock_auth") or {}).get("invalid_bearer_token"))
+                   invalid_bearer_constant=(raw.get("mock_auth") or {}).get("invalid_bearer_token"),
+                   web_client=_shared(raw.get("web_client"), path, "web_client"),
+                   bdd_state_machine=_shared(raw.get("bdd_state_machine"), path, "bdd_state_machine"))
 
     def enver(self, name: str) -> EnverSpec:
         try:
@@ -105,6 +130,16 @@ class Constellation:
     def valid_bearer_tokens(self) -> set[str]:
         consts = self.dataset.constants
         return {str(consts[name]) for name in self.valid_bearer_constants if name in consts}
+
+
+def _shared(raw: Any, path: Path, key: str) -> SharedValue | None:
+    if raw is None:
+        return None
+    try:
+        return SharedValue(build_id=raw["build_id"], producer=raw["producer"], env=raw.get("env"),
+                           stack=raw.get("stack"))
+    except (KeyError, TypeError):
+        raise OdmdError(f"{path}: {key} needs build_id and producer") from None
 
 
 def _default_env(service: str) -> str:

@@ -1,13 +1,17 @@
 """Enver resolution: where each service of the constellation answers, and under which contract.
 
-Order per service: an explicit base URL (the service's env var, e.g. ODMD_IDENTITY_BASE_URL,
-or the --base-urls file) wins; otherwise the embedded local enver serves it when the enver
-is `embedded`. Platform resolution through /odmd-share (SSM + S3) plugs in here too.
+Per service: an explicit base URL (the service's env var, e.g. ODMD_IDENTITY_BASE_URL, or
+the --base-urls file) wins; otherwise /odmd-share in the enver's AWS (SSM + versioned S3),
+with CloudFormation stack outputs as the fallback. An `embedded` enver first starts the
+embedded AWS and the local enver and publishes it there, so it is read the same way. When
+every address is explicit and no AWS is needed, the local contract copies are used.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +20,11 @@ from typing import Any
 import httpx
 import yaml
 
-from .constellation import Constellation, EnverSpec
-from .contracts import OpenApiContract
+from .constellation import Constellation, EnverSpec, SharedValue
+from .contracts import Artifact, AsyncApiContract, OpenApiContract
 from .errors import EnverError
 from .localenv import LocalEnver
+from .share_resolution import ShareResolver
 
 
 @dataclass
@@ -27,7 +32,9 @@ class ServiceEndpoint:
     name: str
     base_url: str
     contract: OpenApiContract
-    source: str  # how the base URL was found: "embedded", "env ODMD_…", "file …"
+    source: str  # how the base URL was found: "share", "stack …", "env ODMD_…", "file …"
+    events: AsyncApiContract | None = None
+    artifacts: list[Artifact] = field(default_factory=list)
 
 
 @dataclass(repr=False)
@@ -35,8 +42,10 @@ class Enver:
     spec: EnverSpec
     services: dict[str, ServiceEndpoint]
     local: LocalEnver | None = None
-    aws: Any = None  # the EmbeddedAws of a local enver (SQS for events; later SSM, S3, Step Functions)
-    notes: list[str] = field(default_factory=list)
+    aws: Any = None  # the EmbeddedAws of a local enver
+    aws_client: Any = None  # service name -> boto3 client of the enver's AWS (embedded or deployed)
+    web_client_url: str | None = None
+    state_machine_arn: str | None = None
 
     @property
     def name(self) -> str:
@@ -57,12 +66,21 @@ class Enver:
         for svc in self.services.values():
             out[f"{svc.name}.base_url"] = svc.base_url
             out[f"{svc.name}.base_url_source"] = svc.source
-            out[f"{svc.name}.contract"] = svc.contract.artifact.label
+            for artifact in svc.artifacts or [svc.contract.artifact]:
+                out[f"{svc.name}.artifact.{artifact.kind}"] = artifact.label
+        if self.web_client_url:
+            out["web_client_url"] = self.web_client_url
+        if self.state_machine_arn:
+            out["bdd_state_machine_arn"] = self.state_machine_arn
         return out
 
+    @property
+    def event_contracts(self) -> dict[str, AsyncApiContract]:
+        return {name: svc.events for name, svc in self.services.items() if svc.events is not None}
+
     def sqs(self) -> Any:
-        """A boto3 SQS client for this enver's events, or None when it has no event bus."""
-        return self.aws.client("sqs") if self.aws is not None else None
+        """A boto3 SQS client for this enver's events, or None when it has no AWS."""
+        return self.aws_client("sqs") if self.aws_client is not None else None
 
     def close(self) -> None:
         if self.local is not None:
@@ -89,8 +107,11 @@ def read_base_url_file(path: str | Path) -> dict[str, str]:
 
 
 def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str | Path | None = None,
-                  environ: Mapping[str, str] | None = None, probe: bool = True) -> Enver:
+                  environ: Mapping[str, str] | None = None, probe: bool = True, transport: str | None = None) -> Enver:
+    """`transport` (http | sfn) overrides the enver's own; sfn also resolves the BDD state machine."""
     spec = constellation.enver(name)
+    if transport is not None and transport != spec.transport:
+        spec = dataclasses.replace(spec, transport=transport)
     environ = os.environ if environ is None else environ
     explicit: dict[str, tuple[str, str]] = {}
     if base_url_file:
@@ -102,36 +123,110 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
         if environ.get(sspec.base_url_env):
             explicit[svc] = (environ[sspec.base_url_env], f"env {sspec.base_url_env}")
 
-    missing = [svc for svc in constellation.services if svc not in explicit]
-    if missing and not spec.embedded:
-        envs = ", ".join(constellation.services[s].base_url_env for s in missing)
-        raise EnverError(f"enver {name!r} ({spec.revision}): no base URL for {', '.join(missing)}. "
-                         f"Set {envs} or pass --base-urls FILE; resolution through /odmd-share is not available yet.")
-
-    contracts = constellation.contracts
     enver = Enver(spec=spec, services={})
-    if missing:
+    try:
+        resolver = _resolver(constellation, spec, enver, needs_aws=len(explicit) < len(constellation.services)
+                             or (spec.transport == "sfn" and not environ.get(_env(constellation.bdd_state_machine))))
+        for svc, sspec in constellation.services.items():
+            if resolver is not None:
+                contracts = resolver.contracts(sspec)
+                url, source = explicit.get(svc) or resolver.base_url(sspec)
+            else:
+                contracts = constellation.service_contracts[svc]
+                url, source = explicit[svc]
+            if spec.embedded and source == "share":
+                source = "share (embedded)"
+            enver.services[svc] = ServiceEndpoint(svc, url.rstrip("/"), contracts.http, source, contracts.events,
+                                                  contracts.artifacts)
+        enver.web_client_url = _shared(constellation.web_client, resolver, environ, required=False)
+        if spec.transport == "sfn":
+            enver.state_machine_arn = _shared(constellation.bdd_state_machine, resolver, environ, required=True)
+        if probe:
+            check_reachable(enver)
+    except BaseException as exc:
+        enver.close()
+        if _is_aws_error(exc):
+            raise EnverError(f"enver {name!r} ({spec.revision}): AWS refused or could not be reached: {exc}") from None
+        raise
+    return enver
+
+
+def _env(shared: SharedValue | None) -> str:
+    return (shared.env or "") if shared is not None else ""
+
+
+def _shared(shared: SharedValue | None, resolver: ShareResolver | None, environ: Mapping[str, str],
+            required: bool) -> str | None:
+    if shared is None:
+        if required:
+            raise EnverError("the constellation file names no bdd_state_machine (build_id, producer)")
+        return None
+    if shared.env and environ.get(shared.env):
+        return environ[shared.env]
+    if resolver is None:
+        if required:
+            raise EnverError(f"no {shared.producer}: set {shared.env} or resolve the enver through /odmd-share")
+        return None
+    try:
+        return resolver.shared(shared)[0]
+    except EnverError:
+        if required:
+            raise
+        return None
+
+
+def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs_aws: bool) -> ShareResolver | None:
+    """Where this enver's shared values come from: the embedded AWS (started here and published
+    into), a deployed enver's AWS account, or nowhere (every address given explicitly)."""
+    if spec.embedded:
         from .aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
+        from .localenv.publish import publish_local_enver
 
         enver.aws = EmbeddedAws().start()
-        try:
-            enver.local = LocalEnver(constellation, sqs=enver.aws.client("sqs")).start()
-        except BaseException:
-            enver.close()
-            raise
-    for svc in constellation.services:
-        if svc in explicit:
-            url, source = explicit[svc]
-        else:
-            url, source = enver.local.base_urls[svc], "embedded"  # type: ignore[union-attr]
-        enver.services[svc] = ServiceEndpoint(svc, url.rstrip("/"), contracts[svc], source)
-    if probe:
-        try:
-            check_reachable(enver)
-        except EnverError:
-            enver.close()
-            raise
-    return enver
+        client = _memo(enver.aws.client)
+        enver.local = LocalEnver(constellation, sqs=client("sqs")).start()
+        publish_local_enver(enver.aws, constellation, enver.local, spec.revision,
+                            state_machine=spec.transport == "sfn", client=client)
+    elif needs_aws:
+        client = _deployed_clients(spec, constellation)
+    else:
+        return None
+    enver.aws_client = client = client if spec.embedded else _memo(client)
+    return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
+
+
+def _deployed_clients(spec: EnverSpec, constellation: Constellation):
+    """boto3 clients from the standard credential chain; fails before any call without credentials."""
+    import boto3
+
+    session = boto3.Session(profile_name=spec.profile, region_name=spec.region)
+    if session.get_credentials() is None:
+        envs = ", ".join(s.base_url_env for s in constellation.services.values())
+        raise EnverError(f"enver {spec.name!r} ({spec.revision}) is resolved through /odmd-share in SSM, but the "
+                         f"standard AWS credential chain has no credentials (environment, profile, SSO, role). "
+                         f"Log in to AWS, or give every service's address: {envs} or --base-urls FILE")
+    if session.region_name is None:
+        raise EnverError(f"enver {spec.name!r}: no AWS region; set region in the constellation file or AWS_REGION")
+    return lambda service: session.client(service, endpoint_url=spec.endpoint_url)
+
+
+def _memo(factory):
+    """One boto3 client per service for the whole run: creating one costs 0.1-0.5 s."""
+    clients: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in clients:
+                clients[service] = factory(service)
+            return clients[service]
+
+    return client
+
+
+def _is_aws_error(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.startswith(("botocore", "boto3"))
 
 
 def check_reachable(enver: Enver, timeout: float = 3.0) -> None:
@@ -139,7 +234,7 @@ def check_reachable(enver: Enver, timeout: float = 3.0) -> None:
     down = []
     with httpx.Client(timeout=timeout, trust_env=False) as client:
         for svc in enver.services.values():
-            if svc.source == "embedded":
+            if svc.source == "share (embedded)":
                 continue
             try:
                 client.get(svc.base_url)

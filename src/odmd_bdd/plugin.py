@@ -26,7 +26,7 @@ from .errors import ConstantError, OdmdError
 from .events import EventInbox, MessageIndex
 from .evidence import Recorder
 from .redaction import Redactor
-from .transports import HttpTransport
+from .transports import HttpTransport, SfnTransport
 
 LAYERS = ("api", "gui")
 CONSTELLATION = pytest.StashKey[Constellation]()
@@ -46,6 +46,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--layer", default="all", choices=("all", *LAYERS),
                     help="run scenarios on this layer only (default: every layer a scenario allows)")
     group.addoption("--http-timeout", type=float, default=10.0, help="seconds an API call may take (default 10)")
+    group.addoption("--transport", default=None, choices=("http", "sfn"),
+                    help="API layer transport: http (direct, httpx) or sfn (through the BDD state machine); "
+                         "default: the enver's own (constellation file), else http")
+    group.addoption("--sfn-deadline", type=float, default=30.0,
+                    help="seconds one Step Functions execution may take (default 30)")
     group.addoption("--allow-main", action="store_true", default=False,
                     help="let @mock-only scenarios run against an enver whose revision is main")
     group.addoption("--event-timeout", type=float, default=5.0,
@@ -225,7 +230,8 @@ def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator
     """The enver under test, resolved once per session; an unusable one ends the run with one message."""
     try:
         resolved = resolve_enver(constellation, pytestconfig.getoption("enver"),
-                                 base_url_file=pytestconfig.getoption("base_urls"))
+                                 base_url_file=pytestconfig.getoption("base_urls"),
+                                 transport=pytestconfig.getoption("transport"))
     except OdmdError as exc:
         pytest.exit(f"odmd-bdd: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     pytestconfig.stash[ENVER] = resolved
@@ -234,8 +240,14 @@ def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def http_transport(pytestconfig: pytest.Config) -> Iterator[HttpTransport]:
-    transport = HttpTransport(timeout=pytestconfig.getoption("http_timeout"))
+def api_transport(pytestconfig: pytest.Config, enver: Enver) -> Iterator[HttpTransport | SfnTransport]:
+    """How the API layer reaches services: one pooled httpx client, or the BDD state machine."""
+    if enver.spec.transport == "sfn":
+        transport: HttpTransport | SfnTransport = SfnTransport(enver.aws_client("stepfunctions"),
+                                                               enver.state_machine_arn or "",
+                                                               deadline_s=pytestconfig.getoption("sfn_deadline"))
+    else:
+        transport = HttpTransport(timeout=pytestconfig.getoption("http_timeout"))
     yield transport
     transport.close()
 
@@ -251,8 +263,8 @@ def event_timeout(pytestconfig: pytest.Config) -> float:
 
 
 @pytest.fixture(scope="session")
-def message_index(constellation: Constellation) -> MessageIndex:
-    return MessageIndex(constellation.event_contracts)
+def message_index(enver: Enver) -> MessageIndex:
+    return MessageIndex(enver.event_contracts)
 
 
 @pytest.fixture
@@ -268,11 +280,10 @@ def events(enver: Enver, world: World, message_index: MessageIndex) -> Iterator[
 
 
 @pytest.fixture
-def actor(request: pytest.FixtureRequest, layer: str, enver: Enver, http_transport: HttpTransport, world: World,
-          redactor: Redactor):
+def actor(request: pytest.FixtureRequest, layer: str, enver: Enver, world: World, redactor: Redactor):
     """The actor of this run's layer; steps call `actor.perform(action)`."""
     if layer == "api":
-        return ApiActor(enver, http_transport, world, Recorder(redactor))
+        return ApiActor(enver, request.getfixturevalue("api_transport"), world, Recorder(redactor))
     if layer == "gui":
         from .actors.gui import GuiActor  # Playwright loads only when a GUI scenario runs
 

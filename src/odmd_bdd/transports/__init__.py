@@ -2,5 +2,6 @@
 
 from .base import Exchange
 from .http import HttpTransport
+from .sfn import SfnTransport
 
-__all__ = ["Exchange", "HttpTransport"]
+__all__ = ["Exchange", "HttpTransport", "SfnTransport"]

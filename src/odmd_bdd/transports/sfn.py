@@ -1,0 +1,47 @@
+"""The Step Functions transport: each exchange is one execution of the platform's BDD state
+machine, whose http:invoke task makes the HTTP call. Returns the same `Exchange` as `http`,
+so every feature runs unchanged on either transport."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import quote
+
+from ..aws.sfn_transport import exchange_request, flat_headers, run_exchange
+from ..contracts import Operation
+from .base import Exchange
+
+
+class SfnTransport:
+    name = "sfn"
+
+    def __init__(self, sfn_client: Any, state_machine_arn: str, deadline_s: float = 30.0):
+        self.sfn = sfn_client
+        self.state_machine_arn = state_machine_arn
+        self.deadline_s = deadline_s
+
+    def send(self, base_url: str, op: Operation, *, body: Any = None, path_params: dict[str, str] | None = None,
+             query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Exchange:
+        path = op.path
+        for name, value in (path_params or {}).items():
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        url = base_url.rstrip("/") + path
+        req_headers = {"Accept": "application/json", **(headers or {})}
+        has_body = body is not None or op.request_validator is not None
+        if has_body:
+            req_headers["Content-Type"] = "application/json"
+        request = exchange_request(url, op.method, headers=req_headers, query=query, body=body, has_body=has_body)
+        started = time.perf_counter()
+        # FAILED / TIMED_OUT / ABORTED raise ExecutionFailed (an AssertionError) with error and cause.
+        output = run_exchange(self.sfn, self.state_machine_arn, request, self.deadline_s)
+        elapsed = (time.perf_counter() - started) * 1000
+        response_headers = flat_headers(output.get("Headers"))
+        return Exchange(service=op.service, operation_id=op.operation_id, method=op.method, url=url,
+                        request_headers=req_headers, request_body=body, status=int(output.get("StatusCode", 0)),
+                        response_headers=response_headers, response_body=output.get("ResponseBody"),
+                        content_type=response_headers.get("content-type"), elapsed_ms=elapsed,
+                        transport=self.name)
+
+    def close(self) -> None:
+        """Nothing to release: the boto3 client belongs to the enver."""
