@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,16 @@ from odmd_bdd.constellation import Constellation
 from odmd_bdd.localenv import LocalEnver
 
 pytest_plugins = ["pytester"]
+
+# The engine's tests never reach a real AWS account or the instance metadata service: no
+# credential, profile or IMDS lookup may leave this machine (pytester subprocesses inherit this).
+for _name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+              "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+              "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+    os.environ.pop(_name, None)
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSTELLATION_FILE = ROOT / "fixtures" / "envers" / "constellation.yaml"

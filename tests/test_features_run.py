@@ -99,11 +99,12 @@ def test_unreachable_enver_is_one_clear_error(project, monkeypatch):
     assert f"identity-service at {url} (env ODMD_IDENTITY_BASE_URL): ConnectError" in out
 
 
-def test_deployed_enver_without_addresses_says_what_to_set(project):
-    result = project.runpytest_subprocess("features/", "--enver", "mock")
+def test_deployed_enver_without_credentials_says_what_to_do(project):
+    result = project.runpytest_subprocess("features/", "--enver", "mock", timeout=60)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*enver 'mock' (b..mock): no base URL for identity-service, key-service, *. "
-                                 "Set ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL, * or pass --base-urls FILE*"])
+    result.stdout.fnmatch_lines(["*enver 'mock' (b..mock) is resolved through /odmd-share in SSM, but the standard "
+                                 "AWS credential chain has no credentials*ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL, "
+                                 "* or --base-urls FILE*"])
 
 
 class _ForeignIdentityService(http.server.BaseHTTPRequestHandler):
@@ -144,11 +145,12 @@ def foreign_identity_service():
 
 def test_explicit_base_urls_work_against_any_server(project, foreign_identity_service):
     (project.path / "urls.yaml").write_text(f"base_urls:\n  identity-service: {foreign_identity_service}\n")
-    result = project.runpytest_subprocess("features/", "--base-urls", "urls.yaml", "-k", "wrong_temporary_token or tampered")
+    result = project.runpytest_subprocess("features/", "--base-urls", "urls.yaml", "--layer", "api",
+                                          "-k", "wrong_temporary_token or tampered")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([f"identity-service.base_url: {foreign_identity_service}",
                                  "identity-service.base_url_source: file urls.yaml",
-                                 "key-service.base_url_source: embedded"])
+                                 "key-service.base_url_source: share (embedded)"])
 
 
 def test_mock_only_scenarios_refuse_a_main_enver(project):
@@ -158,7 +160,7 @@ def test_mock_only_scenarios_refuse_a_main_enver(project):
     assert "passed" not in result.stdout.str()
     # With the guard lifted, the run goes on to resolve the enver (which has no addresses here).
     lifted = project.runpytest_subprocess("features/", "--enver", "main", "--allow-main")
-    lifted.stdout.fnmatch_lines(["*enver 'main' (b..main): no base URL for*"])
+    lifted.stdout.fnmatch_lines(["*enver 'main' (b..main) is resolved through /odmd-share*no credentials*"])
 
 
 def test_tags_with_a_colon_become_markers(project):

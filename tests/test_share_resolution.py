@@ -1,0 +1,117 @@
+"""Resolving envers the platform's way, against the embedded AWS playing a deployed account.
+
+The local enver publishes itself at b..mock; a copy of the constellation then points its
+`mock` enver at the same AWS endpoint (as a team points it at its account), and the harness
+must find everything — or name exactly what is missing.
+"""
+
+import shutil
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from odmd_bdd.constellation import Constellation
+from odmd_bdd.envers import resolve_enver
+from odmd_bdd.errors import ContractError, EnverError
+
+IDENTITY_BASE = "/odmd-share/identity-service/b..mock/identityApiBaseUrl"
+
+
+@pytest.fixture(scope="module")
+def local(reference_constellation):
+    enver = resolve_enver(reference_constellation, "local")
+    yield enver
+    enver.close()
+
+
+@pytest.fixture
+def deployed_constellation(tmp_path, local, monkeypatch):
+    """A constellation whose `mock` enver is the embedded AWS's account, read with dummy
+    credentials from the standard chain (environment variables)."""
+    shutil.copytree(ROOT / "fixtures", tmp_path / "fixtures")
+    path = tmp_path / "fixtures" / "envers" / "constellation.yaml"
+    raw = yaml.safe_load(path.read_text())
+    raw["envers"]["mock"] = {"revision": "b..mock", "region": "us-east-1", "endpoint_url": local.aws.endpoint_url}
+    raw["services"]["identity-service"]["stack"] = "identity-service-mock"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return Constellation.load(path)
+
+
+@pytest.fixture
+def ssm(local):
+    return local.aws_client("ssm")
+
+
+def test_deployed_enver_resolves_base_urls_and_artifact_versions_through_the_share(local, deployed_constellation):
+    enver = resolve_enver(deployed_constellation, "mock")
+    try:
+        assert {n: s.base_url for n, s in enver.services.items()} == {n: s.base_url for n, s in local.services.items()}
+        assert enver.service("identity-service").source == "share"
+        info = enver.describe()
+        assert info["identity-service.artifact.bundle"] == local.describe()["identity-service.artifact.bundle"]
+        assert info["identity-service.artifact.asyncapi"].startswith("s3://odmd-local-artifacts/123456789012/b..mock/")
+        assert set(enver.event_contracts) == {"identity-service", "key-service", "anonymous-service", "chain-service",
+                                              "certificate-service"}
+        assert enver.web_client_url == local.web_client_url
+    finally:
+        enver.close()
+
+
+def test_a_missing_parameter_is_one_error_naming_its_path(local, deployed_constellation, ssm):
+    url = ssm.get_parameter(Name=IDENTITY_BASE.replace("identity", "key", 1).replace("identityApi", "keyApi"))
+    name = "/odmd-share/key-service/b..mock/keyApiBaseUrl"
+    ssm.delete_parameter(Name=name)
+    try:
+        with pytest.raises(EnverError, match=f"shared value {name} is not published"):
+            resolve_enver(deployed_constellation, "mock")
+    finally:
+        ssm.put_parameter(Name=name, Value=url["Parameter"]["Value"], Type="String", Overwrite=True)
+
+
+def test_a_missing_artifact_version_is_one_error_naming_the_s3_address(local, deployed_constellation, ssm):
+    schema_url = "/odmd-share/jwks-service/b..mock/jwksApiBaseUrl/schema-url"
+    good = ssm.get_parameter(Name=schema_url)["Parameter"]["Value"]
+    bad = good.rsplit("@", 1)[0] + "@no-such-version"
+    ssm.put_parameter(Name=schema_url, Value=bad, Type="String", Overwrite=True)
+    try:
+        with pytest.raises(ContractError, match=f"schema artifact {bad} cannot be fetched"):
+            resolve_enver(deployed_constellation, "mock")
+    finally:
+        ssm.put_parameter(Name=schema_url, Value=good, Type="String", Overwrite=True)
+
+
+def test_stack_outputs_are_the_fallback_for_a_missing_parameter(local, deployed_constellation, ssm):
+    url = ssm.get_parameter(Name=IDENTITY_BASE)["Parameter"]["Value"]
+    cfn = local.aws_client("cloudformation")
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+                "Outputs": {"identityApiBaseUrl": {"Value": url}}}
+    cfn.create_stack(StackName="identity-service-mock", TemplateBody=yaml.safe_dump(template))
+    ssm.delete_parameter(Name=IDENTITY_BASE)
+    try:
+        enver = resolve_enver(deployed_constellation, "mock")
+        assert enver.service("identity-service").base_url == url
+        assert enver.service("identity-service").source == "stack identity-service-mock"
+        enver.close()
+        cfn.delete_stack(StackName="identity-service-mock")
+        with pytest.raises(EnverError, match=f"shared value {IDENTITY_BASE} is not published.*identity-service-mock"):
+            resolve_enver(deployed_constellation, "mock")
+    finally:
+        ssm.put_parameter(Name=IDENTITY_BASE, Value=url, Type="String", Overwrite=True)
+
+
+def test_an_invalid_artifact_is_one_clear_error(local, deployed_constellation, ssm):
+    from odmd_bdd.aws import publish_artifact
+
+    schema_url = "/odmd-share/jwks-service/b..mock/jwksApiBaseUrl/schema-url"
+    good = ssm.get_parameter(Name=schema_url)["Parameter"]["Value"]
+    bad = publish_artifact(local.aws_client("s3"), ssm, "jwks-service", "b..mock", "jwksApiBaseUrl",
+                           '{"paths": {}}', bucket="odmd-local-artifacts", account="123456789012",
+                           file_name="broken")
+    try:
+        with pytest.raises(ContractError, match=f"{bad.rsplit('@', 1)[0]}: schema artifact has no odmdKind"):
+            resolve_enver(deployed_constellation, "mock")
+    finally:
+        ssm.put_parameter(Name=schema_url, Value=good, Type="String", Overwrite=True)
