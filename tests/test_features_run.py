@@ -168,3 +168,13 @@ def test_tags_with_a_colon_become_markers(project):
     result = project.runpytest_subprocess("features/", "-m", "phase-0b", "--layer", "api", "--co", "-q")
     result.stdout.fnmatch_lines(["*test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[[]api[]]",
                                  "*1/* tests collected*"])
+
+
+def test_features_pass_unchanged_through_the_bdd_state_machine(project):
+    result = project.runpytest_subprocess("features/", "--layer", "api", "--transport", "sfn", timeout=300)
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0 and outcomes.get("failed", 0) == 0 and outcomes["passed"] >= 22
+    result.stdout.fnmatch_lines(["bdd_state_machine_arn: arn:aws:states:*:stateMachine:odmd-bdd-exchange"])
+    attachments = [p.read_text() for p in (project.path / "reports/allure-results").glob("*-attachment.json")]
+    exchanges = [a for a in attachments if '"transport":' in a]
+    assert exchanges and all('"transport": "sfn"' in a for a in exchanges)
