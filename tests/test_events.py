@@ -88,3 +88,27 @@ def test_a_payload_differing_from_the_dataset_names_the_field(enver, reference_c
 def test_unknown_message_name_is_one_clear_error(messages):
     with pytest.raises(ContractError, match="no service of the constellation publishes a 'KeyRegisterd' event"):
         messages.get("KeyRegisterd")
+
+
+@pytest.mark.parametrize("fault, outcome", [
+    ({"event": "drop"}, "no EntityCreated event for ${ROOT_ENTITY_ID}"),
+    ({"event": "malform"}, "$: 'entity_id' is a required property"),
+    ({"event_set": {"owner_user_id": "user_other"}}, "$.owner_user_id: expected 'user_12345_system', got 'user_other'"),
+])
+def test_event_faults_are_caught(enver, reference_constellation, messages, fault, outcome):
+    from odmd_bdd.localenv import Fault
+
+    ds = reference_constellation.dataset
+    enver.local.faults.replace([Fault.from_dict({"operation": "identity-service.createEntity", **fault})])
+    run = f"run-fault-{abs(hash(outcome)) % 10**8}"
+    try:
+        create_root_entity(enver, reference_constellation, run)
+    finally:
+        enver.local.faults.clear()
+    inbox = EventInbox(enver.sqs(), messages, run)
+    try:
+        with pytest.raises(AssertionError) as err:
+            expect.event_published(inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 1)
+        assert outcome in str(err.value)
+    finally:
+        inbox.close()

@@ -107,3 +107,38 @@ def test_most_specific_case_wins_and_type_matters(reference_constellation):
     assert choose_case(cases, {"body": {"temp_token": consts["TEMP_TOKEN"]}}).ref == "UC1.login"
     assert choose_case(cases, {"body": {"temp_token": "x"}}).ref == "UC1.login_with_wrong_temp_token"
     assert choose_case(ds.cases_for("key-service", "registerKey"), {"body": {}}) is None
+
+
+def test_when_status_limits_a_fault_to_answers_of_that_status(clean_faults, http, consts):
+    enver = clean_faults
+    url = f"{enver.base_urls['key-service']}/key/register"
+    enver.faults.add(Fault(operation="key-service.registerKey", when_status=400, status=200, body={"accepted": True}))
+    bad = http.post(url, json={"entity_id": UUID}, headers=auth(consts))
+    assert bad.status_code == 200 and bad.json() == {"accepted": True}
+    good = http.post(url, json={"entity_id": UUID, "algorithm": "Ed25519", "public_key": consts["ROOT_PUBLIC_KEY"]},
+                     headers=auth(consts))
+    assert good.status_code == 201 and good.json()["key_id"] == consts["ROOT_KEY_ID"]
+
+
+def test_delay_fault_makes_the_answer_late_enough_for_a_client_timeout(clean_faults, consts):
+    enver = clean_faults
+    enver.faults.add(Fault(operation="login", delay_s=2.0))
+    with httpx.Client(timeout=0.3, trust_env=False) as impatient:
+        with pytest.raises(httpx.ReadTimeout):
+            impatient.post(f"{enver.base_urls['identity-service']}/auth/login", json={"temp_token": consts["TEMP_TOKEN"]})
+
+
+def test_cors_fault_replaces_the_allowed_origin(clean_faults, http, consts):
+    enver = clean_faults
+    url = f"{enver.base_urls['identity-service']}/auth/login"
+    origin = {"Origin": "http://127.0.0.1:1"}
+    assert http.post(url, json={"temp_token": "x"}, headers=origin).headers["access-control-allow-origin"] == "*"
+    enver.faults.add(Fault(operation="login", cors_origin="http://evil.invalid"))
+    r = http.post(url, json={"temp_token": "x"}, headers=origin)
+    assert r.headers["access-control-allow-origin"] == "http://evil.invalid"
+    assert "x-odmd-fault-cors-origin" not in r.headers
+
+
+def test_unknown_event_mode_is_refused():
+    with pytest.raises(ValueError, match="event must be one of drop, malform"):
+        Fault.from_dict({"operation": "login", "event": "explode"})

@@ -70,6 +70,12 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
     message = inbox.messages.get(name)
     event, seen = inbox.wait_for(name, lambda payload: contains(payload, about.value), timeout)
     if event is None:
+        broken = [(e, message.payload_problems(e.payload)) for e in seen]
+        broken = [(e, p) for e, p in broken if p]
+        if broken:  # what arrived does not even conform: that is the finding, not the absence
+            e, problems = broken[0]
+            raise ContractViolation(f"{name} event on {e.queue} ({message.service} events), "
+                                    f"expected for {about.describe()}", problems)
         arrived = "; ".join(e.raw[:200] for e in seen) or "nothing"
         raise AssertionError(f"no {name} event for {about.describe()} arrived on "
                              f"{queue_name(message.queue, inbox.run)} within {timeout:g}s (arrived: {arrived})")

@@ -6,6 +6,7 @@ dataset case (2xx or the dataset's error answer; 404 when no case matches) → f
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -73,11 +74,16 @@ def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultP
                                   dict(request.query_params), runs.answered(run))
         if case is not None:
             runs.record(run, case.ref)
-            if case.events and publisher is not None:
-                # Published before the answer leaves, so a client that got the answer finds the event.
-                await run_in_threadpool(publisher.publish, list(case.events), None if run == ANONYMOUS else run)
+            answer.events = list(case.events)
         answer = faults.apply(op.service, op.operation_id, answer)
-        return Response(json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type)
+        if answer.events and publisher is not None:
+            # Published before the answer leaves, so a client that got the answer finds the event.
+            await run_in_threadpool(publisher.publish, answer.events, None if run == ANONYMOUS else run)
+        if answer.delay_s:
+            await asyncio.sleep(answer.delay_s)  # a planted fault: the service answers late
+        extra = {FAULT_CORS_HEADER: answer.cors_origin} if answer.cors_origin else None
+        return Response(json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type,
+                        headers=extra)
 
     endpoint.__name__ = op.operation_id
     return endpoint
@@ -90,6 +96,35 @@ def _service_routes(contract: OpenApiContract, constellation: Constellation, tok
                                      publisher),
                   methods=[op.method], name=f"{contract.service}.{op.operation_id}")
             for op in contract.operations.values()]
+
+
+FAULT_CORS_HEADER = "x-odmd-fault-cors-origin"
+
+
+class FaultyCorsOrigin:
+    """Outermost middleware: where a fault asked for it (an internal header set by the
+    endpoint), replace the Access-Control-Allow-Origin that CORSMiddleware wrote."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def rewrite(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                wrong = next((v for k, v in headers if k.decode().lower() == FAULT_CORS_HEADER), None)
+                if wrong is not None:
+                    headers = [(k, v) for k, v in headers
+                               if k.decode().lower() not in (FAULT_CORS_HEADER, "access-control-allow-origin")]
+                    headers.append((b"access-control-allow-origin", wrong))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
 
 
 def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None,
@@ -109,7 +144,7 @@ def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | No
                 return JSONResponse({"error": "bad_fault_plan", "message": str(exc)}, status_code=400)
         elif request.method == "DELETE":
             faults.clear()
-        return JSONResponse([f.__dict__ for f in faults.faults()])
+        return JSONResponse([f.to_dict() for f in faults.faults()])
 
     routes: list[Route | Mount] = [
         Route("/_odmd/health", health),
@@ -120,7 +155,8 @@ def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | No
     # The web client at /web-client/; its state (base URLs, GUI faults) is app.state.web_client.
     web_client = WebClientState()
     routes.extend(web_client_routes(constellation, web_client))
-    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
+    middleware = [Middleware(FaultyCorsOrigin),
+                  Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.web_client = web_client
     return app

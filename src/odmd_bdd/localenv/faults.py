@@ -1,8 +1,11 @@
 """Fault plans: deliberate deviations injected into the embedded enver's answers.
 
 A fault names an operation (`service.operationId`, or just `operationId`) and what to do
-to its answers. The harness's own tests use them to prove that each check fails when it
-should; `PUT /_odmd/faults` sets a plan over HTTP for a running enver.
+to its answers: another status, fields set or removed, another body or content type, a
+delay, a wrong CORS origin, its events dropped, malformed or altered. `when_status` limits
+it to answers that would have had that status (e.g. make a 400 answer 200). The harness's
+own tests use fault plans to prove that each check fails when it should; `PUT
+/_odmd/faults` sets a plan over HTTP for a running enver.
 """
 
 from __future__ import annotations
@@ -23,15 +26,34 @@ class Fault:
     remove: tuple[str, ...] = ()  # dotted paths to delete
     content_type: str | None = None
     body: Any = None  # replaces the whole body when not None
+    when_status: int | None = None  # only answers that would have had this status
+    delay_s: float = 0.0  # the answer leaves this much later
+    cors_origin: str | None = None  # Access-Control-Allow-Origin of the answer
+    event: str | None = None  # "drop" or "malform" the answer's events
+    event_set: dict[str, Any] = field(default_factory=dict)  # dotted path -> value, in each event payload
+
+    EVENT_MODES = ("drop", "malform")
+
+    def __post_init__(self) -> None:
+        if self.event is not None and self.event not in self.EVENT_MODES:
+            raise ValueError(f"event must be one of {', '.join(self.EVENT_MODES)}, not {self.event!r}")
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Fault:
-        allowed = {"operation", "status", "set", "remove", "content_type", "body"}
+        allowed = {"operation", "status", "set", "remove", "content_type", "body", "when_status", "delay_s",
+                   "cors_origin", "event", "event_set"}
         unknown = set(raw) - allowed
         if unknown or "operation" not in raw:
             raise ValueError(f"a fault needs 'operation' and may have {sorted(allowed)}; got {sorted(raw)}")
         return cls(operation=raw["operation"], status=raw.get("status"), set=dict(raw.get("set") or {}),
-                   remove=tuple(raw.get("remove") or ()), content_type=raw.get("content_type"), body=raw.get("body"))
+                   remove=tuple(raw.get("remove") or ()), content_type=raw.get("content_type"), body=raw.get("body"),
+                   when_status=raw.get("when_status"), delay_s=float(raw.get("delay_s") or 0.0),
+                   cors_origin=raw.get("cors_origin"), event=raw.get("event"),
+                   event_set=dict(raw.get("event_set") or {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
+                if v not in (None, {}, (), 0.0)}
 
     def applies_to(self, service: str, operation_id: str) -> bool:
         return self.operation in (operation_id, f"{service}.{operation_id}")
@@ -42,6 +64,9 @@ class Answer:
     status: int
     body: Any
     content_type: str = "application/json"
+    events: list[dict[str, Any]] = field(default_factory=list)  # [{"message", "payload"}] to publish
+    delay_s: float = 0.0
+    cors_origin: str | None = None
 
 
 class FaultPlan:
@@ -67,8 +92,11 @@ class FaultPlan:
             return list(self._faults)
 
     def apply(self, service: str, operation_id: str, answer: Answer) -> Answer:
+        original_status = answer.status
         for fault in self.faults():
             if not fault.applies_to(service, operation_id):
+                continue
+            if fault.when_status is not None and fault.when_status != original_status:
                 continue
             body = copy.deepcopy(fault.body if fault.body is not None else answer.body)
             for path, value in fault.set.items():
@@ -76,5 +104,20 @@ class FaultPlan:
             for path in fault.remove:
                 jsonpath.remove(body, path)
             answer = Answer(status=fault.status or answer.status, body=body,
-                            content_type=fault.content_type or answer.content_type)
+                            content_type=fault.content_type or answer.content_type,
+                            events=_faulty_events(answer.events, fault), delay_s=max(answer.delay_s, fault.delay_s),
+                            cors_origin=fault.cors_origin or answer.cors_origin)
         return answer
+
+
+def _faulty_events(events: list[dict[str, Any]], fault: Fault) -> list[dict[str, Any]]:
+    if fault.event == "drop":
+        return []
+    out = copy.deepcopy(events)
+    for event in out:
+        if fault.event == "malform":
+            # Only the discriminator survives: every other required field is missing.
+            event["payload"] = {"event_type": event["message"]}
+        for path, value in fault.event_set.items():
+            jsonpath.set_(event["payload"], path, value)
+    return out
