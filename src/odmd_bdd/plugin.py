@@ -25,6 +25,7 @@ from .envers import Enver, resolve_enver
 from .errors import ConstantError, OdmdError
 from .events import EventInbox, MessageIndex
 from .evidence import Recorder
+from .reliability.plan import FaultPlanFile
 from .redaction import Redactor
 from .transports import HttpTransport, SfnTransport
 
@@ -51,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "default: the enver's own (constellation file), else http")
     group.addoption("--sfn-deadline", type=float, default=30.0,
                     help="seconds one Step Functions execution may take (default 30)")
+    group.addoption("--odmd-faults", default=None, metavar="PLAN.json",
+                    help="plant the faults of this plan in the embedded enver (the harness's reliability suite)")
     group.addoption("--allow-main", action="store_true", default=False,
                     help="let @mock-only scenarios run against an enver whose revision is main")
     group.addoption("--event-timeout", type=float, default=5.0,
@@ -229,9 +232,17 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
 def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator[Enver]:
     """The enver under test, resolved once per session; an unusable one ends the run with one message."""
     try:
+        plan = FaultPlanFile.read(pytestconfig.getoption("odmd_faults")) if pytestconfig.getoption("odmd_faults") \
+            else None
         resolved = resolve_enver(constellation, pytestconfig.getoption("enver"),
                                  base_url_file=pytestconfig.getoption("base_urls"),
-                                 transport=pytestconfig.getoption("transport"))
+                                 transport=pytestconfig.getoption("transport"),
+                                 withhold_artifacts=set(plan.withhold_artifacts) if plan else set())
+        if plan is not None:
+            if resolved.local is None:
+                resolved.close()
+                raise OdmdError("--odmd-faults plants faults in the embedded enver; this enver has none")
+            plan.apply(resolved.local)
     except OdmdError as exc:
         pytest.exit(f"odmd-bdd: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     pytestconfig.stash[ENVER] = resolved

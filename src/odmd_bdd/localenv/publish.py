@@ -22,20 +22,23 @@ ARTIFACT_BUCKET = "odmd-local-artifacts"
 
 
 def publish_local_enver(aws: Any, constellation: Constellation, local: LocalEnver, revision: str, *,
-                        state_machine: bool = True, client: Any = None) -> dict[str, str]:
+                        state_machine: bool = True, client: Any = None,
+                        withhold_artifacts: set[str] = frozenset()) -> dict[str, str]:
     """Publish everything; returns what was published (name → value) for the report.
 
     `state_machine=False` skips deploying the BDD state machine and its ARN: loading moto's
     Step Functions costs about 3 s, which a run on the http transport does not need.
-    `client` is a service → boto3 client factory (default: `aws.client`)."""
+    `client` is a service → boto3 client factory (default: `aws.client`). The services in
+    `withhold_artifacts` get no schema artifact (a planted fault of the reliability suite)."""
     client = client or aws.client
     ssm, s3, sqs = client("ssm"), client("s3"), client("sqs")
     published: dict[str, str] = {}
     for name, spec in constellation.services.items():
         published[publish_value(ssm, spec.build_id, revision, spec.base_url_producer, local.base_urls[name])] = \
             local.base_urls[name]
-        published[f"{name}.schema-url"] = _publish_contract(s3, ssm, aws.account_id, spec.build_id, revision,
-                                                            spec.base_url_producer, spec.contract_path)
+        if name not in withhold_artifacts:
+            published[f"{name}.schema-url"] = _publish_contract(s3, ssm, aws.account_id, spec.build_id, revision,
+                                                                spec.base_url_producer, spec.contract_path)
     if constellation.web_client is not None and getattr(local, "web_client_url", None):
         wc = constellation.web_client
         published[publish_value(ssm, wc.build_id, revision, wc.producer, local.web_client_url)] = local.web_client_url

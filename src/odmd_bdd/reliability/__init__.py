@@ -1,0 +1,1 @@
+"""Proving the harness catches what it should: fault plans, the fault catalog, the matrix."""
