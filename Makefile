@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	    apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); \
 	  else echo "cannot create a venv: install python3-venv (sudo apt-get install python3-venv)" >&2; exit 1; fi; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
 bdd: setup
