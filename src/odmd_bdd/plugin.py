@@ -18,6 +18,7 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.feature import get_feature
 from pytest_bdd.scenario import make_python_name
 
+from . import parallel
 from .actors import ApiActor, World
 from .constellation import Constellation
 from .dataset import Dataset
@@ -29,11 +30,16 @@ from .reliability.plan import FaultPlanFile
 from .redaction import Redactor
 from .transports import HttpTransport, SfnTransport
 
+# xdist workers and CI shards: --num-shards/--shard-id, per-worker enver info merged on the controller.
+pytest_plugins = ["odmd_bdd.parallel"]
+
 LAYERS = ("api", "gui")
 CONSTELLATION = pytest.StashKey[Constellation]()
 ENVER = pytest.StashKey[Enver]()
 REDACTOR = pytest.StashKey[Redactor]()
 PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()  # per item: "setup"/"call"/"teardown" -> report
+INBOX = pytest.StashKey[EventInbox]()  # per item: this scenario run's events
+EVENTS_SHOWN = pytest.StashKey[int]()  # per item: how many received events are attached to the report already
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,6 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="seconds the web client may take to load or to show an answer (default 10)")
     gui.addoption("--web-client-url", default=None, metavar="URL",
                   help="the web client to drive (default: $ODMD_WEB_CLIENT_URL, else the embedded enver's)")
+    gui.addoption("--browser-ws-endpoint", default=None, metavar="URL",
+                  help="connect to the Chromium of a Playwright server (`playwright run-server`) instead of "
+                       "launching one (default: $ODMD_BROWSER_WS_ENDPOINT; see odmd_bdd/gui/remote.py)")
     gui.addoption("--gui-trace", default="on-failure", choices=("on-failure", "off"),
                   help="keep a Playwright trace and a screenshot of each failed GUI scenario in reports/traces/ "
                        "(default on-failure; traces hold unredacted page content — keep reports/ private)")
@@ -279,13 +288,17 @@ def message_index(enver: Enver) -> MessageIndex:
 
 
 @pytest.fixture
-def events(enver: Enver, world: World, message_index: MessageIndex) -> Iterator[EventInbox]:
-    """This scenario run's events: its own queues (X-Odmd-Run), deleted afterwards."""
+def events(request: pytest.FixtureRequest, enver: Enver, world: World,
+           message_index: MessageIndex) -> Iterator[EventInbox]:
+    """This scenario run's events: its own queues (X-Odmd-Run), deleted afterwards. What arrives
+    is attached to the step that waited for it (pytest_bdd_after_step below)."""
     sqs = enver.sqs()
     if sqs is None:
         raise OdmdError(f"enver {enver.name!r} has no event bus to read from (events need the embedded AWS "
                         f"or a deployed enver's queues)")
     inbox = EventInbox(sqs, message_index, world.run_id)
+    request.node.stash[INBOX] = inbox
+    request.node.stash[EVENTS_SHOWN] = 0
     yield inbox
     inbox.close()
 
@@ -309,8 +322,14 @@ def gui_browser(pytestconfig: pytest.Config):
     """One Chromium per worker, launched the first time a GUI scenario needs it."""
     from .gui.browser import GuiBrowser, LaunchOptions
 
-    browser = GuiBrowser(LaunchOptions(headed=pytestconfig.getoption("headed"),
-                                       slowmo_ms=pytestconfig.getoption("slowmo")))
+    options = LaunchOptions(headed=pytestconfig.getoption("headed"), slowmo_ms=pytestconfig.getoption("slowmo"))
+    endpoint = pytestconfig.getoption("browser_ws_endpoint") or os.environ.get("ODMD_BROWSER_WS_ENDPOINT")
+    if endpoint:
+        from .gui.remote import RemoteGuiBrowser
+
+        browser: GuiBrowser = RemoteGuiBrowser(endpoint, options)
+    else:
+        browser = GuiBrowser(options)
     try:
         browser.launch()
     except OdmdError as exc:
@@ -372,23 +391,56 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    resolved = config.stash.get(ENVER, None)
-    if resolved is None:
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd closes the step
+def pytest_bdd_after_step(request: pytest.FixtureRequest) -> None:
+    _attach_new_events(request)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_error(request: pytest.FixtureRequest) -> None:
+    _attach_new_events(request)
+
+
+def _attach_new_events(request: pytest.FixtureRequest) -> None:
+    """The events this scenario run received during the step, redacted, on the step in Allure."""
+    inbox = request.node.stash.get(INBOX, None)
+    if inbox is None:
         return
-    info = resolved.describe()
+    shown = request.node.stash.get(EVENTS_SHOWN, 0)
+    if len(inbox.received) > shown:
+        request.node.stash[EVENTS_SHOWN] = len(inbox.received)
+        redactor = request.config.stash.get(REDACTOR, None) or Redactor()
+        Recorder(redactor).events(inbox.received[shown:], request.getfixturevalue("layer"))
+
+
+def _enver_info(config: pytest.Config) -> dict[str, str]:
+    """What the report says about the enver: this process's, or (xdist controller) the workers' merged."""
+    resolved = config.stash.get(ENVER, None)
+    return resolved.describe() if resolved is not None else parallel.controller_enver_info(config)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    info = _enver_info(config)
+    if not info:
+        return
     terminalreporter.write_sep("-", "odmd-bdd enver")
     for key, value in info.items():
         terminalreporter.write_line(f"{key}: {value}")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Record the enver and the artifact versions in Allure's environment panel."""
-    resolved = session.config.stash.get(ENVER, None)
-    alluredir = getattr(session.config.option, "allure_report_dir", None)
-    if resolved is None or not alluredir:
+    """Record the enver and the artifact versions in Allure's environment panel, once per run: an
+    xdist worker hands its enver to the controller, which writes the merged description."""
+    config = session.config
+    if parallel.is_worker(config):
+        resolved = config.stash.get(ENVER, None)
+        if resolved is not None:
+            parallel.send_to_controller(config, resolved.describe())
+        return
+    info = _enver_info(config)
+    alluredir = getattr(config.option, "allure_report_dir", None)
+    if not info or not alluredir:
         return
     path = Path(alluredir)
     path.mkdir(parents=True, exist_ok=True)
-    lines = [f"{k}={v}" for k, v in resolved.describe().items()]
-    (path / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (path / "environment.properties").write_text(parallel.properties_text(info.items()), encoding="utf-8")

@@ -1,0 +1,140 @@
+"""Parallel and sharded runs: pytest-xdist workers, and shards across CI machines.
+
+Loaded by the odmd-bdd plugin (`pytest_plugins` in plugin.py).
+
+**xdist** (`pytest features/ -n auto`). Every worker is its own pytest process, so the
+session fixtures exist once per worker: each worker starts its own embedded AWS and local
+enver (on free ports) and launches its own Chromium. Scenario runs are isolated anyway
+(`X-Odmd-Run`, per-run queues), which is what makes sharing a deployed enver safe. What
+needs care is per-session output:
+- Allure's `--clean-alluredir` must run once, on the controller, before any worker writes:
+  a worker that started late would otherwise delete its siblings' results.
+- The enver is resolved on the workers, the controller has none. Each worker sends what
+  `Enver.describe()` says through xdist's `workeroutput`; the controller merges them and
+  writes `environment.properties` and the terminal summary once. Values every worker agrees
+  on (artifact versions, revision) stay as they are; values that differ per worker (an
+  embedded enver's ports) are listed per worker as `key[gw0]`, `key[gw1]`.
+
+**Shards** (`--num-shards N --shard-id K`, K = 0…N-1): each CI machine runs one shard. The
+selection groups a scenario's layers together (`…[api]` and `…[gui]` land on the same
+shard), orders the scenarios by node id and deals them out round-robin, so shards differ by
+at most one scenario and together are exactly the selected suite — provided every shard is
+given the same paths and `-m`/`-k` selection. It runs after `-m`/`-k` deselection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import pytest
+
+WORKER_ENVERS = pytest.StashKey[dict[str, dict[str, str]]]()  # controller: worker id -> what its enver said
+WORKEROUTPUT_KEY = "odmd_enver"
+_PARAMS = re.compile(r"\[[^\]]*\]$")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("odmd-bdd-shards", "odmd-bdd: sharding the suite across machines")
+    group.addoption("--num-shards", type=int, default=1, metavar="N",
+                    help="split the selected scenarios into N shards (with --shard-id; default 1: no sharding)")
+    group.addoption("--shard-id", type=int, default=0, metavar="K",
+                    help="run shard K of --num-shards (0-based); every shard must get the same paths, -m and -k")
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    num, shard = config.getoption("num_shards"), config.getoption("shard_id")
+    if num < 1 or not 0 <= shard < num:
+        raise pytest.UsageError(f"--shard-id {shard} --num-shards {num}: need --num-shards >= 1 and "
+                                f"0 <= --shard-id < --num-shards")
+    if is_worker(config) and getattr(config.option, "clean_alluredir", False):
+        config.option.clean_alluredir = False  # the controller cleaned it before the workers started
+
+
+# --- shards ---------------------------------------------------------------------------
+
+def scenario_key(nodeid: str) -> str:
+    """The scenario a test belongs to: its node id without the parametrization (`[api]`)."""
+    return _PARAMS.sub("", nodeid)
+
+
+def shard_of(nodeids: Sequence[str], num_shards: int) -> dict[str, int]:
+    """Scenario key -> shard, for the scenarios of these node ids (round-robin over the sorted keys)."""
+    keys = sorted({scenario_key(n) for n in nodeids})
+    return {key: index % num_shards for index, key in enumerate(keys)}
+
+
+def select_shard(nodeids: Sequence[str], shard_id: int, num_shards: int) -> list[bool]:
+    """For each node id: does it belong to shard `shard_id`?"""
+    shards = shard_of(nodeids, num_shards)
+    return [shards[scenario_key(n)] == shard_id for n in nodeids]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    num = config.getoption("num_shards")
+    if num <= 1:
+        return
+    keep = select_shard([item.nodeid for item in items], config.getoption("shard_id"), num)
+    deselected = [item for item, wanted in zip(items, keep) if not wanted]
+    if deselected:
+        items[:] = [item for item, wanted in zip(items, keep) if wanted]
+        config.hook.pytest_deselected(items=deselected)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    num = config.getoption("num_shards")
+    return f"odmd-bdd shard {config.getoption('shard_id')} of {num} (0-based)" if num > 1 else None
+
+
+# --- the enver's description across workers -------------------------------------------
+
+def send_to_controller(config: pytest.Config, info: Mapping[str, str]) -> None:
+    """On a worker: hand the enver's description to the controller (xdist's workeroutput)."""
+    config.workeroutput[WORKEROUTPUT_KEY] = dict(info)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """On the controller: keep what each worker's enver said (a worker that crashed says nothing)."""
+    info = getattr(node, "workeroutput", {}).get(WORKEROUTPUT_KEY)
+    if info:
+        node.config.stash.setdefault(WORKER_ENVERS, {})[node.gateway.id] = info
+
+
+def merge_worker_envers(per_worker: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """One description from several workers': agreed values once, differing ones per worker."""
+    if not per_worker:
+        return {}
+    workers = sorted(per_worker, key=_worker_order)
+    keys: list[str] = []
+    for worker in workers:
+        keys += [k for k in per_worker[worker] if k not in keys]
+    merged: dict[str, str] = {}
+    for key in keys:
+        values = {w: per_worker[w][key] for w in workers if key in per_worker[w]}
+        if len(set(values.values())) == 1 and len(values) == len(workers):
+            merged[key] = next(iter(values.values()))
+        else:
+            merged.update({f"{key}[{w}]": v for w, v in values.items()})
+    merged["xdist_workers"] = str(len(workers))
+    return merged
+
+
+def _worker_order(worker: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in worker if ch.isdigit())
+    return (int(digits) if digits else 0, worker)
+
+
+def controller_enver_info(config: pytest.Config) -> dict[str, str]:
+    return merge_worker_envers(config.stash.get(WORKER_ENVERS, {}))
+
+
+def properties_text(info: Iterable[tuple[str, str]]) -> str:
+    """Allure's environment.properties: `key=value` lines (values kept on one line)."""
+    return "".join(f"{key}={str(value).replace(chr(10), ' ')}\n" for key, value in info)
