@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,35 @@ def find_chromium(environ: Mapping[str, str] | None = None, *, managed: str | No
         + "; ".join(looked))
 
 
+class _SharedPlaywright:
+    """One sync Playwright per process: a second one cannot start while the first runs in the same
+    thread ("Sync API inside the asyncio loop"), so every GuiBrowser borrows this one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._playwright = None
+        self._users = 0
+
+    def acquire(self):
+        from playwright.sync_api import sync_playwright
+
+        with self._lock:
+            if self._playwright is None:
+                self._playwright = sync_playwright().start()
+            self._users += 1
+            return self._playwright
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._playwright is not None:
+                playwright, self._playwright = self._playwright, None
+                playwright.stop()
+
+
+_PLAYWRIGHT = _SharedPlaywright()
+
+
 @dataclass(frozen=True)
 class LaunchOptions:
     headed: bool = False
@@ -131,7 +161,8 @@ class LaunchOptions:
 
 
 class GuiBrowser:
-    """One Playwright and one Chromium for a test session (a worker); contexts come from it."""
+    """One Chromium for a test session (a worker); contexts come from it. Playwright itself is
+    shared by every GuiBrowser of the process."""
 
     def __init__(self, options: LaunchOptions = LaunchOptions(), environ: Mapping[str, str] | None = None):
         self.options = options
@@ -142,13 +173,12 @@ class GuiBrowser:
 
     def launch(self) -> GuiBrowser:
         from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
 
         environ = os.environ if self._environ is None else self._environ
         if self.options.headed and not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")):
             raise BrowserLaunchError("--headed needs a display, but $DISPLAY is not set: run under `xvfb-run` "
                                      "or on a desktop, or drop --headed")
-        self._playwright = sync_playwright().start()
+        self._playwright = _PLAYWRIGHT.acquire()
         try:
             self.found = find_chromium(environ, managed=self._playwright.chromium.executable_path)
             self.browser = self._playwright.chromium.launch(
@@ -180,10 +210,8 @@ class GuiBrowser:
             finally:
                 self.browser = None
         if self._playwright is not None:
-            try:
-                self._playwright.stop()
-            finally:
-                self._playwright = None
+            self._playwright = None
+            _PLAYWRIGHT.release()
 
     def __enter__(self) -> GuiBrowser:
         return self.launch()

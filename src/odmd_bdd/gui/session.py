@@ -42,7 +42,9 @@ class GuiSession:
         self.context = self.browser.new_context(viewport=VIEWPORT, service_workers="block")
         self.context.set_default_timeout(self.timeout_s * 1000)
         if self.trace:
-            self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
+            # DOM snapshots per action (~10% of a scenario's time); the screencast filmstrip would add
+            # ~25% more, and a failure gets a full-page screenshot of its own.
+            self.context.tracing.start(screenshots=False, snapshots=True, sources=False)
         self.capture.install(self.context)
         self.page = self.context.new_page()
         return self
