@@ -1,0 +1,85 @@
+"""Planted web client bugs, run as a user runs the harness: the [gui] run fails, [api] stays green.
+
+Each test copies the project (the `project` fixture), adds a conftest fixture that plants a
+client fault in the embedded enver through its public hook (LocalEnver.web_client.faults),
+and runs pytest on the UC1 feature in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+FEATURE = "features/uc1_authentication_key_entity.feature"
+SMOKE = "logs_in_registers_the_root_key"
+
+PLANT = '''
+
+import pytest as _pytest
+
+from odmd_bdd.localenv import ClientFault as _ClientFault
+
+
+@_pytest.fixture(scope="session", autouse=True)
+def _planted_gui_fault(enver):
+    enver.local.web_client.faults.replace([_ClientFault(**{fault!r})])
+'''
+
+
+def plant(project, **fault) -> None:
+    with open(project.path / "conftest.py", "a", encoding="utf-8") as conftest:
+        conftest.write(PLANT.format(fault=fault))
+
+
+def outcomes_by_layer(result) -> dict[str, str]:
+    out = {}
+    for line in result.stdout.lines:
+        for layer in ("api", "gui"):
+            if f"[{layer}] " in line and "::test_" in line and (" PASSED" in line or " FAILED" in line):
+                out[layer] = "passed" if " PASSED" in line else "failed"
+    return out
+
+
+def test_a_client_showing_a_wrong_user_id_fails_the_gui_run_only(project):
+    plant(project, kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")
+    result = project.runpytest_subprocess(FEATURE, "-k", SMOKE, "-v")
+    assert outcomes_by_layer(result) == {"api": "passed", "gui": "failed"}
+    result.stdout.fnmatch_lines([
+        "*[[]gui[]] identity-service login (UC1.login): the web client shows other than the service answered:*",
+        "*- user_id: shown 'user_99999_fake', answered 'user_12345_system'*"])
+
+    # Evidence of the failed GUI scenario: a screenshot and a trace, on disk and in the Allure result.
+    [evidence] = [d for d in (project.path / "reports" / "traces").iterdir() if d.name.endswith("[gui]")]
+    assert sorted(p.name for p in evidence.iterdir()) == ["screenshot.png", "trace.zip"]
+    assert (evidence / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (evidence / "trace.zip").read_bytes()[:2] == b"PK"
+    results = [json.loads(p.read_text()) for p in (project.path / "reports" / "allure-results").glob("*-result.json")]
+    [failed] = [r for r in results if r["status"] == "failed"]
+    attached = {a["name"]: a["type"] for a in failed.get("attachments", [])}
+    assert attached["[gui] screenshot.png"] == "image/png" and attached["[gui] trace.zip"] == "application/zip"
+
+
+def test_a_button_calling_a_wrong_route_fails_the_gui_run_with_a_contract_violation(project):
+    plant(project, kind="route", operation="key-service.registerKey", path="/key/registr")
+    result = project.runpytest_subprocess(FEATURE, "-k", SMOKE, "-v", "--gui-trace", "off")
+    assert outcomes_by_layer(result) == {"api": "passed", "gui": "failed"}
+    result.stdout.fnmatch_lines([
+        "*contract violation in [[]gui[]] key-service registerKey (UC1.register_root_key) (requests of the web client):*",
+        "*- POST /key/registr: no operation of the key-service contract * declares this route (it answered 404)*"])
+    [evidence] = list((project.path / "reports" / "traces").iterdir())
+    assert [p.name for p in evidence.iterdir()] == ["screenshot.png"]  # no trace with --gui-trace off
+
+
+@pytest.mark.parametrize("selection, layers", [
+    (("-m", "gui"), {"gui"}),
+    (("-k", "gui"), {"gui"}),
+    (("--layer", "api"), {"api"}),
+    ((), {"api", "gui"}),
+])
+def test_layers_are_selected_by_marker_keyword_or_option(project, selection, layers):
+    result = project.runpytest_subprocess(FEATURE, "--collect-only", "-q", *selection)
+    ids = [line for line in result.stdout.lines if "::test_" in line]
+    assert ids and {line.rsplit("[", 1)[1].rstrip("]") for line in ids} == layers
+    # @api-only scenarios never get a [gui] run
+    assert not [line for line in ids if "malformed_body" in line and line.endswith("[gui]")]
