@@ -17,6 +17,12 @@ Feature: UC1 — authentication, key management and root entity creation
     And the answer matches the dataset case UC1.create_root_entity
     And an EntityCreated event is published for ${ROOT_ENTITY_ID}
 
+  Scenario: A logged-in user refreshes the session with the refresh token
+    Given the user is logged in to identity-service
+    When the client sends the dataset case UC1.refresh_session
+    Then the request succeeds
+    And the answer matches the dataset case UC1.refresh_session
+
   @error @api-only
   Scenario: Registering a key with a malformed body is rejected, naming the missing field
     Given the user is logged in to identity-service
