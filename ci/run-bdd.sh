@@ -17,7 +17,7 @@
 # Everything stays in reports/ for the workflow's upload step. The exit code is pytest's when
 # it is not 0 (failing scenarios still get their reports); else non-zero if a report failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 3
 
 setup=${ODMD_CI_SETUP:-1}
 report_only=0
