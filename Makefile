@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup bdd test check engine-tests features local-enver clean
+.PHONY: setup bdd test check engine-tests features local-enver clean node-setup report ci ci-tests
 
 setup: $(STAMP)
 
@@ -30,7 +30,7 @@ bdd: setup
 	$(PYTEST) features/
 
 engine-tests: setup
-	$(PYTEST) tests/ --junitxml=reports/junit-engine.xml
+	$(PYTEST) tests/ -m "not slow" --junitxml=reports/junit-engine.xml
 
 features: setup
 	$(PYTEST) features/
@@ -41,8 +41,28 @@ check: setup
 
 test: check engine-tests features
 
+# Allure 3 from npm into node_modules/ (package-lock.json), never globally.
+node-setup: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "the HTML report needs Node.js 20+ and npm (Debian/Ubuntu: apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The HTML report (reports/allure-report/index.html) and reports/summary.md of the last run.
+report: setup node-setup
+	bash ci/run-bdd.sh --no-setup --report-only
+
+# What CI runs: the features, then the HTML report, JUnit and the summary. ARGS go to pytest.
+ci: setup node-setup
+	bash ci/run-bdd.sh --no-setup $(ARGS)
+
+# The CI tooling's end-to-end tests (a few minutes): the script run, serial vs -n 2, the remote browser.
+ci-tests: setup node-setup
+	$(PYTEST) tests/ -m slow --junitxml=reports/junit-ci-tests.xml
+
 local-enver: setup
 	$(BIN)/odmd-bdd local-enver
 
 clean:
-	rm -rf reports/allure-results reports/*.xml reports/traces
+	rm -rf reports/allure-results reports/allure-report reports/*.xml reports/summary.md reports/*.log reports/traces
