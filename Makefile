@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup bdd test check engine-tests features local-enver clean node-setup report ci ci-tests
+.PHONY: setup bdd test check engine-tests features reliability local-enver clean node-setup report ci ci-tests
 
 setup: $(STAMP)
 
@@ -40,6 +40,11 @@ check: setup
 	$(BIN)/odmd-bdd check
 
 test: check engine-tests features
+
+# Every fault of the catalog in a real run (several minutes); regenerates docs/RELIABILITY.md.
+# make test runs the representative subset (tests/test_reliability.py).
+reliability: setup
+	$(BIN)/odmd-bdd reliability --out docs/RELIABILITY.md
 
 # Allure 3 from npm into node_modules/ (package-lock.json), never globally.
 node-setup: node_modules/.package-lock.json

@@ -74,6 +74,24 @@ def _project(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="odmd-bdd", description="Dual-level BDD harness for ondemandenv envers")
+def _reliability(args: argparse.Namespace) -> int:
+    from .reliability.catalog import CATALOG
+    from .reliability.runner import matrix_markdown, run_catalog
+
+    cases = [c for c in CATALOG if (not args.only or c.id in args.only) and (not args.subset or c.in_subset)]
+    unknown = set(args.only or ()) - {c.id for c in CATALOG}
+    if unknown:
+        print(f"odmd-bdd: unknown fault(s) {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    baseline, verdicts = run_catalog(Path.cwd(), cases, progress=lambda line: print(line, flush=True))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(matrix_markdown(baseline, verdicts), encoding="utf-8")
+        print(f"wrote {args.out}")
+    green = baseline.exit_code == 0 and not baseline.failures
+    return 0 if green and all(v.ok for v in verdicts) else 1
+
+
     parser.add_argument("--version", action="version", version=f"odmd-bdd {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     local = sub.add_parser("local-enver", help="serve the embedded local enver on 127.0.0.1")

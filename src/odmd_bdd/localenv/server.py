@@ -33,7 +33,8 @@ class LocalEnver:
         self._port = port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self.url = ""
+        self.url = ""  # where the services answer
+        self.web_url = ""  # where the web client is served: another origin, as on the platform
 
     @property
     def base_urls(self) -> dict[str, str]:
@@ -46,24 +47,35 @@ class LocalEnver:
 
     @property
     def web_client_url(self) -> str:
-        return f"{self.url}{WEB_CLIENT_PATH}/"
+        return f"{self.web_url}{WEB_CLIENT_PATH}/"
 
-    def start(self, timeout: float = 10.0) -> LocalEnver:
+    def _listen(self, port: int) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted sockets inherit this on Linux. Without it uvicorn's separate header and body
         # writes meet the client's delayed ACK: every answer after the first took 40 ms.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            sock.bind((self._host, self._port))
+            sock.bind((self._host, port))
         except OSError as exc:
             sock.close()
-            raise EnverError(f"the embedded enver cannot listen on {self._host}:{self._port}: {exc.strerror}") from None
-        port = sock.getsockname()[1]
+            raise EnverError(f"the embedded enver cannot listen on {self._host}:{port}: {exc.strerror}") from None
+        return sock
+
+    def start(self, timeout: float = 10.0) -> LocalEnver:
+        sock = self._listen(self._port)
+        # The web client gets a port of its own, so the browser calls the services cross-origin
+        # and CORS is exercised as on a deployed enver (webClientUrl and the APIs differ in host).
+        try:
+            web_sock = self._listen(0)
+        except EnverError:
+            sock.close()
+            raise
+        port, web_port = sock.getsockname()[1], web_sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
                                 timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock, web_sock]},
                                         name="odmd-local-enver", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -73,6 +85,7 @@ class LocalEnver:
                 raise EnverError(f"the embedded enver did not start within {timeout:.0f}s on {self._host}:{port}")
             time.sleep(0.005)  # poll: server readiness, bounded by the deadline above
         self.url = f"http://{self._host}:{port}"
+        self.web_url = f"http://{self._host}:{web_port}"
         return self
 
     def stop(self) -> None:

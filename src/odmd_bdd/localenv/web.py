@@ -45,7 +45,7 @@ class ClientFault:
     path: str | None = None  # route: the route called instead of the operation's
 
     # kind -> the fields it needs (app.js has one FAULTS entry per kind)
-    KINDS: ClassVar[dict[str, tuple[str, ...]]] = {"show": ("field", "value"), "route": ("path",)}
+    KINDS: ClassVar[dict[str, tuple[str, ...]]] = {"show": ("field", "value"), "route": ("path",), "hide": ("field",)}
 
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:

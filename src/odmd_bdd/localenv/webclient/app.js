@@ -95,6 +95,14 @@
     show: { answer: (fault, body) => { if (isObject(body)) setPath(body, fault.field, fault.value); return body; } },
     // The submit button calls the route `path` instead of the operation's own.
     route: { path: (fault) => fault.path },
+    // The answer panel leaves out the element of the field `field` (a missing element).
+    hide: { answer: (fault, body) => {
+      if (!isObject(body)) return body;
+      const keys = fault.field.split(".");
+      const parent = keys.length > 1 ? getPath(body, keys.slice(0, -1).join(".")) : body;
+      if (isObject(parent)) delete parent[keys[keys.length - 1]];
+      return body;
+    } },
   };
 
   function faultsFor(service, operationId, hook) {
