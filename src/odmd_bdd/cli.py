@@ -72,8 +72,6 @@ def _project(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="odmd-bdd", description="Dual-level BDD harness for ondemandenv envers")
 def _reliability(args: argparse.Namespace) -> int:
     from .reliability.catalog import CATALOG
     from .reliability.runner import matrix_markdown, run_catalog
@@ -92,6 +90,8 @@ def _reliability(args: argparse.Namespace) -> int:
     return 0 if green and all(v.ok for v in verdicts) else 1
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="odmd-bdd", description="Dual-level BDD harness for ondemandenv envers")
     parser.add_argument("--version", action="version", version=f"odmd-bdd {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     local = sub.add_parser("local-enver", help="serve the embedded local enver on 127.0.0.1")
@@ -114,6 +114,11 @@ def _reliability(args: argparse.Namespace) -> int:
     proj.set_defaults(func=_project)
     for authoring in (authoring_steps, authoring_lint, authoring_new):  # QA's tools, src/odmd_bdd/authoring/
         authoring.add_parser(sub)
+    rel = sub.add_parser("reliability", help="run the fault catalog and write the detection matrix")
+    rel.add_argument("--out", type=Path, default=None, help="write the matrix as Markdown (docs/RELIABILITY.md)")
+    rel.add_argument("--only", nargs="*", default=None, metavar="FAULT", help="run only these faults (by id)")
+    rel.add_argument("--subset", action="store_true", help="only the representative subset make test runs")
+    rel.set_defaults(func=_reliability)
     return parser
 
 
