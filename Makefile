@@ -44,7 +44,7 @@ test: check engine-tests features
 # Every fault of the catalog in a real run (several minutes); regenerates docs/RELIABILITY.md.
 # make test runs the representative subset (tests/test_reliability.py).
 reliability: setup
-	$(BIN)/odmd-bdd reliability --out docs/RELIABILITY.md
+	$(BIN)/odmd-bdd reliability --flakiness 10 --out docs/RELIABILITY.md
 
 # Allure 3 from npm into node_modules/ (package-lock.json), never globally.
 node-setup: node_modules/.package-lock.json

@@ -35,3 +35,12 @@ def test_representative_faults_are_caught_and_the_baseline_is_green():
     assert not missed
     table = matrix_markdown(baseline, verdicts)
     assert "no false alarms" in table and "MISSED" not in table
+
+
+def test_flakiness_names_the_tests_whose_result_changed():
+    from odmd_bdd.reliability.runner import Flakiness
+
+    same = Flakiness(2, [{"a": "passed", "b": "failed"}, {"a": "passed", "b": "failed"}])
+    assert same.identical and same.differing() == []
+    flaky = Flakiness(3, [{"a": "passed", "b": "passed"}, {"a": "passed", "b": "failed"}, {"a": "passed"}])
+    assert not flaky.identical and flaky.differing() == ["b"]

@@ -6,6 +6,7 @@
     odmd-bdd steps [--format json]       the step catalog: every step, its parameters, layers, an example
     odmd-bdd lint [PATHS...]             check feature files: syntax, steps, constants, tags (exit 1: problems)
     odmd-bdd new UCn [--out features/]   scaffold a use case's feature file from the dataset
+    odmd-bdd checkpoint [--enver E]      each service's phase checklist from real evidence (exit 1: fails/regressed)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import __version__
 from .authoring import lint as authoring_lint
 from .authoring import new as authoring_new
 from .authoring import steps as authoring_steps
+from .checkpoint import cli as checkpoint_cli
 from .constellation import Constellation
 from .errors import OdmdError
 from .localenv import LocalEnver
@@ -74,20 +76,22 @@ def _project(args: argparse.Namespace) -> int:
 
 def _reliability(args: argparse.Namespace) -> int:
     from .reliability.catalog import CATALOG
-    from .reliability.runner import matrix_markdown, run_catalog
+    from .reliability.runner import flakiness, matrix_markdown, run_catalog
 
     cases = [c for c in CATALOG if (not args.only or c.id in args.only) and (not args.subset or c.in_subset)]
     unknown = set(args.only or ()) - {c.id for c in CATALOG}
     if unknown:
         print(f"odmd-bdd: unknown fault(s) {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    baseline, verdicts = run_catalog(Path.cwd(), cases, progress=lambda line: print(line, flush=True))
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    baseline, verdicts = run_catalog(Path.cwd(), cases, progress=say)
+    flaky = flakiness(Path.cwd(), ("features",), args.flakiness, progress=say) if args.flakiness else None
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(matrix_markdown(baseline, verdicts), encoding="utf-8")
+        args.out.write_text(matrix_markdown(baseline, verdicts, flaky), encoding="utf-8")
         print(f"wrote {args.out}")
     green = baseline.exit_code == 0 and not baseline.failures
-    return 0 if green and all(v.ok for v in verdicts) else 1
+    return 0 if green and all(v.ok for v in verdicts) and (flaky is None or flaky.identical) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,10 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     proj.set_defaults(func=_project)
     for authoring in (authoring_steps, authoring_lint, authoring_new):  # QA's tools, src/odmd_bdd/authoring/
         authoring.add_parser(sub)
+    checkpoint_cli.add_parser(sub)  # phase checkpoints, src/odmd_bdd/checkpoint/
     rel = sub.add_parser("reliability", help="run the fault catalog and write the detection matrix")
     rel.add_argument("--out", type=Path, default=None, help="write the matrix as Markdown (docs/RELIABILITY.md)")
     rel.add_argument("--only", nargs="*", default=None, metavar="FAULT", help="run only these faults (by id)")
     rel.add_argument("--subset", action="store_true", help="only the representative subset make test runs")
+    rel.add_argument("--flakiness", type=int, default=0, metavar="N",
+                     help="also run the unfaulted features N times; every run must give identical results")
     rel.set_defaults(func=_reliability)
     return parser
 

@@ -100,7 +100,33 @@ def run_catalog(root: Path, cases: list[FaultCase] | None = None, progress=print
     return baseline, verdicts
 
 
-def matrix_markdown(baseline: Outcome, verdicts: list[Verdict]) -> str:
+@dataclass
+class Flakiness:
+    runs: int
+    results: list[dict[str, str]]  # per run: test id -> "passed" | "failed"
+
+    @property
+    def identical(self) -> bool:
+        return all(r == self.results[0] for r in self.results[1:])
+
+    def differing(self) -> list[str]:
+        tests = set().union(*self.results) if self.results else set()
+        return sorted(t for t in tests if len({r.get(t, "absent") for r in self.results}) > 1)
+
+
+def flakiness(root: Path, features: tuple[str, ...], runs: int, progress=print) -> Flakiness:
+    """Run the unfaulted features `runs` times; every run must give the same result per test."""
+    results = []
+    for n in range(1, runs + 1):
+        outcome = run_features(root, features, None)
+        result = {t: "passed" for t in outcome.passed} | {t: "failed" for t in outcome.failures}
+        progress(f"flakiness run {n}/{runs}: {len(outcome.passed)} passed, {len(outcome.failures)} failed "
+                 f"({outcome.seconds:.1f}s)")
+        results.append(result)
+    return Flakiness(runs, results)
+
+
+def matrix_markdown(baseline: Outcome, verdicts: list[Verdict], flaky: Flakiness | None = None) -> str:
     layers = ("api", "gui")
     caught = sum(1 for v in verdicts for layer in v.caught if v.caught[layer])
     total = sum(len(v.caught) for v in verdicts)
@@ -116,6 +142,13 @@ def matrix_markdown(baseline: Outcome, verdicts: list[Verdict]) -> str:
         + ("no false alarms." if not baseline.failures and baseline.exit_code == 0 else "NOT GREEN."),
         f"- Faults: {len(verdicts)} over {len({v.case.service for v in verdicts})} services and the web client; "
         f"caught {caught} of {total} fault × layer cells ({100 * caught // max(total, 1)}%).",
+    ]
+    if flaky is not None and flaky.runs:
+        each = len(flaky.results[0]) if flaky.results else 0
+        lines.append(f"- Flakiness: {flaky.runs} full unfaulted runs of {each} tests each — "
+                     + ("identical results every time." if flaky.identical
+                        else f"DIFFERENT results: {', '.join(flaky.differing()[:10])}"))
+    lines += [
         "",
         "| # | fault | service | kind | api | gui | message must name |",
         "|---|---|---|---|---|---|---|",
