@@ -10,12 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
-
 SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
 
 
-def test_no_request_generated_from_the_artifacts_gets_a_server_error(local_enver, reference_constellation):
+def test_no_request_generated_from_the_artifacts_gets_a_server_error(local_enver, reference_constellation, tmp_path):
     assert SCHEMATHESIS, "schemathesis is a dev dependency: pip install -e '.[dev]' (make setup does)"
     token = reference_constellation.dataset.constants["AUTH_JWT_TOKEN"]
     runs = {}
@@ -25,7 +23,7 @@ def test_no_request_generated_from_the_artifacts_gets_a_server_error(local_enver
             [SCHEMATHESIS, "run", str(openapi), "-u", local_enver.base_urls[name], "--checks", "not_a_server_error",
              "--header", f"Authorization: Bearer {token}", "--max-examples", "15", "--phases", "coverage,fuzzing",
              "--seed", "1", "--no-color"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     failed = {}
     for name, proc in runs.items():
         out, _ = proc.communicate(timeout=300)
