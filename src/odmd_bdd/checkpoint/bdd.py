@@ -139,9 +139,9 @@ class ScenarioRecorder(CoverageRecorder):
             out.append(asdict(ScenarioResult(nodeid, run.name, f"{_rel(run.feature, self.rootpath)}:{run.line}",
                                              _layer(nodeid), "passed" if run.passed else "failed", run.failure,
                                              services, last)))
-        for nodeid, (path, line, name) in self.skipped.items():
-            if nodeid not in self.runs:
-                out.append(asdict(ScenarioResult(nodeid, name, f"{path}:{line}", _layer(nodeid), "skipped", None)))
+        for nodeid, (_path, _line, name) in self.skipped.items():
+            if nodeid not in self.runs:  # skipped before it ran (no layer for it): name it by its node id
+                out.append(asdict(ScenarioResult(nodeid, name, nodeid.split("::")[0], _layer(nodeid), "skipped", None)))
         return sorted(out, key=lambda r: r["nodeid"])
 
 
@@ -211,6 +211,8 @@ def run_features(constellation: Constellation, enver: Enver, features: Path, *, 
                 return run
             path, name, extra = _embedded_target(constellation, enver, folder)
             env.update(extra)
+            if enver.local is not None:  # as the plugin does: the web client calls the resolved services
+                enver.local.web_client.base_urls = {n: svc.base_url for n, svc in enver.services.items()}
             args = ["--enver", name, "--constellation", str(path)]
         else:
             args = ["--enver", enver.name, "--constellation", str(constellation.path)]
