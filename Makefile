@@ -12,9 +12,14 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup bdd test check engine-tests features reliability local-enver clean node-setup report ci ci-tests
+.PHONY: setup browser bdd test check engine-tests features reliability local-enver clean node-setup report ci ci-tests
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# The GUI layer's Chromium: $CHROMIUM_PATH, an installed one, Playwright's own, else (as root)
+# apt-get install chromium. Found once here so a test run never starts with an install.
+browser: $(STAMP)
+	@$(BIN)/python -c 'from odmd_bdd.gui.browser import find_chromium; print("odmd-bdd: Chromium:", find_chromium())'
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "odmd-bdd needs Python 3.11 or newer on PATH (Debian/Ubuntu: apt-get install python3 python3-venv)" >&2; exit 1; }
