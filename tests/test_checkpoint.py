@@ -22,7 +22,7 @@ import yaml
 from conftest import ROOT
 from odmd_bdd.checkpoint import Confirmations, append_record, build_report, collect, new_record, render_markdown
 from odmd_bdd.checkpoint.model import (COMPLETE, DONE, FAIL, NEEDS_VALIDATION, NOT_APPLICABLE, PASS, REGRESSED, Item,
-                                       PhaseEvidence, current_phase)
+                                       current_phase)
 from odmd_bdd.checkpoint.probes import ProbeContext, phase_0a
 from odmd_bdd.envers import Enver, resolve_enver
 from odmd_bdd.errors import OdmdError
