@@ -45,7 +45,7 @@ def test_wrong_value_in_a_dataset_response_fails_the_scenario_naming_the_field(p
     replace_in(project.path / "fixtures/dataset/master-mock-dataset.yaml",
                'user_id: "${USER_ID}"', 'user_id: "user_99999_other"')
     result = project.runpytest_subprocess(FEATURE, "--layer", "api")
-    result.assert_outcomes(passed=5, failed=1)
+    result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines([
         "*[[]api[]] identity-service login (UC1.login): field user_id: expected ${USER_ID} = 'user_12345_system',"
         " got 'user_99999_other'*"])
@@ -56,7 +56,7 @@ def test_answer_breaking_the_contract_fails_naming_operation_status_and_path(pro
     replace_in(project.path / "fixtures/contracts/key-service.openapi.json",
                '"pattern": "^SHA256:[A-Za-z0-9+/=]+$"', '"pattern": "^MD5:[a-f0-9]+$"')
     result = project.runpytest_subprocess(FEATURE, "--layer", "api")
-    result.assert_outcomes(passed=5, failed=1)
+    result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(["*contract violation in [[]api[]] key-service registerKey*",
                                  "*status 201: $.fingerprint: * does not match '^MD5:[[]a-f0-9[]]+$'*"])
 
