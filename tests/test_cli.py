@@ -16,10 +16,19 @@ def test_local_enver_command_serves_until_terminated():
         assert first.startswith("odmd-bdd embedded enver"), first + proc.stderr.read()
         url = first.rsplit(" on ", 1)[1].strip()
         assert url.startswith("http://127.0.0.1:")
-        lines = [proc.stdout.readline() for _ in range(2)]
+        lines = []
+        while not lines or not lines[-1].startswith("Ctrl-C"):
+            lines.append(proc.stdout.readline())
         assert any("identity-service" in line for line in lines)
         r = httpx.post(f"{url}/identity-service/auth/login", json={"temp_token": "x"}, trust_env=False)
         assert r.status_code == 401
+        # It published itself: the base URL is readable through /odmd-share in its embedded AWS.
+        aws = next(line for line in lines if "embedded AWS" in line).split()[2]
+        from odmd_bdd.aws import isolated_session
+
+        ssm = isolated_session().client("ssm", endpoint_url=aws)
+        value = ssm.get_parameter(Name="/odmd-share/identity-service/b..mock/identityApiBaseUrl")["Parameter"]["Value"]
+        assert value == f"{url}/identity-service"
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0

@@ -35,16 +35,32 @@ def _local_enver(args: argparse.Namespace) -> int:
     constellation = Constellation.load(args.constellation)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with LocalEnver(constellation, port=args.port) as enver:
+    if args.no_aws:
+        enver, resolved = LocalEnver(constellation, port=args.port).start(), None
+    else:
+        # As a test run sees it: the embedded AWS, everything published through /odmd-share,
+        # the BDD state machine deployed.
+        from .envers import resolve_enver
+
+        resolved = resolve_enver(constellation, "local", transport="sfn", local_port=args.port)
+        enver = resolved.local
+    try:
         print(f"odmd-bdd embedded enver ({constellation.path.name}) on {enver.url}")
         for name, url in enver.base_urls.items():
             print(f"  {name:<24} {url}")
+        print(f"  {'web client':<24} {enver.web_client_url}")
         print(f"  {'fault plan':<24} {enver.url}/_odmd/faults  (GET / PUT / DELETE)")
+        if resolved is not None:
+            print(f"  {'embedded AWS':<24} {resolved.aws.endpoint_url}  (dummy credentials; e.g. aws --endpoint-url "
+                  f"{resolved.aws.endpoint_url} ssm get-parameters-by-path --path /odmd-share --recursive)")
+            print(f"  {'BDD state machine':<24} {resolved.state_machine_arn}")
         print("Ctrl-C stops it.", flush=True)
         try:
             stop.wait()
         except KeyboardInterrupt:
             pass
+    finally:
+        resolved.close() if resolved is not None else enver.stop()
     return 0
 
 
@@ -100,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     local = sub.add_parser("local-enver", help="serve the embedded local enver on 127.0.0.1")
     local.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    local.add_argument("--no-aws", action="store_true",
+                       help="only the HTTP services and the web client: no embedded AWS, nothing published")
     local.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
                        help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
     local.set_defaults(func=_local_enver)

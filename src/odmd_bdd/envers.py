@@ -108,7 +108,7 @@ def read_base_url_file(path: str | Path) -> dict[str, str]:
 
 def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str | Path | None = None,
                   environ: Mapping[str, str] | None = None, probe: bool = True, transport: str | None = None,
-                  withhold_artifacts: set[str] = frozenset()) -> Enver:
+                  withhold_artifacts: set[str] = frozenset(), local_port: int = 0) -> Enver:
     """`transport` (http | sfn) overrides the enver's own; sfn also resolves the BDD state machine.
     `withhold_artifacts`: services whose artifact an embedded enver does not publish (a planted fault)."""
     spec = constellation.enver(name)
@@ -129,7 +129,7 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
     try:
         resolver = _resolver(constellation, spec, enver, needs_aws=len(explicit) < len(constellation.services)
                              or (spec.transport == "sfn" and not environ.get(_env(constellation.bdd_state_machine))),
-                             withhold_artifacts=withhold_artifacts)
+                             withhold_artifacts=withhold_artifacts, local_port=local_port)
         for svc, sspec in constellation.services.items():
             if resolver is not None:
                 contracts = resolver.contracts(sspec)
@@ -179,7 +179,7 @@ def _shared(shared: SharedValue | None, resolver: ShareResolver | None, environ:
 
 
 def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs_aws: bool,
-              withhold_artifacts: set[str] = frozenset()) -> ShareResolver | None:
+              withhold_artifacts: set[str] = frozenset(), local_port: int = 0) -> ShareResolver | None:
     """Where this enver's shared values come from: the embedded AWS (started here and published
     into), a deployed enver's AWS account, or nowhere (every address given explicitly)."""
     if spec.embedded:
@@ -188,7 +188,7 @@ def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs
 
         enver.aws = EmbeddedAws().start()
         client = _memo(enver.aws.client)
-        enver.local = LocalEnver(constellation, sqs=client("sqs")).start()
+        enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port).start()
         publish_local_enver(enver.aws, constellation, enver.local, spec.revision,
                             state_machine=spec.transport == "sfn", client=client, withhold_artifacts=withhold_artifacts)
     elif needs_aws:
