@@ -156,7 +156,7 @@ def content_digest(document: Any, parts: dict[str, str] | None = None) -> str:
     return sha256(canonical_json(norm(document)))
 
 
-def _fetch(ctx: ProbeContext, url: str) -> tuple[bytes, FetchedDoc]:
+def _fetch(ctx: ProbeContext, url: str) -> FetchedDoc:
     fetched = fetch_artifact(ctx.s3, url)
     try:
         doc = json.loads(fetched.data)
@@ -165,7 +165,7 @@ def _fetch(ctx: ProbeContext, url: str) -> tuple[bytes, FetchedDoc]:
     if not isinstance(doc, dict):
         raise OdmdError(f"{fetched.url} is not a JSON object")
     kind = doc.get("odmdKind") if doc.get("odmdKind") in KINDS else "?"
-    return fetched.data, FetchedDoc(kind, fetched.address, fetched.version, doc, len(fetched.data), "")
+    return FetchedDoc(kind, fetched.address, fetched.version, doc, len(fetched.data), "")
 
 
 def phase_0a(ctx: ProbeContext, service: str) -> tuple[list[Item], list[FetchedDoc]]:
@@ -214,14 +214,14 @@ def phase_0a(ctx: ProbeContext, service: str) -> tuple[list[Item], list[FetchedD
     try:
         url = read_share(ctx.ssm, spec.build_id, revision, spec.base_url_producer, SCHEMA_URL_CHILD)
         lines.append(f"SSM {schema_name} = {url}")
-        data, root = _fetch(ctx, url)
+        root = _fetch(ctx, url)
         parts: dict[str, str] = {}
         part_docs = []
         if root.kind == "bundle":
             for key in ("http", "events"):
                 ref = root.document.get(key)
                 if isinstance(ref, str):
-                    part_data, part = _fetch(ctx, ref)
+                    part = _fetch(ctx, ref)
                     part.content_digest = content_digest(part.document)
                     parts[ref] = part.content_digest
                     part_docs.append((key, part))
