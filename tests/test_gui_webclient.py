@@ -17,7 +17,7 @@ def client_faults(local_enver):
 
 
 def test_the_client_is_served_under_web_client_with_its_files(local_enver):
-    assert local_enver.web_client_url == f"{local_enver.url}/web-client/"
+    assert local_enver.web_client_url == f"{local_enver.web_url}/web-client/"
     page = httpx.get(local_enver.web_client_url)
     assert page.status_code == 200 and 'data-testid="app"' in page.text
     for name in ("app.js", "app.css"):

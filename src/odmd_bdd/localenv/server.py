@@ -86,6 +86,7 @@ class LocalEnver:
             time.sleep(0.005)  # poll: server readiness, bounded by the deadline above
         self.url = f"http://{self._host}:{port}"
         self.web_url = f"http://{self._host}:{web_port}"
+        self.web_client.own_base_urls = self.base_urls  # the client calls the services' origin, not its own
         return self
 
     def stop(self) -> None:

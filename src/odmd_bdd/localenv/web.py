@@ -90,15 +90,16 @@ class ClientFaultPlan:
 
 
 class WebClientState:
-    """What config.json tells the client: `base_urls` (None: this enver's own) and `faults`."""
+    """What config.json tells the client: `base_urls` (None: `own_base_urls`) and `faults`."""
 
     def __init__(self) -> None:
-        self.base_urls: dict[str, str] | None = None
+        self.base_urls: dict[str, str] | None = None  # set when the services were resolved elsewhere
+        self.own_base_urls: dict[str, str] | None = None  # where this enver's services answer (set at start)
         self.faults = ClientFaultPlan()
 
 
 def client_config(constellation: Constellation, state: WebClientState, origin: str) -> dict[str, Any]:
-    base_urls = state.base_urls or {name: f"{origin}/{name}" for name in constellation.services}
+    base_urls = state.base_urls or state.own_base_urls or {name: f"{origin}/{name}" for name in constellation.services}
     return {
         "services": {name: {"base_url": base_urls[name], "contract": f"contracts/{name}.json"}
                      for name in constellation.services if name in base_urls},
