@@ -116,14 +116,19 @@ def test_a_planted_fault_turns_the_confirmed_phase_back_naming_the_failing_item(
     append_record(confirmations_copy, new_record(baseline.phase_evidence("key-service", "0B"), baseline.enver,
                                                  "Ada QA", now=WHEN))
     confirmations = Confirmations.load(confirmations_copy)
-    enver.local.faults.replace([Fault(operation="key-service.registerKey", status=200)])
+    # Only an invalid request is accepted: valid ones still answer as the dataset says.
+    enver.local.faults.replace([Fault(operation="key-service.registerKey", when_status=400, status=200)])
     try:
         faulty = key_service_only(reference_constellation, enver)
     finally:
         enver.local.faults.clear()
     status = build_report(faulty, confirmations).statuses["key-service"]["0B"]
     assert status.code == REGRESSED
+    # The fault is named first; the feature that sends a malformed body fails with it, and a
+    # valid request is still answered as the dataset says.
     assert status.text.startswith("⚠️ REGRESSED since confirmation by Ada QA on 2026-01-31: items invalid-request-400,")
+    valid = next(i for i in faulty.phase_evidence("key-service", "0B").items if i.id == "valid-request-2xx")
+    assert valid.outcome != FAIL, valid.evidence
     invalid = next(i for i in faulty.phase_evidence("key-service", "0B").items if i.id == "invalid-request-400")
     assert invalid.outcome == FAIL
     assert any("POST /key/register without the required field" in line and "→ 200 (expected 400)" in line
