@@ -391,6 +391,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_bdd_before_step_call(request: pytest.FixtureRequest, step_func_args: dict):
+    """allure-pytest-bdd lists every argument of a step function as a step parameter: show the
+    values from the step text only, not the fixtures (their reprs are noise and hold run state)."""
+    names = set(request.fixturenames)
+    hidden = {name: value for name, value in step_func_args.items()
+              if name in names and value is request.getfixturevalue(name)}
+    for name in hidden:
+        del step_func_args[name]
+    try:
+        return (yield)
+    finally:
+        step_func_args.update(hidden)  # the step itself gets every argument
+
+
 @pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd closes the step
 def pytest_bdd_after_step(request: pytest.FixtureRequest) -> None:
     _attach_new_events(request)
