@@ -115,6 +115,17 @@ def test_ci_script_against_the_embedded_enver_writes_report_junit_and_summary(ci
     assert "### Artifact versions used" in summary and ".artifact.openapi" in summary
     assert (ci_project.path / "step-summary.md").read_text() == summary + "\n"
     assert f"{count} passed" in (reports / "pytest.log").read_text()
+    # What the HTML report is made of: Gherkin steps with the HTTP exchanges and the events
+    # attached, the layer as a parameter, no fixture reprs as step parameters.
+    results = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]
+    steps = [step for r in results for step in r.get("steps", [])]
+    attachments = [a["name"] for step in steps for a in step.get("attachments", [])]
+    assert any(name.startswith("[api] events: KeyRegistered") for name in attachments)
+    assert any(name.startswith("[api] identity-service login → 200") for name in attachments)
+    assert all(r["parameters"] == [{"name": "layer", "value": "'api'"}] for r in results)
+    assert steps[0]["name"].startswith(("Given ", "When ", "Then ", "And "))
+    step_parameters = {p["name"] for step in steps for p in step.get("parameters", [])}
+    assert step_parameters and not step_parameters & {"dataset", "constants", "events", "actor", "world", "enver"}
     _no_secrets(reports)
 
 
