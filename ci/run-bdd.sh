@@ -64,9 +64,18 @@ if ((!report_only)); then
   rc=${PIPESTATUS[0]}
 fi
 
+found=()  # a shard that died before writing results has no folder: report on the others
+for dir in "${results[@]}"; do
+  if [[ -d $dir ]]; then found+=("$dir"); else say "no results folder $dir (skipped)"; fi
+done
+results=("${found[@]}")
+
 report_rc=0
 rm -rf reports/allure-report
-if [[ -x node_modules/.bin/allure ]]; then
+if ((${#results[@]} == 0)); then
+  say "no Allure results at all: no HTML report"
+  report_rc=3
+elif [[ -x node_modules/.bin/allure ]]; then
   node_modules/.bin/allure generate "${results[@]}" -o reports/allure-report >reports/allure-generate.log 2>&1 \
     && [[ -f reports/allure-report/index.html ]] \
     || { say "allure generate failed: see reports/allure-generate.log"; report_rc=3; }
