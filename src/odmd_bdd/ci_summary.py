@@ -159,10 +159,10 @@ def render(scenarios: list[Scenario], env: dict[str, str], *, exit_code: int | N
     passed = sum(1 for s in scenarios if s.status == "passed")
     skipped = len(scenarios) - len(failing) - passed
     ok = not failing and scenarios and exit_code in (None, 0)
-    enver = env.get("enver", "?")
+    enver = env.get("enver")
     revision = env.get("revision", "")
-    lines = [f"## {'✅' if ok else '❌'} odmd-bdd — enver `{enver}`" + (f" ({revision})" if revision else ""),
-             ""]
+    where = (f"enver `{enver}`" + (f" ({revision})" if revision else "")) if enver else "enver not recorded"
+    lines = [f"## {'✅' if ok else '❌'} odmd-bdd — {where}", ""]
     counts = f"**{passed} passed, {len(failing)} failed**" + (f", {skipped} skipped" if skipped else "")
     if exit_code is not None:
         counts += f" — pytest exit code {exit_code} ({EXIT_CODES.get(exit_code, 'see the log')})"
