@@ -65,3 +65,13 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not found in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The engine's tests and the features cannot share a process: each starts an embedded AWS
+    (moto keeps one global state per process). Say so at once instead of failing 60 tests."""
+    if any(str(item.path).endswith(".feature") for item in items) and \
+            any(str(item.path).endswith(".py") and item.path.parent.name == "tests" for item in items):
+        raise pytest.UsageError("run the engine's tests and the features in separate pytest runs "
+                                "(pytest tests/ ; pytest features/ — make test does): each starts its own embedded "
+                                "AWS, and moto allows one per process")
