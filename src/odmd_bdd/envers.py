@@ -186,7 +186,9 @@ def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs
         from .aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
         from .localenv.publish import publish_local_enver
 
-        enver.aws = EmbeddedAws().start()
+        # The share protocol needs SSM and S3, events SQS: loaded at start, not on first use. Only
+        # the sfn transport runs state machines, so only it needs moto's Step Functions interpreter.
+        enver.aws = EmbeddedAws(http_invoke=spec.transport == "sfn", preload=("ssm", "s3", "sqs")).start()
         client = _memo(enver.aws.client)
         enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port).start()
         publish_local_enver(enver.aws, constellation, enver.local, spec.revision,

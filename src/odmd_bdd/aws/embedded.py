@@ -18,8 +18,12 @@ What it does on `start()`, in order:
   CloudFormation;
 - sets `MOTO_PORT` to its port (restored on `stop()`): service integrations of a state
   machine (`arn:aws:states:::sqs:sendMessage`, `aws-sdk:*`) call back to moto on it;
-- installs the `arn:aws:states:::http:invoke` extension (`odmd_bdd.aws.http_invoke`)
-  unless `http_invoke=False`.
+- loads the moto backends named in `preload` (e.g. `("ssm", "s3", "sqs")`) now rather
+  than on their first request, and installs the `arn:aws:states:::http:invoke` extension
+  (`odmd_bdd.aws.http_invoke`) unless `http_invoke=False`. Both import moto.ec2, which
+  builds its region list at import from three fresh boto3 sessions, each parsing botocore's
+  endpoints.json and EC2 service model again; while they load, each botocore data file is
+  parsed once (`_botocore_files_parsed_once`): about half of the import's CPU.
 
 Moto keeps its state and configuration in module globals, so one process has one moto:
 a second `EmbeddedAws` started while one runs is refused with a clear error.
@@ -32,11 +36,13 @@ or redirect a call meant for the embedded endpoint.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -58,11 +64,13 @@ _running: EmbeddedAws | None = None
 class EmbeddedAws:
     """moto on 127.0.0.1:<free port>. `start()`/`stop()` or `with EmbeddedAws() as aws:`."""
 
-    def __init__(self, *, region: str = DEFAULT_REGION, port: int = 0, http_invoke: bool = True):
+    def __init__(self, *, region: str = DEFAULT_REGION, port: int = 0, http_invoke: bool = True,
+                 preload: tuple[str, ...] = ()):
         self.region = region
         self.account_id = ACCOUNT_ID
         self._port = port
         self._http_invoke = http_invoke
+        self._preload = tuple(preload)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._saved_moto_port: str | None = None
@@ -70,6 +78,11 @@ class EmbeddedAws:
         self._saved_sfn_config: dict[str, Any] | None = None
         self.endpoint_url = ""
         self.startup_s: float | None = None  # measured by start(): bind to ready and configured
+        # client() makes every client from one session: they share its loaded endpoint data and
+        # service models (a session per client loaded them again, ~0.1 s a client). botocore
+        # sessions are not thread-safe, clients are: the lock covers the session.
+        self._client_session: Any = None
+        self._client_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<EmbeddedAws {self.endpoint_url or 'stopped'}>"
@@ -171,10 +184,16 @@ class EmbeddedAws:
                 resp = http.post(f"{self.endpoint_url}{path}", json=body)
                 if resp.status_code >= 300:
                     raise EnverError(f"the embedded AWS refused POST {path}: HTTP {resp.status_code} {resp.text[:200]}")
-        if self._http_invoke:
-            from . import http_invoke
+        with _botocore_files_parsed_once():
+            if self._preload:
+                from moto.backends import get_backend
 
-            http_invoke.install()
+                for service in self._preload:
+                    get_backend(service)  # imports the service's moto models
+            if self._http_invoke:
+                from . import http_invoke
+
+                http_invoke.install()
         # moto logs every failed state (a 401 caught by the BDD machine included) at ERROR with the
         # whole state's repr; the execution's error and cause carry what matters.
         noisy = logging.getLogger(_NOISY_MOTO_LOGGER)
@@ -225,7 +244,38 @@ class EmbeddedAws:
         """A boto3 client of `service` bound to the embedded endpoint (dummy credentials, no proxy)."""
         if not self.running:
             raise EnverError(f"the embedded AWS is not running: start it before asking for a {service} client")
-        return make_client(self.session(), service, endpoint_url=self.endpoint_url, **config)
+        with self._client_lock:
+            if self._client_session is None:
+                self._client_session = self.session()
+            return make_client(self._client_session, service, endpoint_url=self.endpoint_url, **config)
+
+
+@contextlib.contextmanager
+def _botocore_files_parsed_once() -> Iterator[None]:
+    """Within the block, a botocore data file (endpoints.json, a service model …) already parsed
+    by one loader is handed to the next loader as is, instead of being parsed again.
+
+    botocore caches what it loads per loader, that is per session; moto.ec2, imported by the
+    backends the embedded enver uses, asks three new sessions for EC2's regions at import.
+    Loaded data is read-only to botocore (the one in-place change, merging a model's sdk-extras,
+    gives the same result when repeated), so sharing it changes nothing but the time."""
+    from botocore.loaders import JSONFileLoader
+
+    original = JSONFileLoader.load_file
+    parsed: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def load_file(self: Any, file_path: str) -> Any:
+        with lock:
+            if file_path not in parsed:
+                parsed[file_path] = original(self, file_path)
+            return parsed[file_path]
+
+    JSONFileLoader.load_file = load_file
+    try:
+        yield
+    finally:
+        JSONFileLoader.load_file = original
 
 
 def _check_moto_can_read_aws_config() -> None:
