@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup browser bdd test check engine-tests features reliability local-enver clean node-setup report ci ci-tests
+.PHONY: setup browser bdd test check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench
 
 setup: $(STAMP) browser
 
@@ -73,6 +73,18 @@ ci-tests: setup node-setup
 
 local-enver: setup
 	$(BIN)/odmd-bdd local-enver
+
+# Benchmarks, not tests (a few minutes; run it on a quiet machine): writes bench/results.json and
+# docs/PERFORMANCE.md. Stoplight Prism comes from npm into bench/node_modules (never globally); the
+# load generator is wrk (as root: apt-get install wrk), else a Python one (bench/loadgen.py).
+bench: setup
+	@if [ ! -x bench/node_modules/.bin/prism ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --prefix bench --no-audit --no-fund --loglevel=error \
+	    || echo "npm ci --prefix bench failed: the bench skips Stoplight Prism"; \
+	  else echo "no npm: the bench skips Stoplight Prism (Debian/Ubuntu: apt-get install nodejs npm)"; fi; fi
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "no wrk: the bench's load comes from bench/loadgen.py"
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf reports/allure-results reports/allure-report reports/*.xml reports/summary.md reports/*.log reports/traces

@@ -110,18 +110,26 @@ def _leaves(value, prefix=""):
         yield prefix, value
 
 
-def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: float = 10_000) -> list[float]:
-    """Replay each scenario's actions with plain Playwright; the seconds each took."""
+def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: float = 10_000, *,
+             local=None, with_mismatches: bool = False):
+    """Replay each scenario's actions with plain Playwright; the seconds each took (and, with
+    `with_mismatches`, how many statuses differed from the harness's). `local`: a running
+    LocalEnver to drive (bench/bare.py passes the one resolve_enver brought up, events and
+    all); by default one without AWS is started here."""
+    from contextlib import nullcontext
+
     from playwright.sync_api import sync_playwright
 
     from odmd_bdd.constellation import Constellation
     from odmd_bdd.gui.browser import LAUNCH_ARGS, find_chromium
     from odmd_bdd.localenv import LocalEnver
 
-    constellation = Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml")
     times = []
     mismatched = 0
-    with LocalEnver(constellation) as enver, sync_playwright() as pw:
+    started_here = local is None
+    if started_here:
+        local = LocalEnver(Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml"))
+    with (local if started_here else nullcontext(local)) as enver, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=find_chromium(managed=pw.chromium.executable_path).path,
                                      args=list(LAUNCH_ARGS))
         for actions in scenarios:
@@ -170,7 +178,7 @@ def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: f
         browser.close()
     if mismatched:
         print(f"warning: {mismatched} bare answers differed from the harness's (the replay is not faithful)")
-    return times
+    return (times, mismatched) if with_mismatches else times
 
 
 def select_fields_of(constellation_path: Path) -> set[str]:

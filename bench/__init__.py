@@ -1,0 +1,1 @@
+"""The bench: how fast the harness is (python -m bench; see bench/run.py)."""

@@ -1,0 +1,72 @@
+"""Start-up of the embedded enver, timed in a fresh process (run by bench/run.py).
+
+    python bench/startup.py [--browser]     prints one JSON object
+
+What a `pytest features/` run pays once before its first scenario answers: importing the
+engine, loading the constellation (dataset + contracts), `resolve_enver(constellation,
+"local")` — the embedded AWS (moto) coming up, the local enver starting, publishing itself
+to SSM/S3/SQS and being resolved back through /odmd-share — and, with --browser, launching
+Chromium for the GUI layer.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _timed(owner, name: str, into: dict[str, float], key: str) -> None:
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            into[key] = into.get(key, 0.0) + time.perf_counter() - started
+
+    setattr(owner, name, wrapper)
+
+
+def main() -> None:
+    out: dict[str, float] = {}
+    started = time.perf_counter()
+    from odmd_bdd.constellation import Constellation
+    from odmd_bdd.envers import resolve_enver
+
+    out["import_s"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    constellation = Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml")
+    constellation.dataset  # noqa: B018 — loaded lazily; a run needs it at collection
+    out["constellation_s"] = time.perf_counter() - mark
+
+    from odmd_bdd.aws import embedded
+    from odmd_bdd.localenv import publish, server
+
+    _timed(embedded.EmbeddedAws, "start", out, "embedded_aws_s")
+    _timed(server.LocalEnver, "start", out, "local_enver_s")
+    _timed(publish, "publish_local_enver", out, "publish_s")
+    mark = time.perf_counter()
+    enver = resolve_enver(constellation, "local")
+    out["resolve_enver_s"] = time.perf_counter() - mark
+    out["resolve_other_s"] = out["resolve_enver_s"] - sum(out.get(k, 0.0) for k in
+                                                          ("embedded_aws_s", "local_enver_s", "publish_s"))
+    mark = time.perf_counter()
+    enver.close()
+    out["close_s"] = time.perf_counter() - mark
+    if "--browser" in sys.argv:
+        from odmd_bdd.gui.browser import GuiBrowser
+
+        mark = time.perf_counter()
+        browser = GuiBrowser().launch()
+        out["browser_launch_s"] = time.perf_counter() - mark
+        browser.close()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

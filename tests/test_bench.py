@@ -1,0 +1,50 @@
+"""The bench command (python -m bench, make bench) runs end to end, so it does not rot.
+
+Only its tiny configuration (--quick: one scenario per layer, one round, 1-second loads),
+and only the shape of what it writes: a benchmark's numbers are never a test's verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
+    out_json, out_md = tmp_path / "bench.json", tmp_path / "PERFORMANCE.md"
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--json", str(out_json), "--markdown",
+                           str(out_md)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = json.loads(out_json.read_text(encoding="utf-8"))
+    assert results["quick"] is True
+    assert {"startup", "suite", "scaling", "throughput"} <= set(results)
+
+    for layer in ("api", "gui"):
+        cost = results["suite"][layer]
+        assert cost["samples"] >= 1 and cost["failed_scenarios"] == [], cost
+        assert cost["bare_mismatched_answers"] == 0, f"the bare {layer} replay is not faithful"
+        assert cost["ratio_of_medians"] is not None
+    assert results["suite"]["wall"]["exit_codes"] == {"serial": [0], "parallel": [0]}
+    assert results["startup"]["enver"]["resolve_enver_s"] is not None
+
+    sizes = results["scaling"]["sizes"]
+    assert [s["repeat"] for s in sizes] == [1, 2]
+    assert sizes[1]["scenarios"] == 2 * sizes[0]["scenarios"] and all(s["exit_code"] == 0 for s in sizes)
+
+    local = results["throughput"]["servers"]["local_enver"]
+    assert local["requests"] > 0 and local["non_2xx"] == 0 and local["errors"] == 0, local
+
+    markdown = out_md.read_text(encoding="utf-8")
+    assert "do not edit by hand" in markdown
+    for heading in ("API layer vs bare httpx", "GUI layer vs bare Playwright", "serial vs `-n 2`", "Start-up",
+                    "Growth with the number of scenarios", "Throughput"):
+        assert heading in markdown
+
+    # --render rebuilds the same Markdown from the JSON alone
+    again = tmp_path / "again.md"
+    subprocess.run([sys.executable, "-m", "bench", "--render", "--json", str(out_json), "--markdown", str(again)],
+                   cwd=ROOT, check=True, capture_output=True, timeout=60)
+    assert again.read_text(encoding="utf-8") == markdown
