@@ -108,7 +108,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     _current[:] = [item.nodeid]
     callspec = getattr(item, "callspec", None)
-    _records[item.nodeid] = {"layer": callspec.params.get("layer") if callspec else None,
+    layer = callspec.params.get("layer") if callspec else None  # NOTSET when no layer applies (skipped)
+    _records[item.nodeid] = {"layer": layer if isinstance(layer, str) else None,
                              "phases": {}, "session_setup_s": 0.0, "session_teardown_s": 0.0, "exchanges": [],
                              "steps": [], "api_s": 0.0, "events_s": 0.0, "cpu_s": 0.0,
                              "_cpu_started": time.process_time(), "outcome": "passed"}
