@@ -12,6 +12,12 @@ Nothing here knows a service or an operation. A page object is found by data-tes
 Waiting is Playwright's auto-waiting with a deadline (never a sleep): actions wait for their
 element to be actionable, and an answer is complete when the panel's data-seq moves past the
 value it had before the click (`locator.wait_for`, polled in the page every animation frame).
+
+Round trips are few on purpose: what the harness only reads (does the page, the form, the
+panel, the button exist; is the page visible; the form's controls; data-seq; the answer) is
+read with one `page.evaluate` per step rather than one Playwright call per element. With the
+trace on (the default, for failures), every Playwright call also makes the browser take DOM
+snapshots; per action this halves the calls (bench/: the GUI layer's cost vs bare Playwright).
 """
 
 from __future__ import annotations
@@ -30,14 +36,40 @@ CONVENTION = "docs/WEB_CLIENT_CONVENTION.md"
 DEFAULT_SESSION_KEY = "odmd.session_token"
 _MISSING = object()
 
-# One round trip: the controls of a form, with what the harness needs to fill them.
-_CONTROLS_JS = """form => [...form.querySelectorAll('input[data-testid], select[data-testid], textarea[data-testid]')]
-  .map(c => ({testid: c.dataset.testid, tag: c.tagName.toLowerCase(), type: (c.type || '').toLowerCase(),
-              value: c.type === 'checkbox' ? String(c.checked) : c.value,
-              options: c.tagName === 'SELECT' ? [...c.options].map(o => o.value) : null}))"""
+# The first element of each selector, each inside the one before (as locator.first chains find it).
+_FIND_JS = """const find = (selectors) => selectors.reduce((el, sel) => el && el.querySelector(sel), document);
+  """
+
+# One round trip: is the service's page there and visible (Playwright's definition: a non-empty
+# box, visibility visible), is its navigation link there.
+_SECTION_JS = """([section, nav]) => {
+  """ + _FIND_JS + """const page = find([section]);
+  let visible = false;
+  if (page) {
+    const box = page.getBoundingClientRect();
+    visible = getComputedStyle(page).visibility === 'visible' && box.width > 0 && box.height > 0;
+  }
+  return {section: !!page, visible, nav: !!find([nav])};
+}"""
+
+# One round trip: the form's controls (what the harness needs to fill them), whether its answer
+# panel and submit button are there, and the panel's data-seq. null: no such form.
+_FORM_JS = """([section, form, answer, submit]) => {
+  """ + _FIND_JS + """const found = find([section, form]);
+  if (!found) return null;
+  const panel = found.querySelector(answer);
+  return {
+    controls: [...found.querySelectorAll('input[data-testid], select[data-testid], textarea[data-testid]')]
+      .map(c => ({testid: c.dataset.testid, tag: c.tagName.toLowerCase(), type: (c.type || '').toLowerCase(),
+                  value: c.type === 'checkbox' ? String(c.checked) : c.value,
+                  options: c.tagName === 'SELECT' ? [...c.options].map(o => o.value) : null})),
+    answer: !!panel, seq: panel ? panel.getAttribute('data-seq') : null, submit: !!found.querySelector(submit),
+  };
+}"""
 
 # One round trip: everything the answer panel shows, as the raw data-json strings.
-_ANSWER_JS = """(panel, op) => {
+_ANSWER_JS = """([selectors, op]) => {
+  """ + _FIND_JS + """const panel = find(selectors);
   const one = (id) => panel.querySelector(`[data-testid="${id}"]`);
   const status = one(`${op}.status`), result = one(`${op}.result`), error = one(`${op}.error`);
   const fields = {};
@@ -64,6 +96,15 @@ _SET_TOKEN_JS = """([key, token]) => {
 
 class GuiConventionError(AssertionError):
     """The web client lacks an element the convention requires, or shows something unreadable."""
+
+
+def _css(testid: str) -> str:
+    """The CSS selector of an exact data-testid (what get_by_test_id matches)."""
+    return '[data-testid="' + testid.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+
+
+def _missing(what: str, testid: str) -> GuiConventionError:
+    return GuiConventionError(f"the web client has no {what} (data-testid={testid!r}; see {CONVENTION})")
 
 
 def _json(raw: str | None, where: str) -> Any:
@@ -136,16 +177,15 @@ class WebClientPage:
 
     # --- navigation ---------------------------------------------------------------------
 
-    def _require(self, scope: Page | Locator, testid: str, what: str) -> Locator:
-        found = scope.get_by_test_id(testid)
-        if found.count() == 0:
-            raise GuiConventionError(f"the web client has no {what} (data-testid={testid!r}; see {CONVENTION})")
-        return found.first
-
     def service(self, name: str) -> ServicePage:
-        section = self._require(self.page, f"service.{name}", f"page for {name}")
-        if not section.is_visible():
-            self._require(self.page, f"nav.{name}", f"navigation link to {name}").click()
+        found = self.page.evaluate(_SECTION_JS, [_css(f"service.{name}"), _css(f"nav.{name}")])
+        if not found["section"]:
+            raise _missing(f"page for {name}", f"service.{name}")
+        section = self.page.get_by_test_id(f"service.{name}").first
+        if not found["visible"]:
+            if not found["nav"]:
+                raise _missing(f"navigation link to {name}", f"nav.{name}")
+            self.page.get_by_test_id(f"nav.{name}").first.click()
             try:
                 section.wait_for(state="visible", timeout=self.timeout_ms)
             except PlaywrightTimeoutError:
@@ -161,7 +201,8 @@ class ServicePage:
         self.section = section
 
     def operation(self, operation_id: str) -> OperationForm:
-        form = self.client._require(self.section, f"op.{operation_id}", f"form for {self.name} {operation_id}")
+        """The form; whether it exists is checked by its first fill or submit, in the same round trip."""
+        form = self.section.get_by_test_id(f"op.{operation_id}").first
         return OperationForm(self.client, self.name, operation_id, form)
 
 
@@ -171,6 +212,17 @@ class OperationForm:
         self.service = service
         self.op = operation_id
         self.form = form
+        self._selectors = [_css(f"service.{service}"), _css(f"op.{operation_id}")]
+        self._state: dict[str, Any] | None = None  # what _FORM_JS read, until the next submit
+
+    def _inspect(self) -> dict[str, Any]:
+        if self._state is None:
+            state = self.client.page.evaluate(_FORM_JS, [*self._selectors, _css(f"{self.op}.answer"),
+                                                         _css(f"{self.op}.submit")])
+            if state is None:
+                raise _missing(f"form for {self.label}", f"op.{self.op}")
+            self._state = state
+        return self._state
 
     @property
     def label(self) -> str:
@@ -212,7 +264,7 @@ class OperationForm:
 
     def fill(self, body: Any, path: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> None:
         """Set every input the action names and clear the others (an empty input omits its field)."""
-        controls = {c["testid"]: c for c in self.form.evaluate(_CONTROLS_JS)}
+        controls = {c["testid"]: c for c in self._inspect()["controls"]}
         plan = self._plan(controls, body, path or {}, query or {})
         for testid, control in controls.items():
             wanted = plan.get(testid, _MISSING)
@@ -236,13 +288,19 @@ class OperationForm:
                 locator.fill(text)
 
     def submit(self) -> ShownAnswer:
-        panel = self.client._require(self.form, f"{self.op}.answer", f"answer panel of {self.label}")
-        before = panel.get_attribute("data-seq")
+        # data-seq as read with the controls: filling inputs never shows an answer.
+        state, self._state = self._inspect(), None
+        if not state["answer"]:
+            raise _missing(f"answer panel of {self.label}", f"{self.op}.answer")
+        panel = self.form.get_by_test_id(f"{self.op}.answer").first
+        before = state["seq"]
         try:
             seq = int(before or "0")
         except ValueError:
             raise GuiConventionError(f"{self.op}.answer: data-seq {before!r} is not a number (see {CONVENTION})") from None
-        self.client._require(self.form, f"{self.op}.submit", f"submit button of {self.label}").click()
+        if not state["submit"]:
+            raise _missing(f"submit button of {self.label}", f"{self.op}.submit")
+        self.form.get_by_test_id(f"{self.op}.submit").first.click()
         # wait_for polls in the page every animation frame; expect() would back off to 100/250/500 ms.
         done = self.form.locator(f'[data-testid="{self.op}.answer"][data-seq="{seq + 1}"]')
         try:
@@ -253,8 +311,9 @@ class OperationForm:
                                  f"data-seq stayed at {panel.get_attribute('data-seq')!r})") from None
         return self.read(panel)
 
-    def read(self, panel: Locator) -> ShownAnswer:
-        raw = panel.evaluate(_ANSWER_JS, self.op)
+    def read(self, panel: Locator | None = None) -> ShownAnswer:
+        """What the answer panel shows (`panel` is not needed: the panel is found by data-testid)."""
+        raw = self.client.page.evaluate(_ANSWER_JS, [[*self._selectors, _css(f"{self.op}.answer")], self.op])
         where = f"the web client's answer for {self.label}"
         status = _json(raw["status"], f"{where}: {self.op}.status")
         fields = {path: _json(value, f"{where}: {self.op}.result.{path}") for path, value in raw["fields"].items()}
