@@ -46,6 +46,11 @@ def _headline(r: dict) -> list[str]:
                     f"{_ms(gui.get('machinery_median_s'))} | bare Playwright {_ms(gui['bare_median_s'])} | "
                     f"{_x(gui.get('machinery_ratio_of_medians'))} | ≤ {TARGET}×: "
                     f"{_verdict(gui.get('machinery_ratio_of_medians'))} |")
+        untraced = suite.get("gui_untraced")
+        if untraced:
+            rows.append(f"| … the GUI layer with `--gui-trace off` (no Playwright trace kept for failures) | "
+                        f"{_ms(untraced['harness_median_s'])} | bare Playwright {_ms(untraced['bare_median_s'])} | "
+                        f"{_x(untraced['ratio_of_medians'])} | ≤ {TARGET}×: {_verdict(untraced['ratio_of_medians'])} |")
         wall = suite["wall"]
         rows.append(f"| full suite wall time | serial {_s(wall['serial_s'])} | `-n 2` {_s(wall['parallel_n2_s'])} | "
                     f"speed-up {_x(wall['speedup'])} | – |")
@@ -88,6 +93,15 @@ def _scenario_table(layer: dict, unit: str) -> list[str]:
     return rows
 
 
+def _untraced_text(untraced: dict | None) -> str:
+    if not untraced:
+        return ""
+    return (f" By default (`--gui-trace on-failure`) every [gui] scenario records a Playwright trace, so that a "
+            f"failure keeps one; the browser then takes DOM snapshots at every Playwright call. The same scenarios "
+            f"with `--gui-trace off` (one run): {_ms(untraced['harness_median_s'])} per scenario, "
+            f"{_x(untraced['ratio_of_medians'])} the bare script.")
+
+
 def render(r: dict, json_path: Path | str) -> str:
     m = r["machine"]
     lines = [
@@ -121,7 +135,9 @@ def render(r: dict, json_path: Path | str) -> str:
             "",
             "## API layer vs bare httpx",
             "",
-            f"{api['scenarios_per_round']} [api] scenarios × {r['config']['rounds']} round(s). Median per scenario: "
+            f"{api['scenarios_per_round']} [api] scenarios × {r['config']['rounds']} round(s), from a `--layer api` "
+            f"run of the same features (in the full run each [api] scenario follows a [gui] one whose browser still "
+            f"works on the same cores; that is not the API harness's cost). Median per scenario: "
             f"harness {_ms(api['harness_median_s'])}, bare {_ms(api['bare_median_s'])} → "
             f"**{_x(api['ratio_of_medians'])}** (median of the per-scenario ratios {_x(api['median_of_ratios'])}, "
             f"ratio of the totals {_x(api['ratio_of_totals'])}). In CPU time of the process (steadier on a loaded "
@@ -145,7 +161,7 @@ def render(r: dict, json_path: Path | str) -> str:
             f"{_x(gui['ratio_of_totals'])}). The GUI machinery alone (context open/close and the actions, as "
             f"bench/gui_cost.py times it): {_ms(gui.get('machinery_median_s'))}, "
             f"{_x(gui.get('machinery_ratio_of_medians'))} the bare script. Replayed statuses that differed: "
-            f"{gui['bare_mismatched_answers']}.",
+            f"{gui['bare_mismatched_answers']}." + _untraced_text(suite.get("gui_untraced")),
             "",
             *_scenario_table(gui, "actions"),
             "",

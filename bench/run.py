@@ -158,21 +158,40 @@ def section_suite(cfg: Config, tmp: Path) -> dict:
         serial.append(run)
         log(f"suite round {r + 1}/{cfg.rounds}: -n 2 ({run['wall_s']:.1f}s serial, {run['summary']})")
         parallel.append(pytest_run([*cfg.features, *cfg.select, "-n", "2"], tmp / f"parallel{r}"))
+        # The API layer's cost comes from an API-only run: in the full run each [api] scenario follows a
+        # [gui] one whose browser is still busy on the same cores, which is not the API harness's cost.
+        log(f"suite round {r + 1}/{cfg.rounds}: the API layer alone ({parallel[-1]['wall_s']:.1f}s with -n 2)")
+        api_out = tmp / f"api{r}.json"
+        pytest_run([*cfg.features, *cfg.select, "--layer", "api", "-p", "bench.probe"], tmp / f"api{r}",
+                   env=_env(ODMD_BENCH_PROBE_OUT=str(api_out)))
         tests = json.loads(probe_out.read_text(encoding="utf-8"))
+        api_tests = json.loads(api_out.read_text(encoding="utf-8"))
         gui = json.loads(gui_out.read_text(encoding="utf-8"))
-        api_scen = {n: t["exchanges"] for n, t in tests["tests"].items() if t["layer"] == "api"}
+        api_scen = {n: t["exchanges"] for n, t in api_tests["tests"].items() if t["layer"] == "api"}
         gui_scen = {n: gui[n]["actions"] for n, t in tests["tests"].items() if t["layer"] == "gui" and n in gui}
         records = tmp / f"records{r}.json"
         records.write_text(json.dumps({"api": api_scen, "gui": gui_scen}), encoding="utf-8")
-        log(f"suite round {r + 1}/{cfg.rounds}: bare replays ({parallel[-1]['wall_s']:.1f}s with -n 2)")
+        log(f"suite round {r + 1}/{cfg.rounds}: bare replays")
         bare_out = tmp / f"bare{r}.json"
         done = subprocess.run([sys.executable, str(BENCH / "bare.py"), str(records), str(bare_out), "--api", "--gui"],
                               cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
         if done.returncode != 0:
             raise RuntimeError(f"bench/bare.py failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
         bare = json.loads(bare_out.read_text(encoding="utf-8"))
-        rounds.append({"tests": tests, "gui": gui, "bare": bare})
+        rounds.append({"tests": tests, "api_tests": api_tests, "gui": gui, "bare": bare})
+    # How much of the GUI layer's cost is the Playwright trace it keeps for failures (DOM snapshots at
+    # every Playwright call): the GUI layer once more with --gui-trace off, against the same bare times.
+    log("suite: the GUI layer with --gui-trace off")
+    untraced_out = tmp / "untraced.json"
+    pytest_run([*cfg.features, *cfg.select, "--layer", "gui", "--gui-trace", "off", "-p", "bench.probe"],
+               tmp / "untraced", env=_env(ODMD_BENCH_PROBE_OUT=str(untraced_out)))
+    untraced = json.loads(untraced_out.read_text(encoding="utf-8"))
+    gui_untraced = _layer_cost([{**rounds[0], "tests": untraced}], "gui")
+    bare_gui = [v for rnd in rounds for v in rnd["bare"].get("gui", {}).values()]
     return {"api": _layer_cost(rounds, "api"), "gui": _layer_cost(rounds, "gui"),
+            "gui_untraced": {"harness_median_s": gui_untraced["harness_median_s"], "bare_median_s": median(bare_gui),
+                             "ratio_of_medians": ratio(gui_untraced["harness_median_s"], median(bare_gui)),
+                             "samples": gui_untraced["samples"], "failed_scenarios": gui_untraced["failed_scenarios"]},
             "wall": _walls(serial, parallel), "session_fixtures_s": _session_fixtures(rounds)}
 
 
@@ -180,7 +199,7 @@ def _layer_cost(rounds: list[dict], layer: str) -> dict:
     per: dict[str, dict] = {}
     keys = ("harness", "bare", "machinery", "events", "cpu", "bare_cpu")
     for rnd in rounds:
-        for nodeid, test in rnd["tests"]["tests"].items():
+        for nodeid, test in rnd["api_tests" if layer == "api" else "tests"]["tests"].items():
             if test["layer"] != layer:
                 continue
             item = per.setdefault(nodeid, {**{k: [] for k in keys}, "requests": 0, "outcomes": set()})
