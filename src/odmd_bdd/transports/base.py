@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
+from ..contracts import Operation
 from ..redaction import Redactor
+
+
+def prepare(base_url: str, op: Operation, body: Any, path_params: dict[str, str] | None,
+            headers: dict[str, str] | None) -> tuple[str, dict[str, str], bool]:
+    """What every transport sends for one call: the URL (path parameters filled in, escaped),
+    the headers, and whether a JSON body goes along."""
+    path = op.path
+    for name, value in (path_params or {}).items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    req_headers = {"Accept": "application/json", **(headers or {})}
+    has_body = body is not None or op.request_validator is not None
+    if has_body:
+        req_headers["Content-Type"] = "application/json"
+    return base_url.rstrip("/") + path, req_headers, has_body
 
 
 @dataclass

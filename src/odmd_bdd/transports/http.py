@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ..contracts import Operation
 from ..errors import TransportError
-from .base import Exchange
+from .base import Exchange, prepare
 
 
 class HttpTransport:
@@ -26,15 +25,8 @@ class HttpTransport:
 
     def send(self, base_url: str, op: Operation, *, body: Any = None, path_params: dict[str, str] | None = None,
              query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Exchange:
-        path = op.path
-        for name, value in (path_params or {}).items():
-            path = path.replace("{" + name + "}", quote(str(value), safe=""))
-        url = base_url.rstrip("/") + path
-        req_headers = {"Accept": "application/json", **(headers or {})}
-        content = None
-        if body is not None or op.request_validator is not None:
-            content = json.dumps(body).encode()
-            req_headers["Content-Type"] = "application/json"
+        url, req_headers, has_body = prepare(base_url, op, body, path_params, headers)
+        content = json.dumps(body).encode() if has_body else None
         started = time.perf_counter()
         try:
             resp = self.client.request(op.method, url, content=content, params=query or None, headers=req_headers)

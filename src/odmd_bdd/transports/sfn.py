@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import quote
 
 from ..aws.sfn_transport import exchange_request, flat_headers, run_exchange
 from ..contracts import Operation
-from .base import Exchange
+from .base import Exchange, prepare
 
 
 class SfnTransport:
@@ -23,14 +22,7 @@ class SfnTransport:
 
     def send(self, base_url: str, op: Operation, *, body: Any = None, path_params: dict[str, str] | None = None,
              query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Exchange:
-        path = op.path
-        for name, value in (path_params or {}).items():
-            path = path.replace("{" + name + "}", quote(str(value), safe=""))
-        url = base_url.rstrip("/") + path
-        req_headers = {"Accept": "application/json", **(headers or {})}
-        has_body = body is not None or op.request_validator is not None
-        if has_body:
-            req_headers["Content-Type"] = "application/json"
+        url, req_headers, has_body = prepare(base_url, op, body, path_params, headers)
         request = exchange_request(url, op.method, headers=req_headers, query=query, body=body, has_body=has_body)
         started = time.perf_counter()
         # FAILED / TIMED_OUT / ABORTED raise ExecutionFailed (an AssertionError) with error and cause.
