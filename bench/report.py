@@ -33,14 +33,16 @@ def _headline(r: dict) -> list[str]:
     if suite:
         api, gui = suite["api"], suite["gui"]
         rows.append(f"| API layer, per scenario (median) | {_ms(api['harness_median_s'])} | bare httpx "
-                    f"{_ms(api['bare_median_s'])} | {_x(api['ratio_of_medians'])} | ≤ {TARGET}×: "
+                    f"{_ms(api['bare_median_s'])} | {_x(api['ratio_of_medians'])} (median of the per-scenario "
+                    f"ratios {_x(api['median_of_ratios'])}) | ≤ {TARGET}×: "
                     f"{_verdict(api['ratio_of_medians'])} |")
         rows.append(f"| … the API layer's own work only (actor, transport, contract validation, evidence) | "
                     f"{_ms(api.get('machinery_median_s'))} | bare httpx {_ms(api['bare_median_s'])} | "
                     f"{_x(api.get('machinery_ratio_of_medians'))} | ≤ {TARGET}×: "
                     f"{_verdict(api.get('machinery_ratio_of_medians'))} |")
         rows.append(f"| GUI layer, per scenario (median) | {_ms(gui['harness_median_s'])} | bare Playwright "
-                    f"{_ms(gui['bare_median_s'])} | {_x(gui['ratio_of_medians'])} | ≤ {TARGET}×: "
+                    f"{_ms(gui['bare_median_s'])} | {_x(gui['ratio_of_medians'])} (median of the per-scenario "
+                    f"ratios {_x(gui['median_of_ratios'])}) | ≤ {TARGET}×: "
                     f"{_verdict(gui['ratio_of_medians'])} |")
         rows.append(f"| … the GUI layer's own work only (context, actions, capture, checks) | "
                     f"{_ms(gui.get('machinery_median_s'))} | bare Playwright {_ms(gui['bare_median_s'])} | "
@@ -118,6 +120,9 @@ def render(r: dict, json_path: Path | str) -> str:
         f" Raw numbers: `{json_path}`.",
         "",
         "## Summary",
+        "",
+        "The verdicts compare the medians (harness median / bare median); the median of the per-scenario ratios "
+        "is shown beside them.",
         "",
         *_headline(r),
         "",
