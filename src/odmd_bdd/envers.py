@@ -27,6 +27,15 @@ from .localenv import LocalEnver
 from .share_resolution import ShareResolver
 
 
+@dataclass(frozen=True)
+class EmbeddedAddress:
+    """Where an embedded AWS that another process started answers (see shared_enver.py): an
+    enver resolved with `attach=` reads the embedded enver from it instead of starting one."""
+
+    endpoint_url: str
+    region: str
+
+
 @dataclass
 class ServiceEndpoint:
     name: str
@@ -108,9 +117,12 @@ def read_base_url_file(path: str | Path) -> dict[str, str]:
 
 def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str | Path | None = None,
                   environ: Mapping[str, str] | None = None, probe: bool = True, transport: str | None = None,
-                  withhold_artifacts: set[str] = frozenset(), local_port: int = 0) -> Enver:
+                  withhold_artifacts: set[str] = frozenset(), local_port: int = 0,
+                  attach: EmbeddedAddress | None = None) -> Enver:
     """`transport` (http | sfn) overrides the enver's own; sfn also resolves the BDD state machine.
-    `withhold_artifacts`: services whose artifact an embedded enver does not publish (a planted fault)."""
+    `withhold_artifacts`: services whose artifact an embedded enver does not publish (a planted fault).
+    `attach`: an embedded enver already running elsewhere (an xdist controller's) to read instead
+    of starting one; it stays up when this Enver closes."""
     spec = constellation.enver(name)
     if transport is not None and transport != spec.transport:
         spec = dataclasses.replace(spec, transport=transport)
@@ -129,7 +141,7 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
     try:
         resolver = _resolver(constellation, spec, enver, needs_aws=len(explicit) < len(constellation.services)
                              or (spec.transport == "sfn" and not environ.get(_env(constellation.bdd_state_machine))),
-                             withhold_artifacts=withhold_artifacts, local_port=local_port)
+                             withhold_artifacts=withhold_artifacts, local_port=local_port, attach=attach)
         for svc, sspec in constellation.services.items():
             if resolver is not None:
                 contracts = resolver.contracts(sspec)
@@ -179,10 +191,17 @@ def _shared(shared: SharedValue | None, resolver: ShareResolver | None, environ:
 
 
 def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs_aws: bool,
-              withhold_artifacts: set[str] = frozenset(), local_port: int = 0) -> ShareResolver | None:
+              withhold_artifacts: set[str] = frozenset(), local_port: int = 0,
+              attach: EmbeddedAddress | None = None) -> ShareResolver | None:
     """Where this enver's shared values come from: the embedded AWS (started here and published
-    into), a deployed enver's AWS account, or nowhere (every address given explicitly)."""
-    if spec.embedded:
+    into, or started by another process and `attach`ed to), a deployed enver's AWS account, or
+    nowhere (every address given explicitly)."""
+    if spec.embedded and attach is not None:
+        from .aws.embedded import isolated_session, make_client
+
+        session = isolated_session(attach.region)
+        client = _memo(lambda service: make_client(session, service, endpoint_url=attach.endpoint_url))
+    elif spec.embedded:
         from .aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
         from .localenv.publish import publish_local_enver
 
@@ -197,7 +216,7 @@ def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs
         client = _deployed_clients(spec, constellation)
     else:
         return None
-    enver.aws_client = client = client if spec.embedded else _memo(client)
+    enver.aws_client = client = client if spec.embedded else _memo(client)  # embedded ones are memoized
     return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
 
 

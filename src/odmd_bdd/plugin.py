@@ -18,7 +18,7 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.feature import get_feature
 from pytest_bdd.scenario import make_python_name
 
-from . import parallel
+from . import parallel, shared_enver
 from .actors import ApiActor, World
 from .constellation import Constellation
 from .dataset import Dataset
@@ -30,8 +30,9 @@ from .reliability.plan import FaultPlanFile
 from .redaction import Redactor
 from .transports import HttpTransport, SfnTransport
 
-# xdist workers and CI shards: --num-shards/--shard-id, per-worker enver info merged on the controller.
-pytest_plugins = ["odmd_bdd.parallel"]
+# xdist workers and CI shards: --num-shards/--shard-id, per-worker enver info merged on the controller;
+# one embedded enver for all xdist workers, hosted by the controller.
+pytest_plugins = ["odmd_bdd.parallel", "odmd_bdd.shared_enver"]
 
 LAYERS = ("api", "gui")
 CONSTELLATION = pytest.StashKey[Constellation]()
@@ -154,6 +155,7 @@ class FeatureFile(pytest.Module):
                 test = bdd_scenario(str(self.path), name, features_base_dir=str(self.path.parent))(_noop)
             except (Exception, pytest.fail.Exception) as exc:
                 raise self.CollectError(f"{self._where(template.line_number)}: scenario {name!r}: {exc}") from None
+            test.odmd_steps = len(template.steps)  # parallel.py orders long scenarios first under xdist
             setattr(module, test_name, pytest.mark.usefixtures("layer")(test))
         return module
 
@@ -239,14 +241,16 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
 
 @pytest.fixture(scope="session")
 def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator[Enver]:
-    """The enver under test, resolved once per session; an unusable one ends the run with one message."""
+    """The enver under test, resolved once per session; an unusable one ends the run with one message.
+    An xdist worker reads the embedded enver its controller hosts (shared_enver.py) instead."""
     try:
-        plan = FaultPlanFile.read(pytestconfig.getoption("odmd_faults")) if pytestconfig.getoption("odmd_faults") \
-            else None
+        attach = shared_enver.attach_or_none(pytestconfig)
+        plan = FaultPlanFile.read(pytestconfig.getoption("odmd_faults")) \
+            if pytestconfig.getoption("odmd_faults") and attach is None else None  # planted by the controller
         resolved = resolve_enver(constellation, pytestconfig.getoption("enver"),
                                  base_url_file=pytestconfig.getoption("base_urls"),
                                  transport=pytestconfig.getoption("transport"),
-                                 withhold_artifacts=set(plan.withhold_artifacts) if plan else set())
+                                 withhold_artifacts=set(plan.withhold_artifacts) if plan else set(), attach=attach)
         if plan is not None:
             if resolved.local is None:
                 resolved.close()
@@ -344,6 +348,8 @@ def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
     given = pytestconfig.getoption("web_client_url") or os.environ.get("ODMD_WEB_CLIENT_URL")
     if given:
         return given
+    if enver.local is None and enver.web_client_url:
+        return enver.web_client_url  # published in the enver's /odmd-share (a deployed or shared embedded enver)
     if enver.local is None:
         pytest.exit(f"odmd-bdd: enver {enver.name!r} has no web client for the GUI layer: pass --web-client-url "
                     f"URL (or set ODMD_WEB_CLIENT_URL), or run the API layer only with --layer api",
