@@ -3,17 +3,23 @@
 Loaded by the odmd-bdd plugin (`pytest_plugins` in plugin.py).
 
 **xdist** (`pytest features/ -n auto`). Every worker is its own pytest process, so the
-session fixtures exist once per worker: each worker starts its own embedded AWS and local
-enver (on free ports) and launches its own Chromium. Scenario runs are isolated anyway
-(`X-Odmd-Run`, per-run queues), which is what makes sharing a deployed enver safe. What
+session fixtures exist once per worker: each worker launches its own Chromium, and reads the
+one embedded enver the controller brings up for all of them (shared_enver.py). Scenario runs
+are isolated anyway (`X-Odmd-Run`, per-run queues), which is what makes sharing an enver —
+embedded or deployed — safe. What
 needs care is per-session output:
 - Allure's `--clean-alluredir` must run once, on the controller, before any worker writes:
   a worker that started late would otherwise delete its siblings' results.
-- The enver is resolved on the workers, the controller has none. Each worker sends what
-  `Enver.describe()` says through xdist's `workeroutput`; the controller merges them and
-  writes `environment.properties` and the terminal summary once. Values every worker agrees
-  on (artifact versions, revision) stay as they are; values that differ per worker (an
-  embedded enver's ports) are listed per worker as `key[gw0]`, `key[gw1]`.
+- The enver is resolved on the workers (the controller's shared embedded enver is read back
+  through its embedded AWS like any other). Each worker sends what `Enver.describe()` says
+  through xdist's `workeroutput`; the controller merges them and writes
+  `environment.properties` and the terminal summary once. Values every worker agrees on stay
+  as they are; values that differ per worker (e.g. an enver resolved per worker because its
+  controller hosts none) are listed per worker as `key[gw0]`, `key[gw1]`.
+
+Workers deal the scenarios out longest first (`longest_first`: GUI scenarios by their number of
+steps, then the API ones), so the run does not end with one worker finishing a long GUI
+scenario while the others idle; a serial run keeps the file order.
 
 **Shards** (`--num-shards N --shard-id K`, K = 0…N-1): each CI machine runs one shard. The
 selection groups a scenario's layers together (`…[api]` and `…[gui]` land on the same
@@ -78,13 +84,35 @@ def select_shard(nodeids: Sequence[str], shard_id: int, num_shards: int) -> list
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     num = config.getoption("num_shards")
-    if num <= 1:
-        return
-    keep = select_shard([item.nodeid for item in items], config.getoption("shard_id"), num)
-    deselected = [item for item, wanted in zip(items, keep) if not wanted]
-    if deselected:
-        items[:] = [item for item, wanted in zip(items, keep) if wanted]
-        config.hook.pytest_deselected(items=deselected)
+    if num > 1:
+        keep = select_shard([item.nodeid for item in items], config.getoption("shard_id"), num)
+        deselected = [item for item, wanted in zip(items, keep) if not wanted]
+        if deselected:
+            items[:] = [item for item, wanted in zip(items, keep) if wanted]
+            config.hook.pytest_deselected(items=deselected)
+    if is_worker(config):
+        items[:] = longest_first(items)
+
+
+# --- xdist scheduling -----------------------------------------------------------------
+
+# What a scenario costs, roughly (bench/: docs/PERFORMANCE.md): a GUI scenario a fresh browser
+# context and page (~0.3 s) plus ~0.15 s a step; an API scenario a few milliseconds a step.
+GUI_SCENARIO_S, GUI_STEP_S, API_STEP_S = 0.3, 0.15, 0.005
+
+
+def estimated_cost(item: pytest.Item) -> float:
+    callspec = getattr(item, "callspec", None)
+    layer = callspec.params.get("layer") if callspec is not None else None
+    steps = getattr(getattr(item, "obj", None), "odmd_steps", 1)
+    return GUI_SCENARIO_S + GUI_STEP_S * steps if layer == "gui" else API_STEP_S * steps
+
+
+def longest_first(items: Sequence[pytest.Item]) -> list[pytest.Item]:
+    """The order xdist deals tests out in: longest first, so that no worker is left running a long
+    GUI scenario alone at the end while the others are done (longest-processing-time-first).
+    Deterministic, as xdist needs every worker to collect the same order; ties keep file order."""
+    return sorted(items, key=lambda item: -estimated_cost(item))
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -10,7 +10,7 @@ from .browser import GuiBrowser
 from .capture import NetworkCapture
 from .pages import WebClientPage
 
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default; every pixel more is more raster work a frame
 
 
 def evidence_dir(reports: Path, nodeid: str) -> Path:
