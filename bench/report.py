@@ -174,11 +174,13 @@ def render(r: dict, json_path: Path | str) -> str:
             "",
             f"`pytest {' '.join(r['config']['features'] + r['config']['select'])}`: serial {_s(wall['serial_s'])} "
             f"({wall['serial_summary']}), `-n 2` {_s(wall['parallel_n2_s'])} ({wall['parallel_summary']}): "
-            f"speed-up **{_x(wall['speedup'])}** on {m['cpus']} CPUs. Each xdist worker brings up its own embedded "
-            f"AWS, enver and Chromium, so the speed-up is bounded by that start-up as well as by the cores. "
+            f"speed-up **{_x(wall['speedup'])}** on {m['cpus']} CPUs (medians; each round runs the two back to back, "
+            f"neither with the bench's probes). The xdist controller hosts the one embedded enver, each worker "
+            f"launches its own Chromium; the workers deal the scenarios out longest first. The GUI layer keeps "
+            f"Chromium busy (a fresh context, page and renderer per scenario), so on few cores the two workers' "
+            f"browsers compete for them and the speed-up is bounded by the CPU, not by the scheduling. "
             f"Samples: serial {', '.join(_s(v) for v in wall['serial_samples'])}; -n 2 "
-            f"{', '.join(_s(v) for v in wall['parallel_samples'])}. (The serial run has the bench's probes loaded: "
-            f"a list append per exchange and step.)",
+            f"{', '.join(_s(v) for v in wall['parallel_samples'])}.",
             "",
             "Session fixtures of the serial run (set up once, inside the first scenario that needs them):",
             "",

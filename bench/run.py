@@ -75,7 +75,7 @@ class Config:
     @classmethod
     def make(cls, quick: bool, rounds: int | None) -> Config:
         if not quick:
-            return cls(quick=False, rounds=rounds or 2)
+            return cls(quick=False, rounds=rounds or 3)
         return cls(quick=True, rounds=rounds or 1, features=["features/uc1_authentication_key_entity.feature"],
                    select=["-k", "wrong_temporary_token"], startup_repeats=1, startup_browser=False, scaling_sizes=(1, 2),
                    load_seconds=1.0, warmup_seconds=0.5, loadgen_requests=300)
@@ -149,18 +149,21 @@ def section_startup(cfg: Config, tmp: Path) -> dict:
 
 
 def section_suite(cfg: Config, tmp: Path) -> dict:
-    serial, parallel, rounds = [], [], []
+    serial, plain, parallel, rounds = [], [], [], []
     for r in range(cfg.rounds):
-        log(f"suite round {r + 1}/{cfg.rounds}: serial with probes")
+        # The wall-time comparison: a plain serial run and a -n 2 run back to back, neither with probes.
+        log(f"suite round {r + 1}/{cfg.rounds}: serial, no probes")
+        plain.append(pytest_run([*cfg.features, *cfg.select], tmp / f"plain{r}"))
+        log(f"suite round {r + 1}/{cfg.rounds}: -n 2 ({plain[-1]['wall_s']:.1f}s serial, {plain[-1]['summary']})")
+        parallel.append(pytest_run([*cfg.features, *cfg.select, "-n", "2"], tmp / f"parallel{r}"))
+        log(f"suite round {r + 1}/{cfg.rounds}: serial with probes ({parallel[-1]['wall_s']:.1f}s with -n 2)")
         probe_out, gui_out = tmp / f"probe{r}.json", tmp / f"gui{r}.json"
         run = pytest_run([*cfg.features, *cfg.select, "-p", "bench.probe", "-p", "gui_cost"], tmp / f"serial{r}",
                          env=_env(ODMD_BENCH_PROBE_OUT=str(probe_out), ODMD_BENCH_OUT=str(gui_out)))
         serial.append(run)
-        log(f"suite round {r + 1}/{cfg.rounds}: -n 2 ({run['wall_s']:.1f}s serial, {run['summary']})")
-        parallel.append(pytest_run([*cfg.features, *cfg.select, "-n", "2"], tmp / f"parallel{r}"))
         # The API layer's cost comes from an API-only run: in the full run each [api] scenario follows a
         # [gui] one whose browser is still busy on the same cores, which is not the API harness's cost.
-        log(f"suite round {r + 1}/{cfg.rounds}: the API layer alone ({parallel[-1]['wall_s']:.1f}s with -n 2)")
+        log(f"suite round {r + 1}/{cfg.rounds}: the API layer alone ({run['wall_s']:.1f}s serial with probes)")
         api_out = tmp / f"api{r}.json"
         pytest_run([*cfg.features, *cfg.select, "--layer", "api", "-p", "bench.probe"], tmp / f"api{r}",
                    env=_env(ODMD_BENCH_PROBE_OUT=str(api_out)))
@@ -192,7 +195,7 @@ def section_suite(cfg: Config, tmp: Path) -> dict:
             "gui_untraced": {"harness_median_s": gui_untraced["harness_median_s"], "bare_median_s": median(bare_gui),
                              "ratio_of_medians": ratio(gui_untraced["harness_median_s"], median(bare_gui)),
                              "samples": gui_untraced["samples"], "failed_scenarios": gui_untraced["failed_scenarios"]},
-            "wall": _walls(serial, parallel), "session_fixtures_s": _session_fixtures(rounds)}
+            "wall": _walls(plain, parallel), "session_fixtures_s": _session_fixtures(rounds)}
 
 
 def _layer_cost(rounds: list[dict], layer: str) -> dict:
@@ -484,7 +487,7 @@ def run(cfg: Config, only: list[str]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the tiny configuration (the smoke test's)")
-    parser.add_argument("--rounds", type=int, default=None, help="suite rounds (default 2; --quick 1)")
+    parser.add_argument("--rounds", type=int, default=None, help="suite rounds (default 3; --quick 1)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run these sections")
     parser.add_argument("--json", type=Path, default=None, help="results file (default bench/results.json)")
     parser.add_argument("--markdown", type=Path, default=None, help="table (default docs/PERFORMANCE.md)")
