@@ -18,7 +18,7 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.feature import get_feature
 from pytest_bdd.scenario import make_python_name
 
-from . import parallel, shared_enver
+from . import parallel, shared_enver, step_lookup
 from .actors import ApiActor, World
 from .constellation import Constellation
 from .dataset import Dataset
@@ -89,6 +89,7 @@ def _constellation_path(config: pytest.Config) -> Path:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    step_lookup.install()  # pytest-bdd's step lookup, remembered per module (~0.45 ms a step otherwise)
     path = _constellation_path(config)
     if not path.exists():
         return  # not an odmd-bdd project (e.g. a pytester run of unrelated tests)
