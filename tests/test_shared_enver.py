@@ -88,3 +88,15 @@ def test_two_workers_share_the_controllers_enver_and_its_planted_fault(project):
     base_urls = [line for line in env if line.startswith(("identity-service.base_url=", "identity-service.base_url["))]
     assert len(base_urls) == 1 and base_urls[0].startswith("identity-service.base_url=http://127.0.0.1:"), env
     assert "xdist_workers=2" in env
+
+
+def test_two_workers_run_the_exchanges_through_the_controllers_state_machine(project):
+    """--transport sfn: the controller deploys the BDD state machine into the shared embedded AWS
+    and runs its executions; both workers start them there."""
+    result = project.runpytest_subprocess("features/uc1_authentication_key_entity.feature", "--layer", "api",
+                                          "--transport", "sfn", "-n", "2", "-o", "addopts=",
+                                          "-p", "no:cacheprovider", "--alluredir=allure")
+    result.assert_outcomes(passed=7)
+    env = (project.path / "allure" / "environment.properties").read_text().splitlines()
+    arns = [line for line in env if line.startswith("bdd_state_machine_arn")]
+    assert arns == ["bdd_state_machine_arn=arn:aws:states:us-east-1:123456789012:stateMachine:odmd-bdd-exchange"], env
