@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from odmd_bdd.constellation import Constellation
+from odmd_bdd.envers import resolve_enver
 from odmd_bdd.localenv import LocalEnver
 
 pytest_plugins = ["pytester"]
@@ -37,6 +38,15 @@ def local_enver(reference_constellation):
     """One embedded enver for the engine tests; tests that plant faults clear them after."""
     with LocalEnver(reference_constellation) as enver:
         yield enver
+
+
+@pytest.fixture(scope="module")
+def enver(reference_constellation):
+    """The embedded enver resolved as a run resolves it (embedded AWS, /odmd-share), one per test
+    module, so what one module plants or leaves behind does not reach another."""
+    resolved = resolve_enver(reference_constellation, "local")
+    yield resolved
+    resolved.close()
 
 
 @pytest.fixture

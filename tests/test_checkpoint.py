@@ -24,7 +24,7 @@ from odmd_bdd.checkpoint import Confirmations, append_record, build_report, coll
 from odmd_bdd.checkpoint.model import (COMPLETE, DONE, FAIL, NEEDS_VALIDATION, NOT_APPLICABLE, PASS, REGRESSED, Item,
                                        current_phase)
 from odmd_bdd.checkpoint.probes import ProbeContext, phase_0a
-from odmd_bdd.envers import Enver, resolve_enver
+from odmd_bdd.envers import Enver
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.localenv import Fault
 from odmd_bdd.localenv.publish import publish_local_enver
@@ -32,13 +32,6 @@ from odmd_bdd.localenv.publish import publish_local_enver
 CONFIRMATIONS = ROOT / "fixtures" / "phase-confirmations.yaml"
 UC1 = ROOT / "features" / "uc1_authentication_key_entity.feature"
 WHEN = dt.datetime(2026, 1, 31, 10, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def enver(reference_constellation):
-    resolved = resolve_enver(reference_constellation, "local")
-    yield resolved
-    resolved.close()
 
 
 @pytest.fixture(scope="module")

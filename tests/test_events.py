@@ -5,16 +5,8 @@ import pytest
 
 from odmd_bdd import expect
 from odmd_bdd.constants import Expected
-from odmd_bdd.envers import resolve_enver
 from odmd_bdd.errors import ContractError, ContractViolation
 from odmd_bdd.events import EventInbox, MessageIndex, queue_name
-
-
-@pytest.fixture(scope="module")
-def enver(reference_constellation):
-    resolved = resolve_enver(reference_constellation, "local")
-    yield resolved
-    resolved.close()
 
 
 @pytest.fixture(scope="module")
