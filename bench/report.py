@@ -48,11 +48,11 @@ def _headline(r: dict) -> list[str]:
                     f"{_ms(gui.get('machinery_median_s'))} | bare Playwright {_ms(gui['bare_median_s'])} | "
                     f"{_x(gui.get('machinery_ratio_of_medians'))} | ≤ {TARGET}×: "
                     f"{_verdict(gui.get('machinery_ratio_of_medians'))} |")
-        untraced = suite.get("gui_untraced")
-        if untraced:
-            rows.append(f"| … the GUI layer with `--gui-trace off` (no Playwright trace kept for failures) | "
-                        f"{_ms(untraced['harness_median_s'])} | bare Playwright {_ms(untraced['bare_median_s'])} | "
-                        f"{_x(untraced['ratio_of_medians'])} | ≤ {TARGET}×: {_verdict(untraced['ratio_of_medians'])} |")
+        full_trace = suite.get("gui_full_trace")
+        if full_trace:
+            rows.append(f"| … the GUI layer with `--gui-trace full` (DOM snapshots in every scenario's trace) | "
+                        f"{_ms(full_trace['harness_median_s'])} | bare Playwright {_ms(full_trace['bare_median_s'])} | "
+                        f"{_x(full_trace['ratio_of_medians'])} | ≤ {TARGET}×: {_verdict(full_trace['ratio_of_medians'])} |")
         wall = suite["wall"]
         rows.append(f"| full suite wall time | serial {_s(wall['serial_s'])} | `-n 2` {_s(wall['parallel_n2_s'])} | "
                     f"speed-up {_x(wall['speedup'])} | – |")
@@ -95,13 +95,14 @@ def _scenario_table(layer: dict, unit: str) -> list[str]:
     return rows
 
 
-def _untraced_text(untraced: dict | None) -> str:
-    if not untraced:
+def _full_trace_text(full_trace: dict | None) -> str:
+    if not full_trace:
         return ""
-    return (f" By default (`--gui-trace on-failure`) every [gui] scenario records a Playwright trace, so that a "
-            f"failure keeps one; the browser then takes DOM snapshots at every Playwright call. The same scenarios "
-            f"with `--gui-trace off` (one run): {_ms(untraced['harness_median_s'])} per scenario, "
-            f"{_x(untraced['ratio_of_medians'])} the bare script.")
+    return (f" By default (`--gui-trace on-failure`) every [gui] scenario records a Playwright trace of its "
+            f"actions, so that a failure keeps one; DOM snapshots (the trace viewer's time travel) only a rerun "
+            f"attempt takes. The same scenarios with `--gui-trace full`, DOM snapshots at every Playwright call "
+            f"(one run): {_ms(full_trace['harness_median_s'])} per scenario, "
+            f"{_x(full_trace['ratio_of_medians'])} the bare script.")
 
 
 def render(r: dict, json_path: Path | str) -> str:
@@ -166,7 +167,7 @@ def render(r: dict, json_path: Path | str) -> str:
             f"{_x(gui['ratio_of_totals'])}). The GUI machinery alone (context open/close and the actions, as "
             f"bench/gui_cost.py times it): {_ms(gui.get('machinery_median_s'))}, "
             f"{_x(gui.get('machinery_ratio_of_medians'))} the bare script. Replayed statuses that differed: "
-            f"{gui['bare_mismatched_answers']}." + _untraced_text(suite.get("gui_untraced")),
+            f"{gui['bare_mismatched_answers']}." + _full_trace_text(suite.get("gui_full_trace")),
             "",
             *_scenario_table(gui, "actions"),
             "",

@@ -8,6 +8,7 @@ and runs pytest on the UC1 feature in a subprocess.
 from __future__ import annotations
 
 import json
+import zipfile
 
 import pytest
 
@@ -69,6 +70,22 @@ def test_a_button_calling_a_wrong_route_fails_the_gui_run_with_a_contract_violat
         "*- POST /key/registr: no operation of the key-service contract * declares this route (it answered 404)*"])
     [evidence] = list((project.path / "reports" / "traces").iterdir())
     assert [p.name for p in evidence.iterdir()] == ["screenshot.png"]  # no trace with --gui-trace off
+
+
+@pytest.mark.parametrize("args, snapshots", [
+    ((), False),                          # the default: the action log and the console
+    (("--reruns", "1"), True),            # the rerun attempt (whose evidence is kept) records DOM snapshots
+    (("--gui-trace", "full"), True),      # every attempt does
+])
+def test_the_trace_of_a_failed_scenario_has_dom_snapshots_only_on_a_rerun_or_when_asked(project, args, snapshots):
+    plant(project, kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")
+    result = project.runpytest_subprocess(FEATURE, "-k", f"{SMOKE} and gui", "-v", *args)
+    assert outcomes_by_layer(result) == {"gui": "failed"}
+    [evidence] = list((project.path / "reports" / "traces").iterdir())
+    with zipfile.ZipFile(evidence / "trace.zip") as trace:
+        events = trace.read("trace.trace").decode()
+    assert '"type":"before"' in events and '"method":"fill"' in events  # the action log is always there
+    assert ('"type":"frame-snapshot"' in events) is snapshots
 
 
 @pytest.mark.parametrize("selection, layers", [

@@ -77,9 +77,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     gui.addoption("--browser-ws-endpoint", default=None, metavar="URL",
                   help="connect to the Chromium of a Playwright server (`playwright run-server`) instead of "
                        "launching one (default: $ODMD_BROWSER_WS_ENDPOINT; see odmd_bdd/gui/remote.py)")
-    gui.addoption("--gui-trace", default="on-failure", choices=("on-failure", "off"),
-                  help="keep a Playwright trace and a screenshot of each failed GUI scenario in reports/traces/ "
-                       "(default on-failure; traces hold unredacted page content — keep reports/ private)")
+    gui.addoption("--gui-trace", default="on-failure", choices=("on-failure", "full", "off"),
+                  help="on-failure (default): keep a screenshot and a Playwright trace (actions, console) of each "
+                       "failed GUI scenario in reports/traces/; a rerun attempt (--reruns) and `full` also record "
+                       "DOM snapshots and network (~20%% slower); off: the screenshot only. Traces hold unredacted "
+                       "page content: keep reports/ private")
 
 
 def _constellation_path(config: pytest.Config) -> Path:
@@ -367,8 +369,10 @@ def gui_session(request: pytest.FixtureRequest, pytestconfig: pytest.Config, gui
 
     from .gui.session import GuiSession, evidence_dir
 
+    mode = pytestconfig.getoption("gui_trace")
+    rerun = getattr(request.node, "execution_count", 1) > 1  # pytest-rerunfailures counts the attempts
     session = GuiSession(gui_browser, enver, web_client_url, world.run_id, pytestconfig.getoption("gui_timeout"),
-                         trace=pytestconfig.getoption("gui_trace") == "on-failure").open()
+                         trace=mode != "off", snapshots=mode == "full" or (mode == "on-failure" and rerun)).open()
     yield session
     reports = request.node.stash.get(PHASE_REPORTS, {})
     failed = any(r.failed for r in reports.values())

@@ -21,15 +21,21 @@ def evidence_dir(reports: Path, nodeid: str) -> Path:
 
 class GuiSession:
     """`open()` starts the context (tracing if asked); `close(evidence)` saves a screenshot and
-    the trace into `evidence` when given (a failed scenario), then discards the context."""
+    the trace into `evidence` when given (a failed scenario), then discards the context.
+
+    A trace always holds the action log (every Playwright call, its arguments, time and error)
+    and the console. `snapshots` adds a DOM snapshot before and after every action and the
+    network log: the trace viewer's time travel, at ~20% of a GUI scenario's time, which is why
+    by default only a rerun attempt records them (the exchanges are in the report anyway)."""
 
     def __init__(self, browser: GuiBrowser, enver: Enver, web_client_url: str, run_id: str, timeout_s: float,
-                 trace: bool = True):
+                 trace: bool = True, snapshots: bool = False):
         self.browser = browser
         self.enver = enver
         self.web_client_url = web_client_url
         self.timeout_s = timeout_s
         self.trace = trace
+        self.snapshots = snapshots
         self.capture = NetworkCapture(enver, web_client_url, run_id, timeout_s)
         self.context = None
         self.page = None
@@ -42,9 +48,8 @@ class GuiSession:
         self.context = self.browser.new_context(viewport=VIEWPORT, service_workers="block")
         self.context.set_default_timeout(self.timeout_s * 1000)
         if self.trace:
-            # DOM snapshots per action (~10% of a scenario's time); the screencast filmstrip would add
-            # ~25% more, and a failure gets a full-page screenshot of its own.
-            self.context.tracing.start(screenshots=False, snapshots=True, sources=False)
+            # No screencast filmstrip (~25% more): a failure gets a full-page screenshot of its own.
+            self.context.tracing.start(screenshots=False, snapshots=self.snapshots, sources=False)
         self.capture.install(self.context)
         self.page = self.context.new_page()
         return self
