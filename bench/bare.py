@@ -78,7 +78,6 @@ def main() -> None:
         if "--gui" in sys.argv and records.get("gui"):
             from gui_cost import run_bare, select_fields_of
 
-            enver.local.web_client.base_urls = {name: svc.base_url for name, svc in enver.services.items()}
             selects = select_fields_of(ROOT / "fixtures" / "envers" / "constellation.yaml")
             nodeids = list(records["gui"])
             times, mismatched = run_bare([records["gui"][n] for n in nodeids], selects, local=enver.local,

@@ -32,12 +32,6 @@ def test_the_controllers_failure_reaches_the_worker_as_one_message(tmp_path):
         read_handoff(path)
 
 
-def test_a_controller_that_hosts_nothing_leaves_the_worker_to_resolve_its_own(tmp_path):
-    path = tmp_path / "enver.json"
-    path.write_text(json.dumps({"own": "the embedded enver started no embedded AWS to share"}))
-    assert read_handoff(path) is None
-
-
 def test_a_handoff_that_never_comes_is_an_error_within_the_deadline(tmp_path):
     started = time.monotonic()
     with pytest.raises(OdmdError, match=r"did not bring the shared embedded enver up within 0.3s"):

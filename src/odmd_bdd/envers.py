@@ -154,6 +154,8 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
             enver.services[svc] = ServiceEndpoint(svc, url.rstrip("/"), contracts.http, source, contracts.events,
                                                   contracts.artifacts)
         enver.web_client_url = _shared(constellation.web_client, resolver, environ, required=False)
+        if enver.local is not None:  # the embedded web client calls the services where they were resolved
+            enver.local.web_client.base_urls = {svc.name: svc.base_url for svc in enver.services.values()}
         if spec.transport == "sfn":
             enver.state_machine_arn = _shared(constellation.bdd_state_machine, resolver, environ, required=True)
         if probe:

@@ -22,7 +22,7 @@ from . import parallel, shared_enver, step_lookup
 from .actors import ApiActor, World
 from .constellation import Constellation
 from .dataset import Dataset
-from .envers import Enver, resolve_enver
+from .envers import EmbeddedAddress, Enver, resolve_enver
 from .errors import ConstantError, OdmdError
 from .events import EventInbox, MessageIndex
 from .evidence import Recorder
@@ -242,23 +242,29 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
     return pytestconfig.stash.get(REDACTOR, None) or Redactor()
 
 
+def resolve_run_enver(config: pytest.Config, constellation: Constellation,
+                      attach: EmbeddedAddress | None = None) -> Enver:
+    """The enver the run's options name, with the --odmd-faults plan planted in it — unless it is
+    `attach`ed to an embedded enver another process hosts (and planted the plan in)."""
+    plan_path = config.getoption("odmd_faults")
+    plan = FaultPlanFile.read(plan_path) if plan_path and attach is None else None
+    resolved = resolve_enver(constellation, config.getoption("enver"), base_url_file=config.getoption("base_urls"),
+                             transport=config.getoption("transport"),
+                             withhold_artifacts=set(plan.withhold_artifacts) if plan else set(), attach=attach)
+    if plan is not None:
+        if resolved.local is None:
+            resolved.close()
+            raise OdmdError("--odmd-faults plants faults in the embedded enver; this enver has none")
+        plan.apply(resolved.local)
+    return resolved
+
+
 @pytest.fixture(scope="session")
 def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator[Enver]:
     """The enver under test, resolved once per session; an unusable one ends the run with one message.
     An xdist worker reads the embedded enver its controller hosts (shared_enver.py) instead."""
     try:
-        attach = shared_enver.attach_or_none(pytestconfig)
-        plan = FaultPlanFile.read(pytestconfig.getoption("odmd_faults")) \
-            if pytestconfig.getoption("odmd_faults") and attach is None else None  # planted by the controller
-        resolved = resolve_enver(constellation, pytestconfig.getoption("enver"),
-                                 base_url_file=pytestconfig.getoption("base_urls"),
-                                 transport=pytestconfig.getoption("transport"),
-                                 withhold_artifacts=set(plan.withhold_artifacts) if plan else set(), attach=attach)
-        if plan is not None:
-            if resolved.local is None:
-                resolved.close()
-                raise OdmdError("--odmd-faults plants faults in the embedded enver; this enver has none")
-            plan.apply(resolved.local)
+        resolved = resolve_run_enver(pytestconfig, constellation, shared_enver.attach_or_none(pytestconfig))
     except OdmdError as exc:
         pytest.exit(f"odmd-bdd: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     pytestconfig.stash[ENVER] = resolved
@@ -347,18 +353,14 @@ def gui_browser(pytestconfig: pytest.Config):
 
 @pytest.fixture(scope="session")
 def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
-    """The web client the GUI layer drives; the embedded one calls the enver's resolved base URLs."""
+    """The web client the GUI layer drives: the one given, else the one the enver publishes in its
+    /odmd-share (an embedded enver's calls the services where resolve_enver found them)."""
     given = pytestconfig.getoption("web_client_url") or os.environ.get("ODMD_WEB_CLIENT_URL")
-    if given:
-        return given
-    if enver.local is None and enver.web_client_url:
-        return enver.web_client_url  # published in the enver's /odmd-share (a deployed or shared embedded enver)
-    if enver.local is None:
-        pytest.exit(f"odmd-bdd: enver {enver.name!r} has no web client for the GUI layer: pass --web-client-url "
-                    f"URL (or set ODMD_WEB_CLIENT_URL), or run the API layer only with --layer api",
-                    returncode=pytest.ExitCode.USAGE_ERROR)
-    enver.local.web_client.base_urls = {name: svc.base_url for name, svc in enver.services.items()}
-    return enver.local.web_client_url
+    if given or enver.web_client_url:
+        return given or enver.web_client_url
+    pytest.exit(f"odmd-bdd: enver {enver.name!r} has no web client for the GUI layer: pass --web-client-url "
+                f"URL (or set ODMD_WEB_CLIENT_URL), or run the API layer only with --layer api",
+                returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from .envers import EmbeddedAddress, Enver, resolve_enver
+from .envers import EmbeddedAddress, Enver
 from .errors import OdmdError
 
 WORKERINPUT_KEY = "odmd_shared_enver"
@@ -50,9 +50,7 @@ class SharedEnver:
     """The controller's side: the thread bringing the enver up and where it says so."""
 
     folder: Path
-    thread: threading.Thread | None = None
     enver: Enver | None = None
-    error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -94,27 +92,14 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _bring_up(config: pytest.Config, shared: SharedEnver) -> None:
-    from .plugin import CONSTELLATION
-    from .reliability.plan import FaultPlanFile
+    from .plugin import CONSTELLATION, resolve_run_enver
 
     try:
-        plan_path = config.getoption("odmd_faults")
-        plan = FaultPlanFile.read(plan_path) if plan_path else None
-        enver = resolve_enver(config.stash[CONSTELLATION], config.getoption("enver"),
-                              base_url_file=config.getoption("base_urls"), transport=config.getoption("transport"),
-                              withhold_artifacts=set(plan.withhold_artifacts) if plan else set())
-        shared.enver = enver
-        if enver.aws is None or enver.local is None:
-            _write_json(shared.handoff, {"own": "the embedded enver started no embedded AWS to share"})
-            return
-        if plan is not None:
-            plan.apply(enver.local)
-        # As the web_client_url fixture does in a single process: the web client calls the resolved services.
-        enver.local.web_client.base_urls = {name: svc.base_url for name, svc in enver.services.items()}
+        shared.enver = enver = resolve_run_enver(config, config.stash[CONSTELLATION])
         _write_json(shared.handoff, {"endpoint_url": enver.aws.endpoint_url, "region": enver.aws.region})
     except BaseException as exc:  # noqa: BLE001 - every failure goes to the workers as one message
-        shared.error = str(exc) if isinstance(exc, OdmdError) else f"{type(exc).__name__}: {exc}"
-        _write_json(shared.handoff, {"error": shared.error})
+        error = str(exc) if isinstance(exc, OdmdError) else f"{type(exc).__name__}: {exc}"
+        _write_json(shared.handoff, {"error": error})
     finally:
         shared.done.set()
 
@@ -125,9 +110,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not wanted(config):
         return
     shared = SharedEnver(Path(tempfile.mkdtemp(prefix="odmd-shared-enver-")))
-    shared.thread = threading.Thread(target=_bring_up, args=(config, shared), name="odmd-shared-enver", daemon=True)
     config.stash[SHARED] = shared
-    shared.thread.start()
+    threading.Thread(target=_bring_up, args=(config, shared), name="odmd-shared-enver", daemon=True).start()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -156,9 +140,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 # --- the worker's side -----------------------------------------------------------------
 
-def read_handoff(path: Path, deadline_s: float = HANDOFF_WAIT_S) -> EmbeddedAddress | None:
-    """The shared embedded AWS's address; None when the controller hosts none after all.
-    The controller's failure to start it is raised here as the same OdmdError message."""
+def read_handoff(path: Path, deadline_s: float = HANDOFF_WAIT_S) -> EmbeddedAddress:
+    """The shared embedded AWS's address. The controller's failure to start it is raised here as
+    the same OdmdError message."""
     until = time.monotonic() + deadline_s
     while not path.exists():
         if time.monotonic() > until:
@@ -168,8 +152,6 @@ def read_handoff(path: Path, deadline_s: float = HANDOFF_WAIT_S) -> EmbeddedAddr
     data = json.loads(path.read_text(encoding="utf-8"))
     if "error" in data:
         raise OdmdError(f"the shared embedded enver (started by the xdist controller) failed: {data['error']}")
-    if "endpoint_url" not in data:
-        return None
     return EmbeddedAddress(data["endpoint_url"], data["region"])
 
 

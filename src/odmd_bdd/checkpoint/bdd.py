@@ -211,8 +211,6 @@ def run_features(constellation: Constellation, enver: Enver, features: Path, *, 
                 return run
             path, name, extra = _embedded_target(constellation, enver, folder)
             env.update(extra)
-            if enver.local is not None:  # as the plugin does: the web client calls the resolved services
-                enver.local.web_client.base_urls = {n: svc.base_url for n, svc in enver.services.items()}
             args = ["--enver", name, "--constellation", str(path)]
         else:
             args = ["--enver", enver.name, "--constellation", str(constellation.path)]
