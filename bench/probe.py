@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.timing import time_calls
+
 OUT_ENV = "ODMD_BENCH_PROBE_OUT"
 # httpx adds these itself; a bare client sends its own.
 _CLIENT_HEADERS = {"host", "content-length", "accept-encoding", "connection", "user-agent"}
@@ -48,29 +50,14 @@ def _record() -> dict | None:
     return _records.get(_current[0]) if _current else None
 
 
-def _timed(owner, name: str, key: str) -> None:
-    original = getattr(owner, name)
-
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            record = _record()
-            if record is not None:
-                record[key] += time.perf_counter() - started
-
-    setattr(owner, name, wrapper)
-
-
 def _install_http_hooks() -> None:
     from odmd_bdd.actors.api import ApiActor
     from odmd_bdd.events import EventInbox
     from odmd_bdd.transports.http import HttpTransport
 
-    _timed(ApiActor, "perform", "api_s")
-    _timed(EventInbox, "wait_for", "events_s")
-    _timed(EventInbox, "close", "events_s")
+    time_calls(ApiActor, "perform", _record, "api_s")
+    time_calls(EventInbox, "wait_for", _record, "events_s")
+    time_calls(EventInbox, "close", _record, "events_s")
 
     original_init = HttpTransport.__init__
 

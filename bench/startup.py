@@ -17,19 +17,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
 
-
-def _timed(owner, name: str, into: dict[str, float], key: str) -> None:
-    original = getattr(owner, name)
-
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            into[key] = into.get(key, 0.0) + time.perf_counter() - started
-
-    setattr(owner, name, wrapper)
+from bench.timing import time_calls  # noqa: E402
 
 
 def main() -> None:
@@ -47,9 +37,9 @@ def main() -> None:
     from odmd_bdd.aws import embedded
     from odmd_bdd.localenv import publish, server
 
-    _timed(embedded.EmbeddedAws, "start", out, "embedded_aws_s")
-    _timed(server.LocalEnver, "start", out, "local_enver_s")
-    _timed(publish, "publish_local_enver", out, "publish_s")
+    time_calls(embedded.EmbeddedAws, "start", lambda: out, "embedded_aws_s")
+    time_calls(server.LocalEnver, "start", lambda: out, "local_enver_s")
+    time_calls(publish, "publish_local_enver", lambda: out, "publish_s")
     mark = time.perf_counter()
     enver = resolve_enver(constellation, "local")
     out["resolve_enver_s"] = time.perf_counter() - mark
