@@ -36,6 +36,7 @@ from ..aws.share import SCHEMA_URL_CHILD, ShareNotFound, fetch_artifact, read_sh
 from ..constellation import Constellation
 from ..contracts import AsyncApiContract, OpenApiContract, ServiceContracts, zod_issues
 from ..contracts.artifacts import KINDS, Artifact
+from ..contracts.openapi import METHODS
 from ..dataset import Case
 from ..envers import Enver
 from ..errors import OdmdError, TransportError
@@ -277,16 +278,22 @@ def _schema_problems(doc: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _openapi_problems(service: str, doc: FetchedDoc) -> tuple[list[str], str]:
-    d = doc.document
+def _header_problems(d: dict, kind: str, version_prefix: str, expected: str) -> list[str]:
+    """odmdKind, the spec version (`d[kind]`, e.g. openapi: 3.1.0) and info of a schema artifact."""
     problems = []
-    if d.get("odmdKind") != "openapi":
-        problems.append(f"odmdKind is {d.get('odmdKind')!r}, expected 'openapi'")
-    if not str(d.get("openapi", "")).startswith("3.1"):
-        problems.append(f"openapi is {d.get('openapi')!r}, expected 3.1.x")
+    if d.get("odmdKind") != kind:
+        problems.append(f"odmdKind is {d.get('odmdKind')!r}, expected {kind!r}")
+    if not str(d.get(kind, "")).startswith(version_prefix):
+        problems.append(f"{kind} is {d.get(kind)!r}, expected {expected}")
     info = d.get("info") or {}
     if not (isinstance(info, dict) and info.get("title") and info.get("version")):
         problems.append("info.title and info.version are required")
+    return problems
+
+
+def _openapi_problems(service: str, doc: FetchedDoc) -> tuple[list[str], str]:
+    d = doc.document
+    problems = _header_problems(d, "openapi", "3.1", "3.1.x")
     servers = d.get("servers") or []
     if servers and (servers[0] or {}).get("url", "") != "":
         problems.append(f"servers[0].url is {servers[0].get('url')!r}: the platform keeps it empty "
@@ -297,7 +304,7 @@ def _openapi_problems(service: str, doc: FetchedDoc) -> tuple[list[str], str]:
     count = 0
     for path, item in (paths or {}).items():
         for method, spec in (item or {}).items():
-            if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
+            if method not in METHODS:
                 continue
             count += 1
             if not (spec or {}).get("responses"):
@@ -313,14 +320,7 @@ def _openapi_problems(service: str, doc: FetchedDoc) -> tuple[list[str], str]:
 
 def _asyncapi_problems(service: str, doc: FetchedDoc) -> tuple[list[str], str]:
     d = doc.document
-    problems = []
-    if d.get("odmdKind") != "asyncapi":
-        problems.append(f"odmdKind is {d.get('odmdKind')!r}, expected 'asyncapi'")
-    if not str(d.get("asyncapi", "")).startswith("2."):
-        problems.append(f"asyncapi is {d.get('asyncapi')!r}, expected 2.x")
-    info = d.get("info") or {}
-    if not (isinstance(info, dict) and info.get("title") and info.get("version")):
-        problems.append("info.title and info.version are required")
+    problems = _header_problems(d, "asyncapi", "2.", "2.x")
     channels = d.get("channels")
     if not isinstance(channels, dict) or not channels:
         problems.append("channels is empty")
