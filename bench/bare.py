@@ -64,8 +64,8 @@ def main() -> None:
     records = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     out_path = Path(sys.argv[2])
     sys.path.insert(0, str(ROOT / "bench"))
-    from odmd_bdd.constellation import Constellation
-    from odmd_bdd.envers import resolve_enver
+    from odmd_bdd.data.constellation import Constellation
+    from odmd_bdd.resolution.envers import resolve_enver
 
     constellation = Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml")
     enver = resolve_enver(constellation, "local")

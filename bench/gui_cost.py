@@ -120,7 +120,7 @@ def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: f
 
     from playwright.sync_api import sync_playwright
 
-    from odmd_bdd.constellation import Constellation
+    from odmd_bdd.data.constellation import Constellation
     from odmd_bdd.gui.browser import LAUNCH_ARGS, find_chromium
     from odmd_bdd.localenv import LocalEnver
 
@@ -183,7 +183,7 @@ def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: f
 
 def select_fields_of(constellation_path: Path) -> set[str]:
     """data-testids the reference client renders as <select> (string enums): a bare script knows its page."""
-    from odmd_bdd.constellation import Constellation
+    from odmd_bdd.data.constellation import Constellation
 
     out = set()
     for contract in Constellation.load(constellation_path).contracts.values():

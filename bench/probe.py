@@ -52,7 +52,7 @@ def _record() -> dict | None:
 
 def _install_http_hooks() -> None:
     from odmd_bdd.actors.api import ApiActor
-    from odmd_bdd.events import EventInbox
+    from odmd_bdd.events.sqs import EventInbox
     from odmd_bdd.transports.http import HttpTransport
 
     time_calls(ApiActor, "perform", _record, "api_s")

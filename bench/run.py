@@ -406,7 +406,7 @@ def section_throughput(cfg: Config, tmp: Path) -> dict:
                  "servers": {}}
     odmd = Path(sys.executable).parent / "odmd-bdd"
     port = free_port()
-    command = [str(odmd)] if odmd.exists() else [sys.executable, "-m", "odmd_bdd.cli"]
+    command = [str(odmd)] if odmd.exists() else [sys.executable, "-m", "odmd_bdd.tools.cli"]
     # Only the HTTP services, as Prism is: no embedded AWS in that process where the command offers that.
     helped = subprocess.run([*command, "local-enver", "--help"], capture_output=True, text=True, env=_env())
     alone = ["--no-aws"] if "--no-aws" in helped.stdout else []

@@ -25,8 +25,8 @@ from bench.timing import time_calls  # noqa: E402
 def main() -> None:
     out: dict[str, float] = {}
     started = time.perf_counter()
-    from odmd_bdd.constellation import Constellation
-    from odmd_bdd.envers import resolve_enver
+    from odmd_bdd.data.constellation import Constellation
+    from odmd_bdd.resolution.envers import resolve_enver
 
     out["import_s"] = time.perf_counter() - started
     mark = time.perf_counter()
@@ -35,7 +35,8 @@ def main() -> None:
     out["constellation_s"] = time.perf_counter() - mark
 
     from odmd_bdd.aws import embedded
-    from odmd_bdd.localenv import publish, server
+    from odmd_bdd.localenv import publish
+    from odmd_bdd.localenv import server
 
     time_calls(embedded.EmbeddedAws, "start", lambda: out, "embedded_aws_s")
     time_calls(server.LocalEnver, "start", lambda: out, "local_enver_s")

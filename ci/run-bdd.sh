@@ -12,7 +12,7 @@
 #    its dev tools) and `npm ci` (Allure 3 into node_modules/, never globally);
 # 2. `pytest features/ ARGS` → reports/allure-results/, reports/junit.xml, reports/pytest.log;
 # 3. `npx allure generate` → reports/allure-report/index.html (one self-contained file, allurerc.yaml);
-# 4. `python -m odmd_bdd.ci_summary` → reports/summary.md (use case × layer, failures with their
+# 4. `python -m odmd_bdd.reporting.summary` → reports/summary.md (use case × layer, failures with their
 #    first error line, retries, artifact versions); appended to $GITHUB_STEP_SUMMARY when set.
 # Everything stays in reports/ for the workflow's upload step. The exit code is pytest's when
 # it is not 0 (failing scenarios still get their reports); else non-zero if a report failed.
@@ -88,7 +88,7 @@ summary_args=()
 for dir in "${results[@]}"; do summary_args+=(--results "$dir"); done
 ((report_only)) || summary_args+=(--exit-code "$rc" --junit reports/junit.xml)
 ((report_rc)) || summary_args+=(--report reports/allure-report/index.html)
-"$PYTHON" -m odmd_bdd.ci_summary "${summary_args[@]}" --out reports/summary.md >/dev/null \
+"$PYTHON" -m odmd_bdd.reporting.summary "${summary_args[@]}" --out reports/summary.md >/dev/null \
   || { say "the summary could not be written"; report_rc=3; }
 
 say "reports: reports/allure-report/index.html, reports/junit.xml, reports/summary.md"

@@ -2,7 +2,7 @@
 
 from pytest_bdd import parsers, then, when
 
-from odmd_bdd import expect
+from odmd_bdd.checks import expect
 
 from .support import expect_fields, send
 

@@ -9,7 +9,7 @@
 
 from pytest_bdd import parsers, then, when
 
-from odmd_bdd import expect
+from odmd_bdd.checks import expect
 from odmd_bdd.actors import NO_AUTH, SESSION, Action
 
 

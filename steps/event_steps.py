@@ -5,7 +5,7 @@
 
 from pytest_bdd import parsers, then
 
-from odmd_bdd import expect
+from odmd_bdd.checks import expect
 
 
 @then(parsers.parse("a {message} event is published for {value}"))

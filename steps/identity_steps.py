@@ -2,7 +2,7 @@
 
 from pytest_bdd import given, parsers, then, when
 
-from odmd_bdd import expect
+from odmd_bdd.checks import expect
 from odmd_bdd.actors import NO_AUTH, Action
 
 from .support import expect_fields, send

@@ -1,6 +1,6 @@
 """Helpers shared by the domain step modules (not a step module itself)."""
 
-from odmd_bdd import expect
+from odmd_bdd.checks import expect
 from odmd_bdd.actors import SESSION, Action
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from odmd_bdd.constellation import Constellation
-from odmd_bdd.envers import resolve_enver
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.resolution.envers import resolve_enver
 from odmd_bdd.localenv import LocalEnver
 
 pytest_plugins = ["pytester"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, replace_in
-from odmd_bdd.cli import main
+from odmd_bdd.tools.cli import main
 
 UC1 = "features/uc1_authentication_key_entity.feature"
 UC2 = "features/uc2_entity_data_relationship.feature"
@@ -157,7 +157,7 @@ def test_a_step_with_a_misspelt_keyword_reads_as_a_description(project, capsys):
 
 def test_lint_runs_in_well_under_a_second_of_cpu(capsys):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.cli", "lint"], cwd=ROOT, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "lint"], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -171,7 +171,7 @@ QA_STEPS = '''"""Steps a test plants: one module declares its layers, one step o
 
 from pytest_bdd import parsers, then, when
 
-from odmd_bdd.authoring import layers
+from odmd_bdd.tools.authoring import layers
 
 LAYERS = ("api",)
 

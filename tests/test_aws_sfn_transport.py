@@ -7,16 +7,7 @@ import time
 
 import pytest
 
-from odmd_bdd.aws import (
-    ExecutionDeadlineExceeded,
-    ExecutionFailed,
-    SfnCallError,
-    deploy_bdd_state_machine,
-    exchange_request,
-    flat_headers,
-    render_definition,
-    run_exchange,
-)
+from odmd_bdd.aws import ExecutionDeadlineExceeded, ExecutionFailed, SfnCallError, deploy_bdd_state_machine, exchange_request, flat_headers, render_definition, run_exchange
 from odmd_bdd.aws.deploy import definition_template
 from odmd_bdd.errors import TransportError
 from tests.aws_support import embedded_aws, http_server, refused_url  # noqa: F401  (fixtures)

@@ -6,15 +6,7 @@ import json
 
 import pytest
 
-from odmd_bdd.aws import (
-    ArtifactNotFound,
-    ShareNotFound,
-    fetch_artifact,
-    publish_artifact,
-    publish_value,
-    read_schema_url,
-    read_share,
-)
+from odmd_bdd.aws import ArtifactNotFound, ShareNotFound, fetch_artifact, publish_artifact, publish_value, read_schema_url, read_share
 from odmd_bdd.aws.share import parse_s3_url, share_name
 from odmd_bdd.contracts.artifacts import parse_artifact
 from odmd_bdd.errors import ContractError, EnverError

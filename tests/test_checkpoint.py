@@ -20,11 +20,11 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from odmd_bdd.checkpoint import Confirmations, append_record, build_report, collect, new_record, render_markdown
-from odmd_bdd.checkpoint.model import (COMPLETE, DONE, FAIL, NEEDS_VALIDATION, NOT_APPLICABLE, PASS, REGRESSED, Item,
-                                       current_phase)
-from odmd_bdd.checkpoint.probes import ProbeContext, phase_0a
-from odmd_bdd.envers import Enver
+from odmd_bdd.tools.checkpoint import Confirmations, append_record, build_report, new_record, render_markdown
+from odmd_bdd.tools.checkpoint import collect
+from odmd_bdd.tools.checkpoint.model import COMPLETE, DONE, FAIL, NEEDS_VALIDATION, NOT_APPLICABLE, PASS, REGRESSED, Item, current_phase
+from odmd_bdd.tools.checkpoint.probes import ProbeContext, phase_0a
+from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.localenv import Fault
 from odmd_bdd.localenv.publish import publish_local_enver
@@ -224,7 +224,7 @@ def test_the_command_writes_markdown_json_and_an_allure_result_and_digests_hold_
     append_record(confirmations_copy, new_record(baseline.phase_evidence("key-service", "0B"), baseline.enver,
                                                  "Ada QA", now=WHEN))
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.cli", "checkpoint", "--service", "key-service",
+    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "checkpoint", "--service", "key-service",
                            "--features", str(UC1.relative_to(ROOT)), "--format", "json", "--out", str(out),
                            "--confirmations", str(confirmations_copy)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from odmd_bdd.ci_summary import load_scenarios, read_environment, render
-from odmd_bdd.parallel import merge_worker_envers, scenario_key, select_shard
-from odmd_bdd.redaction import Redactor
+from odmd_bdd.reporting.summary import load_scenarios, read_environment, render
+from odmd_bdd.pytest_plugin.distribution import merge_worker_envers, scenario_key, select_shard
+from odmd_bdd.reporting.redaction import Redactor
 
 WORKFLOWS = sorted((ROOT / "ci" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
@@ -196,7 +196,7 @@ def test_summary_of_a_run_that_never_started_says_so(tmp_path):
 
 
 def test_summary_appends_to_the_github_step_summary(tmp_path, monkeypatch):
-    from odmd_bdd import ci_summary
+    from odmd_bdd.reporting import summary as ci_summary
 
     _result(tmp_path, "login", "uc1", "api", "passed", 1)
     step = tmp_path / "step.md"

@@ -1,7 +1,7 @@
 import pytest
 
-from odmd_bdd.constants import Constants, Expected, names_in
-from odmd_bdd.dataset import Dataset
+from odmd_bdd.data.placeholders import Constants, Expected, names_in
+from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.errors import ConstantError, DatasetError
 
 RAW = {"ROOT_ENTITY_ID": "550e", "ALIAS": "${ROOT_ENTITY_ID}", "TTL": 3600, "AUTH_JWT_TOKEN": "tok_abc"}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, replace_in
-from odmd_bdd.dataset_check import json_path_steps, literal_ids_in, run_check
+from odmd_bdd.tools.dataset_check import json_path_steps, literal_ids_in, run_check
 
 DATASET = "fixtures/dataset/master-mock-dataset.yaml"
 CONSTELLATION = "fixtures/envers/constellation.yaml"
@@ -42,7 +42,7 @@ def line_of(path: Path, text: str, after: str | None = None) -> int:
 
 
 def check_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "odmd_bdd.cli", "check", "--constellation", CONSTELLATION,
+    return subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "check", "--constellation", CONSTELLATION,
                            "--features", "features", *args], cwd=root, capture_output=True, text=True, timeout=180)
 
 
@@ -89,7 +89,7 @@ def test_id_differing_from_its_constant_fails_naming_file_and_line(copy):
 
 
 def test_bad_input_exits_2(copy):
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.cli", "check", "--constellation", "nowhere.yaml"],
+    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "check", "--constellation", "nowhere.yaml"],
                           cwd=copy, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "cannot read the constellation file" in proc.stderr
     proc = check_cli(copy, "--features", "no-such-folder")

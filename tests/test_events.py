@@ -3,10 +3,10 @@
 import httpx
 import pytest
 
-from odmd_bdd import expect
-from odmd_bdd.constants import Expected
+from odmd_bdd.checks import expect
+from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractError, ContractViolation
-from odmd_bdd.events import EventInbox, MessageIndex, queue_name
+from odmd_bdd.events.sqs import EventInbox, MessageIndex, queue_name
 
 
 @pytest.fixture(scope="module")

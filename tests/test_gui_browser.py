@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from odmd_bdd.gui.browser import (LAUNCH_ARGS, BrowserLaunchError, BrowserNotFound, GuiBrowser, LaunchOptions,
-                                  find_chromium, fix_command)
+from odmd_bdd.gui.browser import LAUNCH_ARGS, BrowserLaunchError, BrowserNotFound, GuiBrowser, LaunchOptions, find_chromium, fix_command
 
 
 def executable(path: Path, body: str = "exit 0\n") -> Path:

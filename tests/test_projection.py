@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CONSTELLATION_FILE, ROOT
-from odmd_bdd.constellation import Constellation
-from odmd_bdd.projection import FILE_NAME, project
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.tools.project import FILE_NAME, project
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -87,11 +87,11 @@ def test_a_service_without_events_or_asyncapi_says_so(projected):
 
 def test_command_line_writes_the_files_and_bad_input_exits_2(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.cli", "project", "--out", str(out)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "project", "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     services = Constellation.load(CONSTELLATION_FILE).services
     assert proc.stdout.splitlines() == [str(out / s / FILE_NAME) for s in sorted(services)]
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.cli", "project", "--constellation", "nowhere.yaml",
+    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "project", "--constellation", "nowhere.yaml",
                            "--out", str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "cannot read the constellation file" in proc.stderr

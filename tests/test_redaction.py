@@ -1,4 +1,4 @@
-from odmd_bdd.redaction import MASK, Redactor
+from odmd_bdd.reporting.redaction import MASK, Redactor
 from odmd_bdd.transports import Exchange
 
 R = Redactor(["mock_auth_jwt_token_for_testing", "mock_temp_token_12345", "abc"])

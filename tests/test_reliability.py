@@ -6,8 +6,8 @@ layer it can show on, with a message naming it, and the unfaulted run must be gr
 
 from pathlib import Path
 
-from odmd_bdd.reliability.catalog import CATALOG, FaultCase
-from odmd_bdd.reliability.runner import Outcome, judge, matrix_markdown, run_catalog
+from odmd_bdd.tools.reliability.catalog import CATALOG, FaultCase
+from odmd_bdd.tools.reliability.runner import Outcome, judge, matrix_markdown, run_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def test_representative_faults_are_caught_and_the_baseline_is_green():
 
 
 def test_flakiness_names_the_tests_whose_result_changed():
-    from odmd_bdd.reliability.runner import Flakiness
+    from odmd_bdd.tools.reliability.runner import Flakiness
 
     same = Flakiness(2, [{"a": "passed", "b": "failed"}, {"a": "passed", "b": "failed"}])
     assert same.identical and same.differing() == []

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from odmd_bdd.constellation import Constellation
-from odmd_bdd.envers import resolve_enver
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.resolution.envers import resolve_enver
 from odmd_bdd.errors import ContractError, EnverError
 
 IDENTITY_BASE = "/odmd-share/identity-service/b..mock/identityApiBaseUrl"

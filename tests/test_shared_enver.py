@@ -1,5 +1,5 @@
-"""One embedded enver for all xdist workers (odmd_bdd/shared_enver.py), and the order workers
-deal scenarios out in (odmd_bdd/parallel.py: longest first)."""
+"""One embedded enver for all xdist workers (odmd_bdd/pytest_plugin/xdist_enver.py), and the order workers
+deal scenarios out in (odmd_bdd/pytest_plugin/distribution.py: longest first)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from odmd_bdd.envers import EmbeddedAddress
+from odmd_bdd.resolution.envers import EmbeddedAddress
 from odmd_bdd.errors import OdmdError
-from odmd_bdd.parallel import estimated_cost, longest_first
-from odmd_bdd.shared_enver import read_handoff
+from odmd_bdd.pytest_plugin.distribution import estimated_cost, longest_first
+from odmd_bdd.pytest_plugin.xdist_enver import read_handoff
 
 
 # --- the hand-off file -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The remembered step lookup (odmd_bdd/step_lookup.py) still honours where a test lives: a
+"""The remembered step lookup (odmd_bdd/harness/step_lookup.py) still honours where a test lives: a
 step redefined in a deeper conftest wins there, and only there."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import sys
 
-from odmd_bdd import step_lookup
+from odmd_bdd.harness import step_lookup
 
 OVERRIDE = '''
 from pytest_bdd import given

@@ -5,7 +5,7 @@ client. Both return an `Observation` with the same field names, so Then-steps ne
 to know which layer ran.
 """
 
-from .api import ApiActor
-from .base import NO_AUTH, SESSION, Action, Actor, Observation, World
+from odmd_bdd.actors.api import ApiActor
+from odmd_bdd.actors.base import NO_AUTH, SESSION, Action, Actor, Observation, World
 
 __all__ = ["NO_AUTH", "SESSION", "Action", "Actor", "ApiActor", "Observation", "World"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..envers import Enver
-from ..errors import ContractViolation, OdmdError
-from ..evidence import Recorder
-from .base import RUN_HEADER, SESSION, Action, Observation, World
+from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.errors import ContractViolation, OdmdError
+from odmd_bdd.reporting.evidence import Recorder
+from odmd_bdd.actors.base import RUN_HEADER, SESSION, Action, Observation, World
 
 
 class ApiActor:

@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .. import jsonpath
-from ..dataset import Case
-from ..transports import Exchange
+from odmd_bdd.data import jsonpath
+from odmd_bdd.data.dataset import Case
+from odmd_bdd.transports import Exchange
 
 RUN_HEADER = "X-Odmd-Run"
 SESSION = "session"  # use the token of the scenario's session

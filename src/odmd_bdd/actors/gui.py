@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import jsonpath
-from ..envers import Enver
-from ..errors import ContractViolation, OdmdError, TransportError
-from ..evidence import Recorder
-from ..gui.capture import Captured
-from ..gui.pages import ShownAnswer, WebClientPage
-from ..gui.session import GuiSession
-from ..redaction import MASK, SENSITIVE_KEY
-from .base import SESSION, Action, Observation, World
+from odmd_bdd.data import jsonpath
+from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.errors import ContractViolation, OdmdError, TransportError
+from odmd_bdd.reporting.evidence import Recorder
+from odmd_bdd.gui.capture import Captured
+from odmd_bdd.gui.pages import ShownAnswer, WebClientPage
+from odmd_bdd.gui.session import GuiSession
+from odmd_bdd.reporting.redaction import MASK, SENSITIVE_KEY
+from odmd_bdd.actors.base import SESSION, Action, Observation, World
 
 
 def _shown(path: str, value: Any) -> str:

@@ -45,7 +45,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from ..errors import EnverError
+from odmd_bdd.errors import EnverError
 
 DEFINITION_RESOURCE = "state_machine.json"
 CONNECTION_PLACEHOLDER = "${ConnectionArn}"

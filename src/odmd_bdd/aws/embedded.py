@@ -47,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import EnverError
+from odmd_bdd.errors import EnverError
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
@@ -191,7 +191,7 @@ class EmbeddedAws:
                 for service in self._preload:
                     get_backend(service)  # imports the service's moto models
             if self._http_invoke:
-                from . import http_invoke
+                from odmd_bdd.aws import http_invoke
 
                 http_invoke.install()
         # moto logs every failed state (a 401 caught by the BDD machine included) at ERROR with the

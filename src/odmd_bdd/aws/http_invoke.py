@@ -70,7 +70,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from ..errors import OdmdError
+from odmd_bdd.errors import OdmdError
 
 TESTED_MOTO = ((5, 2), (5, 3))  # [lower, upper) on major.minor — keep in step with pyproject's moto pin
 HTTP_TASK_TIMEOUT_S = 60.0  # AWS stops an HTTP Task's call after 60 s (States.Http.Socket)

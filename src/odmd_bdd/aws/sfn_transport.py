@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from ..errors import TransportError
+from odmd_bdd.errors import TransportError
 
 TERMINAL_FAILURES = ("FAILED", "TIMED_OUT", "ABORTED")
 FIRST_POLL_S = 0.01

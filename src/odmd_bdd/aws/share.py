@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ContractError, EnverError
+from odmd_bdd.errors import ContractError, EnverError
 
 SHARE_ROOT = "/odmd-share"
 SCHEMA_URL_CHILD = "schema-url"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ContractError
+from odmd_bdd.errors import ContractError
 
 KINDS = ("openapi", "asyncapi", "bundle")
 

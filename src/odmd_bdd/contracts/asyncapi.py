@@ -9,8 +9,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ..errors import ContractError
-from .artifacts import Artifact
+from odmd_bdd.errors import ContractError
+from odmd_bdd.contracts.artifacts import Artifact
 
 _FORMATS = Draft202012Validator.FORMAT_CHECKER
 

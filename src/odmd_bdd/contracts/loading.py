@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ContractError
-from .artifacts import Artifact, load_artifact
-from .asyncapi import AsyncApiContract
-from .openapi import OpenApiContract
+from odmd_bdd.errors import ContractError
+from odmd_bdd.contracts.artifacts import Artifact, load_artifact
+from odmd_bdd.contracts.asyncapi import AsyncApiContract
+from odmd_bdd.contracts.openapi import OpenApiContract
 
 Fetch = Callable[[str], Artifact]
 

@@ -15,8 +15,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ..errors import ContractError
-from .artifacts import Artifact
+from odmd_bdd.errors import ContractError
+from odmd_bdd.contracts.artifacts import Artifact
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _FORMATS = Draft202012Validator.FORMAT_CHECKER

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import OdmdError
+from odmd_bdd.errors import OdmdError
 
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome")
 LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..actors.base import RUN_HEADER
-from ..contracts import Operation
-from ..envers import Enver, ServiceEndpoint
-from ..transports import Exchange
+from odmd_bdd.actors.base import RUN_HEADER
+from odmd_bdd.contracts import Operation
+from odmd_bdd.resolution.envers import Enver, ServiceEndpoint
+from odmd_bdd.transports import Exchange
 
 TRANSPORT = "browser"
 

@@ -30,7 +30,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import Locator, Page
 
-from ..errors import OdmdError
+from odmd_bdd.errors import OdmdError
 
 CONVENTION = "docs/WEB_CLIENT_CONVENTION.md"
 DEFAULT_SESSION_KEY = "odmd.session_token"

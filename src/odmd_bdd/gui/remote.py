@@ -25,8 +25,8 @@ import json
 import os
 from collections.abc import Mapping
 
-from . import browser as _browser
-from .browser import BrowserLaunchError, FoundBrowser, GuiBrowser, LaunchOptions
+from odmd_bdd.gui import browser as _browser
+from odmd_bdd.gui.browser import BrowserLaunchError, FoundBrowser, GuiBrowser, LaunchOptions
 
 ENV_ENDPOINT = "ODMD_BROWSER_WS_ENDPOINT"
 ENV_LAUNCH_OPTIONS = "ODMD_BROWSER_LAUNCH_OPTIONS"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..envers import Enver
-from .browser import GuiBrowser
-from .capture import NetworkCapture
-from .pages import WebClientPage
+from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.gui.browser import GuiBrowser
+from odmd_bdd.gui.capture import NetworkCapture
+from odmd_bdd.gui.pages import WebClientPage
 
 VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default; every pixel more is more raster work a frame
 

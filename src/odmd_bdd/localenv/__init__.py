@@ -4,8 +4,8 @@ Routes come from the contracts, answers from the master mock dataset, request va
 from the schemas; nothing here is written per endpoint.
 """
 
-from .faults import Fault, FaultPlan
-from .server import LocalEnver
-from .web import ClientFault
+from odmd_bdd.localenv.faults import Fault, FaultPlan
+from odmd_bdd.localenv.server import LocalEnver
+from odmd_bdd.localenv.web import ClientFault
 
 __all__ = ["ClientFault", "Fault", "FaultPlan", "LocalEnver"]

@@ -19,14 +19,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from ..constellation import Constellation
-from ..contracts import OpenApiContract, Operation, zod_issues
-from ..dataset import Case
-from ..events import EventPublisher
-from .faults import Answer, Fault, FaultPlan
-from .matching import choose_case
-from .runs import ANONYMOUS, RUN_HEADER, RunLog
-from .web import WebClientState, web_client_routes
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.contracts import OpenApiContract, Operation, zod_issues
+from odmd_bdd.data.dataset import Case
+from odmd_bdd.events.sqs import EventPublisher
+from odmd_bdd.localenv.faults import Answer, Fault, FaultPlan
+from odmd_bdd.localenv.matching import choose_case
+from odmd_bdd.localenv.runs import ANONYMOUS, RUN_HEADER, RunLog
+from odmd_bdd.localenv.web import WebClientState, web_client_routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

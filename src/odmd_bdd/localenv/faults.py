@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import jsonpath
+from odmd_bdd.data import jsonpath
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dataset import Case
+from odmd_bdd.data.dataset import Case
 
 
 def subset_score(expected: Any, actual: Any) -> int | None:

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..aws.deploy import deploy_bdd_state_machine
-from ..aws.share import publish_artifact, publish_value
-from ..constellation import Constellation
-from ..contracts import load_artifact
-from .server import LocalEnver
+from odmd_bdd.aws.deploy import deploy_bdd_state_machine
+from odmd_bdd.aws.share import publish_artifact, publish_value
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.contracts import load_artifact
+from odmd_bdd.localenv.server import LocalEnver
 
 ARTIFACT_BUCKET = "odmd-local-artifacts"
 

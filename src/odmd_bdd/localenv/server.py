@@ -9,12 +9,12 @@ from typing import Any
 
 import uvicorn
 
-from ..constellation import Constellation
-from ..errors import EnverError
-from ..events import EventPublisher, MessageIndex
-from .app import build_app
-from .faults import FaultPlan
-from .web import WEB_CLIENT_PATH, WebClientState
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.errors import EnverError
+from odmd_bdd.events.sqs import EventPublisher, MessageIndex
+from odmd_bdd.localenv.app import build_app
+from odmd_bdd.localenv.faults import FaultPlan
+from odmd_bdd.localenv.web import WEB_CLIENT_PATH, WebClientState
 
 LOOPBACK = "127.0.0.1"
 

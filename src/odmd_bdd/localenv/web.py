@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..constellation import Constellation
+from odmd_bdd.data.constellation import Constellation
 
 WEB_CLIENT_DIR = Path(__file__).resolve().parent / "webclient"
 WEB_CLIENT_PATH = "/web-client"

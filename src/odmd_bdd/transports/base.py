@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ..contracts import Operation
-from ..redaction import Redactor
+from odmd_bdd.contracts import Operation
+from odmd_bdd.reporting.redaction import Redactor
 
 
 def prepare(base_url: str, op: Operation, body: Any, path_params: dict[str, str] | None,

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from ..contracts import Operation
-from ..errors import TransportError
-from .base import Exchange, prepare
+from odmd_bdd.contracts import Operation
+from odmd_bdd.errors import TransportError
+from odmd_bdd.transports.base import Exchange, prepare
 
 
 class HttpTransport:

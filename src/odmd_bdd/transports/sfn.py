@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..aws.sfn_transport import exchange_request, flat_headers, run_exchange
-from ..contracts import Operation
-from .base import Exchange, prepare
+from odmd_bdd.aws.sfn_transport import exchange_request, flat_headers, run_exchange
+from odmd_bdd.contracts import Operation
+from odmd_bdd.transports.base import Exchange, prepare
 
 
 class SfnTransport:

@@ -1,0 +1,146 @@
+"""Events over SQS: the embedded enver publishes them, scenarios receive and check them.
+
+Isolation: a publisher that is told the run (X-Odmd-Run) sends to `<queue>--<run>`
+instead of `<queue>`, and each scenario run reads only its own queues, so parallel runs
+never take each other's messages. Receiving long-polls with a deadline; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from odmd_bdd.contracts import AsyncApiContract, Message
+from odmd_bdd.errors import ContractError
+
+RUN_SUFFIX = "--"
+_QUEUE_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def queue_name(base: str, run: str | None) -> str:
+    """The SQS queue of a channel for one run (SQS names: 80 chars of [A-Za-z0-9_-])."""
+    name = base if not run else f"{base}{RUN_SUFFIX}{_QUEUE_CHARS.sub('_', run)}"
+    return name[:80]
+
+
+class MessageIndex:
+    """Message name → its AsyncAPI message, across every service of the constellation."""
+
+    def __init__(self, event_contracts: dict[str, AsyncApiContract]):
+        self.by_name: dict[str, Message] = {}
+        for contract in event_contracts.values():
+            for name, message in contract.messages.items():
+                self.by_name.setdefault(name, message)
+
+    def get(self, name: str) -> Message:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise ContractError(f"no service of the constellation publishes a {name!r} event "
+                                f"(events: {', '.join(sorted(self.by_name)) or 'none'})") from None
+
+
+class QueueUrls:
+    """Queue name → URL, creating queues on first use (CreateQueue is idempotent)."""
+
+    def __init__(self, sqs: Any):
+        self.sqs = sqs
+        self._urls: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def url(self, name: str) -> str:
+        with self._lock:
+            if name not in self._urls:
+                self._urls[name] = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+            return self._urls[name]
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            self._urls.pop(name, None)
+
+
+class EventPublisher:
+    """The enver's side: sends the events of an answered dataset case to their queues."""
+
+    def __init__(self, sqs: Any, messages: MessageIndex):
+        self.queues = QueueUrls(sqs)
+        self.messages = messages
+
+    def publish(self, events: list[dict[str, Any]], run: str | None) -> None:
+        for event in events:
+            message = self.messages.get(event["message"])
+            self.queues.sqs.send_message(
+                QueueUrl=self.queues.url(queue_name(message.queue, run)),
+                MessageBody=json.dumps(event["payload"]),
+                MessageAttributes={"event_type": {"DataType": "String", "StringValue": message.name}})
+
+
+@dataclass
+class ReceivedEvent:
+    message: str
+    queue: str
+    payload: Any  # parsed JSON, or the raw body when it is not JSON
+    raw: str
+
+
+@dataclass
+class EventInbox:
+    """One scenario run's view of the events: what arrived on its queues, kept once read."""
+
+    sqs: Any
+    messages: MessageIndex
+    run: str | None
+    received: list[ReceivedEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.queues = QueueUrls(self.sqs)
+        self._touched: set[str] = set()
+
+    def _drain(self, message: Message, wait_s: float) -> None:
+        name = queue_name(message.queue, self.run)
+        self._touched.add(name)
+        url = self.queues.url(name)
+        answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                          WaitTimeSeconds=max(1, min(20, math.ceil(wait_s))),
+                                          MessageAttributeNames=["All"])
+        for item in answer.get("Messages", []):
+            body = item.get("Body", "")
+            try:
+                payload: Any = json.loads(body)
+            except ValueError:
+                payload = body
+            kind = ((item.get("MessageAttributes") or {}).get("event_type") or {}).get("StringValue") or message.name
+            self.received.append(ReceivedEvent(kind, name, payload, body))
+            self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
+
+    def wait_for(self, name: str, matches, timeout: float) -> tuple[ReceivedEvent | None, list[ReceivedEvent]]:
+        """The first `name` event for which `matches(payload)` holds, waiting up to `timeout`.
+        Returns (event or None, every `name` event seen) so a miss can say what did arrive."""
+        message = self.messages.get(name)
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = [e for e in self.received if e.message == name]
+            for event in seen:
+                if matches(event.payload):
+                    return event, seen
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, seen
+            # Long polling waits on the server side; it returns as soon as a message is there.
+            self._drain(message, wait_s=min(remaining, 1.0))
+
+    def close(self) -> None:
+        """Delete this run's queues (isolated runs leave nothing behind)."""
+        if self.run is None:
+            return
+        for name in self._touched:
+            try:
+                self.sqs.delete_queue(QueueUrl=self.queues.url(name))
+            except Exception:  # a queue already gone is fine at teardown
+                pass
+            self.queues.forget(name)

@@ -1,0 +1,271 @@
+"""Enver resolution: where each service of the constellation answers, and under which contract.
+
+Per service: an explicit base URL (the service's env var, e.g. ODMD_IDENTITY_BASE_URL, or
+the --base-urls file) wins; otherwise /odmd-share in the enver's AWS (SSM + versioned S3),
+with CloudFormation stack outputs as the fallback. An `embedded` enver first starts the
+embedded AWS and the local enver and publishes it there, so it is read the same way. When
+every address is explicit and no AWS is needed, the local contract copies are used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
+from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
+from odmd_bdd.errors import EnverError
+from odmd_bdd.localenv import LocalEnver
+from odmd_bdd.resolution.odmd_share import ShareResolver
+
+
+@dataclass(frozen=True)
+class EmbeddedAddress:
+    """Where an embedded AWS that another process started answers (see shared_enver.py): an
+    enver resolved with `attach=` reads the embedded enver from it instead of starting one."""
+
+    endpoint_url: str
+    region: str
+
+
+@dataclass
+class ServiceEndpoint:
+    name: str
+    base_url: str
+    contract: OpenApiContract
+    source: str  # how the base URL was found: "share", "stack …", "env ODMD_…", "file …"
+    events: AsyncApiContract | None = None
+    artifacts: list[Artifact] = field(default_factory=list)
+
+
+@dataclass(repr=False)
+class Enver:
+    spec: EnverSpec
+    services: dict[str, ServiceEndpoint]
+    local: LocalEnver | None = None
+    aws: Any = None  # the EmbeddedAws of a local enver
+    aws_client: Any = None  # service name -> boto3 client of the enver's AWS (embedded or deployed)
+    web_client_url: str | None = None
+    state_machine_arn: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __repr__(self) -> str:
+        return f"<Enver {self.name} ({self.spec.revision})>"
+
+    def service(self, name: str) -> ServiceEndpoint:
+        try:
+            return self.services[name]
+        except KeyError:
+            raise EnverError(f"enver {self.name!r} has no service {name!r} (services: {', '.join(self.services)})") from None
+
+    def describe(self) -> dict[str, str]:
+        """What the report records about this enver: base URLs and artifact versions."""
+        out = {"enver": self.name, "revision": self.spec.revision}
+        for svc in self.services.values():
+            out[f"{svc.name}.base_url"] = svc.base_url
+            out[f"{svc.name}.base_url_source"] = svc.source
+            for artifact in svc.artifacts or [svc.contract.artifact]:
+                out[f"{svc.name}.artifact.{artifact.kind}"] = artifact.label
+        if self.web_client_url:
+            out["web_client_url"] = self.web_client_url
+        if self.state_machine_arn:
+            out["bdd_state_machine_arn"] = self.state_machine_arn
+        return out
+
+    @property
+    def event_contracts(self) -> dict[str, AsyncApiContract]:
+        return {name: svc.events for name, svc in self.services.items() if svc.events is not None}
+
+    def sqs(self) -> Any:
+        """A boto3 SQS client for this enver's events, or None when it has no AWS."""
+        return self.aws_client("sqs") if self.aws_client is not None else None
+
+    def close(self) -> None:
+        if self.local is not None:
+            self.local.stop()
+            self.local = None
+        if self.aws is not None:
+            self.aws.stop()
+            self.aws = None
+
+
+def read_base_url_file(path: str | Path) -> dict[str, str]:
+    """A YAML/JSON file `{base_urls: {service: url}}` (or just the mapping)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise EnverError(f"cannot read base URL file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise EnverError(f"{path}: invalid YAML: {exc}") from None
+    urls = raw.get("base_urls", raw) if isinstance(raw, dict) else None
+    if not isinstance(urls, dict) or not all(isinstance(v, str) for v in urls.values()):
+        raise EnverError(f"{path}: expected a mapping base_urls: {{service: url}}")
+    return urls
+
+
+def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str | Path | None = None,
+                  environ: Mapping[str, str] | None = None, probe: bool = True, transport: str | None = None,
+                  withhold_artifacts: set[str] = frozenset(), local_port: int = 0,
+                  attach: EmbeddedAddress | None = None) -> Enver:
+    """`transport` (http | sfn) overrides the enver's own; sfn also resolves the BDD state machine.
+    `withhold_artifacts`: services whose artifact an embedded enver does not publish (a planted fault).
+    `attach`: an embedded enver already running elsewhere (an xdist controller's) to read instead
+    of starting one; it stays up when this Enver closes."""
+    spec = constellation.enver(name)
+    if transport is not None and transport != spec.transport:
+        spec = dataclasses.replace(spec, transport=transport)
+    environ = os.environ if environ is None else environ
+    explicit: dict[str, tuple[str, str]] = {}
+    if base_url_file:
+        for svc, url in read_base_url_file(base_url_file).items():
+            if svc not in constellation.services:
+                raise EnverError(f"{base_url_file}: unknown service {svc!r} (services: {', '.join(constellation.services)})")
+            explicit[svc] = (url, f"file {base_url_file}")
+    for svc, sspec in constellation.services.items():
+        if environ.get(sspec.base_url_env):
+            explicit[svc] = (environ[sspec.base_url_env], f"env {sspec.base_url_env}")
+
+    enver = Enver(spec=spec, services={})
+    try:
+        resolver = _resolver(constellation, spec, enver, needs_aws=len(explicit) < len(constellation.services)
+                             or (spec.transport == "sfn" and not environ.get(_env(constellation.bdd_state_machine))),
+                             withhold_artifacts=withhold_artifacts, local_port=local_port, attach=attach)
+        for svc, sspec in constellation.services.items():
+            if resolver is not None:
+                contracts = resolver.contracts(sspec)
+                url, source = explicit.get(svc) or resolver.base_url(sspec)
+            else:
+                contracts = constellation.service_contracts[svc]
+                url, source = explicit[svc]
+            if spec.embedded and source == "share":
+                source = "share (embedded)"
+            enver.services[svc] = ServiceEndpoint(svc, url.rstrip("/"), contracts.http, source, contracts.events,
+                                                  contracts.artifacts)
+        enver.web_client_url = _shared(constellation.web_client, resolver, environ, required=False)
+        if enver.local is not None:  # the embedded web client calls the services where they were resolved
+            enver.local.web_client.base_urls = {svc.name: svc.base_url for svc in enver.services.values()}
+        if spec.transport == "sfn":
+            enver.state_machine_arn = _shared(constellation.bdd_state_machine, resolver, environ, required=True)
+        if probe:
+            check_reachable(enver)
+    except BaseException as exc:
+        enver.close()
+        if _is_aws_error(exc):
+            raise EnverError(f"enver {name!r} ({spec.revision}): AWS refused or could not be reached: {exc}") from None
+        raise
+    return enver
+
+
+def _env(shared: SharedValue | None) -> str:
+    return (shared.env or "") if shared is not None else ""
+
+
+def _shared(shared: SharedValue | None, resolver: ShareResolver | None, environ: Mapping[str, str],
+            required: bool) -> str | None:
+    if shared is None:
+        if required:
+            raise EnverError("the constellation file names no bdd_state_machine (build_id, producer)")
+        return None
+    if shared.env and environ.get(shared.env):
+        return environ[shared.env]
+    if resolver is None:
+        if required:
+            raise EnverError(f"no {shared.producer}: set {shared.env} or resolve the enver through /odmd-share")
+        return None
+    try:
+        return resolver.shared(shared)[0]
+    except EnverError:
+        if required:
+            raise
+        return None
+
+
+def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs_aws: bool,
+              withhold_artifacts: set[str] = frozenset(), local_port: int = 0,
+              attach: EmbeddedAddress | None = None) -> ShareResolver | None:
+    """Where this enver's shared values come from: the embedded AWS (started here and published
+    into, or started by another process and `attach`ed to), a deployed enver's AWS account, or
+    nowhere (every address given explicitly)."""
+    if spec.embedded and attach is not None:
+        from odmd_bdd.aws.embedded import isolated_session, make_client
+
+        session = isolated_session(attach.region)
+        client = _memo(lambda service: make_client(session, service, endpoint_url=attach.endpoint_url))
+    elif spec.embedded:
+        from odmd_bdd.aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
+        from odmd_bdd.localenv.publish import publish_local_enver
+
+        # The share protocol needs SSM and S3, events SQS: loaded at start, not on first use. Only
+        # the sfn transport runs state machines, so only it needs moto's Step Functions interpreter.
+        enver.aws = EmbeddedAws(http_invoke=spec.transport == "sfn", preload=("ssm", "s3", "sqs")).start()
+        client = _memo(enver.aws.client)
+        enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port).start()
+        publish_local_enver(enver.aws, constellation, enver.local, spec.revision,
+                            state_machine=spec.transport == "sfn", client=client, withhold_artifacts=withhold_artifacts)
+    elif needs_aws:
+        client = _deployed_clients(spec, constellation)
+    else:
+        return None
+    enver.aws_client = client = client if spec.embedded else _memo(client)  # embedded ones are memoized
+    return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
+
+
+def _deployed_clients(spec: EnverSpec, constellation: Constellation):
+    """boto3 clients from the standard credential chain; fails before any call without credentials."""
+    import boto3
+
+    session = boto3.Session(profile_name=spec.profile, region_name=spec.region)
+    if session.get_credentials() is None:
+        envs = ", ".join(s.base_url_env for s in constellation.services.values())
+        raise EnverError(f"enver {spec.name!r} ({spec.revision}) is resolved through /odmd-share in SSM, but the "
+                         f"standard AWS credential chain has no credentials (environment, profile, SSO, role). "
+                         f"Log in to AWS, or give every service's address: {envs} or --base-urls FILE")
+    if session.region_name is None:
+        raise EnverError(f"enver {spec.name!r}: no AWS region; set region in the constellation file or AWS_REGION")
+    return lambda service: session.client(service, endpoint_url=spec.endpoint_url)
+
+
+def _memo(factory):
+    """One boto3 client per service for the whole run: creating one costs 0.1-0.5 s."""
+    clients: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in clients:
+                clients[service] = factory(service)
+            return clients[service]
+
+    return client
+
+
+def _is_aws_error(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.startswith(("botocore", "boto3"))
+
+
+def check_reachable(enver: Enver, timeout: float = 3.0) -> None:
+    """One quick request per explicitly given base URL; any HTTP answer counts as reachable."""
+    down = []
+    with httpx.Client(timeout=timeout, trust_env=False) as client:
+        for svc in enver.services.values():
+            if svc.source == "share (embedded)":
+                continue
+            try:
+                client.get(svc.base_url)
+            except httpx.HTTPError as exc:
+                down.append(f"{svc.name} at {svc.base_url} ({svc.source}): {type(exc).__name__}: {exc}")
+    if down:
+        raise EnverError(f"enver {enver.name!r} is unreachable:\n  " + "\n  ".join(down))

@@ -1,0 +1,65 @@
+"""Resolving an enver the platform's way: /odmd-share in SSM, schema artifacts in versioned S3.
+
+One code path for every enver: the embedded local enver publishes itself exactly as the
+platform publishes a deployed one, and the harness reads both through `ShareResolver`.
+CloudFormation stack outputs are the fallback for a missing parameter, when the
+constellation names the producing stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from odmd_bdd.aws.share import ShareNotFound, fetch_artifact, read_schema_url, read_share
+from odmd_bdd.data.constellation import ServiceSpec, SharedValue
+from odmd_bdd.contracts import Artifact, ServiceContracts, load_service_contracts
+from odmd_bdd.contracts.artifacts import parse_artifact
+from odmd_bdd.errors import EnverError
+
+
+class ShareResolver:
+    """Reads one revision's shared values and artifacts; every artifact is fetched once per run."""
+
+    def __init__(self, ssm: Any, s3: Any, revision: str, cloudformation: Any = None):
+        self.ssm = ssm
+        self.s3 = s3
+        self.cfn = cloudformation
+        self.revision = revision
+        self._artifacts: dict[str, Artifact] = {}
+
+    def value(self, build_id: str, producer: str, stack: str | None = None) -> tuple[str, str]:
+        """(value, where it came from) of `/odmd-share/<build_id>/<revision>/<producer>`."""
+        try:
+            return read_share(self.ssm, build_id, self.revision, producer), "share"
+        except ShareNotFound as missing:
+            if stack and self.cfn is not None:
+                return self._stack_output(stack, producer, missing), f"stack {stack}"
+            raise
+
+    def shared(self, shared: SharedValue) -> tuple[str, str]:
+        return self.value(shared.build_id, shared.producer, shared.stack)
+
+    def base_url(self, spec: ServiceSpec) -> tuple[str, str]:
+        return self.value(spec.build_id, spec.base_url_producer, spec.stack)
+
+    def artifact(self, url: str) -> Artifact:
+        """The artifact at `s3://bucket/key@version` (cached: versions are immutable)."""
+        if url not in self._artifacts:
+            fetched = fetch_artifact(self.s3, url)
+            self._artifacts[url] = parse_artifact(fetched.data, fetched.address, fetched.version)
+        return self._artifacts[url]
+
+    def contracts(self, spec: ServiceSpec) -> ServiceContracts:
+        root = self.artifact(read_schema_url(self.ssm, spec.build_id, self.revision, spec.base_url_producer))
+        return load_service_contracts(spec.name, root, self.artifact)
+
+    def _stack_output(self, stack: str, producer: str, missing: ShareNotFound) -> str:
+        try:
+            stacks = self.cfn.describe_stacks(StackName=stack)["Stacks"]
+        except self.cfn.exceptions.ClientError as exc:
+            raise EnverError(f"{missing} and the fallback stack {stack!r} cannot be read: "
+                             f"{exc.response.get('Error', {}).get('Message', exc)}") from None
+        for output in (stacks[0].get("Outputs") or []) if stacks else []:
+            if output.get("OutputKey") == producer:
+                return output["OutputValue"]
+        raise EnverError(f"{missing}, and stack {stack!r} has no output {producer!r} either")

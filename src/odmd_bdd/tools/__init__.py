@@ -1,0 +1,1 @@
+"""The command-line tools: `odmd-bdd check`, `project`, `checkpoint`, `reliability`, `steps`, `lint`, `new` and the CLI itself."""

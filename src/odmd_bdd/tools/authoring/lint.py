@@ -1,0 +1,233 @@
+"""`odmd-bdd lint [PATHS...]`: check feature files before running them.
+
+Reports, each as `file:line: message`, and exits 1 if there is any: Gherkin syntax errors;
+steps no step definition matches (with the closest existing step); unknown constants (with
+the closest name); tags that are not registered markers; duplicate scenario names and
+scenarios that would get the same test name; scenarios that would run on a layer one of
+their steps does not support.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from odmd_bdd.data.placeholders import names_in
+from odmd_bdd.errors import ConstantError
+from odmd_bdd.tools.authoring.layers import KNOWN_LAYERS
+from odmd_bdd.tools.authoring.workspace import Workspace, marker_name
+
+if TYPE_CHECKING:  # imported when linting, so that `odmd-bdd --help` stays quick
+    from odmd_bdd.tools.authoring.catalog import StepDef
+    from odmd_bdd.tools.authoring.features import FeatureDoc, FeatureStep, Scenario
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def scenario_layers(scenario: Scenario) -> tuple[str, ...]:
+    names = {t.name for t in scenario.tags}
+    layers = KNOWN_LAYERS
+    if "api-only" in names:
+        layers = tuple(x for x in layers if x == "api")
+    if "gui-only" in names:
+        layers = tuple(x for x in layers if x == "gui")
+    return layers
+
+
+class Linter:
+    def __init__(self, workspace: Workspace):
+        from odmd_bdd.tools.authoring.catalog import load_steps  # imports the project's step modules
+
+        self.workspace = workspace
+        self.constants = workspace.dataset.constants
+        self.markers = workspace.markers
+        self.defs = load_steps(workspace.root)
+        self._normalised = {}
+        for d in self.defs:
+            self._normalised.setdefault(d.normalised(), d)
+
+    def lint(self, paths: list[Path]) -> tuple[list[Problem], list[FeatureDoc]]:
+        from odmd_bdd.tools.authoring.features import parse_feature
+
+        problems: list[Problem] = []
+        docs = []
+        test_names: dict[str, tuple[str, int, str]] = {}  # test name -> (file, line, scenario name)
+        for path in paths:
+            where = self.workspace.show(path)
+            try:
+                doc = parse_feature(path)
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(where, 1, f"cannot read the feature file: {exc}"))
+                continue
+            docs.append(doc)
+            problems += [Problem(where, line, message) for line, message in doc.errors]
+            problems += self._constants(doc, where)
+            if doc.errors:
+                continue
+            problems += self._tags(doc, where)
+            problems += self._steps(doc, where)
+            problems += self._scenarios(doc, where, test_names)
+        return sorted(set(problems)), docs
+
+    # --- the checks ---------------------------------------------------------------------------
+
+    def _constants(self, doc: FeatureDoc, where: str) -> list[Problem]:
+        """Every ${NAME} outside comments, with the plugin's own message (Constants.unknown_error)."""
+        out = []
+        for number, line in enumerate(doc.lines, 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for name in dict.fromkeys(names_in(line)):
+                if name not in self.constants:
+                    error: ConstantError = self.constants.unknown_error(name, f"{where}:{number}")
+                    _, _, message = str(error).partition(f"{where}:{number}: ")
+                    out.append(Problem(where, number, message))
+        return out
+
+    def _tags(self, doc: FeatureDoc, where: str) -> list[Problem]:
+        out = []
+        for tag in doc.all_tags():
+            marker = marker_name(tag.name)
+            if marker not in self.markers:
+                close = difflib.get_close_matches(marker, sorted(self.markers), n=1)
+                hint = f" — did you mean @{close[0]}?" if close else ""
+                out.append(Problem(where, tag.line, f"unknown tag @{tag.name}{hint} (tags are pytest markers: "
+                                                    f"register new ones in pyproject.toml's markers)"))
+        return out
+
+    def _steps(self, doc: FeatureDoc, where: str) -> list[Problem]:
+        out = []
+        undefined: set[int] = set()  # step lines already reported
+        for scenario in doc.scenarios:
+            if not scenario.steps:
+                out.append(Problem(where, scenario.line, f"scenario {scenario.name!r} has no steps"
+                                   + self._description_hint(doc, scenario)))
+            runs_on = scenario_layers(scenario)
+            narrow: dict[int, StepDef] = {}  # step line -> its definition, for steps that miss a layer
+            for step in scenario.background + scenario.steps:
+                for row in scenario.renderings():
+                    text = scenario.render(step.text, row)
+                    found = [d for d in self.defs if d.matches(step.type, text)]
+                    if not found:
+                        if step.line not in undefined:
+                            undefined.add(step.line)
+                            out.append(Problem(where, step.line, self._undefined(step, text)))
+                        break
+                    if any(layer not in found[0].layers for layer in runs_on):
+                        narrow[step.line] = found[0]
+            if narrow:
+                supported = [layer for layer in runs_on if all(layer in d.layers for d in narrow.values())]
+                missing = [layer for layer in runs_on if layer not in supported]
+                tag = (f"tag it @{supported[0]}-only" if supported else
+                       "no layer supports all of its steps: use other steps or change its layer tags")
+                groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+                for line, d in narrow.items():
+                    groups.setdefault((d.source.rsplit(":", 1)[0], d.layers), []).append(str(line))
+                steps = "; ".join(f"line{'s' * (len(lines) > 1)} {', '.join(lines)}: {'/'.join(layers)} only ({source})"
+                                  for (source, layers), lines in groups.items())
+                out.append(Problem(where, min(narrow),
+                                   f"scenario {scenario.name!r} would run on the {'/'.join(missing)} layer, which "
+                                   f"some of its steps do not support ({steps}); {tag}"))
+        return out
+
+    def _description_hint(self, doc: FeatureDoc, scenario: Scenario) -> str:
+        from odmd_bdd.tools.authoring.features import KEYWORDS
+
+        for line in doc.lines[scenario.line:]:
+            word = line.strip().split(" ", 1)[0]
+            if not word or word.startswith(("#", "@")):
+                continue
+            close = difflib.get_close_matches(word, KEYWORDS[-5:], n=1, cutoff=0.6)
+            if close:
+                return f": {line.strip()!r} reads as its description — did you mean '{close[0]}'?"
+            break
+        return ""
+
+    def _undefined(self, step: FeatureStep, text: str) -> str:
+        message = f"no step definition matches {step.written}"
+        other = [d for d in self.defs if d.type not in (None, step.type) and d.matches(d.type, text)]
+        if other:
+            return f"{message}: it is a {other[0].keyword} step — write it as {other[0].keyword} (or And after one)"
+        wanted = _normalise(text)
+        same_type = [n for n, d in self._normalised.items() if d.type in (None, step.type)]
+        close = difflib.get_close_matches(wanted, same_type, n=1, cutoff=0.6) or \
+            difflib.get_close_matches(wanted, list(self._normalised), n=1, cutoff=0.6)
+        if close:
+            best = self._normalised[close[0]]
+            return f"{message} — did you mean {best.line!r}? (odmd-bdd steps lists them all)"
+        return f"{message} (odmd-bdd steps lists every step)"
+
+    def _scenarios(self, doc: FeatureDoc, where: str, test_names: dict[str, tuple[str, int, str]]) -> list[Problem]:
+        from pytest_bdd.scenario import make_python_name
+
+        out = []
+        by_name: dict[str, int] = {}
+        local: dict[str, tuple[int, str]] = {}
+        for scenario in doc.scenarios:
+            if scenario.name in by_name:
+                out.append(Problem(where, scenario.line,
+                                   f"duplicate scenario name {scenario.name!r} (first at line {by_name[scenario.name]}): "
+                                   f"pytest-bdd keeps only one of them, the other never runs"))
+                continue
+            by_name[scenario.name] = scenario.line
+            test = f"test_{make_python_name(scenario.name)}"
+            if test in local:
+                line, name = local[test]
+                out.append(Problem(where, scenario.line,
+                                   f"scenario {scenario.name!r} gets the same test name {test} as {name!r} "
+                                   f"(line {line}): rename one of them"))
+                continue
+            local[test] = (scenario.line, scenario.name)
+            if test in test_names:
+                other_file, line, name = test_names[test]
+                out.append(Problem(where, scenario.line,
+                                   f"scenario {scenario.name!r} gets the same test name {test} as {name!r} in "
+                                   f"{other_file}:{line}: -k, JUnit and Allure cannot tell them apart; rename one"))
+            else:
+                test_names[test] = (where, scenario.line, scenario.name)
+        return out
+
+
+def _normalise(text: str) -> str:
+    from odmd_bdd.tools.authoring.catalog import normalise_text
+
+    return normalise_text(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    workspace = Workspace.at(args.root, args.constellation)
+    paths = workspace.feature_files(args.paths)
+    problems, docs = Linter(workspace).lint(paths)
+    for problem in problems:
+        print(problem)
+    scenarios = sum(len(d.scenarios) for d in docs)
+    steps = sum(len(d.steps()) for d in docs)
+    if problems:
+        files = len({p.path for p in problems})
+        print(f"odmd-bdd lint: {len(problems)} problem{'s' * (len(problems) != 1)} in {files} of "
+              f"{len(paths)} feature file{'s' * (len(paths) != 1)}")
+        return 1
+    print(f"odmd-bdd lint: {len(paths)} feature file{'s' * (len(paths) != 1)}, {scenarios} scenario"
+          f"{'s' * (scenarios != 1)}, {steps} step{'s' * (steps != 1)}: no problems")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("lint", help="check feature files (syntax, steps, constants, tags, duplicates)",
+                            description=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)")
+    parser.add_argument("--root", metavar="DIR", help="project root (default: found from the current folder)")
+    parser.add_argument("--constellation", metavar="PATH",
+                        help="constellation file (default: fixtures/envers/constellation.yaml under the root)")
+    parser.set_defaults(func=run)
