@@ -80,8 +80,9 @@ def main() -> None:
 
             selects = select_fields_of(ROOT / "fixtures" / "envers" / "constellation.yaml")
             nodeids = list(records["gui"])
-            times, mismatched = run_bare([records["gui"][n] for n in nodeids], selects, local=enver.local,
-                                         with_mismatches=True)
+            times, mismatched = run_bare(
+                [records["gui"][n] for n in nodeids], selects, local=enver.local, with_mismatches=True
+            )
             out["gui"], out["gui_mismatched"] = dict(zip(nodeids, times)), mismatched
     finally:
         enver.close()

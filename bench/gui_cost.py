@@ -55,9 +55,17 @@ if os.environ.get(OUT_ENV):
         setattr(cls, name, wrapper)
 
     def _note_action(record, action):
-        record["actions"].append({"service": action.service, "operation": action.operation, "body": action.body,
-                                  "path": action.path, "query": action.query, "auth": action.auth,
-                                  "status": None})
+        record["actions"].append(
+            {
+                "service": action.service,
+                "operation": action.operation,
+                "body": action.body,
+                "path": action.path,
+                "query": action.query,
+                "auth": action.auth,
+                "status": None,
+            }
+        )
 
     _timed(GuiSession, "open")
     _timed(GuiSession, "close")
@@ -88,13 +96,31 @@ if os.environ.get(OUT_ENV):
 
 # --- the script half ------------------------------------------------------------------------
 
+
 def run_harness(features: str, extra: list[str]) -> dict[str, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "records.json"
-        env = {**os.environ, OUT_ENV: str(out),
-               "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])}
-        command = [sys.executable, "-m", "pytest", features, "--layer", "gui", "-q", "-p", "gui_cost",
-                   "-o", "addopts=-p no:cacheprovider", "--alluredir", str(Path(tmp) / "allure"), *extra]
+        env = {
+            **os.environ,
+            OUT_ENV: str(out),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            features,
+            "--layer",
+            "gui",
+            "-q",
+            "-p",
+            "gui_cost",
+            "-o",
+            "addopts=-p no:cacheprovider",
+            "--alluredir",
+            str(Path(tmp) / "allure"),
+            *extra,
+        ]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if not out.exists():
             sys.exit(f"the harness run failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
@@ -110,8 +136,14 @@ def _leaves(value, prefix=""):
         yield prefix, value
 
 
-def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: float = 10_000, *,
-             local=None, with_mismatches: bool = False):
+def run_bare(
+    scenarios: list[list[dict]],
+    select_fields: set[str],
+    timeout_ms: float = 10_000,
+    *,
+    local=None,
+    with_mismatches: bool = False,
+):
     """Replay each scenario's actions with plain Playwright; the seconds each took (and, with
     `with_mismatches`, how many statuses differed from the harness's). `local`: a running
     LocalEnver to drive (bench/bare.py passes the one resolve_enver brought up, events and
@@ -129,9 +161,10 @@ def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: f
     started_here = local is None
     if started_here:
         local = LocalEnver(Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml"))
-    with (local if started_here else nullcontext(local)) as enver, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=find_chromium(managed=pw.chromium.executable_path).path,
-                                     args=list(LAUNCH_ARGS))
+    with local if started_here else nullcontext(local) as enver, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=find_chromium(managed=pw.chromium.executable_path).path, args=list(LAUNCH_ARGS)
+        )
         for actions in scenarios:
             started = time.perf_counter()
             context = browser.new_context()
@@ -150,8 +183,11 @@ def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: f
                 else:
                     if session is None:
                         session = page.evaluate("() => sessionStorage.getItem('odmd.session_token')")
-                    page.evaluate("t => t === null ? sessionStorage.removeItem('odmd.session_token') "
-                                  ": sessionStorage.setItem('odmd.session_token', t)", auth)
+                    page.evaluate(
+                        "t => t === null ? sessionStorage.removeItem('odmd.session_token') "
+                        ": sessionStorage.setItem('odmd.session_token', t)",
+                        auth,
+                    )
                 service, op = action["service"], action["operation"]
                 section = page.get_by_test_id(f"service.{service}")
                 if not section.is_visible():
@@ -169,7 +205,8 @@ def run_bare(scenarios: list[list[dict]], select_fields: set[str], timeout_ms: f
                 form.get_by_test_id(f"{op}.submit").click()
                 sent[op] = sent.get(op, 0) + 1
                 form.locator(f'[data-testid="{op}.answer"][data-seq="{sent[op]}"]').wait_for(
-                    state="attached", timeout=timeout_ms)
+                    state="attached", timeout=timeout_ms
+                )
                 status = form.get_by_test_id(f"{op}.status").get_attribute("data-json")
                 if action["status"] is not None and str(action["status"]) != status:
                     mismatched += 1
@@ -223,13 +260,17 @@ def main() -> None:
         bare += run_bare(scenarios, selects)
         print(f"round {round_no}: {len(records)} [gui] scenarios")
     ms = lambda values: f"{statistics.median(values) * 1000:7.0f} ms"  # noqa: E731
-    print(f"\nper [gui] scenario, median over {len(bare)} scenario runs "
-          f"({statistics.median(actions_per_scenario):g} actions per scenario, median):")
+    print(
+        f"\nper [gui] scenario, median over {len(bare)} scenario runs "
+        f"({statistics.median(actions_per_scenario):g} actions per scenario, median):"
+    )
     print(f"  harness, whole scenario (setup+steps+teardown): {ms(harness_wall)}")
     print(f"  harness, GUI machinery only (context + actions): {ms(harness_gui)}")
     print(f"  bare Playwright, same clicks:                    {ms(bare)}")
-    print(f"  overhead of the harness's GUI machinery:         "
-          f"{statistics.median(harness_gui) / statistics.median(bare):.2f}x the bare script")
+    print(
+        f"  overhead of the harness's GUI machinery:         "
+        f"{statistics.median(harness_gui) / statistics.median(bare):.2f}x the bare script"
+    )
 
 
 if __name__ == "__main__":

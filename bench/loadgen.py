@@ -32,6 +32,7 @@ async def run(url: str, body: bytes, requests: int, concurrency: int, timeout: f
     remaining = [requests]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(trust_env=False, limits=limits, timeout=10.0) as client:
+
         async def worker() -> None:
             while remaining[0] > 0:
                 remaining[0] -= 1
@@ -52,9 +53,15 @@ async def run(url: str, body: bytes, requests: int, concurrency: int, timeout: f
             task.cancel()
         seconds = time.perf_counter() - started
     latencies.sort()
-    return {"requests": len(latencies), "seconds": seconds, "rps": len(latencies) / seconds if seconds else 0.0,
-            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99), **counters,
-            "timed_out": bool(pending)}
+    return {
+        "requests": len(latencies),
+        "seconds": seconds,
+        "rps": len(latencies) / seconds if seconds else 0.0,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        **counters,
+        "timed_out": bool(pending),
+    }
 
 
 def main() -> None:

@@ -64,11 +64,15 @@ def _install_http_hooks() -> None:
     def on_request(request) -> None:
         record = _record()
         if record is not None:
-            record["exchanges"].append({
-                "method": request.method, "url": str(request.url),
-                "headers": {k: v for k, v in request.headers.items() if k.lower() not in _CLIENT_HEADERS},
-                "content": request.content.decode("utf-8", "replace") if request.content else None,
-                "status": None})
+            record["exchanges"].append(
+                {
+                    "method": request.method,
+                    "url": str(request.url),
+                    "headers": {k: v for k, v in request.headers.items() if k.lower() not in _CLIENT_HEADERS},
+                    "content": request.content.decode("utf-8", "replace") if request.content else None,
+                    "status": None,
+                }
+            )
 
     def on_response(response) -> None:
         record = _record()
@@ -96,10 +100,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _current[:] = [item.nodeid]
     callspec = getattr(item, "callspec", None)
     layer = callspec.params.get("layer") if callspec else None  # NOTSET when no layer applies (skipped)
-    _records[item.nodeid] = {"layer": layer if isinstance(layer, str) else None,
-                             "phases": {}, "session_setup_s": 0.0, "session_teardown_s": 0.0, "exchanges": [],
-                             "steps": [], "api_s": 0.0, "events_s": 0.0, "cpu_s": 0.0,
-                             "_cpu_started": time.process_time(), "outcome": "passed"}
+    _records[item.nodeid] = {
+        "layer": layer if isinstance(layer, str) else None,
+        "phases": {},
+        "session_setup_s": 0.0,
+        "session_teardown_s": 0.0,
+        "exchanges": [],
+        "steps": [],
+        "api_s": 0.0,
+        "events_s": 0.0,
+        "cpu_s": 0.0,
+        "_cpu_started": time.process_time(),
+        "outcome": "passed",
+    }
 
 
 def _time_session_teardown() -> None:

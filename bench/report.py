@@ -32,77 +32,106 @@ def _headline(r: dict) -> list[str]:
     suite = r.get("suite")
     if suite:
         api, gui = suite["api"], suite["gui"]
-        rows.append(f"| API layer, per scenario (median) | {_ms(api['harness_median_s'])} | bare httpx "
-                    f"{_ms(api['bare_median_s'])} | {_x(api['ratio_of_medians'])} (median of the per-scenario "
-                    f"ratios {_x(api['median_of_ratios'])}) | ≤ {TARGET}×: "
-                    f"{_verdict(api['ratio_of_medians'])} |")
-        rows.append(f"| … the API layer's own work only (actor, transport, contract validation, evidence) | "
-                    f"{_ms(api.get('machinery_median_s'))} | bare httpx {_ms(api['bare_median_s'])} | "
-                    f"{_x(api.get('machinery_ratio_of_medians'))} | ≤ {TARGET}×: "
-                    f"{_verdict(api.get('machinery_ratio_of_medians'))} |")
-        rows.append(f"| GUI layer, per scenario (median) | {_ms(gui['harness_median_s'])} | bare Playwright "
-                    f"{_ms(gui['bare_median_s'])} | {_x(gui['ratio_of_medians'])} (median of the per-scenario "
-                    f"ratios {_x(gui['median_of_ratios'])}) | ≤ {TARGET}×: "
-                    f"{_verdict(gui['ratio_of_medians'])} |")
-        rows.append(f"| … the GUI layer's own work only (context, actions, capture, checks) | "
-                    f"{_ms(gui.get('machinery_median_s'))} | bare Playwright {_ms(gui['bare_median_s'])} | "
-                    f"{_x(gui.get('machinery_ratio_of_medians'))} | ≤ {TARGET}×: "
-                    f"{_verdict(gui.get('machinery_ratio_of_medians'))} |")
+        rows.append(
+            f"| API layer, per scenario (median) | {_ms(api['harness_median_s'])} | bare httpx "
+            f"{_ms(api['bare_median_s'])} | {_x(api['ratio_of_medians'])} (median of the per-scenario "
+            f"ratios {_x(api['median_of_ratios'])}) | ≤ {TARGET}×: "
+            f"{_verdict(api['ratio_of_medians'])} |"
+        )
+        rows.append(
+            f"| … the API layer's own work only (actor, transport, contract validation, evidence) | "
+            f"{_ms(api.get('machinery_median_s'))} | bare httpx {_ms(api['bare_median_s'])} | "
+            f"{_x(api.get('machinery_ratio_of_medians'))} | ≤ {TARGET}×: "
+            f"{_verdict(api.get('machinery_ratio_of_medians'))} |"
+        )
+        rows.append(
+            f"| GUI layer, per scenario (median) | {_ms(gui['harness_median_s'])} | bare Playwright "
+            f"{_ms(gui['bare_median_s'])} | {_x(gui['ratio_of_medians'])} (median of the per-scenario "
+            f"ratios {_x(gui['median_of_ratios'])}) | ≤ {TARGET}×: "
+            f"{_verdict(gui['ratio_of_medians'])} |"
+        )
+        rows.append(
+            f"| … the GUI layer's own work only (context, actions, capture, checks) | "
+            f"{_ms(gui.get('machinery_median_s'))} | bare Playwright {_ms(gui['bare_median_s'])} | "
+            f"{_x(gui.get('machinery_ratio_of_medians'))} | ≤ {TARGET}×: "
+            f"{_verdict(gui.get('machinery_ratio_of_medians'))} |"
+        )
         full_trace = suite.get("gui_full_trace")
         if full_trace:
-            rows.append(f"| … the GUI layer with `--gui-trace full` (DOM snapshots in every scenario's trace) | "
-                        f"{_ms(full_trace['harness_median_s'])} | bare Playwright {_ms(full_trace['bare_median_s'])} | "
-                        f"{_x(full_trace['ratio_of_medians'])} | ≤ {TARGET}×: {_verdict(full_trace['ratio_of_medians'])} |")
+            rows.append(
+                f"| … the GUI layer with `--gui-trace full` (DOM snapshots in every scenario's trace) | "
+                f"{_ms(full_trace['harness_median_s'])} | bare Playwright {_ms(full_trace['bare_median_s'])} | "
+                f"{_x(full_trace['ratio_of_medians'])} | ≤ {TARGET}×: {_verdict(full_trace['ratio_of_medians'])} |"
+            )
         wall = suite["wall"]
-        rows.append(f"| full suite wall time | serial {_s(wall['serial_s'])} | `-n 2` {_s(wall['parallel_n2_s'])} | "
-                    f"speed-up {_x(wall['speedup'])} | – |")
+        rows.append(
+            f"| full suite wall time | serial {_s(wall['serial_s'])} | `-n 2` {_s(wall['parallel_n2_s'])} | "
+            f"speed-up {_x(wall['speedup'])} | – |"
+        )
     start = r.get("startup")
     if start:
         e = start["enver"]
-        rows.append(f"| start-up | `--collect-only` {_s(start['collect_only_wall_s'])} (collection "
-                    f"{_ms(start['collection_s'])}) | `resolve_enver(…, \"local\")` {_s(e.get('resolve_enver_s'))}, "
-                    f"Chromium {_s(e.get('browser_launch_s'))} | – | – |")
+        rows.append(
+            f"| start-up | `--collect-only` {_s(start['collect_only_wall_s'])} (collection "
+            f'{_ms(start["collection_s"])}) | `resolve_enver(…, "local")` {_s(e.get("resolve_enver_s"))}, '
+            f"Chromium {_s(e.get('browser_launch_s'))} | – | – |"
+        )
     thr = r.get("throughput")
     if thr:
         local, prism = thr["servers"].get("local_enver", {}), thr["servers"].get("prism", {})
         if "skipped" in prism:
-            rows.append(f"| throughput, POST /auth/login | {local.get('rps', 0):.0f} req/s, p99 "
-                        f"{local.get('p99_ms', 0):.1f} ms | Prism: {prism['skipped']} | – | – |")
+            rows.append(
+                f"| throughput, POST /auth/login | {local.get('rps', 0):.0f} req/s, p99 "
+                f"{local.get('p99_ms', 0):.1f} ms | Prism: {prism['skipped']} | – | – |"
+            )
         else:
-            rows.append(f"| throughput, POST /auth/login | embedded enver {local['rps']:.0f} req/s | Prism "
-                        f"{prism['rps']:.0f} req/s | {_x(thr['rps_ratio'])} | – |")
-            rows.append(f"| p99 latency under that load | embedded enver {local['p99_ms']:.1f} ms | Prism "
-                        f"{prism['p99_ms']:.1f} ms | {_x(thr['p99_ratio'])} | – |")
+            rows.append(
+                f"| throughput, POST /auth/login | embedded enver {local['rps']:.0f} req/s | Prism "
+                f"{prism['rps']:.0f} req/s | {_x(thr['rps_ratio'])} | – |"
+            )
+            rows.append(
+                f"| p99 latency under that load | embedded enver {local['p99_ms']:.1f} ms | Prism "
+                f"{prism['p99_ms']:.1f} ms | {_x(thr['p99_ratio'])} | – |"
+            )
     sc = r.get("scaling")
     if sc:
         sizes = sc["sizes"]
         per = ", ".join(f"{s['repeat']}×: {_ms(s['per_scenario_median_s'])}" for s in sizes)
         fit = sc["fit_scenarios"]
-        rows.append(f"| cost per API scenario (median) as the suite grows | {per} | fit: {_ms(fit['slope'])} per scenario, "
-                    f"R² {fit['r2']:.4f} | {sizes[-1]['repeat']}× vs 1×: {_x(sizes[-1]['per_scenario_vs_1x'])} | "
-                    f"linear |")
+        rows.append(
+            f"| cost per API scenario (median) as the suite grows | {per} | fit: {_ms(fit['slope'])} per scenario, "
+            f"R² {fit['r2']:.4f} | {sizes[-1]['repeat']}× vs 1×: {_x(sizes[-1]['per_scenario_vs_1x'])} | "
+            f"linear |"
+        )
     return rows
 
 
 def _scenario_table(layer: dict, unit: str) -> list[str]:
     events = unit == "requests"
-    rows = [f"| scenario | {unit} | harness | of which the layer | {'of which events | ' if events else ''}bare | "
-            f"ratio | outcome |", f"|---|---:|---:|---:|{'---:|' if events else ''}---:|---:|---|"]
+    rows = [
+        f"| scenario | {unit} | harness | of which the layer | {'of which events | ' if events else ''}bare | "
+        f"ratio | outcome |",
+        f"|---|---:|---:|---:|{'---:|' if events else ''}---:|---:|---|",
+    ]
     for s in sorted(layer["scenarios"], key=lambda s: (s["file"], s["test"])):
-        rows.append(f"| `{s['file']}` {s['test'].removeprefix('test_')} | {s.get(unit, '–')} | {_ms(s['harness_s'])} "
-                    f"| {_ms(s.get('machinery_s'))} | {(_ms(s.get('events_s')) + ' | ') if events else ''}"
-                    f"{_ms(s['bare_s'])} | {_x(s['ratio'])} | {s['outcome']} |")
+        rows.append(
+            f"| `{s['file']}` {s['test'].removeprefix('test_')} | {s.get(unit, '–')} | {_ms(s['harness_s'])} "
+            f"| {_ms(s.get('machinery_s'))} | {(_ms(s.get('events_s')) + ' | ') if events else ''}"
+            f"{_ms(s['bare_s'])} | {_x(s['ratio'])} | {s['outcome']} |"
+        )
     return rows
 
 
 def _full_trace_text(full_trace: dict | None) -> str:
     if not full_trace:
         return ""
-    return (f" By default (`--gui-trace on-failure`) every [gui] scenario records a Playwright trace of its "
-            f"actions, so that a failure keeps one; DOM snapshots (the trace viewer's time travel) only a rerun "
-            f"attempt takes. The same scenarios with `--gui-trace full`, DOM snapshots at every Playwright call "
-            f"(one run): {_ms(full_trace['harness_median_s'])} per scenario, "
-            f"{_x(full_trace['ratio_of_medians'])} the bare script.")
+    return (
+        f" By default (`--gui-trace on-failure`) every [gui] scenario records a Playwright trace of its "
+        f"actions, so that a failure keeps one; DOM snapshots (the trace viewer's time travel) only a rerun "
+        f"attempt takes. The same scenarios with `--gui-trace full`, DOM snapshots at every Playwright call "
+        f"(one run): {_ms(full_trace['harness_median_s'])} per scenario, "
+        f"{_x(full_trace['ratio_of_medians'])} the bare script."
+    )
 
 
 def render(r: dict, json_path: Path | str) -> str:
@@ -185,18 +214,24 @@ def render(r: dict, json_path: Path | str) -> str:
             "",
             "Session fixtures of the serial run (set up once, inside the first scenario that needs them):",
             "",
-            "| fixture | seconds |", "|---|---:|",
+            "| fixture | seconds |",
+            "|---|---:|",
             *[f"| `{name}` | {_ms(v)} |" for name, v in suite["session_fixtures_s"].items()],
         ]
     start = r.get("startup")
     if start:
         e = start["enver"]
-        parts = [("import the engine", "import_s"), ("load the constellation (dataset, contracts)", "constellation_s"),
-                 ("embedded AWS (moto) up", "embedded_aws_s"), ("local enver up", "local_enver_s"),
-                 ("publish to SSM / S3 / SQS", "publish_s"),
-                 ("the rest of resolve_enver (boto3 clients, reading /odmd-share back)", "resolve_other_s"),
-                 ("**resolve_enver(constellation, \"local\") in all**", "resolve_enver_s"),
-                 ("close (enver and AWS down)", "close_s"), ("Chromium launch (GUI layer)", "browser_launch_s")]
+        parts = [
+            ("import the engine", "import_s"),
+            ("load the constellation (dataset, contracts)", "constellation_s"),
+            ("embedded AWS (moto) up", "embedded_aws_s"),
+            ("local enver up", "local_enver_s"),
+            ("publish to SSM / S3 / SQS", "publish_s"),
+            ("the rest of resolve_enver (boto3 clients, reading /odmd-share back)", "resolve_other_s"),
+            ('**resolve_enver(constellation, "local") in all**', "resolve_enver_s"),
+            ("close (enver and AWS down)", "close_s"),
+            ("Chromium launch (GUI layer)", "browser_launch_s"),
+        ]
         lines += [
             "",
             "## Start-up",
@@ -206,7 +241,8 @@ def render(r: dict, json_path: Path | str) -> str:
             f"{_ms(start['collection_s'])}; the rest ({_s(start['pytest_start_s'])}) is the interpreter and the "
             f"plugins pytest loads.",
             "",
-            "| step | time |", "|---|---:|",
+            "| step | time |",
+            "|---|---:|",
             *[f"| {label} | {_ms(e.get(key))} |" for label, key in parts if e.get(key) is not None],
         ]
     sc = r.get("scaling")
@@ -220,9 +256,11 @@ def render(r: dict, json_path: Path | str) -> str:
             "",
             "| size | scenarios | wall | scenarios' time | per scenario (mean) | per scenario (median) | vs 1× |",
             "|---|---:|---:|---:|---:|---:|---:|",
-            *[f"| {s['repeat']}× | {s['scenarios']} | {_s(s['wall_s'])} | {_s(s['scenarios_s'])} | "
-              f"{_ms(s['per_scenario_mean_s'])} | {_ms(s['per_scenario_median_s'])} | {_x(s['per_scenario_vs_1x'])} |"
-              for s in sc["sizes"]],
+            *[
+                f"| {s['repeat']}× | {s['scenarios']} | {_s(s['wall_s'])} | {_s(s['scenarios_s'])} | "
+                f"{_ms(s['per_scenario_mean_s'])} | {_ms(s['per_scenario_median_s'])} | {_x(s['per_scenario_vs_1x'])} |"
+                for s in sc["sizes"]
+            ],
             "",
             f"Least squares: scenarios' time = {_s(fs['intercept'])} + {_ms(fs['slope'])} × scenarios "
             f"(R² {fs['r2']:.4f}); wall = {_s(fw['intercept'])} + {_ms(fw['slope'])} × scenarios "
@@ -250,8 +288,10 @@ def render(r: dict, json_path: Path | str) -> str:
                 lines.append(f"| {label} | {s['skipped']} | | | | | | |")
             elif s:
                 cpu = s.get("server_cpu_ms_per_request")
-                lines.append(f"| {label} | {s['requests']} | {s['rps']:.0f} | {s['p50_ms']:.1f} ms | "
-                             f"{s['p99_ms']:.1f} ms | {s['non_2xx']} | {s['errors']} | "
-                             f"{'–' if cpu is None else f'{cpu:.2f} ms'} |")
+                lines.append(
+                    f"| {label} | {s['requests']} | {s['rps']:.0f} | {s['p50_ms']:.1f} ms | "
+                    f"{s['p99_ms']:.1f} ms | {s['non_2xx']} | {s['errors']} | "
+                    f"{'–' if cpu is None else f'{cpu:.2f} ms'} |"
+                )
         lines += ["", f"Embedded enver / Prism: throughput {_x(thr['rps_ratio'])}, p99 latency {_x(thr['p99_ratio'])}."]
     return "\n".join(lines) + "\n"

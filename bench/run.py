@@ -76,9 +76,18 @@ class Config:
     def make(cls, quick: bool, rounds: int | None) -> Config:
         if not quick:
             return cls(quick=False, rounds=rounds or 3)
-        return cls(quick=True, rounds=rounds or 1, features=["features/uc1_authentication_key_entity.feature"],
-                   select=["-k", "wrong_temporary_token"], startup_repeats=1, startup_browser=False, scaling_sizes=(1, 2),
-                   load_seconds=1.0, warmup_seconds=0.5, loadgen_requests=300)
+        return cls(
+            quick=True,
+            rounds=rounds or 1,
+            features=["features/uc1_authentication_key_entity.feature"],
+            select=["-k", "wrong_temporary_token"],
+            startup_repeats=1,
+            startup_browser=False,
+            scaling_sizes=(1, 2),
+            load_seconds=1.0,
+            warmup_seconds=0.5,
+            loadgen_requests=300,
+        )
 
 
 def log(message: str) -> None:
@@ -96,6 +105,7 @@ def ratio(a, b):
 
 # --- running pytest -------------------------------------------------------------------
 
+
 def _env(**extra: str) -> dict[str, str]:
     path = os.pathsep.join([str(ROOT), str(BENCH), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ODMD_BENCH", "PYTEST_XDIST"))}
@@ -104,18 +114,29 @@ def _env(**extra: str) -> dict[str, str]:
 
 def pytest_run(args: list[str], tmp: Path, env: dict[str, str] | None = None, timeout: float = 900) -> dict:
     """One `python -m pytest …` in a subprocess, reports into `tmp`; wall seconds and outcome."""
-    command = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
-               "--junitxml", str(tmp / "junit.xml"), "--alluredir", str(tmp / "allure")]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *args,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--junitxml",
+        str(tmp / "junit.xml"),
+        "--alluredir",
+        str(tmp / "allure"),
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env or _env(), capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - started
     tail = done.stdout.strip().splitlines()[-1:] or [""]
     counts = {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|error|errors|skipped|deselected)", tail[0])}
     if done.returncode not in (0, 1):
-        raise RuntimeError(f"pytest {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}\n"
-                           f"{done.stderr[-2000:]}")
-    return {"wall_s": wall, "exit_code": done.returncode, "summary": tail[0], "counts": counts,
-            "stdout": done.stdout}
+        raise RuntimeError(
+            f"pytest {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+        )
+    return {"wall_s": wall, "exit_code": done.returncode, "summary": tail[0], "counts": counts, "stdout": done.stdout}
 
 
 def _scenario_cost(record: dict) -> float:
@@ -123,6 +144,7 @@ def _scenario_cost(record: dict) -> float:
 
 
 # --- sections -------------------------------------------------------------------------
+
 
 def section_startup(cfg: Config, tmp: Path) -> dict:
     collect, collected_in = [], []
@@ -132,20 +154,29 @@ def section_startup(cfg: Config, tmp: Path) -> dict:
         found = re.search(r"collected.* in ([\d.]+)s", run["stdout"])
         collected_in.append(float(found.group(1)) if found else None)
     probes = []
-    for i in range(cfg.startup_repeats):
-        done = subprocess.run([sys.executable, str(BENCH / "startup.py"), *(["--browser"] * cfg.startup_browser)],
-                              cwd=ROOT, env=_env(),
-                              capture_output=True, text=True, timeout=300)
+    for _ in range(cfg.startup_repeats):
+        done = subprocess.run(
+            [sys.executable, str(BENCH / "startup.py"), *(["--browser"] * cfg.startup_browser)],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"bench/startup.py failed:\n{done.stderr[-3000:]}")
         probes.append(json.loads(done.stdout.strip().splitlines()[-1]))
     keys = list(probes[0])
     enver = {k: median([p.get(k) for p in probes]) for k in keys}
     collect_s, collection_s = median(collect), median(collected_in)
-    return {"collect_only_wall_s": collect_s, "collection_s": collection_s,
-            "pytest_start_s": collect_s - collection_s if collect_s is not None and collection_s is not None else None,
-            "enver": enver, "repeats": cfg.startup_repeats,
-            "samples": {"collect_only_wall_s": collect, "resolve": probes}}
+    return {
+        "collect_only_wall_s": collect_s,
+        "collection_s": collection_s,
+        "pytest_start_s": collect_s - collection_s if collect_s is not None and collection_s is not None else None,
+        "enver": enver,
+        "repeats": cfg.startup_repeats,
+        "samples": {"collect_only_wall_s": collect, "resolve": probes},
+    }
 
 
 def section_suite(cfg: Config, tmp: Path) -> dict:
@@ -158,15 +189,21 @@ def section_suite(cfg: Config, tmp: Path) -> dict:
         parallel.append(pytest_run([*cfg.features, *cfg.select, "-n", "2"], tmp / f"parallel{r}"))
         log(f"suite round {r + 1}/{cfg.rounds}: serial with probes ({parallel[-1]['wall_s']:.1f}s with -n 2)")
         probe_out, gui_out = tmp / f"probe{r}.json", tmp / f"gui{r}.json"
-        run = pytest_run([*cfg.features, *cfg.select, "-p", "bench.probe", "-p", "gui_cost"], tmp / f"serial{r}",
-                         env=_env(ODMD_BENCH_PROBE_OUT=str(probe_out), ODMD_BENCH_OUT=str(gui_out)))
+        run = pytest_run(
+            [*cfg.features, *cfg.select, "-p", "bench.probe", "-p", "gui_cost"],
+            tmp / f"serial{r}",
+            env=_env(ODMD_BENCH_PROBE_OUT=str(probe_out), ODMD_BENCH_OUT=str(gui_out)),
+        )
         serial.append(run)
         # The API layer's cost comes from an API-only run: in the full run each [api] scenario follows a
         # [gui] one whose browser is still busy on the same cores, which is not the API harness's cost.
         log(f"suite round {r + 1}/{cfg.rounds}: the API layer alone ({run['wall_s']:.1f}s serial with probes)")
         api_out = tmp / f"api{r}.json"
-        pytest_run([*cfg.features, *cfg.select, "--layer", "api", "-p", "bench.probe"], tmp / f"api{r}",
-                   env=_env(ODMD_BENCH_PROBE_OUT=str(api_out)))
+        pytest_run(
+            [*cfg.features, *cfg.select, "--layer", "api", "-p", "bench.probe"],
+            tmp / f"api{r}",
+            env=_env(ODMD_BENCH_PROBE_OUT=str(api_out)),
+        )
         tests = json.loads(probe_out.read_text(encoding="utf-8"))
         api_tests = json.loads(api_out.read_text(encoding="utf-8"))
         gui = json.loads(gui_out.read_text(encoding="utf-8"))
@@ -176,8 +213,14 @@ def section_suite(cfg: Config, tmp: Path) -> dict:
         records.write_text(json.dumps({"api": api_scen, "gui": gui_scen}), encoding="utf-8")
         log(f"suite round {r + 1}/{cfg.rounds}: bare replays")
         bare_out = tmp / f"bare{r}.json"
-        done = subprocess.run([sys.executable, str(BENCH / "bare.py"), str(records), str(bare_out), "--api", "--gui"],
-                              cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [sys.executable, str(BENCH / "bare.py"), str(records), str(bare_out), "--api", "--gui"],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"bench/bare.py failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
         bare = json.loads(bare_out.read_text(encoding="utf-8"))
@@ -186,16 +229,27 @@ def section_suite(cfg: Config, tmp: Path) -> dict:
     # takes them): the GUI layer once more, against the same bare times.
     log("suite: the GUI layer with --gui-trace full")
     full_trace_out = tmp / "full_trace.json"
-    pytest_run([*cfg.features, *cfg.select, "--layer", "gui", "--gui-trace", "full", "-p", "bench.probe"],
-               tmp / "full_trace", env=_env(ODMD_BENCH_PROBE_OUT=str(full_trace_out)))
+    pytest_run(
+        [*cfg.features, *cfg.select, "--layer", "gui", "--gui-trace", "full", "-p", "bench.probe"],
+        tmp / "full_trace",
+        env=_env(ODMD_BENCH_PROBE_OUT=str(full_trace_out)),
+    )
     full_trace = json.loads(full_trace_out.read_text(encoding="utf-8"))
     gui_full_trace = _layer_cost([{**rounds[0], "tests": full_trace}], "gui")
     bare_gui = [v for rnd in rounds for v in rnd["bare"].get("gui", {}).values()]
-    return {"api": _layer_cost(rounds, "api"), "gui": _layer_cost(rounds, "gui"),
-            "gui_full_trace": {"harness_median_s": gui_full_trace["harness_median_s"], "bare_median_s": median(bare_gui),
-                             "ratio_of_medians": ratio(gui_full_trace["harness_median_s"], median(bare_gui)),
-                             "samples": gui_full_trace["samples"], "failed_scenarios": gui_full_trace["failed_scenarios"]},
-            "wall": _walls(plain, parallel), "session_fixtures_s": _session_fixtures(rounds)}
+    return {
+        "api": _layer_cost(rounds, "api"),
+        "gui": _layer_cost(rounds, "gui"),
+        "gui_full_trace": {
+            "harness_median_s": gui_full_trace["harness_median_s"],
+            "bare_median_s": median(bare_gui),
+            "ratio_of_medians": ratio(gui_full_trace["harness_median_s"], median(bare_gui)),
+            "samples": gui_full_trace["samples"],
+            "failed_scenarios": gui_full_trace["failed_scenarios"],
+        },
+        "wall": _walls(plain, parallel),
+        "session_fixtures_s": _session_fixtures(rounds),
+    }
 
 
 def _layer_cost(rounds: list[dict], layer: str) -> dict:
@@ -224,25 +278,38 @@ def _layer_cost(rounds: list[dict], layer: str) -> dict:
                 item["bare"].append(bare)
     pooled = {k: [v for item in per.values() for v in item[k]] for k in keys}
     paired = [h / b for item in per.values() for h, b in zip(item["harness"], item["bare"]) if b]
-    scenarios = [{"test": nodeid.split("::", 1)[-1], "file": nodeid.split("::", 1)[0].rsplit("/", 1)[-1],
-                  "requests" if layer == "api" else "actions": item["requests"],
-                  "harness_s": median(item["harness"]), "bare_s": median(item["bare"]),
-                  "ratio": ratio(median(item["harness"]), median(item["bare"])),
-                  "machinery_s": median(item["machinery"]), "events_s": median(item["events"]),
-                  "outcome": "/".join(sorted(item["outcomes"]))}
-                 for nodeid, item in per.items()]
+    scenarios = [
+        {
+            "test": nodeid.split("::", 1)[-1],
+            "file": nodeid.split("::", 1)[0].rsplit("/", 1)[-1],
+            "requests" if layer == "api" else "actions": item["requests"],
+            "harness_s": median(item["harness"]),
+            "bare_s": median(item["bare"]),
+            "ratio": ratio(median(item["harness"]), median(item["bare"])),
+            "machinery_s": median(item["machinery"]),
+            "events_s": median(item["events"]),
+            "outcome": "/".join(sorted(item["outcomes"])),
+        }
+        for nodeid, item in per.items()
+    ]
     harness, bare, machinery = pooled["harness"], pooled["bare"], pooled["machinery"]
-    out = {"scenarios_per_round": len(per), "samples": len(harness),
-           "harness_median_s": median(harness), "bare_median_s": median(bare),
-           "ratio_of_medians": ratio(median(harness), median(bare)), "median_of_ratios": median(paired),
-           "ratio_of_totals": ratio(sum(harness), sum(bare)) if bare else None,
-           # the layer's own machinery: ApiActor.perform (transport, validation, evidence) for api,
-           # context open/close and GuiActor.perform for gui (bench/gui_cost.py)
-           "machinery_median_s": median(machinery), "machinery_ratio_of_medians": ratio(median(machinery), median(bare)),
-           "machinery_ratio_of_totals": ratio(sum(machinery), sum(bare)) if bare and machinery else None,
-           "bare_mismatched_answers": sum(r["bare"].get(f"{layer}_mismatched", 0) for r in rounds),
-           "failed_scenarios": sorted(n for n, item in per.items() if "failed" in item["outcomes"]),
-           "scenarios": scenarios}
+    out = {
+        "scenarios_per_round": len(per),
+        "samples": len(harness),
+        "harness_median_s": median(harness),
+        "bare_median_s": median(bare),
+        "ratio_of_medians": ratio(median(harness), median(bare)),
+        "median_of_ratios": median(paired),
+        "ratio_of_totals": ratio(sum(harness), sum(bare)) if bare else None,
+        # the layer's own machinery: ApiActor.perform (transport, validation, evidence) for api,
+        # context open/close and GuiActor.perform for gui (bench/gui_cost.py)
+        "machinery_median_s": median(machinery),
+        "machinery_ratio_of_medians": ratio(median(machinery), median(bare)),
+        "machinery_ratio_of_totals": ratio(sum(machinery), sum(bare)) if bare and machinery else None,
+        "bare_mismatched_answers": sum(r["bare"].get(f"{layer}_mismatched", 0) for r in rounds),
+        "failed_scenarios": sorted(n for n, item in per.items() if "failed" in item["outcomes"]),
+        "scenarios": scenarios,
+    }
     if layer == "api":
         out["events_median_s"] = median(pooled["events"])
         out["cpu_median_s"], out["bare_cpu_median_s"] = median(pooled["cpu"]), median(pooled["bare_cpu"])
@@ -252,10 +319,16 @@ def _layer_cost(rounds: list[dict], layer: str) -> dict:
 
 def _walls(serial: list[dict], parallel: list[dict]) -> dict:
     s, p = median([r["wall_s"] for r in serial]), median([r["wall_s"] for r in parallel])
-    return {"serial_s": s, "parallel_n2_s": p, "speedup": ratio(s, p),
-            "serial_samples": [r["wall_s"] for r in serial], "parallel_samples": [r["wall_s"] for r in parallel],
-            "serial_summary": serial[-1]["summary"], "parallel_summary": parallel[-1]["summary"],
-            "exit_codes": {"serial": [r["exit_code"] for r in serial], "parallel": [r["exit_code"] for r in parallel]}}
+    return {
+        "serial_s": s,
+        "parallel_n2_s": p,
+        "speedup": ratio(s, p),
+        "serial_samples": [r["wall_s"] for r in serial],
+        "parallel_samples": [r["wall_s"] for r in parallel],
+        "serial_summary": serial[-1]["summary"],
+        "parallel_summary": parallel[-1]["summary"],
+        "exit_codes": {"serial": [r["exit_code"] for r in serial], "parallel": [r["exit_code"] for r in parallel]},
+    }
 
 
 def _session_fixtures(rounds: list[dict]) -> dict:
@@ -269,15 +342,38 @@ def section_scaling(cfg: Config, tmp: Path) -> dict:
     for size in cfg.scaling_sizes:
         log(f"scaling: the API suite x{size}")
         out = tmp / f"scale{size}.json"
-        run = pytest_run([*cfg.features, *cfg.select, "--layer", "api", "-p", "bench.probe", "-p", "bench.repeat",
-                          "--bench-repeat", str(size)], tmp / f"scale{size}", env=_env(ODMD_BENCH_PROBE_OUT=str(out)))
+        run = pytest_run(
+            [
+                *cfg.features,
+                *cfg.select,
+                "--layer",
+                "api",
+                "-p",
+                "bench.probe",
+                "-p",
+                "bench.repeat",
+                "--bench-repeat",
+                str(size),
+            ],
+            tmp / f"scale{size}",
+            env=_env(ODMD_BENCH_PROBE_OUT=str(out)),
+        )
         tests = json.loads(out.read_text(encoding="utf-8"))["tests"]
         costs = [_scenario_cost(t) for t in tests.values()]
         in_pytest = sum(sum(t["phases"].values()) for t in tests.values())
-        sizes.append({"repeat": size, "scenarios": len(tests), "wall_s": run["wall_s"], "tests_s": in_pytest,
-                      "scenarios_s": sum(costs), "per_scenario_mean_s": sum(costs) / len(costs) if costs else None,
-                      "per_scenario_median_s": median(costs), "exit_code": run["exit_code"],
-                      "summary": run["summary"]})
+        sizes.append(
+            {
+                "repeat": size,
+                "scenarios": len(tests),
+                "wall_s": run["wall_s"],
+                "tests_s": in_pytest,
+                "scenarios_s": sum(costs),
+                "per_scenario_mean_s": sum(costs) / len(costs) if costs else None,
+                "per_scenario_median_s": median(costs),
+                "exit_code": run["exit_code"],
+                "summary": run["summary"],
+            }
+        )
     xs = [s["scenarios"] for s in sizes]
     fit_wall, fit_scen = linear_fit(xs, [s["wall_s"] for s in sizes]), linear_fit(xs, [s["scenarios_s"] for s in sizes])
     base = sizes[0]["per_scenario_median_s"]  # the median: the 1x mean carries the run's first-call costs
@@ -302,6 +398,7 @@ def linear_fit(xs: list[float], ys: list[float]) -> dict:
 
 # --- throughput -----------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -317,8 +414,9 @@ def _wait_answering(url: str, body: str | None, proc: subprocess.Popen, timeout:
             if body is None:
                 resp = httpx.get(url, timeout=2.0, trust_env=False)
             else:
-                resp = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=2.0,
-                                  trust_env=False)
+                resp = httpx.post(
+                    url, content=body, headers={"Content-Type": "application/json"}, timeout=2.0, trust_env=False
+                )
             if resp.status_code == 200:
                 return
         except httpx.HTTPError:
@@ -347,12 +445,15 @@ def parse_wrk(text: str) -> dict:
     requests, seconds, seconds_unit = re.search(r"(\d+) requests in ([\d.]+)(\w+),", text).groups()
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return {"requests": int(requests), "seconds": ms(seconds + seconds_unit) / 1000,
-            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-            "p50_ms": ms(re.search(r"\s50%\s+(\S+)", text).group(1)),
-            "p99_ms": ms(re.search(r"\s99%\s+(\S+)", text).group(1)),
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-            "errors": sum(int(g) for g in errors.groups()) if errors else 0}
+    return {
+        "requests": int(requests),
+        "seconds": ms(seconds + seconds_unit) / 1000,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+        "p50_ms": ms(re.search(r"\s50%\s+(\S+)", text).group(1)),
+        "p99_ms": ms(re.search(r"\s99%\s+(\S+)", text).group(1)),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "errors": sum(int(g) for g in errors.groups()) if errors else 0,
+    }
 
 
 def _load(cfg: Config, url: str, seconds: float, tmp: Path) -> dict:
@@ -362,18 +463,49 @@ def _load(cfg: Config, url: str, seconds: float, tmp: Path) -> dict:
         raise RuntimeError("--loadgen wrk, but wrk is not installed (apt-get install wrk)")
     if wrk:
         script = tmp / "post.lua"
-        script.write_text(f"wrk.method = \"POST\"\nwrk.body = '{LOGIN_BODY}'\n"
-                          f"wrk.headers[\"Content-Type\"] = \"application/json\"\n", encoding="utf-8")
-        done = subprocess.run([wrk, "-t1", f"-c{cfg.connections}", f"-d{max(1, round(seconds))}s", "--latency",
-                               "--timeout", "5s", "-s", str(script), url],
-                              capture_output=True, text=True, timeout=seconds + 30)
+        script.write_text(
+            f'wrk.method = "POST"\nwrk.body = \'{LOGIN_BODY}\'\nwrk.headers["Content-Type"] = "application/json"\n',
+            encoding="utf-8",
+        )
+        done = subprocess.run(
+            [
+                wrk,
+                "-t1",
+                f"-c{cfg.connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--latency",
+                "--timeout",
+                "5s",
+                "-s",
+                str(script),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"wrk failed: {done.stderr[-1000:]}")
         return parse_wrk(done.stdout)
     count = cfg.loadgen_requests if seconds >= cfg.load_seconds else max(100, cfg.loadgen_requests // 5)
-    done = subprocess.run([sys.executable, str(BENCH / "loadgen.py"), url, LOGIN_BODY, "--requests", str(count),
-                           "--concurrency", str(cfg.connections), "--timeout", str(max(10.0, seconds * 6))],
-                          capture_output=True, text=True, timeout=seconds * 6 + 30, env=_env())
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "loadgen.py"),
+            url,
+            LOGIN_BODY,
+            "--requests",
+            str(count),
+            "--concurrency",
+            str(cfg.connections),
+            "--timeout",
+            str(max(10.0, seconds * 6)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds * 6 + 30,
+        env=_env(),
+    )
     if done.returncode != 0:
         raise RuntimeError(f"bench/loadgen.py failed: {done.stderr[-1000:]}")
     return json.loads(done.stdout)
@@ -401,9 +533,13 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def section_throughput(cfg: Config, tmp: Path) -> dict:
     tool = "wrk" if cfg.loadgen != "python" and shutil.which("wrk") else "bench/loadgen.py (httpx, asyncio)"
-    out: dict = {"tool": tool, "request": f"POST …/auth/login {LOGIN_BODY}", "connections": cfg.connections,
-                 "bound": f"{cfg.load_seconds:g} s" if tool == "wrk" else f"{cfg.loadgen_requests} requests",
-                 "servers": {}}
+    out: dict = {
+        "tool": tool,
+        "request": f"POST …/auth/login {LOGIN_BODY}",
+        "connections": cfg.connections,
+        "bound": f"{cfg.load_seconds:g} s" if tool == "wrk" else f"{cfg.loadgen_requests} requests",
+        "servers": {},
+    }
     odmd = Path(sys.executable).parent / "odmd-bdd"
     port = free_port()
     command = [str(odmd)] if odmd.exists() else [sys.executable, "-m", "odmd_bdd.tools.cli"]
@@ -412,12 +548,19 @@ def section_throughput(cfg: Config, tmp: Path) -> dict:
     alone = ["--no-aws"] if "--no-aws" in helped.stdout else []
     out["local_enver_command"] = " ".join(["odmd-bdd", "local-enver", "--port", "N", *alone])
     log(f"throughput: the embedded enver alone on :{port}")
-    proc = subprocess.Popen([*command, "local-enver", "--port", str(port), *alone], cwd=ROOT, env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [*command, "local-enver", "--port", str(port), *alone],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         _wait_answering(f"http://127.0.0.1:{port}/_odmd/health", None, proc)
         out["servers"]["local_enver"] = _measure_server(
-            cfg, proc, f"http://127.0.0.1:{port}/identity-service/auth/login", tmp)
+            cfg, proc, f"http://127.0.0.1:{port}/identity-service/auth/login", tmp
+        )
     finally:
         _stop(proc)
     if not PRISM_BIN.exists():
@@ -426,15 +569,20 @@ def section_throughput(cfg: Config, tmp: Path) -> dict:
         port = free_port()
         log(f"throughput: Stoplight Prism on :{port}")
         # The artifact's servers url is "": Prism then serves the paths at its root (/auth/login).
-        proc = subprocess.Popen([str(PRISM_BIN), "mock", str(OPENAPI), "-p", str(port), "-h", "127.0.0.1",
-                                 "-v", "warn"], cwd=BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [str(PRISM_BIN), "mock", str(OPENAPI), "-p", str(port), "-h", "127.0.0.1", "-v", "warn"],
+            cwd=BENCH,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             url = f"http://127.0.0.1:{port}/auth/login"
             _wait_answering(url, LOGIN_BODY, proc)
             out["servers"]["prism"] = _measure_server(cfg, proc, url, tmp)
-            out["prism_version"] = subprocess.run([str(PRISM_BIN), "--version"], capture_output=True, text=True,
-                                                  timeout=60).stdout.strip()
+            out["prism_version"] = subprocess.run(
+                [str(PRISM_BIN), "--version"], capture_output=True, text=True, timeout=60
+            ).stdout.strip()
         finally:
             _stop(proc)
     local, prism = out["servers"].get("local_enver", {}), out["servers"].get("prism", {})
@@ -444,6 +592,7 @@ def section_throughput(cfg: Config, tmp: Path) -> dict:
 
 
 # --- the run --------------------------------------------------------------------------
+
 
 def machine() -> dict:
     def version(package: str) -> str | None:
@@ -456,23 +605,52 @@ def machine() -> dict:
             return None
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "load_avg_start": list(os.getloadavg()), "git_commit": commit.stdout.strip() or None,
-            "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
-            "packages": {p: version(p) for p in ("pytest", "pytest-bdd", "httpx", "playwright", "moto", "boto3",
-                                                 "pytest-xdist", "uvicorn", "starlette", "jsonschema")}}
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_avg_start": list(os.getloadavg()),
+        "git_commit": commit.stdout.strip() or None,
+        "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+        "packages": {
+            p: version(p)
+            for p in (
+                "pytest",
+                "pytest-bdd",
+                "httpx",
+                "playwright",
+                "moto",
+                "boto3",
+                "pytest-xdist",
+                "uvicorn",
+                "starlette",
+                "jsonschema",
+            )
+        },
+    }
 
 
 def run(cfg: Config, only: list[str]) -> dict:
     started = time.perf_counter()
-    results: dict = {"generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                     "quick": cfg.quick, "config": {"rounds": cfg.rounds, "features": cfg.features,
-                                                     "select": cfg.select, "scaling_sizes": cfg.scaling_sizes},
-                     "machine": machine()}
+    results: dict = {
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": cfg.quick,
+        "config": {
+            "rounds": cfg.rounds,
+            "features": cfg.features,
+            "select": cfg.select,
+            "scaling_sizes": cfg.scaling_sizes,
+        },
+        "machine": machine(),
+    }
     with tempfile.TemporaryDirectory(prefix="odmd-bench-") as name:
         tmp = Path(name)
-        for section, fn in (("startup", section_startup), ("suite", section_suite), ("scaling", section_scaling),
-                            ("throughput", section_throughput)):
+        for section, fn in (
+            ("startup", section_startup),
+            ("suite", section_suite),
+            ("scaling", section_scaling),
+            ("throughput", section_throughput),
+        ):
             if section in only:
                 log(f"{section} …")
                 mark = time.perf_counter()
@@ -491,8 +669,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run these sections")
     parser.add_argument("--json", type=Path, default=None, help="results file (default bench/results.json)")
     parser.add_argument("--markdown", type=Path, default=None, help="table (default docs/PERFORMANCE.md)")
-    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
-                        help="the throughput load: wrk, bench/loadgen.py, or auto (wrk if installed)")
+    parser.add_argument(
+        "--loadgen",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="the throughput load: wrk, bench/loadgen.py, or auto (wrk if installed)",
+    )
     parser.add_argument("--render", action="store_true", help="only rewrite the Markdown from the JSON")
     args = parser.parse_args(argv)
     from .report import render
@@ -508,7 +690,8 @@ def main(argv: list[str] | None = None) -> int:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(results, indent=2, default=list) + "\n", encoding="utf-8")
     md_path.parent.mkdir(parents=True, exist_ok=True)
-    md_path.write_text(render(results, json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path),
-                       encoding="utf-8")
+    md_path.write_text(
+        render(results, json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path), encoding="utf-8"
+    )
     log(f"wrote {json_path} and {md_path} ({results.get('bench_seconds', 0):.0f}s)")
     return 0

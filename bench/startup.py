@@ -35,8 +35,7 @@ def main() -> None:
     out["constellation_s"] = time.perf_counter() - mark
 
     from odmd_bdd.aws import embedded
-    from odmd_bdd.localenv import publish
-    from odmd_bdd.localenv import server
+    from odmd_bdd.localenv import publish, server
 
     time_calls(embedded.EmbeddedAws, "start", lambda: out, "embedded_aws_s")
     time_calls(server.LocalEnver, "start", lambda: out, "local_enver_s")
@@ -44,8 +43,9 @@ def main() -> None:
     mark = time.perf_counter()
     enver = resolve_enver(constellation, "local")
     out["resolve_enver_s"] = time.perf_counter() - mark
-    out["resolve_other_s"] = out["resolve_enver_s"] - sum(out.get(k, 0.0) for k in
-                                                          ("embedded_aws_s", "local_enver_s", "publish_s"))
+    out["resolve_other_s"] = out["resolve_enver_s"] - sum(
+        out.get(k, 0.0) for k in ("embedded_aws_s", "local_enver_s", "publish_s")
+    )
     mark = time.perf_counter()
     enver.close()
     out["close_s"] = time.perf_counter() - mark

@@ -12,12 +12,14 @@ def derive_pseudonym(actor, dataset, constants, entity):
 
 @then(parsers.parse("the pseudonym {pseudonym_id} named {pseudonym} stands for {entity}"))
 def pseudonym_for(world, constants, pseudonym_id, pseudonym, entity):
-    expect_fields(world.last, constants, "a pseudonym", pseudonym_id=pseudonym_id, pseudonym=pseudonym,
-                  entity_id=entity)
+    expect_fields(
+        world.last, constants, "a pseudonym", pseudonym_id=pseudonym_id, pseudonym=pseudonym, entity_id=entity
+    )
 
 
-@when(parsers.parse("the user protects the payload {payload} under the pseudonym {pseudonym_id} "
-                    "with anonymous-service"))
+@when(
+    parsers.parse("the user protects the payload {payload} under the pseudonym {pseudonym_id} with anonymous-service")
+)
 def protect(actor, dataset, constants, payload, pseudonym_id):
     send(actor, dataset, constants, "UC3.protect_payload", payload=payload, pseudonym_id=pseudonym_id)
 
@@ -35,8 +37,9 @@ def reveal(actor, dataset, constants, protected_id):
 @then(parsers.parse("only the metadata is revealed: {size} bytes of {content_type}"))
 def only_metadata(world, constants, size, content_type):
     answer = world.last
-    expect_fields(answer, constants, "the payload's metadata", metadata__size_bytes=size,
-                  metadata__content_type=content_type)
+    expect_fields(
+        answer, constants, "the payload's metadata", metadata__size_bytes=size, metadata__content_type=content_type
+    )
     leaked = [f for f in ("payload", "ciphertext") if isinstance(answer.body, dict) and f in answer.body]
     if leaked:
         raise AssertionError(f"{answer.label}: metadata only was asked for, but the answer reveals {leaked}")

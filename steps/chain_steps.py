@@ -24,8 +24,15 @@ def link_joins(world, constants, link, child, parent):
 
 @then(parsers.parse("the link {link} is a delegation from {parent} to {child}"))
 def delegation(world, constants, link, parent, child):
-    expect_fields(world.last, constants, "a delegation", link_id=link, parent_id=parent, child_id=child,
-                  link_type="${LINK_TYPE_DELEGATION}")
+    expect_fields(
+        world.last,
+        constants,
+        "a delegation",
+        link_id=link,
+        parent_id=parent,
+        child_id=child,
+        link_type="${LINK_TYPE_DELEGATION}",
+    )
 
 
 @when(parsers.parse("the user lists the links of {entity} with chain-service"))

@@ -1,17 +1,16 @@
 """Generic steps a QA can use for any operation, without writing Python.
 
-    When the client sends the dataset case UC1.register_root_key
-    Then the answer matches the dataset case UC1.register_root_key
-    Then the answer field key_id is ${ROOT_KEY_ID}
-    Then the request is rejected as malformed, naming the field public_key
-    Then the request is refused as unauthorized
+When the client sends the dataset case UC1.register_root_key
+Then the answer matches the dataset case UC1.register_root_key
+Then the answer field key_id is ${ROOT_KEY_ID}
+Then the request is rejected as malformed, naming the field public_key
+Then the request is refused as unauthorized
 """
 
 from pytest_bdd import parsers, then, when
 
-from odmd_bdd.checks import expect
 from odmd_bdd.actors import NO_AUTH, SESSION, Action
-
+from odmd_bdd.checks import expect
 
 
 @when(parsers.parse("the client sends the dataset case {ref}"))
@@ -41,8 +40,7 @@ def rejected_as_malformed(world, field):
     answer = world.last
     expect.status_in(answer, (400,), "a 400 rejection of a malformed request")
     if field not in answer.zod_paths():
-        raise AssertionError(f"{answer.label}: the 400 answer names {answer.zod_paths() or 'no field'}, "
-                             f"not {field!r}")
+        raise AssertionError(f"{answer.label}: the 400 answer names {answer.zod_paths() or 'no field'}, not {field!r}")
 
 
 @then("the request is refused as unauthorized")
@@ -87,5 +85,3 @@ def appears_in_answers_of(world, constants, value, services):
             missing.append(f"{service} ({len(answers)} answers)")
     if missing:
         raise AssertionError(f"{want.describe()} does not appear in the answers of {', '.join(missing)}")
-
-

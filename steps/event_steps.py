@@ -1,6 +1,6 @@
 """Events in domain words: what a step published, checked against AsyncAPI and the dataset.
 
-    Then a KeyRegistered event is published for ${ROOT_KEY_ID}
+Then a KeyRegistered event is published for ${ROOT_KEY_ID}
 """
 
 from pytest_bdd import parsers, then

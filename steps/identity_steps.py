@@ -2,8 +2,8 @@
 
 from pytest_bdd import given, parsers, then, when
 
-from odmd_bdd.checks import expect
 from odmd_bdd.actors import NO_AUTH, Action
+from odmd_bdd.checks import expect
 
 from .support import expect_fields, send
 
@@ -67,16 +67,21 @@ def create_grandchild_entity(actor, dataset, constants, entity, parent):
 
 @then(parsers.parse("the entity {entity} is created under {parent} for {user}"))
 def entity_created_under(world, constants, entity, parent, user):
-    expect_fields(world.last, constants, "the entity to be created", entity_id=entity, parent_id=parent,
-                  owner_user_id=user)
+    expect_fields(
+        world.last, constants, "the entity to be created", entity_id=entity, parent_id=parent, owner_user_id=user
+    )
 
 
-@when(parsers.parse("the user sets the email {email} and the locale {locale} on the profile of {entity} "
-                    "with identity-service"))
+@when(
+    parsers.parse(
+        "the user sets the email {email} and the locale {locale} on the profile of {entity} with identity-service"
+    )
+)
 def update_profile(actor, dataset, constants, email, locale, entity):
     profile = {"email": constants.arg(email).value, "locale": constants.arg(locale).value}
-    action = Action.from_case(dataset.case("UC2.update_child_profile"), entity_id=constants.arg(entity).value,
-                              profile=profile)
+    action = Action.from_case(
+        dataset.case("UC2.update_child_profile"), entity_id=constants.arg(entity).value, profile=profile
+    )
     actor.perform(action)
 
 
@@ -87,5 +92,6 @@ def read_entity(actor, dataset, constants, entity):
 
 @then(parsers.parse("the profile of {entity} has the email {email} and the locale {locale}"))
 def profile_has(world, constants, entity, email, locale):
-    expect_fields(world.last, constants, "the entity's profile", entity_id=entity, profile__email=email,
-                  profile__locale=locale)
+    expect_fields(
+        world.last, constants, "the entity's profile", entity_id=entity, profile__email=email, profile__locale=locale
+    )

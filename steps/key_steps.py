@@ -41,8 +41,11 @@ def mpc_opened(world, constants, session, nonce):
     expect_fields(world.last, constants, "an MPC session", session_id=session, nonce=nonce)
 
 
-@when(parsers.parse("the user authenticates the MPC session {session} with the nonce {nonce} and the proof {proof} "
-                    "at key-service"))
+@when(
+    parsers.parse(
+        "the user authenticates the MPC session {session} with the nonce {nonce} and the proof {proof} at key-service"
+    )
+)
 def authenticate_mpc(actor, dataset, constants, session, nonce, proof):
     send(actor, dataset, constants, "UC4.authenticate_mpc_signing", session_id=session, nonce=nonce, auth_proof=proof)
 

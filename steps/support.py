@@ -1,7 +1,7 @@
 """Helpers shared by the domain step modules (not a step module itself)."""
 
-from odmd_bdd.checks import expect
 from odmd_bdd.actors import SESSION, Action
+from odmd_bdd.checks import expect
 
 
 def send(actor, dataset, constants, ref, *, auth=SESSION, **args):

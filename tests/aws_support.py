@@ -51,9 +51,16 @@ def start_recording_server() -> tuple[RecordingServer, ThreadingHTTPServer]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             parts = urlsplit(self.path)
-            state.seen.append(Seen(method=self.command, path=parts.path, query=parse_qs(parts.query),
-                                   header_names=list(self.headers.keys()),
-                                   headers={k.lower(): v for k, v in self.headers.items()}, body=body))
+            state.seen.append(
+                Seen(
+                    method=self.command,
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    header_names=list(self.headers.keys()),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+            )
             if parts.path == "/hang":
                 state.release.wait(30)
                 return
@@ -61,11 +68,18 @@ def start_recording_server() -> tuple[RecordingServer, ThreadingHTTPServer]:
                 self._send(200, b"plain words", "text/plain; charset=utf-8")
             elif parts.path.startswith("/status/"):
                 code = int(parts.path.rsplit("/", 1)[1])
-                self._send(code, json.dumps({"error": f"status {code}", "issues": [{"path": ["identity_id"]}]})
-                           .encode(), "application/json")
+                self._send(
+                    code,
+                    json.dumps({"error": f"status {code}", "issues": [{"path": ["identity_id"]}]}).encode(),
+                    "application/json",
+                )
             else:
-                echo = {"method": self.command, "path": parts.path, "query": parse_qs(parts.query),
-                        "body": body.decode() if body else None}
+                echo = {
+                    "method": self.command,
+                    "path": parts.path,
+                    "query": parse_qs(parts.query),
+                    "body": body.decode() if body else None,
+                }
                 self._send(200, json.dumps(echo).encode(), "application/json", extra={"X-Trace": "t-1"})
 
         def _send(self, code: int, data: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
@@ -116,28 +130,44 @@ def http_server():
 @pytest.fixture(scope="module")
 def connection_arn(embedded_aws) -> str:
     events = embedded_aws.client("events")
-    return events.create_connection(Name="tests-basic", AuthorizationType="BASIC", AuthParameters={
-        "BasicAuthParameters": {"Username": "u", "Password": "p"}})["ConnectionArn"]
+    return events.create_connection(
+        Name="tests-basic",
+        AuthorizationType="BASIC",
+        AuthParameters={"BasicAuthParameters": {"Username": "u", "Password": "p"}},
+    )["ConnectionArn"]
 
 
 def http_task(connection_arn: str, **parameters: Any) -> dict[str, Any]:
     """A one-state machine: an HTTP Task with these Parameters (plus the connection)."""
-    return {"StartAt": "Call", "States": {"Call": {
-        "Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
-        "Parameters": {**parameters, "Authentication": {"ConnectionArn": connection_arn}}}}}
+    return {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::http:invoke",
+                "End": True,
+                "Parameters": {**parameters, "Authentication": {"ConnectionArn": connection_arn}},
+            }
+        },
+    }
 
 
-def run_to_end(aws: EmbeddedAws, definition: dict[str, Any], execution_input: Any = None,
-               timeout: float = 15.0) -> dict[str, Any]:
+def run_to_end(
+    aws: EmbeddedAws, definition: dict[str, Any], execution_input: Any = None, timeout: float = 15.0
+) -> dict[str, Any]:
     """Create a state machine from `definition`, run it once, return DescribeExecution at the end."""
     import time
     import uuid
 
     sfn = aws.client("stepfunctions")
-    arn = sfn.create_state_machine(name=f"t-{uuid.uuid4().hex[:12]}", definition=json.dumps(definition),
-                                   roleArn=f"arn:aws:iam::{aws.account_id}:role/tests")["stateMachineArn"]
-    run = sfn.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex,
-                              input=json.dumps(execution_input or {}))["executionArn"]
+    arn = sfn.create_state_machine(
+        name=f"t-{uuid.uuid4().hex[:12]}",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{aws.account_id}:role/tests",
+    )["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex, input=json.dumps(execution_input or {}))[
+        "executionArn"
+    ]
     deadline = time.monotonic() + timeout
     while (described := sfn.describe_execution(executionArn=run))["status"] == "RUNNING":
         assert time.monotonic() < deadline, f"execution still running after {timeout}s"

@@ -9,16 +9,24 @@ from pathlib import Path
 import pytest
 
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.resolution.envers import resolve_enver
 from odmd_bdd.localenv import LocalEnver
+from odmd_bdd.resolution.envers import resolve_enver
 
 pytest_plugins = ["pytester"]
 
 # The engine's tests never reach a real AWS account or the instance metadata service: no
 # credential, profile or IMDS lookup may leave this machine (pytester subprocesses inherit this).
-for _name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-              "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-              "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+for _name in (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+):
     os.environ.pop(_name, None)
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ["AWS_CONFIG_FILE"] = os.devnull
@@ -80,8 +88,11 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
 def pytest_collection_modifyitems(config, items):
     """The engine's tests and the features cannot share a process: each starts an embedded AWS
     (moto keeps one global state per process). Say so at once instead of failing 60 tests."""
-    if any(str(item.path).endswith(".feature") for item in items) and \
-            any(str(item.path).endswith(".py") and item.path.parent.name == "tests" for item in items):
-        raise pytest.UsageError("run the engine's tests and the features in separate pytest runs "
-                                "(pytest tests/ ; pytest features/ — make test does): each starts its own embedded "
-                                "AWS, and moto allows one per process")
+    if any(str(item.path).endswith(".feature") for item in items) and any(
+        str(item.path).endswith(".py") and item.path.parent.name == "tests" for item in items
+    ):
+        raise pytest.UsageError(
+            "run the engine's tests and the features in separate pytest runs "
+            "(pytest tests/ ; pytest features/ — make test does): each starts its own embedded "
+            "AWS, and moto allows one per process"
+        )

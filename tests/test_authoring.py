@@ -39,6 +39,7 @@ def line_of(path: Path, text: str, nth: int = 1) -> int:
 
 # --- lint ---------------------------------------------------------------------------------------
 
+
 def test_shipped_features_lint_clean(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     code, lines = run_cli(capsys, "lint")
@@ -55,39 +56,71 @@ def test_unfaulted_copy_lints_clean(project, capsys):
 
 # (what, file, old, new, the line that carries the fault, the message after "file:line: ")
 FAULTS = [
-    pytest.param(UC2, "When the user links ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with chain-service\n    Then",
-                 "When the user linkz ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with chain-service\n    Then",
-                 "the user linkz",
-                 "no step definition matches 'When the user linkz ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with "
-                 "chain-service' — did you mean 'When the user links {child} under {parent} with chain-service'? "
-                 "(odmd-bdd steps lists them all)", id="step-typo"),
-    pytest.param(UC1, "without a session token\n    Then the request is refused as unauthorized",
-                 "without a session token\n    Given the request is refused as unauthorized",
-                 "Given the request is refused as unauthorized",
-                 "no step definition matches 'Given the request is refused as unauthorized': it is a Then step — "
-                 "write it as Then (or And after one)", id="step-of-another-type"),
-    pytest.param(UC2, "${CHILD_LOCALE} on the profile", "${CHILD_LOCALLE} on the profile", "CHILD_LOCALLE",
-                 "unknown constant ${CHILD_LOCALLE} — did you mean ${CHILD_LOCALE}? (constants are defined in "
-                 "<dataset>)", id="unknown-constant"),
-    pytest.param(UC2, "  @smoke\n", "  @smoek\n", "@smoek",
-                 "unknown tag @smoek — did you mean @smoke? (tags are pytest markers: register new ones in "
-                 "pyproject.toml's markers)", id="unknown-tag"),
-    pytest.param(UC2, "Scenario: Linking the same child twice is refused as a conflict",
-                 "Scenario: Reading an unknown entity is refused as not found",
-                 "Scenario: Reading an unknown entity is refused as not found",
-                 "duplicate scenario name 'Reading an unknown entity is refused as not found' (first at line <first>): "
-                 "pytest-bdd keeps only one of them, the other never runs", id="duplicate-scenario"),
-    pytest.param(UC3, "Scenario: A pseudonym for an unknown entity is refused as not found",
-                 "Scenario: A child entity with a malformed ID is rejected, naming the field",
-                 "Scenario: A child entity with a malformed ID is rejected, naming the field",
-                 "scenario 'A child entity with a malformed ID is rejected, naming the field' gets the same test name "
-                 "test_a_child_entity_with_a_malformed_id_is_rejected_naming_the_field as 'A child entity with a "
-                 "malformed ID is rejected, naming the field' in " + UC2 + ":<other>: -k, JUnit and Allure cannot "
-                 "tell them apart; rename one", id="same-test-name-across-features"),
-    pytest.param(UC2, "    Then the request is refused as a conflict", "    Thne the request is refused as a conflict",
-                 "Thne the request",
-                 "syntax error: 'Thne the request is refused as a conflict' is not a step, a tag, a comment or a "
-                 "Scenario line — did you mean 'Then'?", id="syntax-error"),
+    pytest.param(
+        UC2,
+        "When the user links ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with chain-service\n    Then",
+        "When the user linkz ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with chain-service\n    Then",
+        "the user linkz",
+        "no step definition matches 'When the user linkz ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with "
+        "chain-service' — did you mean 'When the user links {child} under {parent} with chain-service'? "
+        "(odmd-bdd steps lists them all)",
+        id="step-typo",
+    ),
+    pytest.param(
+        UC1,
+        "without a session token\n    Then the request is refused as unauthorized",
+        "without a session token\n    Given the request is refused as unauthorized",
+        "Given the request is refused as unauthorized",
+        "no step definition matches 'Given the request is refused as unauthorized': it is a Then step — "
+        "write it as Then (or And after one)",
+        id="step-of-another-type",
+    ),
+    pytest.param(
+        UC2,
+        "${CHILD_LOCALE} on the profile",
+        "${CHILD_LOCALLE} on the profile",
+        "CHILD_LOCALLE",
+        "unknown constant ${CHILD_LOCALLE} — did you mean ${CHILD_LOCALE}? (constants are defined in <dataset>)",
+        id="unknown-constant",
+    ),
+    pytest.param(
+        UC2,
+        "  @smoke\n",
+        "  @smoek\n",
+        "@smoek",
+        "unknown tag @smoek — did you mean @smoke? (tags are pytest markers: register new ones in "
+        "pyproject.toml's markers)",
+        id="unknown-tag",
+    ),
+    pytest.param(
+        UC2,
+        "Scenario: Linking the same child twice is refused as a conflict",
+        "Scenario: Reading an unknown entity is refused as not found",
+        "Scenario: Reading an unknown entity is refused as not found",
+        "duplicate scenario name 'Reading an unknown entity is refused as not found' (first at line <first>): "
+        "pytest-bdd keeps only one of them, the other never runs",
+        id="duplicate-scenario",
+    ),
+    pytest.param(
+        UC3,
+        "Scenario: A pseudonym for an unknown entity is refused as not found",
+        "Scenario: A child entity with a malformed ID is rejected, naming the field",
+        "Scenario: A child entity with a malformed ID is rejected, naming the field",
+        "scenario 'A child entity with a malformed ID is rejected, naming the field' gets the same test name "
+        "test_a_child_entity_with_a_malformed_id_is_rejected_naming_the_field as 'A child entity with a "
+        "malformed ID is rejected, naming the field' in " + UC2 + ":<other>: -k, JUnit and Allure cannot "
+        "tell them apart; rename one",
+        id="same-test-name-across-features",
+    ),
+    pytest.param(
+        UC2,
+        "    Then the request is refused as a conflict",
+        "    Thne the request is refused as a conflict",
+        "Thne the request",
+        "syntax error: 'Thne the request is refused as a conflict' is not a step, a tag, a comment or a "
+        "Scenario line — did you mean 'Then'?",
+        id="syntax-error",
+    ),
 ]
 
 
@@ -127,10 +160,12 @@ def test_lint_reports_every_fault_at_once_sorted_by_file_and_line(project, capsy
     code, lines = run_cli(capsys, "lint", "features/")
     assert code == 1
     where = [line.split(": ", 1)[0] for line in lines[:-1]]
-    assert where == [f"{UC1}:{line_of(project.path / UC1, 'TEMP_TOKN')}",
-                     f"{UC2}:{line_of(path, 'CHILD_MAIL')}",
-                     f"{UC2}:{line_of(path, 'readz')}",
-                     f"{UC2}:{line_of(path, '@api_only')}"]
+    assert where == [
+        f"{UC1}:{line_of(project.path / UC1, 'TEMP_TOKN')}",
+        f"{UC2}:{line_of(path, 'CHILD_MAIL')}",
+        f"{UC2}:{line_of(path, 'readz')}",
+        f"{UC2}:{line_of(path, '@api_only')}",
+    ]
     assert "did you mean 'When the user reads the entity {entity} from identity-service'?" in lines[2]
     assert "unknown tag @api_only — did you mean @api-only?" in lines[3]
     assert lines[-1] == "odmd-bdd lint: 4 problems in 2 of 6 feature files"
@@ -146,19 +181,25 @@ def test_lint_takes_files_and_folders_and_names_a_missing_one(project, capsys):
 
 def test_a_step_with_a_misspelt_keyword_reads_as_a_description(project, capsys):
     path = project.path / UC2
-    path.write_text(path.read_text(encoding="utf-8") + "\n  Scenario: Typo\n"
-                    "    Wehn the user reads the entity ${CHILD_ENTITY_ID} from identity-service\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n  Scenario: Typo\n"
+        "    Wehn the user reads the entity ${CHILD_ENTITY_ID} from identity-service\n",
+        encoding="utf-8",
+    )
     code, lines = run_cli(capsys, "lint", UC2)
     assert code == 1
-    assert lines[0] == (f"{UC2}:{line_of(path, 'Scenario: Typo')}: scenario 'Typo' has no steps: 'Wehn the user reads "
-                        f"the entity ${{CHILD_ENTITY_ID}} from identity-service' reads as its description — did you "
-                        f"mean 'When'?")
+    assert lines[0] == (
+        f"{UC2}:{line_of(path, 'Scenario: Typo')}: scenario 'Typo' has no steps: 'Wehn the user reads "
+        f"the entity ${{CHILD_ENTITY_ID}} from identity-service' reads as its description — did you "
+        f"mean 'When'?"
+    )
 
 
 def test_lint_runs_in_well_under_a_second_of_cpu(capsys):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "lint"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "lint"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -193,15 +234,24 @@ def poke_shows():
 def test_lint_reports_a_scenario_that_would_run_on_a_layer_its_steps_do_not_support(project, capsys):
     (project.path / "steps" / "qa_steps.py").write_text(QA_STEPS, encoding="utf-8")
     path = project.path / UC2
-    replace_in(path, "    When the user reads the entity ${UNKNOWN_ENTITY_ID} from identity-service\n",
-               "    When the user pokes ${UNKNOWN_ENTITY_ID} directly\n")
+    replace_in(
+        path,
+        "    When the user reads the entity ${UNKNOWN_ENTITY_ID} from identity-service\n",
+        "    When the user pokes ${UNKNOWN_ENTITY_ID} directly\n",
+    )
     code, lines = run_cli(capsys, "lint", UC2)
     line = line_of(path, "the user pokes")
     assert code == 1
-    assert lines[0] == (f"{UC2}:{line}: scenario 'Reading an unknown entity is refused as not found' would run on the "
-                        f"gui layer, which some of its steps do not support (line {line}: api only "
-                        f"(steps/qa_steps.py)); tag it @api-only")
-    replace_in(path, "  @error\n  Scenario: Reading an unknown entity", "  @error @api-only\n  Scenario: Reading an unknown entity")
+    assert lines[0] == (
+        f"{UC2}:{line}: scenario 'Reading an unknown entity is refused as not found' would run on the "
+        f"gui layer, which some of its steps do not support (line {line}: api only "
+        f"(steps/qa_steps.py)); tag it @api-only"
+    )
+    replace_in(
+        path,
+        "  @error\n  Scenario: Reading an unknown entity",
+        "  @error @api-only\n  Scenario: Reading an unknown entity",
+    )
     assert run_cli(capsys, "lint", UC2)[0] == 0
 
 
@@ -209,11 +259,14 @@ def test_an_unknown_layer_in_a_declaration_is_one_clear_error(project, capsys):
     (project.path / "steps" / "qa_steps.py").write_text(QA_STEPS.replace('("api",)', '("apii",)'), encoding="utf-8")
     code, lines = run_cli(capsys, "steps")
     assert code == 2
-    assert lines == [f"odmd-bdd: {project.path / 'steps' / 'qa_steps.py'}: LAYERS: layers must name one or more "
-                     f"of api, gui, not ('apii',)"]
+    assert lines == [
+        f"odmd-bdd: {project.path / 'steps' / 'qa_steps.py'}: LAYERS: layers must name one or more "
+        f"of api, gui, not ('apii',)"
+    ]
 
 
 # --- steps --------------------------------------------------------------------------------------
+
 
 def catalog(capsys, *args: str) -> dict:
     code, lines = run_cli(capsys, "steps", "--format", "json", *args)
@@ -252,7 +305,9 @@ def test_steps_lists_every_step_definition_with_an_example_where_one_exists(caps
 
     link = entry(data, "When", "the user links {child} under {parent} with chain-service")
     assert [p["name"] for p in link["parameters"]] == ["child", "parent"]
-    assert link["example"]["line"] == "When the user links ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with chain-service"
+    assert (
+        link["example"]["line"] == "When the user links ${CHILD_ENTITY_ID} under ${ROOT_ENTITY_ID} with chain-service"
+    )
 
     a_event = entry(data, "Then", "a {message} event is published for {value}")
     an_event = entry(data, "Then", "an {message} event is published for {value}")
@@ -264,16 +319,29 @@ def test_steps_shows_layers_docs_and_no_example_for_an_unused_step(project, caps
     (project.path / "steps" / "qa_steps.py").write_text(QA_STEPS, encoding="utf-8")
     data = catalog(capsys)
     poke = entry(data, "When", "the user pokes {entity} directly")
-    assert poke == {"keyword": "When", "pattern": "the user pokes {entity} directly", "parser": "parse",
-                    "parameters": [{"name": "entity", "type": "text"}], "doc": "Pokes an entity through the API only.",
-                    "module": "steps.qa_steps", "source": "steps/qa_steps.py:10", "layers": ["api"], "example": None}
+    assert poke == {
+        "keyword": "When",
+        "pattern": "the user pokes {entity} directly",
+        "parser": "parse",
+        "parameters": [{"name": "entity", "type": "text"}],
+        "doc": "Pokes an entity through the API only.",
+        "module": "steps.qa_steps",
+        "source": "steps/qa_steps.py:10",
+        "layers": ["api"],
+        "example": None,
+    }
     assert entry(data, "Then", "the poke shows on the page")["layers"] == ["gui"]
 
-    replace_in(project.path / UC2, "When the user reads the entity ${UNKNOWN_ENTITY_ID} from identity-service",
-               "When the user pokes ${UNKNOWN_ENTITY_ID} directly")
+    replace_in(
+        project.path / UC2,
+        "When the user reads the entity ${UNKNOWN_ENTITY_ID} from identity-service",
+        "When the user pokes ${UNKNOWN_ENTITY_ID} directly",
+    )
     poke = entry(catalog(capsys), "When", "the user pokes {entity} directly")
-    assert poke["example"] == {"line": "When the user pokes ${UNKNOWN_ENTITY_ID} directly",
-                               "where": f"{UC2}:{line_of(project.path / UC2, 'the user pokes')}"}
+    assert poke["example"] == {
+        "line": "When the user pokes ${UNKNOWN_ENTITY_ID} directly",
+        "where": f"{UC2}:{line_of(project.path / UC2, 'the user pokes')}",
+    }
 
 
 def test_steps_markdown_is_deterministic_and_goes_to_a_file(project, capsys):
@@ -292,12 +360,15 @@ def test_steps_markdown_is_deterministic_and_goes_to_a_file(project, capsys):
 
 # --- new ----------------------------------------------------------------------------------------
 
+
 def test_new_scaffold_for_uc2_lints_clean_and_runs_green(project, capsys):
     code, lines = run_cli(capsys, "new", "UC2", "--out", "features/")
     path = project.path / "features" / "uc2_entity_creation_data_management_relationship.feature"
     assert code == 0, "\n".join(lines)
-    assert lines[0] == (f"odmd-bdd new: wrote {path.relative_to(project.path)}: 4 scenarios for the 4 dataset steps "
-                        f"and 3 error cases of UC2")
+    assert lines[0] == (
+        f"odmd-bdd new: wrote {path.relative_to(project.path)}: 4 scenarios for the 4 dataset steps "
+        f"and 3 error cases of UC2"
+    )
     text = path.read_text(encoding="utf-8")
     assert "@uc2 @mock-only\nFeature: UC2 — Entity creation → data management → relationship\n" in text
     assert "  Background:\n    Given the user is logged in to identity-service\n" in text
@@ -309,8 +380,11 @@ def test_new_scaffold_for_uc2_lints_clean_and_runs_green(project, capsys):
     assert "    And an EntityCreated event is published for ${CHILD_ENTITY_ID}\n" in text
     assert text.count("  @error") == 3
     # the duplicate link error comes `after` the first link: the scaffold sends that first
-    assert re.search(r"Scenario: UC2 error: link child under root twice \(409\)\n"
-                     r"    When the client sends the dataset case UC2\.link_child_under_root\n", text)
+    assert re.search(
+        r"Scenario: UC2 error: link child under root twice \(409\)\n"
+        r"    When the client sends the dataset case UC2\.link_child_under_root\n",
+        text,
+    )
 
     assert run_cli(capsys, "lint")[0] == 0
     result = project.runpytest_subprocess(str(path), "--layer", "api")
@@ -321,8 +395,11 @@ def test_new_scaffold_really_runs_its_checks(project, capsys):
     """The green run above is not vacuous: a wrong expectation in the scaffold fails it."""
     run_cli(capsys, "new", "UC2")
     path = project.path / "features" / "uc2_entity_creation_data_management_relationship.feature"
-    replace_in(path, "Then the answer matches the dataset case UC2.read_child_entity",
-               "Then the answer matches the dataset case UC2.create_child_entity")
+    replace_in(
+        path,
+        "Then the answer matches the dataset case UC2.read_child_entity",
+        "Then the answer matches the dataset case UC2.create_child_entity",
+    )
     result = project.runpytest_subprocess(str(path), "--layer", "api")
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*the answer differs from dataset case UC2.create_child_entity*"])
@@ -333,8 +410,9 @@ def test_new_refuses_an_existing_file_unless_forced(project, capsys):
     path = project.path / "features" / "uc3_relationships_privacy_protection.feature"
     path.write_text("# edited by hand\n", encoding="utf-8")
     code, lines = run_cli(capsys, "new", "uc3")
-    assert code == 1 and lines == [f"odmd-bdd new: {path.relative_to(project.path)} exists; pass --force to "
-                                   f"overwrite it"]
+    assert code == 1 and lines == [
+        f"odmd-bdd new: {path.relative_to(project.path)} exists; pass --force to overwrite it"
+    ]
     assert path.read_text(encoding="utf-8") == "# edited by hand\n"
     assert run_cli(capsys, "new", "UC3", "--force")[0] == 0
     assert path.read_text(encoding="utf-8").count("Scenario:") == 4

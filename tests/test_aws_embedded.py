@@ -35,9 +35,12 @@ def _run_pass_machine(aws: EmbeddedAws) -> dict:
 
     sfn = aws.client("stepfunctions")
     arn = sfn.create_state_machine(
-        name="probe", roleArn=f"arn:aws:iam::{aws.account_id}:role/r",
-        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ran": True},
-                                                               "End": True}}}))["stateMachineArn"]
+        name="probe",
+        roleArn=f"arn:aws:iam::{aws.account_id}:role/r",
+        definition=json.dumps(
+            {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ran": True}, "End": True}}}
+        ),
+    )["stateMachineArn"]
     run = sfn.start_execution(stateMachineArn=arn, name="probe-1", input="{}")["executionArn"]
     deadline = time.monotonic() + 10
     while (described := sfn.describe_execution(executionArn=run))["status"] == "RUNNING":

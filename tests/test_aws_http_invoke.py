@@ -19,8 +19,8 @@ from tests.aws_support import (  # noqa: F401  (fixtures)
     run_to_end,
 )
 
-
 # -- the version guard ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("version", ["5.2.0", "5.2.5", "5.2.99"])
 def test_tested_moto_versions_pass_the_guard(version):
@@ -47,6 +47,7 @@ def test_the_installed_moto_is_in_the_tested_range():
 
 
 # -- installation -------------------------------------------------------------------------------
+
 
 def test_without_the_extension_moto_rejects_http_tasks_and_install_is_idempotent(embedded_aws, connection_arn):
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
@@ -81,14 +82,27 @@ def test_wait_for_task_token_is_rejected_at_create_time(embedded_aws, connection
 
 # -- exchanges ----------------------------------------------------------------------------------
 
+
 def test_a_post_reaches_the_server_and_the_output_is_aws_shaped(embedded_aws, connection_arn, http_server):
-    definition = http_task(connection_arn, **{
-        "ApiEndpoint.$": "$.url", "Method": "POST", "Headers.$": "$.headers",
-        "QueryParameters": {"tag": ["a", "b"], "limit": 5}, "RequestBody.$": "$.body"})
-    run = run_to_end(embedded_aws, definition, {
-        "url": f"{http_server.url}/json/entities?fixed=1",
-        "headers": {"Authorization": "Bearer mock_auth_jwt_token_for_testing", "X-Request-Id": "r-1"},
-        "body": {"entity_id": "550e8400-e29b-41d4-a716-446655440001", "n": 1}})
+    definition = http_task(
+        connection_arn,
+        **{
+            "ApiEndpoint.$": "$.url",
+            "Method": "POST",
+            "Headers.$": "$.headers",
+            "QueryParameters": {"tag": ["a", "b"], "limit": 5},
+            "RequestBody.$": "$.body",
+        },
+    )
+    run = run_to_end(
+        embedded_aws,
+        definition,
+        {
+            "url": f"{http_server.url}/json/entities?fixed=1",
+            "headers": {"Authorization": "Bearer mock_auth_jwt_token_for_testing", "X-Request-Id": "r-1"},
+            "body": {"entity_id": "550e8400-e29b-41d4-a716-446655440001", "n": 1},
+        },
+    )
     assert run["status"] == "SUCCEEDED", run
     out = run["output"]
     assert set(out) == {"StatusCode", "StatusText", "Headers", "ResponseBody"}
@@ -115,25 +129,28 @@ def test_a_text_answer_stays_text_and_a_get_sends_no_body(embedded_aws, connecti
     assert seen.method == "GET" and seen.body == b""
 
 
-def test_the_connection_basic_auth_is_sent_when_the_task_sets_no_authorization(embedded_aws, connection_arn,
-                                                                                http_server):
+def test_the_connection_basic_auth_is_sent_when_the_task_sets_no_authorization(
+    embedded_aws, connection_arn, http_server
+):
     run_to_end(embedded_aws, http_task(connection_arn, ApiEndpoint=f"{http_server.url}/json/x", Method="GET"))
     assert http_server.last().headers["authorization"] == "Basic " + base64.b64encode(b"u:p").decode()
 
 
 def test_an_api_key_connection_adds_its_header(embedded_aws, http_server):
     arn = embedded_aws.client("events").create_connection(
-        Name="tests-apikey", AuthorizationType="API_KEY",
-        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": "k-1"}})["ConnectionArn"]
+        Name="tests-apikey",
+        AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": "k-1"}},
+    )["ConnectionArn"]
     run = run_to_end(embedded_aws, http_task(arn, ApiEndpoint=f"{http_server.url}/json/k", Method="GET"))
     assert run["status"] == "SUCCEEDED", run
     assert http_server.last().headers["x-api-key"] == "k-1"
 
 
 def test_a_non_2xx_answer_fails_the_task_with_its_status_and_the_answer_in_the_cause(
-        embedded_aws, connection_arn, http_server):
-    run = run_to_end(embedded_aws, http_task(connection_arn, ApiEndpoint=f"{http_server.url}/status/401",
-                                             Method="GET"))
+    embedded_aws, connection_arn, http_server
+):
+    run = run_to_end(embedded_aws, http_task(connection_arn, ApiEndpoint=f"{http_server.url}/status/401", Method="GET"))
     assert run["status"] == "FAILED"
     assert run["error"] == "States.Http.StatusCode.401"
     cause = json.loads(run["cause"])
@@ -146,7 +163,8 @@ def test_a_catch_on_an_http_status_error_name_is_accepted_and_matches(embedded_a
     definition["States"]["Call"].pop("End")
     definition["States"]["Call"]["Next"] = "Done"
     definition["States"]["Call"]["Catch"] = [
-        {"ErrorEquals": ["States.Http.StatusCode.404"], "ResultPath": "$.caught", "Next": "Done"}]
+        {"ErrorEquals": ["States.Http.StatusCode.404"], "ResultPath": "$.caught", "Next": "Done"}
+    ]
     definition["States"]["Done"] = {"Type": "Pass", "End": True}
     run = run_to_end(embedded_aws, definition)
     assert run["status"] == "SUCCEEDED", run
@@ -154,8 +172,10 @@ def test_a_catch_on_an_http_status_error_name_is_accepted_and_matches(embedded_a
 
 
 def test_other_unknown_states_error_names_are_still_rejected(embedded_aws):
-    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
-                                                    "Catch": [{"ErrorEquals": ["States.NoSuchError"], "Next": "P"}]}}}
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "End": True, "Catch": [{"ErrorEquals": ["States.NoSuchError"], "Next": "P"}]}},
+    }
     with pytest.raises(ClientError):
         run_to_end(embedded_aws, definition)
 
@@ -171,8 +191,7 @@ def test_a_refused_connection_fails_the_task_with_a_clear_cause(embedded_aws, co
 def test_no_answer_in_time_fails_the_task_with_a_clear_cause(embedded_aws, connection_arn, http_server):
     http_invoke.install(http_timeout_s=1)
     try:
-        run = run_to_end(embedded_aws, http_task(connection_arn, ApiEndpoint=f"{http_server.url}/hang",
-                                                 Method="GET"))
+        run = run_to_end(embedded_aws, http_task(connection_arn, ApiEndpoint=f"{http_server.url}/hang", Method="GET"))
     finally:
         http_invoke.install(http_timeout_s=http_invoke.HTTP_TASK_TIMEOUT_S)
     assert run["status"] == "FAILED"
@@ -190,8 +209,10 @@ def test_an_unknown_connection_fails_the_task(embedded_aws, http_server):
 
 @pytest.mark.parametrize("header", ["Host", "x-amz-date", "Proxy-Authorization"])
 def test_headers_aws_forbids_fail_the_task_with_states_runtime(embedded_aws, connection_arn, http_server, header):
-    run = run_to_end(embedded_aws, http_task(connection_arn, ApiEndpoint=f"{http_server.url}/json/x",
-                                             Method="GET", Headers={header: "v"}))
+    run = run_to_end(
+        embedded_aws,
+        http_task(connection_arn, ApiEndpoint=f"{http_server.url}/json/x", Method="GET", Headers={header: "v"}),
+    )
     assert run["status"] == "FAILED"
     assert run["error"] == "States.Runtime"
     assert header in run["cause"]
@@ -200,8 +221,15 @@ def test_headers_aws_forbids_fail_the_task_with_states_runtime(embedded_aws, con
 def test_authorization_can_be_refused_like_aws_reportedly_does(embedded_aws, connection_arn, http_server):
     http_invoke.install(allow_authorization_header=False)
     try:
-        run = run_to_end(embedded_aws, http_task(connection_arn, ApiEndpoint=f"{http_server.url}/json/x",
-                                                 Method="GET", Headers={"Authorization": "Bearer t"}))
+        run = run_to_end(
+            embedded_aws,
+            http_task(
+                connection_arn,
+                ApiEndpoint=f"{http_server.url}/json/x",
+                Method="GET",
+                Headers={"Authorization": "Bearer t"},
+            ),
+        )
     finally:
         http_invoke.install(allow_authorization_header=True)
     assert run["status"] == "FAILED" and run["error"] == "States.Runtime"
@@ -209,9 +237,17 @@ def test_authorization_can_be_refused_like_aws_reportedly_does(embedded_aws, con
 
 
 def test_a_missing_connection_arn_or_bad_method_is_a_runtime_error(embedded_aws, http_server):
-    definition = {"StartAt": "Call", "States": {"Call": {
-        "Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
-        "Parameters": {"ApiEndpoint": f"{http_server.url}/json/x", "Method": "GET"}}}}
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::http:invoke",
+                "End": True,
+                "Parameters": {"ApiEndpoint": f"{http_server.url}/json/x", "Method": "GET"},
+            }
+        },
+    }
     run = run_to_end(embedded_aws, definition)
     assert run["status"] == "FAILED" and "ConnectionArn" in run["cause"]
     bad = http_task("arn:aws:events:us-east-1:1:connection/x/y", ApiEndpoint=f"{http_server.url}/", Method="FETCH")

@@ -7,7 +7,16 @@ import time
 
 import pytest
 
-from odmd_bdd.aws import ExecutionDeadlineExceeded, ExecutionFailed, SfnCallError, deploy_bdd_state_machine, exchange_request, flat_headers, render_definition, run_exchange
+from odmd_bdd.aws import (
+    ExecutionDeadlineExceeded,
+    ExecutionFailed,
+    SfnCallError,
+    deploy_bdd_state_machine,
+    exchange_request,
+    flat_headers,
+    render_definition,
+    run_exchange,
+)
 from odmd_bdd.aws.deploy import definition_template
 from odmd_bdd.errors import TransportError
 from tests.aws_support import embedded_aws, http_server, refused_url  # noqa: F401  (fixtures)
@@ -29,7 +38,8 @@ def test_the_shipped_definition_has_its_placeholder_and_renders_to_json():
     tasks = [s for s in rendered["States"].values() if s["Type"] == "Task"]
     assert tasks and all(t["Resource"] == "arn:aws:states:::http:invoke" for t in tasks)
     assert {t["Parameters"]["Authentication"]["ConnectionArn"] for t in tasks} == {
-        "arn:aws:events:us-east-1:1:connection/c/u"}
+        "arn:aws:events:us-east-1:1:connection/c/u"
+    }
 
 
 def test_deploying_twice_keeps_one_machine_and_one_connection(embedded_aws, bdd_machine, sfn):
@@ -43,9 +53,13 @@ def test_deploying_twice_keeps_one_machine_and_one_connection(embedded_aws, bdd_
 
 
 def test_a_200_exchange_round_trip(sfn, bdd_machine, http_server):
-    request = exchange_request(f"{http_server.url}/json/identities", "post",
-                               headers={"Authorization": "Bearer mock_temp_token_12345"},
-                               query={"verbose": True}, body={"user_id": "user_12345_system"})
+    request = exchange_request(
+        f"{http_server.url}/json/identities",
+        "post",
+        headers={"Authorization": "Bearer mock_temp_token_12345"},
+        query={"verbose": True},
+        body={"user_id": "user_12345_system"},
+    )
     started = time.perf_counter()
     out = run_exchange(sfn, bdd_machine, request)
     elapsed = time.perf_counter() - started
@@ -85,12 +99,21 @@ def test_a_status_error_whose_cause_is_not_json_still_yields_the_status(embedded
     """AWS does not document the cause of States.Http.StatusCode.*; the machine's fallback reads the
     status from the error name. Driven here by a Parallel whose branch fails like an HTTP Task."""
     definition = json.loads(render_definition("arn:aws:events:us-east-1:1:connection/c/u"))
-    fake_task = {"Type": "Parallel", "Branches": [{"StartAt": "F", "States": {"F": {
-        "Type": "Fail", "Error": "States.Http.StatusCode.418", "Cause": "short and stout"}}}],
-        "Catch": definition["States"]["Exchange"]["Catch"], "End": True}
+    fake_task = {
+        "Type": "Parallel",
+        "Branches": [
+            {
+                "StartAt": "F",
+                "States": {"F": {"Type": "Fail", "Error": "States.Http.StatusCode.418", "Cause": "short and stout"}},
+            }
+        ],
+        "Catch": definition["States"]["Exchange"]["Catch"],
+        "End": True,
+    }
     definition["States"]["Exchange"] = fake_task
-    arn = sfn.create_state_machine(name="fallback", definition=json.dumps(definition),
-                                   roleArn=f"arn:aws:iam::{embedded_aws.account_id}:role/tests")["stateMachineArn"]
+    arn = sfn.create_state_machine(
+        name="fallback", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{embedded_aws.account_id}:role/tests"
+    )["stateMachineArn"]
     out = run_exchange(sfn, arn, exchange_request("http://127.0.0.1:1/unused", "GET"))
     assert out == {"StatusCode": 418, "StatusText": "", "Headers": {}, "ResponseBody": "short and stout"}
 
@@ -119,7 +142,8 @@ def test_an_input_without_headers_fails_the_execution_with_the_path_named(sfn, b
 
 def test_an_execution_that_never_ends_is_stopped_at_the_deadline(embedded_aws, sfn):
     forever = sfn.create_state_machine(
-        name="never-ends", roleArn=f"arn:aws:iam::{embedded_aws.account_id}:role/tests",
+        name="never-ends",
+        roleArn=f"arn:aws:iam::{embedded_aws.account_id}:role/tests",
         definition=json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86400, "End": True}}}),
     )["stateMachineArn"]
     started = time.perf_counter()
@@ -145,8 +169,12 @@ def test_a_nonpositive_deadline_is_refused(sfn, bdd_machine):
 
 
 def test_exchange_request_shapes_the_input():
-    assert exchange_request("http://h/x", "get") == {"ApiEndpoint": "http://h/x", "Method": "GET",
-                                                      "Headers": {}, "QueryParameters": {}}
+    assert exchange_request("http://h/x", "get") == {
+        "ApiEndpoint": "http://h/x",
+        "Method": "GET",
+        "Headers": {},
+        "QueryParameters": {},
+    }
     assert exchange_request("http://h/x", "PUT", body={"a": 1})["RequestBody"] == {"a": 1}
     assert exchange_request("http://h/x", "POST", body=None, has_body=True)["RequestBody"] is None
     assert flat_headers({"Set-Cookie": ["a=1", "b=2"], "X": "y"}) == {"set-cookie": "a=1, b=2", "x": "y"}

@@ -6,15 +6,28 @@ import json
 
 import pytest
 
-from odmd_bdd.aws import ArtifactNotFound, ShareNotFound, fetch_artifact, publish_artifact, publish_value, read_schema_url, read_share
+from odmd_bdd.aws import (
+    ArtifactNotFound,
+    ShareNotFound,
+    fetch_artifact,
+    publish_artifact,
+    publish_value,
+    read_schema_url,
+    read_share,
+)
 from odmd_bdd.aws.share import parse_s3_url, share_name
 from odmd_bdd.contracts.artifacts import parse_artifact
 from odmd_bdd.errors import ContractError, EnverError
 from tests.aws_support import embedded_aws  # noqa: F401  (fixture)
 
 BUCKET = "odmd-bdd-test-artifacts"
-OPENAPI = {"odmdKind": "openapi", "openapi": "3.1.0", "info": {"title": "identity", "version": "1"},
-           "servers": [{"url": ""}], "paths": {}}
+OPENAPI = {
+    "odmdKind": "openapi",
+    "openapi": "3.1.0",
+    "info": {"title": "identity", "version": "1"},
+    "servers": [{"url": ""}],
+    "paths": {},
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +59,18 @@ def test_a_missing_parameter_names_the_full_path(ssm):
 
 
 def test_an_artifact_round_trip_pins_its_version(embedded_aws, s3, ssm):
-    url = publish_artifact(s3, ssm, "identity-service", "b..mock", "identityApiBaseUrl", OPENAPI,
-                           bucket=BUCKET, account=embedded_aws.account_id, file_name="identity-api",
-                           git_sha="0123abc")
+    url = publish_artifact(
+        s3,
+        ssm,
+        "identity-service",
+        "b..mock",
+        "identityApiBaseUrl",
+        OPENAPI,
+        bucket=BUCKET,
+        account=embedded_aws.account_id,
+        file_name="identity-api",
+        git_sha="0123abc",
+    )
     bucket, key, version = parse_s3_url(url)
     assert (bucket, key) == (BUCKET, f"{embedded_aws.account_id}/b..mock/identity-api.json")
     assert read_schema_url(ssm, "identity-service", "b..mock", "identityApiBaseUrl") == url
@@ -61,21 +83,32 @@ def test_an_artifact_round_trip_pins_its_version(embedded_aws, s3, ssm):
     artifact = parse_artifact(fetched.data, fetched.address, fetched.version)
     assert artifact.kind == "openapi" and artifact.label == url
 
-    newer = publish_artifact(s3, ssm, "identity-service", "b..mock", "identityApiBaseUrl",
-                             {**OPENAPI, "info": {"title": "identity", "version": "2"}},
-                             bucket=BUCKET, account=embedded_aws.account_id, file_name="identity-api")
+    newer = publish_artifact(
+        s3,
+        ssm,
+        "identity-service",
+        "b..mock",
+        "identityApiBaseUrl",
+        {**OPENAPI, "info": {"title": "identity", "version": "2"}},
+        bucket=BUCKET,
+        account=embedded_aws.account_id,
+        file_name="identity-api",
+    )
     assert newer != url and parse_s3_url(newer)[:2] == (bucket, key)
     assert json.loads(fetch_artifact(s3, url).data)["info"]["version"] == "1"  # the old URL still means v1
     assert json.loads(fetch_artifact(s3, newer).data)["info"]["version"] == "2"
 
 
 def test_a_missing_object_names_the_s3_address(embedded_aws, s3, ssm):
-    url = publish_artifact(s3, ssm, "key-service", "b..mock", "keyApiBaseUrl", OPENAPI,
-                           bucket=BUCKET, account=embedded_aws.account_id)
+    url = publish_artifact(
+        s3, ssm, "key-service", "b..mock", "keyApiBaseUrl", OPENAPI, bucket=BUCKET, account=embedded_aws.account_id
+    )
     _, key, version = parse_s3_url(url)
-    for missing in (f"s3://{BUCKET}/{key}.gone@{version}",  # no such key
-                    f"s3://{BUCKET}/{key}@not-a-version-of-it",  # no such version
-                    f"s3://odmd-bdd-no-such-bucket/{key}@{version}"):  # no such bucket
+    for missing in (
+        f"s3://{BUCKET}/{key}.gone@{version}",  # no such key
+        f"s3://{BUCKET}/{key}@not-a-version-of-it",  # no such version
+        f"s3://odmd-bdd-no-such-bucket/{key}@{version}",
+    ):  # no such bucket
         with pytest.raises(ArtifactNotFound) as err:
             fetch_artifact(s3, missing)
         assert isinstance(err.value, ContractError)
@@ -88,11 +121,14 @@ def test_a_malformed_schema_url_is_one_clear_error(s3, url):
         fetch_artifact(s3, url)
 
 
-@pytest.mark.parametrize(("build", "revision", "producer", "problem"), [
-    ("identity-service", "mock", "x", "b..<branch> or t..<tag>"),
-    ("identity/service", "b..mock", "x", "buildId"),
-    ("identity-service", "b..mock", "", "producer"),
-])
+@pytest.mark.parametrize(
+    ("build", "revision", "producer", "problem"),
+    [
+        ("identity-service", "mock", "x", "b..<branch> or t..<tag>"),
+        ("identity/service", "b..mock", "x", "buildId"),
+        ("identity-service", "b..mock", "", "producer"),
+    ],
+)
 def test_share_names_are_checked(build, revision, producer, problem):
     with pytest.raises(EnverError, match=problem.replace(".", r"\.")):
         share_name(build, revision, producer)

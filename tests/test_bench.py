@@ -15,8 +15,13 @@ from conftest import ROOT
 
 def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     out_json, out_md = tmp_path / "bench.json", tmp_path / "PERFORMANCE.md"
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--json", str(out_json), "--markdown",
-                           str(out_md)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out_json), "--markdown", str(out_md)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     results = json.loads(out_json.read_text(encoding="utf-8"))
     assert results["quick"] is True
@@ -39,12 +44,23 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
 
     markdown = out_md.read_text(encoding="utf-8")
     assert "do not edit by hand" in markdown
-    for heading in ("API layer vs bare httpx", "GUI layer vs bare Playwright", "serial vs `-n 2`", "Start-up",
-                    "Growth with the number of scenarios", "Throughput"):
+    for heading in (
+        "API layer vs bare httpx",
+        "GUI layer vs bare Playwright",
+        "serial vs `-n 2`",
+        "Start-up",
+        "Growth with the number of scenarios",
+        "Throughput",
+    ):
         assert heading in markdown
 
     # --render rebuilds the same Markdown from the JSON alone
     again = tmp_path / "again.md"
-    subprocess.run([sys.executable, "-m", "bench", "--render", "--json", str(out_json), "--markdown", str(again)],
-                   cwd=ROOT, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "bench", "--render", "--json", str(out_json), "--markdown", str(again)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     assert again.read_text(encoding="utf-8") == markdown

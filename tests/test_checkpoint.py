@@ -20,18 +20,27 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from odmd_bdd.tools.checkpoint import Confirmations, append_record, build_report, new_record, render_markdown
-from odmd_bdd.tools.checkpoint import collect
-from odmd_bdd.tools.checkpoint.model import COMPLETE, DONE, FAIL, NEEDS_VALIDATION, NOT_APPLICABLE, PASS, REGRESSED, Item, current_phase
-from odmd_bdd.tools.checkpoint.probes import ProbeContext, phase_0a
-from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.localenv import Fault
 from odmd_bdd.localenv.publish import publish_local_enver
+from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.tools.checkpoint import Confirmations, append_record, build_report, collect, new_record, render_markdown
+from odmd_bdd.tools.checkpoint.model import (
+    COMPLETE,
+    DONE,
+    FAIL,
+    NEEDS_VALIDATION,
+    NOT_APPLICABLE,
+    PASS,
+    REGRESSED,
+    Item,
+    current_phase,
+)
+from odmd_bdd.tools.checkpoint.probes import ProbeContext, phase_0a
 
 CONFIRMATIONS = ROOT / "fixtures" / "phase-confirmations.yaml"
 UC1 = ROOT / "features" / "uc1_authentication_key_entity.feature"
-WHEN = dt.datetime(2026, 1, 31, 10, 0, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 1, 31, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +65,7 @@ def key_service_only(constellation, enver) -> object:
 
 # --- the acceptance ------------------------------------------------------------------------
 
+
 def test_every_service_is_0a_done_and_0b_needs_validation(baseline, reference_constellation, enver):
     report = build_report(baseline, Confirmations.load(CONFIRMATIONS))
     assert list(baseline.services) == sorted(reference_constellation.services)
@@ -72,15 +82,23 @@ def test_every_service_is_0a_done_and_0b_needs_validation(baseline, reference_co
 def test_items_carry_their_evidence(baseline, enver):
     key = baseline.services["key-service"]
     assert [i.id for i in key["0A"].items] == ["base-url-published", "base-url-reachable", "schema-artifact-published"]
-    assert [i.id for i in key["0B"].items] == ["artifact-valid", "invalid-request-400", "valid-request-2xx",
-                                               "projection-covers", "bdd-api", "bdd-gui"]
+    assert [i.id for i in key["0B"].items] == [
+        "artifact-valid",
+        "invalid-request-400",
+        "valid-request-2xx",
+        "projection-covers",
+        "bdd-api",
+        "bdd-gui",
+    ]
     assert all(i.outcome == PASS and i.evidence for p in ("0A", "0B") for i in key[p].items)
     evidence = {i.id: "\n".join(i.evidence) for p in ("0A", "0B") for i in key[p].items}
     # which artifact version: the exact S3 versions the enver resolved
     for artifact in enver.services["key-service"].artifacts:
         assert f"{artifact.address} version {artifact.version}" in evidence["schema-artifact-published"]
-    assert "/odmd-share/key-service/b..mock/keyApiBaseUrl = " + enver.services["key-service"].base_url \
+    assert (
+        "/odmd-share/key-service/b..mock/keyApiBaseUrl = " + enver.services["key-service"].base_url
         in evidence["base-url-published"]
+    )
     # what was requested and what came back
     assert "POST /key/register without the required field" in evidence["invalid-request-400"]
     assert "→ 400, issues: invalid_type at" in evidence["invalid-request-400"]
@@ -100,14 +118,18 @@ def test_a_confirmation_turns_one_service_complete(baseline, confirmations_copy)
     assert report.statuses["key-service"]["0B"].text == "✅ COMPLETE (confirmed by Ada QA on 2026-01-31)"
     others = {s: p["0B"].code for s, p in report.statuses.items() if s != "key-service"}
     assert set(others.values()) == {NEEDS_VALIDATION}
-    assert "| key-service | ✅ DONE | ✅ COMPLETE (confirmed by Ada QA on 2026-01-31) | — N/A |" in render_markdown(report)
+    assert "| key-service | ✅ DONE | ✅ COMPLETE (confirmed by Ada QA on 2026-01-31) | — N/A |" in render_markdown(
+        report
+    )
     assert CONFIRMATIONS.read_text(encoding="utf-8") == before  # the versioned file is untouched
 
 
 def test_a_planted_fault_turns_the_confirmed_phase_back_naming_the_failing_item(
-        baseline, reference_constellation, enver, confirmations_copy):
-    append_record(confirmations_copy, new_record(baseline.phase_evidence("key-service", "0B"), baseline.enver,
-                                                 "Ada QA", now=WHEN))
+    baseline, reference_constellation, enver, confirmations_copy
+):
+    append_record(
+        confirmations_copy, new_record(baseline.phase_evidence("key-service", "0B"), baseline.enver, "Ada QA", now=WHEN)
+    )
     confirmations = Confirmations.load(confirmations_copy)
     # Only an invalid request is accepted: valid ones still answer as the dataset says.
     enver.local.faults.replace([Fault(operation="key-service.registerKey", when_status=400, status=200)])
@@ -124,8 +146,10 @@ def test_a_planted_fault_turns_the_confirmed_phase_back_naming_the_failing_item(
     assert valid.outcome != FAIL, valid.evidence
     invalid = next(i for i in faulty.phase_evidence("key-service", "0B").items if i.id == "invalid-request-400")
     assert invalid.outcome == FAIL
-    assert any("POST /key/register without the required field" in line and "→ 200 (expected 400)" in line
-               for line in invalid.evidence), invalid.evidence
+    assert any(
+        "POST /key/register without the required field" in line and "→ 200 (expected 400)" in line
+        for line in invalid.evidence
+    ), invalid.evidence
 
     # The fault gone, a new run gives the confirmed digest again: ✅ COMPLETE once more.
     healed = key_service_only(reference_constellation, enver)
@@ -145,6 +169,7 @@ def test_changed_evidence_regresses_even_when_every_item_holds(baseline, confirm
 
 # --- the digest --------------------------------------------------------------------------------
 
+
 def test_the_digest_ignores_artifact_versions_ports_and_evidence_text(baseline, reference_constellation, enver):
     ctx = ProbeContext(reference_constellation, enver)
     try:
@@ -157,15 +182,19 @@ def test_the_digest_ignores_artifact_versions_ports_and_evidence_text(baseline, 
     assert [d.content_digest for d in before] == [d.content_digest for d in after]
 
     phase = baseline.phase_evidence("key-service", "0B")
-    moved = dataclasses.replace(phase, items=[dataclasses.replace(i, evidence=[f"{line} on another port"
-                                                                               for line in i.evidence])
-                                              for i in phase.items])
+    moved = dataclasses.replace(
+        phase,
+        items=[
+            dataclasses.replace(i, evidence=[f"{line} on another port" for line in i.evidence]) for i in phase.items
+        ],
+    )
     assert moved.digest == phase.digest
     flipped = dataclasses.replace(phase, items=[Item(phase.items[0].id, "", FAIL)] + phase.items[1:])
     assert flipped.digest != phase.digest
 
 
 # --- confirmations are a person's act ------------------------------------------------------------
+
 
 def test_a_confirmation_needs_every_item_to_hold_and_never_covers_0a(baseline):
     holding = baseline.phase_evidence("key-service", "0B")
@@ -183,8 +212,11 @@ def test_the_versioned_confirmations_file_has_a_header_and_no_records(tmp_path):
     assert text.startswith("# Phase confirmations") and yaml.safe_load(text) is None
     assert Confirmations.load(CONFIRMATIONS).records == []
     bad = tmp_path / "bad.yaml"
-    bad.write_text("- {service: key-service, phase: 0A, enver: local, revision: b..mock, confirmed_by: x, "
-                   "confirmed_at: '2026-01-01', evidence_digest: sha256:0}\n", encoding="utf-8")
+    bad.write_text(
+        "- {service: key-service, phase: 0A, enver: local, revision: b..mock, confirmed_by: x, "
+        "confirmed_at: '2026-01-01', evidence_digest: sha256:0}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(OdmdError, match="record 1: phase 0A is automatic"):
         Confirmations.load(bad)
     bad.write_text("- {service: key-service, phase: 0B}\n", encoding="utf-8")
@@ -194,16 +226,22 @@ def test_the_versioned_confirmations_file_has_a_header_and_no_records(tmp_path):
 
 # --- other phases -----------------------------------------------------------------------------
 
+
 def test_the_enver_revision_decides_the_phase():
     assert [current_phase(r) for r in ("b..mock", "b..dev", "b..main", "t..v1")] == ["0", "1", "2+", None]
 
 
 def test_a_mock_seen_as_a_dev_enver_is_phase_1a_in_progress_because_it_still_answers_mocks(
-        reference_constellation, enver):
+    reference_constellation, enver
+):
     """The module's enver under a b..dev revision: nothing is published there (0A fails), 0B is
     not checked, and 1A fails because every answer and event is still the mock dataset's."""
-    dev = Enver(spec=dataclasses.replace(enver.spec, revision="b..dev"), services=enver.services,
-                aws_client=enver.aws_client, web_client_url=enver.web_client_url)  # a view: nothing to close
+    dev = Enver(
+        spec=dataclasses.replace(enver.spec, revision="b..dev"),
+        services=enver.services,
+        aws_client=enver.aws_client,
+        web_client_url=enver.web_client_url,
+    )  # a view: nothing to close
     evidence = collect(reference_constellation, dev, services=["key-service"], cwd=ROOT)
     report = build_report(evidence, Confirmations.load(CONFIRMATIONS))
     statuses = report.statuses["key-service"]
@@ -217,17 +255,38 @@ def test_a_mock_seen_as_a_dev_enver_is_phase_1a_in_progress_because_it_still_ans
 
 # --- the command line ---------------------------------------------------------------------------
 
+
 def test_the_command_writes_markdown_json_and_an_allure_result_and_digests_hold_across_runs(
-        baseline, tmp_path, confirmations_copy):
+    baseline, tmp_path, confirmations_copy
+):
     """A separate process with its own embedded enver (other ports, other S3 versions) finds the
     evidence the baseline confirmed: the digest is the same across runs."""
-    append_record(confirmations_copy, new_record(baseline.phase_evidence("key-service", "0B"), baseline.enver,
-                                                 "Ada QA", now=WHEN))
+    append_record(
+        confirmations_copy, new_record(baseline.phase_evidence("key-service", "0B"), baseline.enver, "Ada QA", now=WHEN)
+    )
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "checkpoint", "--service", "key-service",
-                           "--features", str(UC1.relative_to(ROOT)), "--format", "json", "--out", str(out),
-                           "--confirmations", str(confirmations_copy)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odmd_bdd.tools.cli",
+            "checkpoint",
+            "--service",
+            "key-service",
+            "--features",
+            str(UC1.relative_to(ROOT)),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--confirmations",
+            str(confirmations_copy),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     data = json.loads(proc.stdout)
     assert data["table"] == [{"service": "key-service", "0A": DONE, "0B": COMPLETE, "1A": NOT_APPLICABLE}]

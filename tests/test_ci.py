@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from odmd_bdd.reporting.summary import load_scenarios, read_environment, render
 from odmd_bdd.pytest_plugin.distribution import merge_worker_envers, scenario_key, select_shard
 from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.reporting.summary import load_scenarios, read_environment, render
 
 WORKFLOWS = sorted((ROOT / "ci" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
@@ -31,11 +31,13 @@ def _jactionlint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     if exe is None:
         pytest.fail("jactionlint is not installed: `make setup` installs the dev extra (pip install -e '.[dev]')")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # its shellcheck too
-    return subprocess.run([exe, "--no-online", "--no-color", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [exe, "--no-online", "--no-color", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 # --- the workflow files ---------------------------------------------------------------
+
 
 def test_both_workflows_exist_and_pass_the_linter():
     assert [p.name for p in WORKFLOWS] == ["bdd-nightly.yml", "bdd-pull-request.yml"]
@@ -104,6 +106,7 @@ def test_the_ci_script_is_executable_and_clean_under_shellcheck():
 
 # --- shards ---------------------------------------------------------------------------
 
+
 def _collected(project, *args: str) -> list[str]:
     result = project.runpytest_inprocess("features/", "--collect-only", "-q", *args)
     assert result.ret == 0, result.stdout.str()
@@ -144,25 +147,40 @@ def test_select_shard_is_a_partition_for_any_ids():
 
 # --- the enver across xdist workers ----------------------------------------------------
 
+
 def test_workers_envers_merge_agreed_values_once_and_list_differing_ones_per_worker():
-    merged = merge_worker_envers({
-        "gw1": {"enver": "local", "a.base_url": "http://127.0.0.1:2/a", "a.artifact.openapi": "s3://b/k@v1"},
-        "gw0": {"enver": "local", "a.base_url": "http://127.0.0.1:1/a", "a.artifact.openapi": "s3://b/k@v1"},
-    })
-    assert merged == {"enver": "local", "a.base_url[gw0]": "http://127.0.0.1:1/a",
-                      "a.base_url[gw1]": "http://127.0.0.1:2/a", "a.artifact.openapi": "s3://b/k@v1",
-                      "xdist_workers": "2"}
+    merged = merge_worker_envers(
+        {
+            "gw1": {"enver": "local", "a.base_url": "http://127.0.0.1:2/a", "a.artifact.openapi": "s3://b/k@v1"},
+            "gw0": {"enver": "local", "a.base_url": "http://127.0.0.1:1/a", "a.artifact.openapi": "s3://b/k@v1"},
+        }
+    )
+    assert merged == {
+        "enver": "local",
+        "a.base_url[gw0]": "http://127.0.0.1:1/a",
+        "a.base_url[gw1]": "http://127.0.0.1:2/a",
+        "a.artifact.openapi": "s3://b/k@v1",
+        "xdist_workers": "2",
+    }
     assert merge_worker_envers({}) == {}
 
 
 # --- the Markdown summary -------------------------------------------------------------
 
-def _result(folder: Path, name: str, uc: str, layer: str, status: str, start: int, message: str = "",
-            history: str | None = None) -> None:
-    result = {"name": name, "status": status, "start": start, "stop": start + 1,
-              "fullName": f"features/{uc}.feature:{name}", "historyId": history or f"{name}.{layer}",
-              "parameters": [{"name": "layer", "value": f"'{layer}'"}],
-              "labels": [{"name": "tag", "value": uc}, {"name": "tag", "value": layer}]}
+
+def _result(
+    folder: Path, name: str, uc: str, layer: str, status: str, start: int, message: str = "", history: str | None = None
+) -> None:
+    result = {
+        "name": name,
+        "status": status,
+        "start": start,
+        "stop": start + 1,
+        "fullName": f"features/{uc}.feature:{name}",
+        "historyId": history or f"{name}.{layer}",
+        "parameters": [{"name": "layer", "value": f"'{layer}'"}],
+        "labels": [{"name": "tag", "value": uc}, {"name": "tag", "value": layer}],
+    }
     if message:
         result["statusDetails"] = {"message": message, "trace": "Traceback ..."}
     (folder / f"{name}-{layer}-{start}-result.json").write_text(json.dumps(result))
@@ -171,20 +189,34 @@ def _result(folder: Path, name: str, uc: str, layer: str, status: str, start: in
 def test_summary_tables_use_cases_by_layer_lists_failures_retries_and_artifacts(tmp_path):
     _result(tmp_path, "login", "uc1", "api", "passed", 1)
     _result(tmp_path, "login", "uc1", "gui", "passed", 2)
-    _result(tmp_path, "entity", "uc2", "api", "failed", 3,
-            "AssertionError: field token: got 'mock_auth_jwt_token_for_testing'\nsecond line")
+    _result(
+        tmp_path,
+        "entity",
+        "uc2",
+        "api",
+        "failed",
+        3,
+        "AssertionError: field token: got 'mock_auth_jwt_token_for_testing'\nsecond line",
+    )
     _result(tmp_path, "flaky", "uc2", "gui", "failed", 4, "TimeoutError: first attempt")
     _result(tmp_path, "flaky", "uc2", "gui", "passed", 9)
     (tmp_path / "environment.properties").write_text(
-        "enver=mock\nrevision=b..mock\nidentity-service.artifact.openapi=s3://bucket/x.json@V1\n")
-    text = render(load_scenarios([tmp_path]), read_environment([tmp_path]), exit_code=1,
-                  redactor=Redactor(["mock_auth_jwt_token_for_testing"]))
+        "enver=mock\nrevision=b..mock\nidentity-service.artifact.openapi=s3://bucket/x.json@V1\n"
+    )
+    text = render(
+        load_scenarios([tmp_path]),
+        read_environment([tmp_path]),
+        exit_code=1,
+        redactor=Redactor(["mock_auth_jwt_token_for_testing"]),
+    )
     assert text.startswith("## ❌ odmd-bdd — enver `mock` (b..mock)")
     assert "**3 passed, 1 failed** — pytest exit code 1 (scenarios failed)" in text
     assert "| use case | api | gui |" in text
     assert "| UC1 | ✅ 1/1 | ✅ 1/1 |" in text
     assert "| UC2 | ❌ 1 of 1 failed | ✅ 1/1 |" in text
-    assert "- **UC2 [api] entity** (`features/uc2.feature`): `AssertionError: field token: got '***redacted***'`" in text
+    assert (
+        "- **UC2 [api] entity** (`features/uc2.feature`): `AssertionError: field token: got '***redacted***'`" in text
+    )
     assert "mock_auth_jwt_token_for_testing" not in text and "second line" not in text
     assert "- UC2 [gui] flaky: 2 attempts, passed on a retry (flaky)" in text
     assert "| identity-service.artifact.openapi | `s3://bucket/x.json@V1` |" in text

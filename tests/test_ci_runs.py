@@ -27,7 +27,7 @@ from conftest import ROOT, replace_in
 pytestmark = pytest.mark.slow
 
 SECRETS = ("mock_auth_jwt_token_for_testing", "mock_temp_token_12345", "mock_refresh_token_12345")
-FLAKY_STEPS = '''
+FLAKY_STEPS = """
 import os
 from pathlib import Path
 
@@ -40,15 +40,15 @@ def fails_once():
     if not marker.exists():
         marker.write_text("failed once")
         raise AssertionError("the first attempt fails on purpose")
-'''
-FLAKY_FEATURE = '''@uc1
+"""
+FLAKY_FEATURE = """@uc1
 Feature: UC1 flakiness, planted by the engine's tests
 
   @api-only
   Scenario: A scenario that fails once, then passes
     Given the user is logged in to identity-service
     And a step that fails on its first attempt
-'''
+"""
 
 
 @pytest.fixture(scope="session")
@@ -74,10 +74,15 @@ def ci_project(project, allure_installed):
 
 
 def _run_script(path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {**os.environ, "ODMD_PYTHON": sys.executable, "GITHUB_STEP_SUMMARY": str(path / "step-summary.md"),
-               **env}
-    return subprocess.run(["bash", "ci/run-bdd.sh", "--no-setup", *args], cwd=path, env=environ,
-                          capture_output=True, text=True, timeout=600)
+    environ = {**os.environ, "ODMD_PYTHON": sys.executable, "GITHUB_STEP_SUMMARY": str(path / "step-summary.md"), **env}
+    return subprocess.run(
+        ["bash", "ci/run-bdd.sh", "--no-setup", *args],
+        cwd=path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _junit_outcomes(path: Path) -> dict[str, str]:
@@ -98,6 +103,7 @@ def _no_secrets(folder: Path) -> None:
 
 
 # --- the CI script ----------------------------------------------------------------------
+
 
 def test_ci_script_against_the_embedded_enver_writes_report_junit_and_summary(ci_project):
     done = _run_script(ci_project.path, "-k", "uc1", "-m", "api")
@@ -131,11 +137,14 @@ def test_ci_script_against_the_embedded_enver_writes_report_junit_and_summary(ci
 
 def test_ci_script_with_a_failing_and_a_flaky_scenario_exits_1_and_keeps_every_attempt(ci_project):
     path = ci_project.path
-    replace_in(path / "fixtures/dataset/master-mock-dataset.yaml", 'user_id: "${USER_ID}"', 'user_id: "user_99999_other"')
+    replace_in(
+        path / "fixtures/dataset/master-mock-dataset.yaml", 'user_id: "${USER_ID}"', 'user_id: "user_99999_other"'
+    )
     (path / "steps" / "flaky_steps.py").write_text(FLAKY_STEPS)
     (path / "features" / "uc1_flaky.feature").write_text(FLAKY_FEATURE)
-    done = _run_script(path, "-k", "uc1", "-m", "api", "--reruns", "1",
-                       ODMD_TEST_FLAKY_MARKER=str(path / "flaky.marker"))
+    done = _run_script(
+        path, "-k", "uc1", "-m", "api", "--reruns", "1", ODMD_TEST_FLAKY_MARKER=str(path / "flaky.marker")
+    )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     reports = path / "reports"
     assert (reports / "allure-report" / "index.html").is_file() and (reports / "junit.xml").is_file()
@@ -150,9 +159,11 @@ def test_ci_script_with_a_failing_and_a_flaky_scenario_exits_1_and_keeps_every_a
     count = len(_junit_outcomes(reports / "junit.xml"))
     assert f"| UC1 | ❌ 1 of {count} failed |" in summary
     assert "### Failing scenarios" in summary
-    assert ("[api] A user logs in, registers the root key and creates the root entity** "
-            "(`features/uc1_authentication_key_entity.feature`): `AssertionError: [api] identity-service login "
-            "(UC1.login): field user_id: expected ${USER_ID} = 'user_12345_system', got 'user_99999_other'`") in summary
+    assert (
+        "[api] A user logs in, registers the root key and creates the root entity** "
+        "(`features/uc1_authentication_key_entity.feature`): `AssertionError: [api] identity-service login "
+        "(UC1.login): field user_id: expected ${USER_ID} = 'user_12345_system', got 'user_99999_other'`"
+    ) in summary
     assert "A scenario that fails once, then passes: 2 attempts, passed on a retry (flaky)" in summary
     assert "A user logs in, registers the root key and creates the root entity: 2 attempts, still failed" in summary
     _no_secrets(reports)
@@ -160,15 +171,20 @@ def test_ci_script_with_a_failing_and_a_flaky_scenario_exits_1_and_keeps_every_a
 
 # --- serial vs parallel -------------------------------------------------------------------
 
+
 def test_serial_and_two_workers_give_the_same_pass_fail_set(project):
     """Both layers of UC1 and UC6, with one planted failure; each worker has its own browser, the
     controller the one embedded enver."""
-    replace_in(project.path / "fixtures/dataset/master-mock-dataset.yaml",
-               'user_id: "${USER_ID}"', 'user_id: "user_99999_other"')
+    replace_in(
+        project.path / "fixtures/dataset/master-mock-dataset.yaml",
+        'user_id: "${USER_ID}"',
+        'user_id: "user_99999_other"',
+    )
     subset = ("features/", "-k", "uc1 or uc6")
     serial = project.runpytest_subprocess(*subset, "--junitxml=reports/serial.xml", "--alluredir=reports/serial")
-    parallel = project.runpytest_subprocess(*subset, "-n", "2", "--junitxml=reports/parallel.xml",
-                                            "--alluredir=reports/parallel")
+    parallel = project.runpytest_subprocess(
+        *subset, "-n", "2", "--junitxml=reports/parallel.xml", "--alluredir=reports/parallel"
+    )
     reports = project.path / "reports"
     one, two = _junit_outcomes(reports / "serial.xml"), _junit_outcomes(reports / "parallel.xml")
     assert one == two, {k: (one.get(k), two.get(k)) for k in set(one) | set(two) if one.get(k) != two.get(k)}
@@ -189,6 +205,7 @@ def test_serial_and_two_workers_give_the_same_pass_fail_set(project):
 
 # --- a remote browser ------------------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -199,9 +216,12 @@ def _free_port() -> int:
 def playwright_server():
     """`playwright run-server` on 127.0.0.1 (the Python package's own CLI), stopped afterwards."""
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1",
-                               "--port", str(port), "--unsafe"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1", "--port", str(port), "--unsafe"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         selector = selectors.DefaultSelector()
         selector.register(server.stdout, selectors.EVENT_READ)
@@ -226,18 +246,21 @@ def test_gui_layer_on_the_browser_of_a_playwright_server(project, playwright_ser
     from odmd_bdd.gui.browser import LAUNCH_ARGS, find_chromium
 
     chromium = find_chromium().path  # the server launches it; a --unsafe server takes the client's options
-    monkeypatch.setenv("ODMD_BROWSER_LAUNCH_OPTIONS", json.dumps({"executablePath": chromium,
-                                                                  "args": list(LAUNCH_ARGS)}))
-    result = project.runpytest_subprocess("features/uc1_authentication_key_entity.feature", "--layer", "gui",
-                                          "--browser-ws-endpoint", playwright_server)
+    monkeypatch.setenv(
+        "ODMD_BROWSER_LAUNCH_OPTIONS", json.dumps({"executablePath": chromium, "args": list(LAUNCH_ARGS)})
+    )
+    result = project.runpytest_subprocess(
+        "features/uc1_authentication_key_entity.feature", "--layer", "gui", "--browser-ws-endpoint", playwright_server
+    )
     outcomes = result.parseoutcomes()
     assert result.ret == 0 and outcomes["passed"] >= 3, result.stdout.str()[-3000:]
 
 
 def test_an_unreachable_playwright_server_is_one_clear_error(project):
     endpoint = f"ws://127.0.0.1:{_free_port()}/"
-    result = project.runpytest_subprocess("features/uc1_authentication_key_entity.feature", "--layer", "gui",
-                                          "--browser-ws-endpoint", endpoint)
+    result = project.runpytest_subprocess(
+        "features/uc1_authentication_key_entity.feature", "--layer", "gui", "--browser-ws-endpoint", endpoint
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert f"cannot connect to the Playwright server at {endpoint}" in result.stdout.str() + result.stderr.str()
     assert "Traceback" not in result.stdout.str()

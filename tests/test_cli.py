@@ -8,9 +8,13 @@ from conftest import CONSTELLATION_FILE, ROOT
 
 
 def test_local_enver_command_serves_until_terminated():
-    proc = subprocess.Popen([sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--constellation",
-                             str(CONSTELLATION_FILE)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--constellation", str(CONSTELLATION_FILE)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = proc.stdout.readline()  # blocks until the server is up (it prints after start)
         assert first.startswith("odmd-bdd embedded enver"), first + proc.stderr.read()
@@ -37,8 +41,12 @@ def test_local_enver_command_serves_until_terminated():
 def test_bad_constellation_is_one_line_on_stderr(tmp_path):
     bad = tmp_path / "c.yaml"
     bad.write_text("services: [unclosed\n")
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--constellation", str(bad)],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--constellation", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"odmd-bdd: {bad}:") and "invalid YAML" in proc.stderr
     assert "Traceback" not in proc.stderr

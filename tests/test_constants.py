@@ -1,7 +1,7 @@
 import pytest
 
-from odmd_bdd.data.placeholders import Constants, Expected, names_in
 from odmd_bdd.data.dataset import Dataset
+from odmd_bdd.data.placeholders import Constants, Expected, names_in
 from odmd_bdd.errors import ConstantError, DatasetError
 
 RAW = {"ROOT_ENTITY_ID": "550e", "ALIAS": "${ROOT_ENTITY_ID}", "TTL": 3600, "AUTH_JWT_TOKEN": "tok_abc"}
@@ -10,8 +10,11 @@ RAW = {"ROOT_ENTITY_ID": "550e", "ALIAS": "${ROOT_ENTITY_ID}", "TTL": 3600, "AUT
 def test_whole_reference_keeps_type_and_embedded_reference_interpolates():
     c = Constants(RAW)
     assert c["ALIAS"] == "550e"
-    assert c.substitute({"ttl": "${TTL}", "msg": "id=${ROOT_ENTITY_ID}", "l": ["${TTL}"]}) == \
-        {"ttl": 3600, "msg": "id=550e", "l": [3600]}
+    assert c.substitute({"ttl": "${TTL}", "msg": "id=${ROOT_ENTITY_ID}", "l": ["${TTL}"]}) == {
+        "ttl": 3600,
+        "msg": "id=550e",
+        "l": [3600],
+    }
 
 
 def test_arg_remembers_the_constant_name_and_strips_quotes():
@@ -47,8 +50,10 @@ def test_names_in_finds_every_reference():
 
 def test_dataset_error_names_file_and_line_of_the_case(tmp_path):
     path = tmp_path / "ds.yaml"
-    path.write_text("constants:\n  A: x\nuse_cases:\n  UC1:\n    steps:\n      s1:\n        service: svc\n"
-                    "        operation: op\n        request: {body: {a: '${NOPE}'}}\n        response: {status: 200}\n")
+    path.write_text(
+        "constants:\n  A: x\nuse_cases:\n  UC1:\n    steps:\n      s1:\n        service: svc\n"
+        "        operation: op\n        request: {body: {a: '${NOPE}'}}\n        response: {status: 200}\n"
+    )
     with pytest.raises(DatasetError) as err:
         Dataset.load(path)
     assert f"{path}:6" in str(err.value) and "${NOPE}" in str(err.value)

@@ -7,8 +7,15 @@ from odmd_bdd.contracts.artifacts import parse_artifact
 from odmd_bdd.errors import ContractError
 
 UUID = "550e8400-e29b-41d4-a716-446655440001"
-GOOD_KEY = {"key_id": "key_root_0001", "entity_id": UUID, "algorithm": "Ed25519", "public_key": "AAAA",
-            "fingerprint": "SHA256:abc=", "status": "active", "registered_at": "2026-01-01T00:00:00Z"}
+GOOD_KEY = {
+    "key_id": "key_root_0001",
+    "entity_id": UUID,
+    "algorithm": "Ed25519",
+    "public_key": "AAAA",
+    "fingerprint": "SHA256:abc=",
+    "status": "active",
+    "registered_at": "2026-01-01T00:00:00Z",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,20 +34,25 @@ def test_wrong_type_names_operation_status_and_json_path(key_service):
 
 def test_missing_required_field_is_named(key_service):
     body = {k: v for k, v in GOOD_KEY.items() if k != "fingerprint"}
-    assert key_service.operation("registerKey").response_problems(201, body) == \
-        ["status 201: $: 'fingerprint' is a required property"]
+    assert key_service.operation("registerKey").response_problems(201, body) == [
+        "status 201: $: 'fingerprint' is a required property"
+    ]
 
 
 def test_undeclared_status_is_a_violation(key_service):
-    assert key_service.operation("registerKey").response_problems(200, GOOD_KEY) == \
-        ["status 200 is not declared (declared: 201, 400, 401, 409)"]
+    assert key_service.operation("registerKey").response_problems(200, GOOD_KEY) == [
+        "status 200 is not declared (declared: 201, 400, 401, 409)"
+    ]
 
 
 def test_formats_are_checked(key_service):
     problems = key_service.operation("registerKey").response_problems(
-        201, {**GOOD_KEY, "entity_id": "not-a-uuid", "registered_at": "yesterday"})
-    assert problems == ["status 201: $.entity_id: 'not-a-uuid' is not a 'uuid'",
-                        "status 201: $.registered_at: 'yesterday' is not a 'date-time'"]
+        201, {**GOOD_KEY, "entity_id": "not-a-uuid", "registered_at": "yesterday"}
+    )
+    assert problems == [
+        "status 201: $.entity_id: 'not-a-uuid' is not a 'uuid'",
+        "status 201: $.registered_at: 'yesterday' is not a 'date-time'",
+    ]
 
 
 def test_undeclared_field_is_a_violation_where_the_schema_forbids_it(key_service):
@@ -49,8 +61,9 @@ def test_undeclared_field_is_a_violation_where_the_schema_forbids_it(key_service
 
 
 def test_non_json_content_type_is_a_violation(key_service):
-    assert key_service.operation("registerKey").response_problems(201, GOOD_KEY, "text/html") == \
-        ["status 201: content type 'text/html' is not application/json"]
+    assert key_service.operation("registerKey").response_problems(201, GOOD_KEY, "text/html") == [
+        "status 201: content type 'text/html' is not application/json"
+    ]
 
 
 def test_find_maps_method_and_path_to_operation(reference_constellation):
@@ -62,8 +75,13 @@ def test_find_maps_method_and_path_to_operation(reference_constellation):
 
 
 def test_path_parameters_are_extracted():
-    doc = {"odmdKind": "openapi", "openapi": "3.1.0", "paths": {"/chain/{entity_id}": {"get": {
-        "operationId": "listLinks", "responses": {"200": {"description": "ok"}}}}}}
+    doc = {
+        "odmdKind": "openapi",
+        "openapi": "3.1.0",
+        "paths": {
+            "/chain/{entity_id}": {"get": {"operationId": "listLinks", "responses": {"200": {"description": "ok"}}}}
+        },
+    }
     contract = OpenApiContract("chain-service", parse_artifact(json.dumps(doc), "mem"))
     op, params = contract.find("GET", "/chain/abc-1")
     assert op.operation_id == "listLinks" and params == {"entity_id": "abc-1"}
@@ -73,25 +91,45 @@ def test_request_errors_become_zod_issues(key_service):
     errors = key_service.operation("registerKey").request_errors({"entity_id": UUID, "algorithm": "RSA", "x": 1})
     issues = zod_issues(errors)
     assert [(i["code"], i["path"]) for i in issues] == [
-        ("unrecognized_keys", []), ("invalid_enum_value", ["algorithm"]), ("invalid_type", ["public_key"])]
+        ("unrecognized_keys", []),
+        ("invalid_enum_value", ["algorithm"]),
+        ("invalid_type", ["public_key"]),
+    ]
     assert issues[2]["message"] == "Required" and issues[2]["received"] == "undefined"
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"openapi": "3.1.0",\n "paths": {,}}', "mem:2: schema artifact is not valid JSON"),
-    ('{"paths": {}}', "mem: schema artifact has no odmdKind"),
-    ('{"odmdKind": "openapi", "openapi": "3.0.3"}', "needs an OpenAPI 3.1 document"),
-    ('[1, 2]', "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"openapi": "3.1.0",\n "paths": {,}}', "mem:2: schema artifact is not valid JSON"),
+        ('{"paths": {}}', "mem: schema artifact has no odmdKind"),
+        ('{"odmdKind": "openapi", "openapi": "3.0.3"}', "needs an OpenAPI 3.1 document"),
+        ("[1, 2]", "must be a JSON object"),
+    ],
+)
 def test_invalid_artifacts_are_one_clear_error(text, message):
     with pytest.raises(ContractError, match=message):
         parse_artifact(text, "mem")
 
 
 def test_unresolvable_reference_fails_at_load_time():
-    doc = {"odmdKind": "openapi", "openapi": "3.1.0", "paths": {"/x": {"post": {
-        "operationId": "x", "responses": {"200": {"description": "ok", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/Nope"}}}}}}}}}
+    doc = {
+        "odmdKind": "openapi",
+        "openapi": "3.1.0",
+        "paths": {
+            "/x": {
+                "post": {
+                    "operationId": "x",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}},
+                        }
+                    },
+                }
+            }
+        },
+    }
     with pytest.raises(ContractError, match="mem: svc x: unresolvable schema reference"):
         OpenApiContract("svc", parse_artifact(json.dumps(doc), "mem"))
 

@@ -16,9 +16,12 @@ def messages(reference_constellation):
 
 def create_root_entity(enver, constellation, run):
     ds = constellation.dataset
-    r = httpx.post(f"{enver.service('identity-service').base_url}/entity/create",
-                   json=ds.case("UC1.create_root_entity").request["body"], trust_env=False,
-                   headers={"Authorization": f"Bearer {ds.constants['AUTH_JWT_TOKEN']}", "X-Odmd-Run": run})
+    r = httpx.post(
+        f"{enver.service('identity-service').base_url}/entity/create",
+        json=ds.case("UC1.create_root_entity").request["body"],
+        trust_env=False,
+        headers={"Authorization": f"Bearer {ds.constants['AUTH_JWT_TOKEN']}", "X-Odmd-Run": run},
+    )
     assert r.status_code == 201
 
 
@@ -42,10 +45,14 @@ def test_event_check_passes_on_the_dataset_payload_and_names_a_missing_one(enver
     create_root_entity(enver, reference_constellation, "run-c")
     inbox = EventInbox(enver.sqs(), messages, "run-c")
     try:
-        expect.event_published(inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 5)
+        expect.event_published(
+            inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 5
+        )
         with pytest.raises(AssertionError) as err:
             expect.event_published(inbox, ds, "LinkCreated", Expected("lnk_x", None), 1)
-        assert "no LinkCreated event for 'lnk_x' arrived on chain-service-link-created--run-c within 1s" in str(err.value)
+        assert "no LinkCreated event for 'lnk_x' arrived on chain-service-link-created--run-c within 1s" in str(
+            err.value
+        )
     finally:
         inbox.close()
 
@@ -71,7 +78,9 @@ def test_a_payload_differing_from_the_dataset_names_the_field(enver, reference_c
     try:
         url = inbox.queues.url(queue_name("key-service-key-registered", "run-e"))
         inbox.sqs.send_message(QueueUrl=url, MessageBody=__import__("json").dumps(payload))
-        with pytest.raises(AssertionError, match=r"differs from the dataset:\n  \$\.algorithm: expected 'Ed25519', got 'ES256'"):
+        with pytest.raises(
+            AssertionError, match=r"differs from the dataset:\n  \$\.algorithm: expected 'Ed25519', got 'ES256'"
+        ):
             expect.event_published(inbox, ds, "KeyRegistered", Expected("key_root_0001", "ROOT_KEY_ID"), 5)
     finally:
         inbox.close()
@@ -82,11 +91,17 @@ def test_unknown_message_name_is_one_clear_error(messages):
         messages.get("KeyRegisterd")
 
 
-@pytest.mark.parametrize("fault, outcome", [
-    ({"event": "drop"}, "no EntityCreated event for ${ROOT_ENTITY_ID}"),
-    ({"event": "malform"}, "$: 'entity_id' is a required property"),
-    ({"event_set": {"owner_user_id": "user_other"}}, "$.owner_user_id: expected 'user_12345_system', got 'user_other'"),
-])
+@pytest.mark.parametrize(
+    "fault, outcome",
+    [
+        ({"event": "drop"}, "no EntityCreated event for ${ROOT_ENTITY_ID}"),
+        ({"event": "malform"}, "$: 'entity_id' is a required property"),
+        (
+            {"event_set": {"owner_user_id": "user_other"}},
+            "$.owner_user_id: expected 'user_12345_system', got 'user_other'",
+        ),
+    ],
+)
 def test_event_faults_are_caught(enver, reference_constellation, messages, fault, outcome):
     from odmd_bdd.localenv import Fault
 
@@ -100,7 +115,9 @@ def test_event_faults_are_caught(enver, reference_constellation, messages, fault
     inbox = EventInbox(enver.sqs(), messages, run)
     try:
         with pytest.raises(AssertionError) as err:
-            expect.event_published(inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 1)
+            expect.event_published(
+                inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 1
+            )
         assert outcome in str(err.value)
     finally:
         inbox.close()

@@ -15,15 +15,22 @@ import pytest
 from conftest import replace_in
 
 FEATURE = "features/uc1_authentication_key_entity.feature"
-SECRETS = ("mock_auth_jwt_token_for_testing", "mock_temp_token_12345", "mock_refresh_token_12345",
-           "mock_auth_jwt_token_tampered", "mock_temp_token_expired_99999")
+SECRETS = (
+    "mock_auth_jwt_token_for_testing",
+    "mock_temp_token_12345",
+    "mock_refresh_token_12345",
+    "mock_auth_jwt_token_tampered",
+    "mock_temp_token_expired_99999",
+)
 
 
 def test_unfaulted_run_passes_and_reports_leave_no_credential(project):
     result = project.runpytest_subprocess("features/", "-v")
     outcomes = result.parseoutcomes()
     assert result.ret == 0 and outcomes.get("failed", 0) == 0 and outcomes["passed"] >= 6
-    result.stdout.fnmatch_lines(["*::test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[[]api[]] PASSED*"])
+    result.stdout.fnmatch_lines(
+        ["*::test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[[]api[]] PASSED*"]
+    )
     reports = project.path / "reports"
     assert (reports / "junit.xml").exists()
     results = list((reports / "allure-results").glob("*-result.json"))
@@ -42,30 +49,47 @@ def test_unfaulted_run_passes_and_reports_leave_no_credential(project):
 
 
 def test_wrong_value_in_a_dataset_response_fails_the_scenario_naming_the_field(project):
-    replace_in(project.path / "fixtures/dataset/master-mock-dataset.yaml",
-               'user_id: "${USER_ID}"', 'user_id: "user_99999_other"')
+    replace_in(
+        project.path / "fixtures/dataset/master-mock-dataset.yaml",
+        'user_id: "${USER_ID}"',
+        'user_id: "user_99999_other"',
+    )
     result = project.runpytest_subprocess(FEATURE, "--layer", "api")
     result.assert_outcomes(passed=6, failed=1)
-    result.stdout.fnmatch_lines([
-        "*[[]api[]] identity-service login (UC1.login): field user_id: expected ${USER_ID} = 'user_12345_system',"
-        " got 'user_99999_other'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]api[]] identity-service login (UC1.login): field user_id: expected ${USER_ID} = 'user_12345_system',"
+            " got 'user_99999_other'*"
+        ]
+    )
 
 
 def test_answer_breaking_the_contract_fails_naming_operation_status_and_path(project):
     # The served answer stays as it is; the contract now demands another fingerprint format.
-    replace_in(project.path / "fixtures/contracts/key-service.openapi.json",
-               '"pattern": "^SHA256:[A-Za-z0-9+/=]+$"', '"pattern": "^MD5:[a-f0-9]+$"')
+    replace_in(
+        project.path / "fixtures/contracts/key-service.openapi.json",
+        '"pattern": "^SHA256:[A-Za-z0-9+/=]+$"',
+        '"pattern": "^MD5:[a-f0-9]+$"',
+    )
     result = project.runpytest_subprocess(FEATURE, "--layer", "api")
     result.assert_outcomes(passed=6, failed=1)
-    result.stdout.fnmatch_lines(["*contract violation in [[]api[]] key-service registerKey*",
-                                 "*status 201: $.fingerprint: * does not match '^MD5:[[]a-f0-9[]]+$'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*contract violation in [[]api[]] key-service registerKey*",
+            "*status 201: $.fingerprint: * does not match '^MD5:[[]a-f0-9[]]+$'*",
+        ]
+    )
 
 
 def test_unknown_constant_fails_collection_with_file_and_line(project):
-    replace_in(project.path / FEATURE, "for ${ROOT_ENTITY_ID} with key-service", "for ${ROOT_ENTTY_ID} with key-service")
+    replace_in(
+        project.path / FEATURE, "for ${ROOT_ENTITY_ID} with key-service", "for ${ROOT_ENTTY_ID} with key-service"
+    )
     result = project.runpytest_subprocess("features/")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines([f"{FEATURE}:11: unknown constant ${{ROOT_ENTTY_ID}} — did you mean ${{ROOT_ENTITY_ID}}?*"])
+    result.stdout.fnmatch_lines(
+        [f"{FEATURE}:11: unknown constant ${{ROOT_ENTTY_ID}} — did you mean ${{ROOT_ENTITY_ID}}?*"]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -102,19 +126,30 @@ def test_unreachable_enver_is_one_clear_error(project, monkeypatch):
 def test_deployed_enver_without_credentials_says_what_to_do(project):
     result = project.runpytest_subprocess("features/", "--enver", "mock", timeout=60)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*enver 'mock' (b..mock) is resolved through /odmd-share in SSM, but the standard "
-                                 "AWS credential chain has no credentials*ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL, "
-                                 "* or --base-urls FILE*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*enver 'mock' (b..mock) is resolved through /odmd-share in SSM, but the standard "
+            "AWS credential chain has no credentials*ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL, "
+            "* or --base-urls FILE*"
+        ]
+    )
 
 
 class _ForeignIdentityService(http.server.BaseHTTPRequestHandler):
     """A stand-alone identity-service written without odmd-bdd: only /auth/login."""
 
-    def do_POST(self):  # noqa: N802 (stdlib naming)
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.path == "/id/auth/login" and body.get("temp_token") == "mock_temp_token_12345":
-            status, answer = 200, {"user_id": "user_12345_system", "session_token": "mock_auth_jwt_token_for_testing",
-                                   "refresh_token": "r", "expires_in": 60}
+            status, answer = (
+                200,
+                {
+                    "user_id": "user_12345_system",
+                    "session_token": "mock_auth_jwt_token_for_testing",
+                    "refresh_token": "r",
+                    "expires_in": 60,
+                },
+            )
         else:
             status, answer = 401, {"error": "invalid_temp_token", "message": "nope"}
         data = json.dumps(answer).encode()
@@ -124,7 +159,7 @@ class _ForeignIdentityService(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self):  # noqa: N802 (the reachability probe)
+    def do_GET(self):
         self.send_response(404)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -145,18 +180,25 @@ def foreign_identity_service():
 
 def test_explicit_base_urls_work_against_any_server(project, foreign_identity_service):
     (project.path / "urls.yaml").write_text(f"base_urls:\n  identity-service: {foreign_identity_service}\n")
-    result = project.runpytest_subprocess("features/", "--base-urls", "urls.yaml", "--layer", "api",
-                                          "-k", "wrong_temporary_token or tampered")
+    result = project.runpytest_subprocess(
+        "features/", "--base-urls", "urls.yaml", "--layer", "api", "-k", "wrong_temporary_token or tampered"
+    )
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines([f"identity-service.base_url: {foreign_identity_service}",
-                                 "identity-service.base_url_source: file urls.yaml",
-                                 "key-service.base_url_source: share (embedded)"])
+    result.stdout.fnmatch_lines(
+        [
+            f"identity-service.base_url: {foreign_identity_service}",
+            "identity-service.base_url_source: file urls.yaml",
+            "key-service.base_url_source: share (embedded)",
+        ]
+    )
 
 
 def test_mock_only_scenarios_refuse_a_main_enver(project):
     result = project.runpytest_subprocess("features/", "--enver", "main")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*refusing to run * @mock-only scenario(s) against enver 'main' (b..main)*--allow-main*"])
+    result.stderr.fnmatch_lines(
+        ["*refusing to run * @mock-only scenario(s) against enver 'main' (b..main)*--allow-main*"]
+    )
     assert "passed" not in result.stdout.str()
     # With the guard lifted, the run goes on to resolve the enver (which has no addresses here).
     lifted = project.runpytest_subprocess("features/", "--enver", "main", "--allow-main")
@@ -166,8 +208,9 @@ def test_mock_only_scenarios_refuse_a_main_enver(project):
 def test_tags_with_a_colon_become_markers(project):
     replace_in(project.path / FEATURE, "  @smoke\n", "  @smoke @phase:0b\n")
     result = project.runpytest_subprocess("features/", "-m", "phase-0b", "--layer", "api", "--co", "-q")
-    result.stdout.fnmatch_lines(["*test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[[]api[]]",
-                                 "*1/* tests collected*"])
+    result.stdout.fnmatch_lines(
+        ["*test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[[]api[]]", "*1/* tests collected*"]
+    )
 
 
 def test_features_pass_unchanged_through_the_bdd_state_machine(project):

@@ -17,14 +17,14 @@ import pytest
 
 from odmd_bdd.actors import NO_AUTH, Action, ApiActor, World
 from odmd_bdd.actors.gui import GuiActor
-from odmd_bdd.resolution.envers import Enver, ServiceEndpoint
 from odmd_bdd.errors import ContractViolation, OdmdError
-from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.pages import GuiConventionError
 from odmd_bdd.gui.session import GuiSession
 from odmd_bdd.localenv import ClientFault, Fault
+from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.resolution.envers import Enver, ServiceEndpoint
 from odmd_bdd.transports import HttpTransport
 
 UC1 = ("UC1.login", "UC1.register_root_key", "UC1.create_root_entity")
@@ -50,9 +50,13 @@ def browser():
 @pytest.fixture(scope="module")
 def enver(reference_constellation, local_enver) -> Enver:
     contracts = reference_constellation.contracts
-    return Enver(spec=reference_constellation.enver("local"), local=local_enver,
-                 services={name: ServiceEndpoint(name, url, contracts[name], "embedded")
-                           for name, url in local_enver.base_urls.items()})
+    return Enver(
+        spec=reference_constellation.enver("local"),
+        local=local_enver,
+        services={
+            name: ServiceEndpoint(name, url, contracts[name], "embedded") for name, url in local_enver.base_urls.items()
+        },
+    )
 
 
 @pytest.fixture
@@ -77,8 +81,9 @@ def gui(browser, enver, local_enver, planted, redactor):
 
     def make(url: str | None = None, timeout: float = 5.0) -> GuiActor:
         world = World()
-        session = GuiSession(browser, enver, url or local_enver.web_client_url, world.run_id, timeout,
-                             trace=False).open()
+        session = GuiSession(
+            browser, enver, url or local_enver.web_client_url, world.run_id, timeout, trace=False
+        ).open()
         sessions.append(session)
         return GuiActor(session, enver, world, KeptRecorder(redactor))
 
@@ -113,15 +118,20 @@ def test_the_gui_observes_what_the_api_observes_for_every_uc1_step(gui, enver, r
         transport.close()
 
 
-def test_each_request_of_the_page_is_an_exchange_with_the_run_header_and_redacted(gui, reference_constellation,
-                                                                                  redactor):
+def test_each_request_of_the_page_is_an_exchange_with_the_run_header_and_redacted(
+    gui, reference_constellation, redactor
+):
     dataset = reference_constellation.dataset
     ui = gui()
     log_in(ui, dataset)
     answer = ui.perform(action(dataset, "UC1.register_root_key"))
     [exchange] = answer.exchanges
     assert (exchange.transport, exchange.service, exchange.operation_id, exchange.status) == (
-        "browser", "key-service", "registerKey", 201)
+        "browser",
+        "key-service",
+        "registerKey",
+        201,
+    )
     assert exchange.request_headers["X-Odmd-Run"] == ui.world.run_id
     assert exchange.request_body == dataset.case("UC1.register_root_key").request["body"]
     [(layer, record)] = ui.recorder.kept[-1:]
@@ -147,16 +157,18 @@ def test_an_action_that_needs_a_session_before_any_login_says_so(gui, reference_
 
 
 def test_a_client_that_shows_a_wrong_value_fails_naming_the_field(gui, planted, reference_constellation):
-    planted.web_client.faults.replace([ClientFault(kind="show", operation="identity-service.login",
-                                                   field="user_id", value="user_99999_fake")])
+    planted.web_client.faults.replace(
+        [ClientFault(kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")]
+    )
     with pytest.raises(AssertionError) as caught:
         log_in(gui(), reference_constellation.dataset)
-    assert str(caught.value) == ("[gui] identity-service login (UC1.login): the web client shows other than the "
-                                 "service answered:\n  - user_id: shown 'user_99999_fake', answered 'user_12345_system'")
+    assert str(caught.value) == (
+        "[gui] identity-service login (UC1.login): the web client shows other than the "
+        "service answered:\n  - user_id: shown 'user_99999_fake', answered 'user_12345_system'"
+    )
 
 
-def test_a_button_calling_an_undeclared_route_is_a_contract_violation_naming_it(gui, planted,
-                                                                                 reference_constellation):
+def test_a_button_calling_an_undeclared_route_is_a_contract_violation_naming_it(gui, planted, reference_constellation):
     planted.web_client.faults.replace([ClientFault(kind="route", operation="registerKey", path="/key/registr")])
     ui = gui()
     log_in(ui, reference_constellation.dataset)
@@ -172,8 +184,11 @@ def test_a_button_calling_another_operation_fails_naming_both(gui, planted, refe
     planted.web_client.faults.replace([ClientFault(kind="route", operation="registerKey", path="/key/mpc/sign")])
     ui = gui()
     log_in(ui, reference_constellation.dataset)
-    with pytest.raises(AssertionError, match=r"it did not call key-service registerKey; requests it made: "
-                                             r"POST /key-service/key/mpc/sign \(key-service completeMpcSigning\)"):
+    with pytest.raises(
+        AssertionError,
+        match=r"it did not call key-service registerKey; requests it made: "
+        r"POST /key-service/key/mpc/sign \(key-service completeMpcSigning\)",
+    ):
         ui.perform(action(reference_constellation.dataset, "UC1.register_root_key"))
 
 
@@ -181,16 +196,22 @@ def test_an_answer_breaking_the_contract_fails_at_the_gui_level_too(gui, planted
     planted.faults.replace([Fault(operation="key-service.registerKey", set={"fingerprint": 5})])
     ui = gui()
     log_in(ui, reference_constellation.dataset)
-    with pytest.raises(ContractViolation, match=r"key-service registerKey: status 201: \$\.fingerprint: 5 is not "
-                                                r"of type 'string'"):
+    with pytest.raises(
+        ContractViolation,
+        match=r"key-service registerKey: status 201: \$\.fingerprint: 5 is not "
+        r"of type 'string'",
+    ):
         ui.perform(action(reference_constellation.dataset, "UC1.register_root_key"))
 
 
 def test_a_field_the_form_has_no_input_for_fails_at_once_naming_it(gui, reference_constellation):
     ui = gui()
     log_in(ui, reference_constellation.dataset)
-    with pytest.raises(GuiConventionError, match=r"form for key-service registerKey has no input for field "
-                                                 r"colour, so the GUI cannot send this request"):
+    with pytest.raises(
+        GuiConventionError,
+        match=r"form for key-service registerKey has no input for field "
+        r"colour, so the GUI cannot send this request",
+    ):
         ui.perform(action(reference_constellation.dataset, "UC1.register_root_key", colour="red"))
 
 
@@ -249,31 +270,42 @@ def hand_written(tmp_path: Path, local_enver):
     server.server_close()
 
 
-def test_a_hand_written_client_on_another_origin_is_driven_by_the_convention_alone(gui, hand_written,
-                                                                                     reference_constellation):
+def test_a_hand_written_client_on_another_origin_is_driven_by_the_convention_alone(
+    gui, hand_written, reference_constellation
+):
     dataset = reference_constellation.dataset
     ui = gui(url=f"{hand_written}/ok/")
     answer = log_in(ui, dataset)
     assert answer.status == 200
-    assert answer.body == {"user_id": str(dataset.constants["USER_ID"]),
-                           "session_token": str(dataset.constants["AUTH_JWT_TOKEN"])}  # only what it shows
+    assert answer.body == {
+        "user_id": str(dataset.constants["USER_ID"]),
+        "session_token": str(dataset.constants["AUTH_JWT_TOKEN"]),
+    }  # only what it shows
     assert [e.operation_id for e in answer.exchanges] == ["login"]  # the CORS preflight is not an exchange
-    wrong = ui.perform(action(dataset, "UC1.login", auth=NO_AUTH, temp_token=str(dataset.constants["WRONG_TEMP_TOKEN"])))
+    wrong = ui.perform(
+        action(dataset, "UC1.login", auth=NO_AUTH, temp_token=str(dataset.constants["WRONG_TEMP_TOKEN"]))
+    )
     assert (wrong.status, wrong.body) == (401, {"error": "invalid_temp_token"})
 
 
-def test_a_client_that_never_answers_fails_at_the_deadline_naming_the_panel(gui, hand_written,
-                                                                            reference_constellation):
+def test_a_client_that_never_answers_fails_at_the_deadline_naming_the_panel(gui, hand_written, reference_constellation):
     ui = gui(url=f"{hand_written}/silent/", timeout=1.0)
-    with pytest.raises(AssertionError, match=r"the web client showed no answer for identity-service login within "
-                                             r"1s \(data-testid=login.answer, data-seq stayed at '0'\)"):
+    with pytest.raises(
+        AssertionError,
+        match=r"the web client showed no answer for identity-service login within "
+        r"1s \(data-testid=login.answer, data-seq stayed at '0'\)",
+    ):
         ui.perform(action(reference_constellation.dataset, "UC1.login", auth=NO_AUTH))
 
 
-def test_a_client_without_the_operations_form_fails_at_once_naming_the_test_id(gui, hand_written,
-                                                                                reference_constellation):
+def test_a_client_without_the_operations_form_fails_at_once_naming_the_test_id(
+    gui, hand_written, reference_constellation
+):
     ui = gui(url=f"{hand_written}/ok/")
     log_in(ui, reference_constellation.dataset)
-    with pytest.raises(GuiConventionError, match=r"the web client has no page for key-service "
-                                                 r"\(data-testid='service.key-service'; see docs/WEB_CLIENT_CONVENTION.md\)"):
+    with pytest.raises(
+        GuiConventionError,
+        match=r"the web client has no page for key-service "
+        r"\(data-testid='service.key-service'; see docs/WEB_CLIENT_CONVENTION.md\)",
+    ):
         ui.perform(action(reference_constellation.dataset, "UC1.register_root_key"))

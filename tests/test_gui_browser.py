@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from odmd_bdd.gui.browser import LAUNCH_ARGS, BrowserLaunchError, BrowserNotFound, GuiBrowser, LaunchOptions, find_chromium, fix_command
+from odmd_bdd.gui.browser import (
+    LAUNCH_ARGS,
+    BrowserLaunchError,
+    BrowserNotFound,
+    GuiBrowser,
+    LaunchOptions,
+    find_chromium,
+    fix_command,
+)
 
 
 def executable(path: Path, body: str = "exit 0\n") -> Path:
@@ -40,11 +48,14 @@ def test_a_chromium_path_that_is_not_executable_is_the_error_not_skipped(tmp_pat
         find_chromium({"CHROMIUM_PATH": str(tmp_path / "nope"), "PATH": str(bin_dir)}, install=False)
 
 
-@pytest.mark.parametrize("present, chosen", [
-    (("chromium", "chromium-browser", "google-chrome"), "chromium"),
-    (("chromium-browser", "google-chrome"), "chromium-browser"),
-    (("google-chrome",), "google-chrome"),
-])
+@pytest.mark.parametrize(
+    "present, chosen",
+    [
+        (("chromium", "chromium-browser", "google-chrome"), "chromium"),
+        (("chromium-browser", "google-chrome"), "chromium-browser"),
+        (("google-chrome",), "google-chrome"),
+    ],
+)
 def test_path_names_are_tried_in_order(bin_dir, present, chosen):
     for name in present:
         executable(bin_dir / name)
@@ -79,9 +90,12 @@ def test_no_browser_at_all_is_one_error_with_the_command_that_fixes_it(tmp_path,
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the apt-get step runs only as root")
 def test_as_root_apt_get_installs_chromium_and_discovery_looks_again(bin_dir):
     # A stand-in apt-get on PATH that "installs" a chromium next to itself, as the real one would.
-    executable(bin_dir / "apt-get", f'echo "$@" >> "{bin_dir}/apt.log"\n'
-                                    f'[ "$1" = install ] && printf "#!/bin/sh\\nexit 0\\n" > "{bin_dir}/chromium" '
-                                    f'&& /bin/chmod +x "{bin_dir}/chromium"\nexit 0\n')
+    executable(
+        bin_dir / "apt-get",
+        f'echo "$@" >> "{bin_dir}/apt.log"\n'
+        f'[ "$1" = install ] && printf "#!/bin/sh\\nexit 0\\n" > "{bin_dir}/chromium" '
+        f'&& /bin/chmod +x "{bin_dir}/chromium"\nexit 0\n',
+    )
     found = find_chromium({"PATH": str(bin_dir)}, managed=None)
     assert (found.path, found.source) == (str(bin_dir / "chromium"), "apt-get")
     assert (bin_dir / "apt.log").read_text().splitlines() == ["install -y chromium"]

@@ -15,7 +15,7 @@ import pytest
 FEATURE = "features/uc1_authentication_key_entity.feature"
 SMOKE = "logs_in_registers_the_root_key"
 
-PLANT = '''
+PLANT = """
 
 import pytest as _pytest
 
@@ -25,7 +25,7 @@ from odmd_bdd.localenv import ClientFault as _ClientFault
 @_pytest.fixture(scope="session", autouse=True)
 def _planted_gui_fault(enver):
     enver.local.web_client.faults.replace([_ClientFault(**{fault!r})])
-'''
+"""
 
 
 def plant(project, **fault) -> None:
@@ -46,9 +46,12 @@ def test_a_client_showing_a_wrong_user_id_fails_the_gui_run_only(project):
     plant(project, kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")
     result = project.runpytest_subprocess(FEATURE, "-k", SMOKE, "-v")
     assert outcomes_by_layer(result) == {"api": "passed", "gui": "failed"}
-    result.stdout.fnmatch_lines([
-        "*[[]gui[]] identity-service login (UC1.login): the web client shows other than the service answered:*",
-        "*- user_id: shown 'user_99999_fake', answered 'user_12345_system'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]gui[]] identity-service login (UC1.login): the web client shows other than the service answered:*",
+            "*- user_id: shown 'user_99999_fake', answered 'user_12345_system'*",
+        ]
+    )
 
     # Evidence of the failed GUI scenario: a screenshot and a trace, on disk and in the Allure result.
     [evidence] = [d for d in (project.path / "reports" / "traces").iterdir() if d.name.endswith("[gui]")]
@@ -65,18 +68,24 @@ def test_a_button_calling_a_wrong_route_fails_the_gui_run_with_a_contract_violat
     plant(project, kind="route", operation="key-service.registerKey", path="/key/registr")
     result = project.runpytest_subprocess(FEATURE, "-k", SMOKE, "-v", "--gui-trace", "off")
     assert outcomes_by_layer(result) == {"api": "passed", "gui": "failed"}
-    result.stdout.fnmatch_lines([
-        "*contract violation in [[]gui[]] key-service registerKey (UC1.register_root_key) (requests of the web client):*",
-        "*- POST /key/registr: no operation of the key-service contract * declares this route (it answered 404)*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*contract violation in [[]gui[]] key-service registerKey (UC1.register_root_key) (requests of the web client):*",
+            "*- POST /key/registr: no operation of the key-service contract * declares this route (it answered 404)*",
+        ]
+    )
     [evidence] = list((project.path / "reports" / "traces").iterdir())
     assert [p.name for p in evidence.iterdir()] == ["screenshot.png"]  # no trace with --gui-trace off
 
 
-@pytest.mark.parametrize("args, snapshots", [
-    ((), False),                          # the default: the action log and the console
-    (("--reruns", "1"), True),            # the rerun attempt (whose evidence is kept) records DOM snapshots
-    (("--gui-trace", "full"), True),      # every attempt does
-])
+@pytest.mark.parametrize(
+    "args, snapshots",
+    [
+        ((), False),  # the default: the action log and the console
+        (("--reruns", "1"), True),  # the rerun attempt (whose evidence is kept) records DOM snapshots
+        (("--gui-trace", "full"), True),  # every attempt does
+    ],
+)
 def test_the_trace_of_a_failed_scenario_has_dom_snapshots_only_on_a_rerun_or_when_asked(project, args, snapshots):
     plant(project, kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")
     result = project.runpytest_subprocess(FEATURE, "-k", f"{SMOKE} and gui", "-v", *args)
@@ -88,12 +97,15 @@ def test_the_trace_of_a_failed_scenario_has_dom_snapshots_only_on_a_rerun_or_whe
     assert ('"type":"frame-snapshot"' in events) is snapshots
 
 
-@pytest.mark.parametrize("selection, layers", [
-    (("-m", "gui"), {"gui"}),
-    (("-k", "gui"), {"gui"}),
-    (("--layer", "api"), {"api"}),
-    ((), {"api", "gui"}),
-])
+@pytest.mark.parametrize(
+    "selection, layers",
+    [
+        (("-m", "gui"), {"gui"}),
+        (("-k", "gui"), {"gui"}),
+        (("--layer", "api"), {"api"}),
+        ((), {"api", "gui"}),
+    ],
+)
 def test_layers_are_selected_by_marker_keyword_or_option(project, selection, layers):
     result = project.runpytest_subprocess(FEATURE, "--collect-only", "-q", *selection)
     ids = [line for line in result.stdout.lines if "::test_" in line]

@@ -27,8 +27,9 @@ def test_the_client_is_served_under_web_client_with_its_files(local_enver):
 
 def test_config_names_every_service_with_its_base_url_and_contract(local_enver, reference_constellation):
     config = httpx.get(local_enver.web_client_url + "config.json").json()
-    assert config["services"] == {name: {"base_url": url, "contract": f"contracts/{name}.json"}
-                                  for name, url in local_enver.base_urls.items()}
+    assert config["services"] == {
+        name: {"base_url": url, "contract": f"contracts/{name}.json"} for name, url in local_enver.base_urls.items()
+    }
     assert config["session"] == {"storage_key": "odmd.session_token", "token_field": "session_token"}
     assert config["faults"] == []
     contract = httpx.get(local_enver.web_client_url + "contracts/key-service.json").json()
@@ -53,15 +54,19 @@ def test_client_faults_reach_config_from_python_and_over_http(local_enver, clien
     put = httpx.put(url, json=[{"kind": "route", "operation": "key-service.registerKey", "path": "/key/registr"}])
     assert put.status_code == 200
     assert httpx.get(local_enver.web_client_url + "config.json").json()["faults"] == [
-        {"kind": "route", "operation": "key-service.registerKey", "path": "/key/registr"}]
+        {"kind": "route", "operation": "key-service.registerKey", "path": "/key/registr"}
+    ]
     assert httpx.delete(url).json() == [] and client_faults.faults() == []
 
 
-@pytest.mark.parametrize("fault, message", [
-    ({"kind": "paint", "operation": "login"}, "unknown client fault kind 'paint'"),
-    ({"kind": "route", "operation": "login"}, "a 'route' client fault needs operation and path"),
-    ({"kind": "show", "operation": "login", "field": "x", "colour": "red"}, "a client fault may have"),
-])
+@pytest.mark.parametrize(
+    "fault, message",
+    [
+        ({"kind": "paint", "operation": "login"}, "unknown client fault kind 'paint'"),
+        ({"kind": "route", "operation": "login"}, "a 'route' client fault needs operation and path"),
+        ({"kind": "show", "operation": "login", "field": "x", "colour": "red"}, "a client fault may have"),
+    ],
+)
 def test_a_bad_client_fault_is_refused_with_the_reason(local_enver, client_faults, fault, message):
     answer = httpx.put(f"{local_enver.url}/_odmd/web-client/faults", json=fault)
     assert answer.status_code == 400 and message in answer.json()["message"]

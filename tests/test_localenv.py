@@ -39,12 +39,15 @@ def test_unmatched_login_gets_the_datasets_fallback_error_case(local_enver, http
     assert r.status_code == 401 and r.json()["error"] == "invalid_temp_token"
 
 
-@pytest.mark.parametrize("body, issues", [
-    ({"entity_id": UUID, "algorithm": "Ed25519"}, [("invalid_type", ["public_key"])]),
-    ({"entity_id": 7, "algorithm": "Ed25519", "public_key": "A" * 40}, [("invalid_type", ["entity_id"])]),
-    ({"entity_id": UUID, "algorithm": "Ed25519", "public_key": "A" * 40, "extra": 1}, [("unrecognized_keys", [])]),
-    ({"entity_id": UUID, "algorithm": "Ed25519", "public_key": "short"}, [("too_small", ["public_key"])]),
-])
+@pytest.mark.parametrize(
+    "body, issues",
+    [
+        ({"entity_id": UUID, "algorithm": "Ed25519"}, [("invalid_type", ["public_key"])]),
+        ({"entity_id": 7, "algorithm": "Ed25519", "public_key": "A" * 40}, [("invalid_type", ["entity_id"])]),
+        ({"entity_id": UUID, "algorithm": "Ed25519", "public_key": "A" * 40, "extra": 1}, [("unrecognized_keys", [])]),
+        ({"entity_id": UUID, "algorithm": "Ed25519", "public_key": "short"}, [("too_small", ["public_key"])]),
+    ],
+)
 def test_bad_bodies_are_rejected_with_zod_issues(local_enver, http, consts, body, issues):
     r = http.post(f"{local_enver.base_urls['key-service']}/key/register", json=body, headers=auth(consts))
     assert r.status_code == 400
@@ -53,8 +56,11 @@ def test_bad_bodies_are_rejected_with_zod_issues(local_enver, http, consts, body
 
 
 def test_malformed_json_is_a_400(local_enver, http, consts):
-    r = http.post(f"{local_enver.base_urls['key-service']}/key/register", content=b"{not json",
-                  headers={**auth(consts), "Content-Type": "application/json"})
+    r = http.post(
+        f"{local_enver.base_urls['key-service']}/key/register",
+        content=b"{not json",
+        headers={**auth(consts), "Content-Type": "application/json"},
+    )
     assert r.status_code == 400 and r.json()["issues"][0]["message"] == "Malformed JSON body"
 
 
@@ -65,15 +71,23 @@ def test_missing_or_wrong_bearer_token_is_a_401(local_enver, http, headers):
 
 
 def test_a_request_the_dataset_has_no_case_for_is_a_404(local_enver, http, consts):
-    r = http.post(f"{local_enver.base_urls['identity-service']}/entity/read",
-                  json={"entity_id": "550e8400-e29b-41d4-a716-4466554400ee"}, headers=auth(consts))
+    r = http.post(
+        f"{local_enver.base_urls['identity-service']}/entity/read",
+        json={"entity_id": "550e8400-e29b-41d4-a716-4466554400ee"},
+        headers=auth(consts),
+    )
     assert r.status_code == 404 and "no case" in r.json()["message"]
 
 
 def test_cors_preflight_is_answered(local_enver, http):
-    r = http.options(f"{local_enver.base_urls['key-service']}/key/register",
-                     headers={"Origin": "http://127.0.0.1:9", "Access-Control-Request-Method": "POST",
-                              "Access-Control-Request-Headers": "authorization,content-type"})
+    r = http.options(
+        f"{local_enver.base_urls['key-service']}/key/register",
+        headers={
+            "Origin": "http://127.0.0.1:9",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] in ("*", "http://127.0.0.1:9")
 
 
@@ -115,8 +129,11 @@ def test_when_status_limits_a_fault_to_answers_of_that_status(clean_faults, http
     enver.faults.add(Fault(operation="key-service.registerKey", when_status=400, status=200, body={"accepted": True}))
     bad = http.post(url, json={"entity_id": UUID}, headers=auth(consts))
     assert bad.status_code == 200 and bad.json() == {"accepted": True}
-    good = http.post(url, json={"entity_id": UUID, "algorithm": "Ed25519", "public_key": consts["ROOT_PUBLIC_KEY"]},
-                     headers=auth(consts))
+    good = http.post(
+        url,
+        json={"entity_id": UUID, "algorithm": "Ed25519", "public_key": consts["ROOT_PUBLIC_KEY"]},
+        headers=auth(consts),
+    )
     assert good.status_code == 201 and good.json()["key_id"] == consts["ROOT_KEY_ID"]
 
 
@@ -125,7 +142,9 @@ def test_delay_fault_makes_the_answer_late_enough_for_a_client_timeout(clean_fau
     enver.faults.add(Fault(operation="login", delay_s=2.0))
     with httpx.Client(timeout=0.3, trust_env=False) as impatient:
         with pytest.raises(httpx.ReadTimeout):
-            impatient.post(f"{enver.base_urls['identity-service']}/auth/login", json={"temp_token": consts["TEMP_TOKEN"]})
+            impatient.post(
+                f"{enver.base_urls['identity-service']}/auth/login", json={"temp_token": consts["TEMP_TOKEN"]}
+            )
 
 
 def test_cors_fault_replaces_the_allowed_origin(clean_faults, http, consts):

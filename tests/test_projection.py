@@ -64,17 +64,25 @@ def test_every_case_of_the_service_with_its_exact_examples_in_dataset_order(proj
 
 def test_routes_events_journeys_and_constants_of_key_service(projected):
     text = (projected / "key-service" / FILE_NAME).read_text(encoding="utf-8")
-    assert ("| POST | `/key/register` | `registerKey` | Register an entity's public key | `bearerAuth` (http bearer) "
-            "| 201, 400, 401, 409 |") in text
-    assert ("| `KeyRegistered` | `key-service.key-registered` | `key-service-key-registered` | "
-            "A public key was registered for an entity | UC1.register_root_key |") in text
+    assert (
+        "| POST | `/key/register` | `registerKey` | Register an entity's public key | `bearerAuth` (http bearer) "
+        "| 201, 400, 401, 409 |"
+    ) in text
+    assert (
+        "| `KeyRegistered` | `key-service.key-registered` | `key-service-key-registered` | "
+        "A public key was registered for an entity | UC1.register_root_key |"
+    ) in text
     assert "| base URL (SSM) | `/odmd-share/key-service/b..mock/keyApiBaseUrl` |" in text
     assert re.search(r"\| openapi artifact \| `contracts/key-service.openapi.json` @ `sha256:[0-9a-f]{16}` \|", text)
     assert "| 2 | **UC1.register_root_key** | key-service |" in text and "| 1 | UC1.login | identity-service |" in text
     # Mock credentials are shown (the service team needs them) and marked as mock values.
     assert "| `AUTH_JWT_TOKEN` | `mock_auth_jwt_token_for_testing` | mock credential |" in text
-    assert re.search(r"^\| `ROOT_ENTITY_ID` \| `550e8400-e29b-41d4-a716-446655440001` \|  \| "
-                     r"certificate-service, chain-service, identity-service, jwks-service \|$", text, flags=re.M)
+    assert re.search(
+        r"^\| `ROOT_ENTITY_ID` \| `550e8400-e29b-41d4-a716-446655440001` \|  \| "
+        r"certificate-service, chain-service, identity-service, jwks-service \|$",
+        text,
+        flags=re.M,
+    )
     constants = re.findall(r"^\| `([A-Z0-9_]+)` \|", text.split("## Shared constants", 1)[1], flags=re.M)
     assert constants == sorted(constants) and "TEMP_TOKEN" not in constants  # only what its cases use
 
@@ -87,11 +95,21 @@ def test_a_service_without_events_or_asyncapi_says_so(projected):
 
 def test_command_line_writes_the_files_and_bad_input_exits_2(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "project", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "project", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     services = Constellation.load(CONSTELLATION_FILE).services
     assert proc.stdout.splitlines() == [str(out / s / FILE_NAME) for s in sorted(services)]
-    proc = subprocess.run([sys.executable, "-m", "odmd_bdd.tools.cli", "project", "--constellation", "nowhere.yaml",
-                           "--out", str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "project", "--constellation", "nowhere.yaml", "--out", str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "cannot read the constellation file" in proc.stderr

@@ -15,8 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_catalog_covers_every_service_both_layers_and_at_least_30_faults():
     assert len(CATALOG) >= 30
     assert len({c.id for c in CATALOG}) == len(CATALOG)
-    assert {c.service for c in CATALOG} >= {"identity-service", "key-service", "anonymous-service", "chain-service",
-                                            "jwks-service", "certificate-service", "web-client"}
+    assert {c.service for c in CATALOG} >= {
+        "identity-service",
+        "key-service",
+        "anonymous-service",
+        "chain-service",
+        "jwks-service",
+        "certificate-service",
+        "web-client",
+    }
     assert any("api" in c.layers for c in CATALOG) and any("gui" in c.layers for c in CATALOG)
 
 

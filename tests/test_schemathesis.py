@@ -20,10 +20,29 @@ def test_no_request_generated_from_the_artifacts_gets_a_server_error(local_enver
     for name, spec in reference_constellation.services.items():
         openapi = spec.contract_path.parent / f"{name}.openapi.json"
         runs[name] = subprocess.Popen(
-            [SCHEMATHESIS, "run", str(openapi), "-u", local_enver.base_urls[name], "--checks", "not_a_server_error",
-             "--header", f"Authorization: Bearer {token}", "--max-examples", "15", "--phases", "coverage,fuzzing",
-             "--seed", "1", "--no-color"],
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                SCHEMATHESIS,
+                "run",
+                str(openapi),
+                "-u",
+                local_enver.base_urls[name],
+                "--checks",
+                "not_a_server_error",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--max-examples",
+                "15",
+                "--phases",
+                "coverage,fuzzing",
+                "--seed",
+                "1",
+                "--no-color",
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     failed = {}
     for name, proc in runs.items():
         out, _ = proc.communicate(timeout=300)

@@ -12,8 +12,8 @@ import yaml
 
 from conftest import ROOT
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.resolution.envers import resolve_enver
 from odmd_bdd.errors import ContractError, EnverError
+from odmd_bdd.resolution.envers import resolve_enver
 
 IDENTITY_BASE = "/odmd-share/identity-service/b..mock/identityApiBaseUrl"
 
@@ -53,8 +53,13 @@ def test_deployed_enver_resolves_base_urls_and_artifact_versions_through_the_sha
         info = enver.describe()
         assert info["identity-service.artifact.bundle"] == local.describe()["identity-service.artifact.bundle"]
         assert info["identity-service.artifact.asyncapi"].startswith("s3://odmd-local-artifacts/123456789012/b..mock/")
-        assert set(enver.event_contracts) == {"identity-service", "key-service", "anonymous-service", "chain-service",
-                                              "certificate-service"}
+        assert set(enver.event_contracts) == {
+            "identity-service",
+            "key-service",
+            "anonymous-service",
+            "chain-service",
+            "certificate-service",
+        }
         assert enver.web_client_url == local.web_client_url
     finally:
         enver.close()
@@ -86,8 +91,7 @@ def test_a_missing_artifact_version_is_one_error_naming_the_s3_address(local, de
 def test_stack_outputs_are_the_fallback_for_a_missing_parameter(local, deployed_constellation, ssm):
     url = ssm.get_parameter(Name=IDENTITY_BASE)["Parameter"]["Value"]
     cfn = local.aws_client("cloudformation")
-    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-                "Outputs": {"identityApiBaseUrl": {"Value": url}}}
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"identityApiBaseUrl": {"Value": url}}}
     cfn.create_stack(StackName="identity-service-mock", TemplateBody=yaml.safe_dump(template))
     ssm.delete_parameter(Name=IDENTITY_BASE)
     try:
@@ -107,9 +111,17 @@ def test_an_invalid_artifact_is_one_clear_error(local, deployed_constellation, s
 
     schema_url = "/odmd-share/jwks-service/b..mock/jwksApiBaseUrl/schema-url"
     good = ssm.get_parameter(Name=schema_url)["Parameter"]["Value"]
-    bad = publish_artifact(local.aws_client("s3"), ssm, "jwks-service", "b..mock", "jwksApiBaseUrl",
-                           '{"paths": {}}', bucket="odmd-local-artifacts", account="123456789012",
-                           file_name="broken")
+    bad = publish_artifact(
+        local.aws_client("s3"),
+        ssm,
+        "jwks-service",
+        "b..mock",
+        "jwksApiBaseUrl",
+        '{"paths": {}}',
+        bucket="odmd-local-artifacts",
+        account="123456789012",
+        file_name="broken",
+    )
     try:
         with pytest.raises(ContractError, match=f"{bad.rsplit('@', 1)[0]}: schema artifact has no odmdKind"):
             resolve_enver(deployed_constellation, "mock")

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from odmd_bdd.resolution.envers import EmbeddedAddress
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.pytest_plugin.distribution import estimated_cost, longest_first
 from odmd_bdd.pytest_plugin.xdist_enver import read_handoff
-
+from odmd_bdd.resolution.envers import EmbeddedAddress
 
 # --- the hand-off file -----------------------------------------------------------------
+
 
 def test_the_handoff_gives_the_embedded_aws_address(tmp_path):
     path = tmp_path / "enver.json"
@@ -27,8 +27,11 @@ def test_the_handoff_gives_the_embedded_aws_address(tmp_path):
 def test_the_controllers_failure_reaches_the_worker_as_one_message(tmp_path):
     path = tmp_path / "enver.json"
     path.write_text(json.dumps({"error": "fixtures/contracts/key-service.bundle.json: not valid JSON"}))
-    with pytest.raises(OdmdError, match=r"shared embedded enver \(started by the xdist controller\) failed: "
-                                        r"fixtures/contracts/key-service.bundle.json: not valid JSON"):
+    with pytest.raises(
+        OdmdError,
+        match=r"shared embedded enver \(started by the xdist controller\) failed: "
+        r"fixtures/contracts/key-service.bundle.json: not valid JSON",
+    ):
         read_handoff(path)
 
 
@@ -41,19 +44,30 @@ def test_a_handoff_that_never_comes_is_an_error_within_the_deadline(tmp_path):
 
 # --- longest first -------------------------------------------------------------------------
 
+
 def _item(name: str, layer: str | None, steps: int):
-    return SimpleNamespace(name=name, callspec=SimpleNamespace(params={"layer": layer}) if layer else None,
-                           obj=SimpleNamespace(odmd_steps=steps))
+    return SimpleNamespace(
+        name=name,
+        callspec=SimpleNamespace(params={"layer": layer}) if layer else None,
+        obj=SimpleNamespace(odmd_steps=steps),
+    )
 
 
 def test_gui_scenarios_go_first_longest_first_then_the_api_ones_in_file_order():
-    items = [_item("a", "api", 9), _item("b", "gui", 2), _item("c", "api", 3), _item("d", "gui", 8),
-             _item("e", "gui", 2), _item("f", None, 1)]
+    items = [
+        _item("a", "api", 9),
+        _item("b", "gui", 2),
+        _item("c", "api", 3),
+        _item("d", "gui", 8),
+        _item("e", "gui", 2),
+        _item("f", None, 1),
+    ]
     assert [i.name for i in longest_first(items)] == ["d", "b", "e", "a", "c", "f"]
     assert estimated_cost(items[1]) > estimated_cost(items[0])  # even a short GUI scenario outlasts an API one
 
 
 # --- a distributed run ---------------------------------------------------------------------
+
 
 def _outcomes(path) -> dict[str, str]:
     out = {}
@@ -67,16 +81,29 @@ def test_two_workers_share_the_controllers_enver_and_its_planted_fault(project):
     """The controller plants the fault once; both workers see it, and read one enver."""
     plan = project.path / "plan.json"
     plan.write_text(json.dumps({"enver": [{"operation": "identity-service.createEntity", "status": 200}]}))
-    result = project.runpytest_subprocess("features/uc1_authentication_key_entity.feature", "--layer", "api",
-                                          "-n", "2", "--odmd-faults", str(plan), "-o", "addopts=",
-                                          "-p", "no:cacheprovider", "--junitxml=junit.xml",
-                                          "--alluredir=allure")
+    result = project.runpytest_subprocess(
+        "features/uc1_authentication_key_entity.feature",
+        "--layer",
+        "api",
+        "-n",
+        "2",
+        "--odmd-faults",
+        str(plan),
+        "-o",
+        "addopts=",
+        "-p",
+        "no:cacheprovider",
+        "--junitxml=junit.xml",
+        "--alluredir=allure",
+    )
     result.stdout.fnmatch_lines(["*one embedded enver for all workers, hosted by the controller*"])
     outcomes = _outcomes(project.path / "junit.xml")
     failed = sorted(name for name, outcome in outcomes.items() if outcome == "failed")
     # createEntity is called by the scenarios that create the root entity, and only by them.
-    assert failed == ["test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[api]",
-                      "test_creating_the_root_entity_with_a_tampered_session_token_is_refused[api]"], outcomes
+    assert failed == [
+        "test_a_user_logs_in_registers_the_root_key_and_creates_the_root_entity[api]",
+        "test_creating_the_root_entity_with_a_tampered_session_token_is_refused[api]",
+    ], outcomes
     assert "status 200 is not declared" in result.stdout.str()
     env = (project.path / "allure" / "environment.properties").read_text().splitlines()
     base_urls = [line for line in env if line.startswith(("identity-service.base_url=", "identity-service.base_url["))]
@@ -87,9 +114,20 @@ def test_two_workers_share_the_controllers_enver_and_its_planted_fault(project):
 def test_two_workers_run_the_exchanges_through_the_controllers_state_machine(project):
     """--transport sfn: the controller deploys the BDD state machine into the shared embedded AWS
     and runs its executions; both workers start them there."""
-    result = project.runpytest_subprocess("features/uc1_authentication_key_entity.feature", "--layer", "api",
-                                          "--transport", "sfn", "-n", "2", "-o", "addopts=",
-                                          "-p", "no:cacheprovider", "--alluredir=allure")
+    result = project.runpytest_subprocess(
+        "features/uc1_authentication_key_entity.feature",
+        "--layer",
+        "api",
+        "--transport",
+        "sfn",
+        "-n",
+        "2",
+        "-o",
+        "addopts=",
+        "-p",
+        "no:cacheprovider",
+        "--alluredir=allure",
+    )
     result.assert_outcomes(passed=7)
     env = (project.path / "allure" / "environment.properties").read_text().splitlines()
     arns = [line for line in env if line.startswith("bdd_state_machine_arn")]

@@ -8,14 +8,14 @@ import sys
 
 from odmd_bdd.harness import step_lookup
 
-OVERRIDE = '''
+OVERRIDE = """
 from pytest_bdd import given
 
 
 @given("the user is logged in to identity-service")
 def overridden_login():
     raise AssertionError("the override in features/override/conftest.py ran")
-'''
+"""
 
 
 def test_the_lookup_is_wrapped_once_and_keeps_pytest_bdds_function():
@@ -29,8 +29,18 @@ def test_a_step_redefined_in_a_deeper_conftest_wins_there_and_only_there(project
     (project.path / "features" / "override").mkdir()
     shutil.copy(project.path / "features" / feature, project.path / "features" / "override" / feature)
     (project.path / "features" / "override" / "conftest.py").write_text(OVERRIDE)
-    result = project.runpytest_subprocess(f"features/{feature}", f"features/override/{feature}", "--layer", "api",
-                                          "-o", "addopts=", "-p", "no:cacheprovider", "-q", "-rfE")
+    result = project.runpytest_subprocess(
+        f"features/{feature}",
+        f"features/override/{feature}",
+        "--layer",
+        "api",
+        "-o",
+        "addopts=",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rfE",
+    )
     outcomes = result.parseoutcomes()
     # Four of UC1's seven scenarios use that step: they fail in override/, and only there.
     assert (outcomes.get("failed"), outcomes.get("passed")) == (4, 10), result.stdout.str()[-3000:]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.actors.base import RUN_HEADER, SESSION, Action, Observation, World
 from odmd_bdd.errors import ContractViolation, OdmdError
 from odmd_bdd.reporting.evidence import Recorder
-from odmd_bdd.actors.base import RUN_HEADER, SESSION, Action, Observation, World
+from odmd_bdd.resolution.envers import Enver
 
 
 class ApiActor:
@@ -28,16 +28,24 @@ class ApiActor:
         if action.auth == SESSION:
             token = self.world.session_token
             if token is None:
-                raise OdmdError(f"{action.label} needs a session, but no step of this scenario has logged in "
-                                f"(start it with a step that logs the user in)")
+                raise OdmdError(
+                    f"{action.label} needs a session, but no step of this scenario has logged in "
+                    f"(start it with a step that logs the user in)"
+                )
         headers["Authorization"] = f"Bearer {token}"
         return headers
 
     def perform(self, action: Action) -> Observation:
         service = self.enver.service(action.service)
         op = service.contract.operation(action.operation)
-        exchange = self.transport.send(service.base_url, op, body=action.body, path_params=action.path,
-                                       query=action.query, headers=self._headers(action))
+        exchange = self.transport.send(
+            service.base_url,
+            op,
+            body=action.body,
+            path_params=action.path,
+            query=action.query,
+            headers=self._headers(action),
+        )
         self.recorder.exchange(exchange, self.layer)
         observation = Observation(self.layer, action, exchange.status, exchange.response_body, [exchange])
         self.world.answers.append(observation)

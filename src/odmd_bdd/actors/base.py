@@ -41,8 +41,15 @@ class Action:
                 body_overrides[name] = value
         if body_overrides:
             body = {**(body or {}), **body_overrides}
-        return cls(service=case.service, operation=case.operation, body=body, path=path,
-                   query=dict(case.request.get("query") or {}), auth=auth, case=case.ref)
+        return cls(
+            service=case.service,
+            operation=case.operation,
+            body=body,
+            path=path,
+            query=dict(case.request.get("query") or {}),
+            auth=auth,
+            case=case.ref,
+        )
 
     @property
     def label(self) -> str:
@@ -68,8 +75,9 @@ class Observation:
             return jsonpath.get(self.body, path)
         except KeyError:
             fields = ", ".join(self.body) if isinstance(self.body, dict) else type(self.body).__name__
-            raise AssertionError(f"{self.label}: the answer (status {self.status}) has no field {path!r}; "
-                                 f"it has: {fields}") from None
+            raise AssertionError(
+                f"{self.label}: the answer (status {self.status}) has no field {path!r}; it has: {fields}"
+            ) from None
 
     def zod_paths(self) -> list[str]:
         """The dotted paths of the Zod issues of a 400 answer."""

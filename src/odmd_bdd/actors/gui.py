@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from odmd_bdd.actors.base import SESSION, Action, Observation, World
 from odmd_bdd.data import jsonpath
-from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.errors import ContractViolation, OdmdError, TransportError
-from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.gui.capture import Captured
 from odmd_bdd.gui.pages import ShownAnswer, WebClientPage
 from odmd_bdd.gui.session import GuiSession
+from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import MASK, SENSITIVE_KEY
-from odmd_bdd.actors.base import SESSION, Action, Observation, World
+from odmd_bdd.resolution.envers import Enver
 
 
 def _shown(path: str, value: Any) -> str:
@@ -53,8 +53,10 @@ class GuiActor:
         if action.auth == SESSION:
             token = self.world.session_token
             if token is None:
-                raise OdmdError(f"{action.label} needs a session, but no step of this scenario has logged in "
-                                f"(start it with a step that logs the user in)")
+                raise OdmdError(
+                    f"{action.label} needs a session, but no step of this scenario has logged in "
+                    f"(start it with a step that logs the user in)"
+                )
             if self._override is not None:
                 kept, placed = self._override
                 self._override = None
@@ -63,9 +65,11 @@ class GuiActor:
                     current = kept
             if current != token:
                 held = "no token" if current is None else "another token"
-                raise AssertionError(f"[{self.layer}] {action.label}: the web client does not hold this scenario's "
-                                     f"session (sessionStorage[{client.session_key!r}] has {held}); did it keep the "
-                                     f"session token of the login answer?")
+                raise AssertionError(
+                    f"[{self.layer}] {action.label}: the web client does not hold this scenario's "
+                    f"session (sessionStorage[{client.session_key!r}] has {held}); did it keep the "
+                    f"session token of the login answer?"
+                )
             return
         wanted = action.auth  # None (no Authorization header) or an explicit token
         if self._override is None or current != self._override[1]:
@@ -88,24 +92,31 @@ class GuiActor:
         exchanges = [c.exchange for c in captured]
         for exchange in exchanges:
             self.recorder.exchange(exchange, self.layer)
-        observation = Observation(self.layer, action, shown.status if shown.status is not None else 0,
-                                  shown.body, exchanges)
+        observation = Observation(
+            self.layer, action, shown.status if shown.status is not None else 0, shown.body, exchanges
+        )
         self.world.answers.append(observation)
         problems = [p for c in captured for p in c.problems]
         if problems:
             raise ContractViolation(f"[{self.layer}] {action.label} (requests of the web client)", problems)
         if shown.failed:
-            raise TransportError(f"[{self.layer}] {action.label}: the web client got no answer: "
-                                 f"{shown.error or 'no reason shown'}")
+            raise TransportError(
+                f"[{self.layer}] {action.label}: the web client got no answer: {shown.error or 'no reason shown'}"
+            )
         differences = self._differences(action, shown, captured)
         if differences:
-            raise AssertionError(f"[{self.layer}] {action.label}: the web client shows other than the service "
-                                 f"answered:\n  - " + "\n  - ".join(differences))
+            raise AssertionError(
+                f"[{self.layer}] {action.label}: the web client shows other than the service "
+                f"answered:\n  - " + "\n  - ".join(differences)
+            )
         return observation
 
     def _differences(self, action: Action, shown: ShownAnswer, captured: list[Captured]) -> list[str]:
-        calls = [c for c in captured if c.operation is not None and c.service == action.service
-                 and c.operation.operation_id == action.operation]
+        calls = [
+            c
+            for c in captured
+            if c.operation is not None and c.service == action.service and c.operation.operation_id == action.operation
+        ]
         if not calls:
             made = ", ".join(f"{c.route} ({c.exchange.label})" for c in captured) or "none"
             return [f"it did not call {action.service} {action.operation}; requests it made: {made}"]

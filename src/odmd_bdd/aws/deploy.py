@@ -70,19 +70,25 @@ def render_definition(connection_arn: str) -> str:
     return rendered
 
 
-def ensure_connection(events: Any, name: str = DEFAULT_CONNECTION_NAME,
-                      auth_parameters: dict[str, Any] | None = None) -> str:
+def ensure_connection(
+    events: Any, name: str = DEFAULT_CONNECTION_NAME, auth_parameters: dict[str, Any] | None = None
+) -> str:
     """Create (or find) the EventBridge connection `name`; return its ARN."""
     try:
-        return events.create_connection(Name=name, AuthorizationType="BASIC",
-                                        AuthParameters=auth_parameters or DUMMY_BASIC_AUTH)["ConnectionArn"]
+        return events.create_connection(
+            Name=name, AuthorizationType="BASIC", AuthParameters=auth_parameters or DUMMY_BASIC_AUTH
+        )["ConnectionArn"]
     except events.exceptions.ResourceAlreadyExistsException:
         return events.describe_connection(Name=name)["ConnectionArn"]
 
 
-def deploy_bdd_state_machine(aws: Any, *, connection_name: str = DEFAULT_CONNECTION_NAME,
-                             state_machine_name: str = DEFAULT_STATE_MACHINE_NAME,
-                             role_arn: str | None = None) -> str:
+def deploy_bdd_state_machine(
+    aws: Any,
+    *,
+    connection_name: str = DEFAULT_CONNECTION_NAME,
+    state_machine_name: str = DEFAULT_STATE_MACHINE_NAME,
+    role_arn: str | None = None,
+) -> str:
     """Create the EventBridge connection and the BDD state machine (STANDARD); return its ARN.
 
     `aws` is anything with `client(service)`: an `EmbeddedAws`, or a boto3 Session (then
@@ -93,8 +99,9 @@ def deploy_bdd_state_machine(aws: Any, *, connection_name: str = DEFAULT_CONNECT
     if role_arn is None:
         account = getattr(aws, "account_id", None)
         if account is None:
-            raise EnverError("deploy_bdd_state_machine needs role_arn (the state machine's execution role) "
-                             "outside the embedded AWS")
+            raise EnverError(
+                "deploy_bdd_state_machine needs role_arn (the state machine's execution role) outside the embedded AWS"
+            )
         role_arn = f"arn:aws:iam::{account}:role/odmd-bdd-states"
     connection_arn = ensure_connection(aws.client("events"), connection_name)
     definition = render_definition(connection_arn)
@@ -103,8 +110,9 @@ def deploy_bdd_state_machine(aws: Any, *, connection_name: str = DEFAULT_CONNECT
     if existing is not None:
         sfn.update_state_machine(stateMachineArn=existing, definition=definition, roleArn=role_arn)
         return existing
-    return sfn.create_state_machine(name=state_machine_name, definition=definition, roleArn=role_arn,
-                                    type="STANDARD")["stateMachineArn"]
+    return sfn.create_state_machine(name=state_machine_name, definition=definition, roleArn=role_arn, type="STANDARD")[
+        "stateMachineArn"
+    ]
 
 
 def _find_state_machine(sfn: Any, name: str) -> str | None:

@@ -64,8 +64,9 @@ _running: EmbeddedAws | None = None
 class EmbeddedAws:
     """moto on 127.0.0.1:<free port>. `start()`/`stop()` or `with EmbeddedAws() as aws:`."""
 
-    def __init__(self, *, region: str = DEFAULT_REGION, port: int = 0, http_invoke: bool = True,
-                 preload: tuple[str, ...] = ()):
+    def __init__(
+        self, *, region: str = DEFAULT_REGION, port: int = 0, http_invoke: bool = True, preload: tuple[str, ...] = ()
+    ):
         self.region = region
         self.account_id = ACCOUNT_ID
         self._port = port
@@ -104,8 +105,10 @@ class EmbeddedAws:
             return self
         with _running_lock:
             if _running is not None:
-                raise EnverError(f"an embedded AWS already runs in this process at {_running.endpoint_url}; "
-                                 "moto keeps one global state per process, so stop that one first")
+                raise EnverError(
+                    f"an embedded AWS already runs in this process at {_running.endpoint_url}; "
+                    "moto keeps one global state per process, so stop that one first"
+                )
             _running = self
         started = time.perf_counter()
         try:
@@ -120,14 +123,13 @@ class EmbeddedAws:
         return self
 
     def _serve(self) -> None:
-        from werkzeug.serving import make_server
-
         # moto's own server app; importing it loads Flask and moto's backend index.
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
             create_backend_app,
         )
+        from werkzeug.serving import make_server
 
         class QuietHandler(MotoRequestHandler):
             def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log; errors still logged
@@ -144,16 +146,16 @@ class EmbeddedAws:
             raise EnverError(f"the embedded AWS cannot listen on {LOOPBACK}:{self._port}: {exc.strerror}") from None
         app = DomainDispatcherApplication(create_backend_app)
         try:
-            self._server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=QuietHandler,
-                                       fd=sock.fileno())
+            self._server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=QuietHandler, fd=sock.fileno())
         finally:
             sock.close()  # the server holds its own duplicate of the listening socket
         port = self._server.server_address[1]
         self.endpoint_url = f"http://{LOOPBACK}:{port}"
         self._saved_moto_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(port)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="odmd-embedded-aws", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="odmd-embedded-aws", daemon=True
+        )
         self._thread.start()
 
     def _wait_ready(self, timeout: float) -> None:
@@ -170,8 +172,9 @@ class EmbeddedAws:
                 if self._thread is None or not self._thread.is_alive():
                     raise EnverError(f"the embedded AWS at {self.endpoint_url} stopped while starting ({last_error})")
                 if time.monotonic() > deadline:
-                    raise EnverError(f"the embedded AWS at {self.endpoint_url} was not ready within "
-                                     f"{timeout:g}s ({last_error})")
+                    raise EnverError(
+                        f"the embedded AWS at {self.endpoint_url} was not ready within {timeout:g}s ({last_error})"
+                    )
                 time.sleep(0.01)  # poll: server readiness, bounded by the deadline above
 
     def _configure(self) -> None:
@@ -179,8 +182,10 @@ class EmbeddedAws:
 
         self._saved_sfn_config = dict(default_user_config.get("stepfunctions") or {})
         with httpx.Client(trust_env=False, timeout=10.0) as http:
-            for path, body in (("/moto-api/reset", None),
-                               ("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})):
+            for path, body in (
+                ("/moto-api/reset", None),
+                ("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}}),
+            ):
                 resp = http.post(f"{self.endpoint_url}{path}", json=body)
                 if resp.status_code >= 300:
                     raise EnverError(f"the embedded AWS refused POST {path}: HTTP {resp.status_code} {resp.text[:200]}")
@@ -288,8 +293,10 @@ def _check_moto_can_read_aws_config() -> None:
     try:
         botocore.session.get_session().get_scoped_config()
     except botocore.exceptions.BotoCoreError as exc:
-        raise EnverError(f"the embedded AWS (moto, in this process) cannot read your AWS configuration: {exc}. "
-                         "Fix or unset AWS_PROFILE / AWS_CONFIG_FILE for the local enver") from None
+        raise EnverError(
+            f"the embedded AWS (moto, in this process) cannot read your AWS configuration: {exc}. "
+            "Fix or unset AWS_PROFILE / AWS_CONFIG_FILE for the local enver"
+        ) from None
 
 
 def isolated_session(region: str = DEFAULT_REGION) -> Any:
@@ -308,10 +315,16 @@ def isolated_session(region: str = DEFAULT_REGION) -> Any:
     chains = cp.ConfigChainFactory(session=core, environ={})
 
     def mapping(variables: dict[str, tuple]) -> dict[str, Any]:
-        return {name: chains.create_config_chain(instance_name=name, env_var_names=spec[1],
-                                                 config_property_names=spec[0], default=spec[2],
-                                                 conversion_func=spec[3])
-                for name, spec in variables.items()}
+        return {
+            name: chains.create_config_chain(
+                instance_name=name,
+                env_var_names=spec[1],
+                config_property_names=spec[0],
+                default=spec[2],
+                conversion_func=spec[3],
+            )
+            for name, spec in variables.items()
+        }
 
     store = mapping(cp.BOTOCORE_DEFAUT_SESSION_VARIABLES)
     store["s3"] = cp.SectionConfigProvider("s3", core, mapping(cp.DEFAULT_S3_CONFIG_VARS))
@@ -319,9 +332,12 @@ def isolated_session(region: str = DEFAULT_REGION) -> Any:
     core.register_component("config_store", cp.ConfigValueStore(mapping=store))
     core.set_config_variable("config_file", os.devnull)
     core.set_config_variable("credentials_file", os.devnull)
-    return boto3.session.Session(aws_access_key_id=DUMMY_ACCESS_KEY_ID,
-                                 aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
-                                 region_name=region, botocore_session=core)
+    return boto3.session.Session(
+        aws_access_key_id=DUMMY_ACCESS_KEY_ID,
+        aws_secret_access_key=DUMMY_SECRET_ACCESS_KEY,
+        region_name=region,
+        botocore_session=core,
+    )
 
 
 def make_client(session: Any, service: str, *, endpoint_url: str | None = None, **config: Any) -> Any:
@@ -329,6 +345,11 @@ def make_client(session: Any, service: str, *, endpoint_url: str | None = None, 
     `config` entries override the defaults (botocore.config.Config arguments)."""
     from botocore.config import Config
 
-    settings = {"proxies": {}, "retries": {"max_attempts": 2, "mode": "standard"}, "connect_timeout": 5,
-                "read_timeout": 30, **config}
+    settings = {
+        "proxies": {},
+        "retries": {"max_attempts": 2, "mode": "standard"},
+        "connect_timeout": 5,
+        "read_timeout": 30,
+        **config,
+    }
     return session.client(service, endpoint_url=endpoint_url, config=Config(**settings))

@@ -76,12 +76,42 @@ TESTED_MOTO = ((5, 2), (5, 3))  # [lower, upper) on major.minor — keep in step
 HTTP_TASK_TIMEOUT_S = 60.0  # AWS stops an HTTP Task's call after 60 s (States.Http.Socket)
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
 # AWS's documented list of headers an HTTP Task may not set (call-https-apis, "Headers").
-FORBIDDEN_HEADERS = frozenset(h.lower() for h in (
-    "A-IM", "Accept-Charset", "Accept-Datetime", "Accept-Encoding", "Cache-Control", "Connection",
-    "Content-Encoding", "Content-MD5", "Date", "Expect", "Forwarded", "From", "Host", "HTTP2-Settings",
-    "If-Match", "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Max-Forwards",
-    "Origin", "Pragma", "Proxy-Authorization", "Referer", "Server", "TE", "Trailer", "Transfer-Encoding",
-    "Upgrade", "Via", "Warning"))
+FORBIDDEN_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "A-IM",
+        "Accept-Charset",
+        "Accept-Datetime",
+        "Accept-Encoding",
+        "Cache-Control",
+        "Connection",
+        "Content-Encoding",
+        "Content-MD5",
+        "Date",
+        "Expect",
+        "Forwarded",
+        "From",
+        "Host",
+        "HTTP2-Settings",
+        "If-Match",
+        "If-Modified-Since",
+        "If-None-Match",
+        "If-Range",
+        "If-Unmodified-Since",
+        "Max-Forwards",
+        "Origin",
+        "Pragma",
+        "Proxy-Authorization",
+        "Referer",
+        "Server",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Via",
+        "Warning",
+    )
+)
 FORBIDDEN_HEADER_PREFIXES = ("x-forwarded-", "x-amz-", "x-amzn-")
 STATUS_ERROR_PREFIX = "States.Http.StatusCode."
 SOCKET_ERROR = "States.Http.Socket"
@@ -107,6 +137,7 @@ _client: httpx.Client | None = None
 
 # -- version guard and installation ----------------------------------------------------------
 
+
 def check_moto_version(version: str | None = None) -> str:
     """Return the moto version if it is in the tested range, else raise MotoVersionError."""
     if version is None:
@@ -124,7 +155,8 @@ def check_moto_version(version: str | None = None) -> str:
         raise MotoVersionError(
             f"odmd_bdd.aws.http_invoke patches moto's Step Functions interpreter and was tested with moto{wanted}; "
             f"the installed moto is {version}. Install moto[server]{wanted} (the range pyproject pins), "
-            "or re-test the extension against this moto and widen TESTED_MOTO")
+            "or re-test the extension against this moto and widen TESTED_MOTO"
+        )
     return version
 
 
@@ -193,8 +225,10 @@ def _patch_targets() -> tuple[Any, Any, Any]:
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
         from moto.stepfunctions.parser.asl.component.state.fail import state_fail
     except ImportError as exc:
-        raise MotoVersionError(f"moto's Step Functions interpreter is not where this extension expects it ({exc}); "
-                               "it was written for moto>=5.2,<5.3") from None
+        raise MotoVersionError(
+            f"moto's Step Functions interpreter is not where this extension expects it ({exc}); "
+            "it was written for moto>=5.2,<5.3"
+        ) from None
     if not callable(getattr(state_task_factory, "state_task_service_for", None)):
         raise MotoVersionError("moto's state_task_factory has no state_task_service_for; the patch point moved")
     if getattr(state_fail, "CustomErrorName", None) is None:
@@ -203,6 +237,7 @@ def _patch_targets() -> tuple[Any, Any, Any]:
 
 
 # -- the HTTP call (no moto here: plain data in, plain data or _HttpTaskError out) ----------------
+
 
 class HttpTaskError(Exception):
     """The HTTP Task fails with this error name and cause (both end up on the execution)."""
@@ -279,11 +314,15 @@ def _task_headers(raw: Any) -> list[tuple[str, str]]:
     for name, value in raw.items():
         lower = name.lower()
         if lower in FORBIDDEN_HEADERS or lower.startswith(FORBIDDEN_HEADER_PREFIXES):
-            raise ValueError(f"The 'Headers' field contains unsupported values: [{name}] "
-                             "(a header AWS does not let an HTTP Task set)")
+            raise ValueError(
+                f"The 'Headers' field contains unsupported values: [{name}] "
+                "(a header AWS does not let an HTTP Task set)"
+            )
         if lower == "authorization" and not settings.allow_authorization_header:
-            raise ValueError(f"The 'Headers' field contains unsupported values: [{name}] "
-                             "(Authorization refused: install(allow_authorization_header=False))")
+            raise ValueError(
+                f"The 'Headers' field contains unsupported values: [{name}] "
+                "(Authorization refused: install(allow_authorization_header=False))"
+            )
         values = value if isinstance(value, list) else [value]
         out.append((name, ",".join(_scalar(v) for v in values)))
     return out
@@ -341,11 +380,17 @@ def send(request: HttpRequest, timeout_s: float | None = None) -> dict[str, Any]
     timeout_s = settings.http_timeout_s if timeout_s is None else timeout_s
     what = f"{request.method} {request.url}"
     try:
-        resp = _http().request(request.method, request.url, headers=request.headers, content=request.content,
-                               timeout=httpx.Timeout(timeout_s))
+        resp = _http().request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=request.content,
+            timeout=httpx.Timeout(timeout_s),
+        )
     except httpx.TimeoutException as exc:
-        raise HttpTaskError(SOCKET_ERROR, f"{what} gave no answer within {timeout_s:g}s "
-                                          f"({type(exc).__name__})") from None
+        raise HttpTaskError(
+            SOCKET_ERROR, f"{what} gave no answer within {timeout_s:g}s ({type(exc).__name__})"
+        ) from None
     except httpx.ConnectError as exc:
         raise HttpTaskError(SOCKET_ERROR, f"{what}: connection failed: {exc or type(exc).__name__}") from None
     except httpx.TransportError as exc:
@@ -380,8 +425,11 @@ def _http() -> httpx.Client:
     with _client_lock:
         if _client is None:
             # trust_env=False: no proxy or netrc from the environment reroutes a task's call.
-            _client = httpx.Client(trust_env=False, follow_redirects=False,
-                                   limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
+            _client = httpx.Client(
+                trust_env=False,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+            )
         return _client
 
 
@@ -397,12 +445,13 @@ def lookup_connection(arn: str) -> dict[str, Any]:
         backend = events_backends[account][region]
     except (KeyError, ValueError):
         backend = None
-    for conn in (backend.connections.values() if backend is not None else ()):
+    for conn in backend.connections.values() if backend is not None else ():
         if conn.arn == arn:
             return {"AuthorizationType": conn.authorization_type, "AuthParameters": conn.auth_parameters}
-    raise HttpTaskError(CONNECTION_NOT_FOUND_ERROR,
-                        f"EventBridge connection {arn} does not exist in the embedded AWS "
-                        "(create it with events:CreateConnection)")
+    raise HttpTaskError(
+        CONNECTION_NOT_FOUND_ERROR,
+        f"EventBridge connection {arn} does not exist in the embedded AWS (create it with events:CreateConnection)",
+    )
 
 
 def invoke(params: dict[str, Any]) -> dict[str, Any]:
@@ -439,30 +488,41 @@ def _service_class() -> Any:
         """An error name of the HTTP Task (States.Http.*, Events.*); matched like a custom name."""
 
     class StateTaskServiceHttp(StateTaskService):
-        _PARAMETERS = frozenset({"ApiEndpoint", "Method", "Headers", "QueryParameters", "RequestBody",
-                                 "Authentication", "Transform"})
+        _PARAMETERS = frozenset(
+            {"ApiEndpoint", "Method", "Headers", "QueryParameters", "RequestBody", "Authentication", "Transform"}
+        )
 
         def from_state_props(self, state_props: Any) -> None:
             super().from_state_props(state_props)
             if self.resource.condition:
-                raise ValueError(f"{self.resource.resource_arn}: an HTTP Task supports only the request-response "
-                                 "integration pattern (no .sync or .waitForTaskToken)")
+                raise ValueError(
+                    f"{self.resource.resource_arn}: an HTTP Task supports only the request-response "
+                    "integration pattern (no .sync or .waitForTaskToken)"
+                )
 
         def _get_supported_parameters(self) -> set[str] | None:
             return set(self._PARAMETERS) if self.resource.api_action.lower() == "invoke" else None
 
-        def _eval_service_task(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
-                               state_credentials: Any) -> None:
+        def _eval_service_task(
+            self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+        ) -> None:
             env.stack.append(invoke(normalised_parameters))
 
         def _from_error(self, env: Any, ex: Exception) -> Any:
             if isinstance(ex, HttpTaskError):
                 return FailureEvent(
-                    env=env, error_name=HttpErrorName(error_name=ex.error),
+                    env=env,
+                    error_name=HttpErrorName(error_name=ex.error),
                     event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                        error=ex.error, cause=ex.cause, resource=self._get_sfn_resource(),
-                        resourceType=self._get_sfn_resource_type())))
+                    event_details=EventDetails(
+                        taskFailedEventDetails=TaskFailedEventDetails(
+                            error=ex.error,
+                            cause=ex.cause,
+                            resource=self._get_sfn_resource(),
+                            resourceType=self._get_sfn_resource_type(),
+                        )
+                    ),
+                )
             return super()._from_error(env=env, ex=ex)
 
     _service_cls = StateTaskServiceHttp

@@ -32,14 +32,20 @@ MAX_POLL_S = 0.5
 class ExecutionFailed(AssertionError):
     """An execution ended without an answer: its status, error and cause, and its ARN."""
 
-    def __init__(self, status: str, error: str | None, cause: str | None, execution_arn: str,
-                 message: str | None = None):
+    def __init__(
+        self, status: str, error: str | None, cause: str | None, execution_arn: str, message: str | None = None
+    ):
         self.status = status
         self.error = error
         self.cause = cause
         self.execution_arn = execution_arn
-        super().__init__(message or (f"Step Functions execution {status}: error={error or '-'} "
-                                     f"cause={_short(cause)} (execution {execution_arn})"))
+        super().__init__(
+            message
+            or (
+                f"Step Functions execution {status}: error={error or '-'} "
+                f"cause={_short(cause)} (execution {execution_arn})"
+            )
+        )
 
 
 class ExecutionDeadlineExceeded(ExecutionFailed):
@@ -50,12 +56,22 @@ class SfnCallError(TransportError):
     """A Step Functions API call failed (the exchange never started or cannot be followed)."""
 
 
-def exchange_request(api_endpoint: str, method: str, *, headers: dict[str, str] | None = None,
-                     query: dict[str, Any] | None = None, body: Any = None, has_body: bool | None = None
-                     ) -> dict[str, Any]:
+def exchange_request(
+    api_endpoint: str,
+    method: str,
+    *,
+    headers: dict[str, str] | None = None,
+    query: dict[str, Any] | None = None,
+    body: Any = None,
+    has_body: bool | None = None,
+) -> dict[str, Any]:
     """The BDD state machine's input. `body` is sent when given (or when `has_body` is True)."""
-    request: dict[str, Any] = {"ApiEndpoint": api_endpoint, "Method": method.upper(),
-                               "Headers": dict(headers or {}), "QueryParameters": dict(query or {})}
+    request: dict[str, Any] = {
+        "ApiEndpoint": api_endpoint,
+        "Method": method.upper(),
+        "Headers": dict(headers or {}),
+        "QueryParameters": dict(query or {}),
+    }
     if has_body or (has_body is None and body is not None):
         request["RequestBody"] = body
     return request
@@ -70,8 +86,15 @@ def flat_headers(headers: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def run_exchange(sfn_client: Any, state_machine_arn: str, request: dict[str, Any], deadline_s: float = 30.0, *,
-                 express: bool = False, name: str | None = None) -> Any:
+def run_exchange(
+    sfn_client: Any,
+    state_machine_arn: str,
+    request: dict[str, Any],
+    deadline_s: float = 30.0,
+    *,
+    express: bool = False,
+    name: str | None = None,
+) -> Any:
     """Run one execution with `request` as input and return its parsed output (see module doc)."""
     if deadline_s <= 0:
         raise ValueError(f"deadline_s must be positive, got {deadline_s}")
@@ -80,8 +103,13 @@ def run_exchange(sfn_client: Any, state_machine_arn: str, request: dict[str, Any
     payload = json.dumps(request)
     if express:
         return _run_sync(sfn_client, state_machine_arn, payload, name)
-    started = _call(sfn_client.start_execution, f"StartExecution of {state_machine_arn}",
-                    stateMachineArn=state_machine_arn, name=name, input=payload)
+    started = _call(
+        sfn_client.start_execution,
+        f"StartExecution of {state_machine_arn}",
+        stateMachineArn=state_machine_arn,
+        name=name,
+        input=payload,
+    )
     arn = started["executionArn"]
     delay = FIRST_POLL_S
     while True:
@@ -95,10 +123,14 @@ def run_exchange(sfn_client: Any, state_machine_arn: str, request: dict[str, Any
         if remaining <= 0:
             _stop(sfn_client, arn, deadline_s)
             raise ExecutionDeadlineExceeded(
-                "ABORTED", "odmd-bdd.Deadline", f"still {status} after {deadline_s:g}s", arn,
+                "ABORTED",
+                "odmd-bdd.Deadline",
+                f"still {status} after {deadline_s:g}s",
+                arn,
                 message=f"Step Functions execution {arn} was still {status} after the {deadline_s:g}s deadline; "
-                        "the harness stopped it (StopExecution). The state machine or the service it calls "
-                        "did not finish in time.")
+                "the harness stopped it (StopExecution). The state machine or the service it calls "
+                "did not finish in time.",
+            )
         time.sleep(min(delay, remaining))  # poll: DescribeExecution backoff, bounded by the deadline above
         delay = min(delay * 2, MAX_POLL_S)
 
@@ -106,8 +138,13 @@ def run_exchange(sfn_client: Any, state_machine_arn: str, request: dict[str, Any
 def _run_sync(sfn_client: Any, state_machine_arn: str, payload: str, name: str) -> Any:
     # EXPRESS machines only; moto 5.2 has no StartSyncExecution, so this path is not exercised
     # by the embedded AWS. The SDK call itself is bounded by the client's read timeout.
-    result = _call(sfn_client.start_sync_execution, f"StartSyncExecution of {state_machine_arn}",
-                   stateMachineArn=state_machine_arn, name=name, input=payload)
+    result = _call(
+        sfn_client.start_sync_execution,
+        f"StartSyncExecution of {state_machine_arn}",
+        stateMachineArn=state_machine_arn,
+        name=name,
+        input=payload,
+    )
     arn = result.get("executionArn", f"{state_machine_arn} (express {name})")
     if result.get("status") == "SUCCEEDED":
         return _output(result.get("output"), arn)
@@ -116,13 +153,20 @@ def _run_sync(sfn_client: Any, state_machine_arn: str, payload: str, name: str) 
 
 def _stop(sfn_client: Any, arn: str, deadline_s: float) -> None:
     try:
-        sfn_client.stop_execution(executionArn=arn, error="odmd-bdd.Deadline",
-                                  cause=f"the harness's {deadline_s:g}s deadline for one exchange passed")
+        sfn_client.stop_execution(
+            executionArn=arn,
+            error="odmd-bdd.Deadline",
+            cause=f"the harness's {deadline_s:g}s deadline for one exchange passed",
+        )
     except Exception as exc:  # the deadline error below is the one to report; say the stop failed in it
         raise ExecutionDeadlineExceeded(
-            "RUNNING", "odmd-bdd.Deadline", f"StopExecution failed: {exc}", arn,
+            "RUNNING",
+            "odmd-bdd.Deadline",
+            f"StopExecution failed: {exc}",
+            arn,
             message=f"Step Functions execution {arn} was still running after the {deadline_s:g}s deadline "
-                    f"and could not be stopped: {exc}") from None
+            f"and could not be stopped: {exc}",
+        ) from None
 
 
 def _output(text: str | None, arn: str) -> Any:

@@ -72,6 +72,7 @@ def share_name(build_id: str, revision: str, producer: str, *children: str) -> s
 
 # -- publishing ---------------------------------------------------------------------------------
 
+
 def publish_value(ssm: Any, build_id: str, revision: str, producer: str, value: str, *children: str) -> str:
     """Put (overwrite) the String parameter of a shared value; return its name."""
     name = share_name(build_id, revision, producer, *children)
@@ -94,8 +95,19 @@ def ensure_versioned_bucket(s3: Any, bucket: str) -> None:
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
-def publish_artifact(s3: Any, ssm: Any, build_id: str, revision: str, producer: str, document: Any, *,
-                     bucket: str, account: str, file_name: str | None = None, git_sha: str | None = None) -> str:
+def publish_artifact(
+    s3: Any,
+    ssm: Any,
+    build_id: str,
+    revision: str,
+    producer: str,
+    document: Any,
+    *,
+    bucket: str,
+    account: str,
+    file_name: str | None = None,
+    git_sha: str | None = None,
+) -> str:
     """Put a schema artifact (versioned) and its schema-url share; return `s3://bucket/key@VersionId`.
 
     `document` is a JSON-ready object or already-encoded bytes/str. `file_name` defaults to
@@ -127,6 +139,7 @@ def publish_artifact(s3: Any, ssm: Any, build_id: str, revision: str, producer: 
 
 # -- reading ------------------------------------------------------------------------------------
 
+
 def read_share(ssm: Any, build_id: str, revision: str, producer: str, *children: str) -> str:
     """The value of `/odmd-share/<buildId>/<revision>/<producer>[/<child>…]`."""
     name = share_name(build_id, revision, producer, *children)
@@ -155,8 +168,12 @@ def fetch_artifact(s3: Any, url: str) -> FetchedArtifact:
         obj = s3.get_object(Bucket=bucket, Key=key, VersionId=version)
     except s3.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        reasons = {"NoSuchKey": "no such key", "NoSuchVersion": "no such version",
-                   "NoSuchBucket": "no such bucket", "InvalidArgument": "invalid version id"}
+        reasons = {
+            "NoSuchKey": "no such key",
+            "NoSuchVersion": "no such version",
+            "NoSuchBucket": "no such bucket",
+            "InvalidArgument": "invalid version id",
+        }
         if code in reasons or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
             raise ArtifactNotFound(url, reasons.get(code, code or "not found")) from None
         raise

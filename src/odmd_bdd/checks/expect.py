@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from odmd_bdd.actors import Observation
-from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.data.dataset import Case, Dataset
+from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractViolation
 from odmd_bdd.events.sqs import EventInbox, queue_name
 from odmd_bdd.reporting.redaction import MASK, SENSITIVE_KEY
@@ -19,8 +19,9 @@ def _shown(path: str, value: Any, secret: bool) -> str:
 def field_equals(obs: Observation, path: str, expected: Expected) -> None:
     actual = obs.field(path)
     if actual != expected.value:
-        raise AssertionError(f"{obs.label}: field {path}: expected {expected.describe()}, "
-                             f"got {_shown(path, actual, expected.secret)}")
+        raise AssertionError(
+            f"{obs.label}: field {path}: expected {expected.describe()}, got {_shown(path, actual, expected.secret)}"
+        )
 
 
 def status_in(obs: Observation, allowed: range | tuple[int, ...], meaning: str) -> None:
@@ -74,16 +75,23 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
         broken = [(e, p) for e, p in broken if p]
         if broken:  # what arrived does not even conform: that is the finding, not the absence
             e, problems = broken[0]
-            raise ContractViolation(f"{name} event on {e.queue} ({message.service} events), "
-                                    f"expected for {about.describe()}", problems)
+            raise ContractViolation(
+                f"{name} event on {e.queue} ({message.service} events), expected for {about.describe()}", problems
+            )
         arrived = "; ".join(e.raw[:200] for e in seen) or "nothing"
-        raise AssertionError(f"no {name} event for {about.describe()} arrived on "
-                             f"{queue_name(message.queue, inbox.run)} within {timeout:g}s (arrived: {arrived})")
+        raise AssertionError(
+            f"no {name} event for {about.describe()} arrived on "
+            f"{queue_name(message.queue, inbox.run)} within {timeout:g}s (arrived: {arrived})"
+        )
     problems = message.payload_problems(event.payload)
     if problems:
         raise ContractViolation(f"{name} event on {event.queue} ({message.service} events)", problems)
-    candidates = [ev["payload"] for case in dataset.cases.values() for ev in case.events
-                  if ev["message"] == name and contains(ev["payload"], about.value)]
+    candidates = [
+        ev["payload"]
+        for case in dataset.cases.values()
+        for ev in case.events
+        if ev["message"] == name and contains(ev["payload"], about.value)
+    ]
     if candidates and event.payload not in candidates:
         diffs = min((body_differences(c, event.payload) for c in candidates), key=len)
         raise AssertionError(f"{name} event for {about.describe()} differs from the dataset:\n  " + "\n  ".join(diffs))
@@ -98,11 +106,16 @@ def matches_case(obs: Observation, case: Case) -> None:
         problems += body_differences(case.response["body"], obs.body)
     for issue in case.response.get("issues") or []:
         want_path = ".".join(str(p) for p in issue.get("path", []))
-        found = [i for i in (obs.body or {}).get("issues", []) if isinstance(obs.body, dict)
-                 and ".".join(str(p) for p in i.get("path", [])) == want_path
-                 and all(i.get(k) == v for k, v in issue.items() if k != "path")]
+        found = [
+            i
+            for i in (obs.body or {}).get("issues", [])
+            if isinstance(obs.body, dict)
+            and ".".join(str(p) for p in i.get("path", [])) == want_path
+            and all(i.get(k) == v for k, v in issue.items() if k != "path")
+        ]
         if not found:
             problems.append(f"issues: expected an issue {issue} at {want_path or '$'}, got {obs.zod_paths()}")
     if problems:
-        raise AssertionError(f"{obs.label}: the answer differs from dataset case {case.ref} ({case.where}):\n  "
-                             + "\n  ".join(problems))
+        raise AssertionError(
+            f"{obs.label}: the answer differs from dataset case {case.ref} ({case.where}):\n  " + "\n  ".join(problems)
+        )

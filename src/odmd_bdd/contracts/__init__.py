@@ -6,5 +6,15 @@ from odmd_bdd.contracts.loading import ServiceContracts, load_service_contracts,
 from odmd_bdd.contracts.openapi import OpenApiContract, Operation
 from odmd_bdd.contracts.zod import zod_issues
 
-__all__ = ["Artifact", "AsyncApiContract", "Message", "OpenApiContract", "Operation", "ServiceContracts",
-           "load_artifact", "load_service_contracts", "local_fetch", "zod_issues"]
+__all__ = [
+    "Artifact",
+    "AsyncApiContract",
+    "Message",
+    "OpenApiContract",
+    "Operation",
+    "ServiceContracts",
+    "load_artifact",
+    "load_service_contracts",
+    "local_fetch",
+    "zod_issues",
+]

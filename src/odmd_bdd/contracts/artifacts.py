@@ -44,9 +44,12 @@ def parse_artifact(text: str | bytes, address: str, version: str | None = None) 
     if kind is None:
         raise ContractError(f"{address}: schema artifact has no odmdKind (expected one of {', '.join(KINDS)})")
     if kind == "openapi" and not str(doc.get("openapi", "")).startswith("3.1"):
-        raise ContractError(f"{address}: odmdKind openapi needs an OpenAPI 3.1 document, found openapi={doc.get('openapi')!r}")
-    return Artifact(kind=kind, document=doc, address=address,
-                    version=version or "sha256:" + hashlib.sha256(text).hexdigest()[:16])
+        raise ContractError(
+            f"{address}: odmdKind openapi needs an OpenAPI 3.1 document, found openapi={doc.get('openapi')!r}"
+        )
+    return Artifact(
+        kind=kind, document=doc, address=address, version=version or "sha256:" + hashlib.sha256(text).hexdigest()[:16]
+    )
 
 
 def load_artifact(path: str | Path) -> Artifact:

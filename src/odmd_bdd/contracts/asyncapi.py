@@ -9,8 +9,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from odmd_bdd.errors import ContractError
 from odmd_bdd.contracts.artifacts import Artifact
+from odmd_bdd.errors import ContractError
 
 _FORMATS = Draft202012Validator.FORMAT_CHECKER
 
@@ -36,8 +36,10 @@ class AsyncApiContract:
             raise ContractError(f"{artifact.address}: {service} needs an asyncapi artifact, found {artifact.kind}")
         doc = artifact.document
         if not str(doc.get("asyncapi", "")).startswith("2."):
-            raise ContractError(f"{artifact.address}: odmdKind asyncapi needs an AsyncAPI 2.x document, "
-                                f"found asyncapi={doc.get('asyncapi')!r}")
+            raise ContractError(
+                f"{artifact.address}: odmdKind asyncapi needs an AsyncAPI 2.x document, "
+                f"found asyncapi={doc.get('asyncapi')!r}"
+            )
         self.service = service
         self.artifact = artifact
         uri = f"urn:odmd:{service}:events"
@@ -54,17 +56,22 @@ class AsyncApiContract:
                 if key not in components or "payload" not in components[key]:
                     raise ContractError(f"{artifact.address}: channel {channel} refers to {ref}, which has no payload")
                 name = components[key].get("name", key)
-                validator = Draft202012Validator({"$ref": f"{uri}#/components/messages/{key}/payload"},
-                                                 registry=registry, format_checker=_FORMATS)
+                validator = Draft202012Validator(
+                    {"$ref": f"{uri}#/components/messages/{key}/payload"}, registry=registry, format_checker=_FORMATS
+                )
                 try:
                     validator.is_valid(None)
                 except Exception as exc:  # an unresolvable $ref inside the payload
-                    raise ContractError(f"{artifact.address}: message {name}: unresolvable schema reference: {exc}") from None
+                    raise ContractError(
+                        f"{artifact.address}: message {name}: unresolvable schema reference: {exc}"
+                    ) from None
                 self.messages[name] = Message(service, name, channel, queue, validator)
 
     def message(self, name: str) -> Message:
         try:
             return self.messages[name]
         except KeyError:
-            raise ContractError(f"{self.artifact.address}: {self.service} publishes no message {name!r} "
-                                f"(messages: {', '.join(self.messages) or 'none'})") from None
+            raise ContractError(
+                f"{self.artifact.address}: {self.service} publishes no message {name!r} "
+                f"(messages: {', '.join(self.messages) or 'none'})"
+            ) from None

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from odmd_bdd.errors import ContractError
 from odmd_bdd.contracts.artifacts import Artifact, load_artifact
 from odmd_bdd.contracts.asyncapi import AsyncApiContract
 from odmd_bdd.contracts.openapi import OpenApiContract
+from odmd_bdd.errors import ContractError
 
 Fetch = Callable[[str], Artifact]
 
@@ -31,8 +31,10 @@ def load_service_contracts(service: str, root: Artifact, fetch: Fetch) -> Servic
     if root.kind == "openapi":
         return ServiceContracts(service, OpenApiContract(service, root), None, [root])
     if root.kind == "asyncapi":
-        raise ContractError(f"{root.address}: {service} has only an asyncapi artifact; its HTTP API needs an "
-                            f"openapi artifact (or a bundle of both)")
+        raise ContractError(
+            f"{root.address}: {service} has only an asyncapi artifact; its HTTP API needs an "
+            f"openapi artifact (or a bundle of both)"
+        )
     http_address = root.document.get("http")
     events_address = root.document.get("events")
     if not isinstance(http_address, str):

@@ -15,8 +15,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from odmd_bdd.errors import ContractError
 from odmd_bdd.contracts.artifacts import Artifact
+from odmd_bdd.errors import ContractError
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _FORMATS = Draft202012Validator.FORMAT_CHECKER
@@ -89,7 +89,9 @@ class OpenApiContract:
 
     def __init__(self, service: str, artifact: Artifact):
         if artifact.kind != "openapi":
-            raise ContractError(f"{artifact.address}: {service} needs an openapi artifact, found odmdKind {artifact.kind}")
+            raise ContractError(
+                f"{artifact.address}: {service} needs an openapi artifact, found odmdKind {artifact.kind}"
+            )
         self.service = service
         self.artifact = artifact
         doc = artifact.document
@@ -97,8 +99,9 @@ class OpenApiContract:
         registry = Registry().with_resource(uri, Resource.from_contents(doc, default_specification=DRAFT202012))
 
         def compile_at(*parts: str) -> Draft202012Validator:
-            return Draft202012Validator({"$ref": f"{uri}#/{_pointer(*parts)}"}, registry=registry,
-                                        format_checker=_FORMATS)
+            return Draft202012Validator(
+                {"$ref": f"{uri}#/{_pointer(*parts)}"}, registry=registry, format_checker=_FORMATS
+            )
 
         default_secured = bool(doc.get("security"))
         self.operations: dict[str, Operation] = {}
@@ -114,19 +117,25 @@ class OpenApiContract:
                     raise ContractError(f"{artifact.address}: operationId {op_id} is used twice")
                 security = spec.get("security")
                 secured = default_secured if security is None else any(bool(req) for req in security)
-                body_schema = (((spec.get("requestBody") or {}).get("content") or {}).get("application/json") or {})
+                body_schema = ((spec.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
                 request_validator = None
                 if "schema" in body_schema:
-                    request_validator = compile_at("paths", path, method, "requestBody", "content",
-                                                   "application/json", "schema")
+                    request_validator = compile_at(
+                        "paths", path, method, "requestBody", "content", "application/json", "schema"
+                    )
                 responses: dict[str, Draft202012Validator | None] = {}
                 for status, resp in (spec.get("responses") or {}).items():
                     content = ((resp or {}).get("content") or {}).get("application/json") or {}
-                    responses[str(status)] = (compile_at("paths", path, method, "responses", str(status), "content",
-                                                         "application/json", "schema")
-                                              if "schema" in content else None)
-                self.operations[op_id] = Operation(service, op_id, method.upper(), path, secured,
-                                                   request_validator, responses)
+                    responses[str(status)] = (
+                        compile_at(
+                            "paths", path, method, "responses", str(status), "content", "application/json", "schema"
+                        )
+                        if "schema" in content
+                        else None
+                    )
+                self.operations[op_id] = Operation(
+                    service, op_id, method.upper(), path, secured, request_validator, responses
+                )
         # Resolve every $ref now, so a broken artifact fails at load time, not mid-scenario.
         for op in self.operations.values():
             for v in [op.request_validator, *op.responses.values()]:
@@ -134,14 +143,18 @@ class OpenApiContract:
                     try:
                         v.is_valid(None)
                     except Exception as exc:  # referencing.exceptions.Unresolvable and friends
-                        raise ContractError(f"{artifact.address}: {op.label}: unresolvable schema reference: {exc}") from None
+                        raise ContractError(
+                            f"{artifact.address}: {op.label}: unresolvable schema reference: {exc}"
+                        ) from None
 
     def operation(self, operation_id: str) -> Operation:
         try:
             return self.operations[operation_id]
         except KeyError:
-            raise ContractError(f"{self.artifact.address}: {self.service} has no operation {operation_id!r} "
-                                f"(operations: {', '.join(self.operations)})") from None
+            raise ContractError(
+                f"{self.artifact.address}: {self.service} has no operation {operation_id!r} "
+                f"(operations: {', '.join(self.operations)})"
+            ) from None
 
     def find(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation that `method path` (relative to the base URL) calls, with its path parameters."""

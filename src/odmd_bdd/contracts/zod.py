@@ -12,8 +12,15 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-_JSON_TYPES = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean",
-               "array": "array", "object": "object", "null": "null"}
+_JSON_TYPES = {
+    "string": "string",
+    "integer": "number",
+    "number": "number",
+    "boolean": "boolean",
+    "array": "array",
+    "object": "object",
+    "null": "null",
+}
 
 
 def received_type(value: Any) -> str:
@@ -44,37 +51,83 @@ def _issue(err: ValidationError) -> list[dict[str, Any]]:
     if v == "required":
         props = (err.schema or {}).get("properties", {})
         missing = [p for p in val if isinstance(inst, dict) and p not in inst]
-        return [{"code": "invalid_type", "expected": _expected_type(props.get(p)), "received": "undefined",
-                 "path": path + [p], "message": "Required"} for p in missing]
+        return [
+            {
+                "code": "invalid_type",
+                "expected": _expected_type(props.get(p)),
+                "received": "undefined",
+                "path": path + [p],
+                "message": "Required",
+            }
+            for p in missing
+        ]
     if v == "type":
         expected = _JSON_TYPES.get(val, str(val)) if isinstance(val, str) else " | ".join(val)
         received = received_type(inst)
-        return [{"code": "invalid_type", "expected": expected, "received": received, "path": path,
-                 "message": f"Expected {expected}, received {received}"}]
+        return [
+            {
+                "code": "invalid_type",
+                "expected": expected,
+                "received": received,
+                "path": path,
+                "message": f"Expected {expected}, received {received}",
+            }
+        ]
     if v == "additionalProperties":
         known = set((err.schema or {}).get("properties", {}))
         keys = [k for k in inst if k not in known] if isinstance(inst, dict) else []
-        return [{"code": "unrecognized_keys", "keys": keys, "path": path,
-                 "message": "Unrecognized key(s) in object: " + ", ".join(f"'{k}'" for k in keys)}]
+        return [
+            {
+                "code": "unrecognized_keys",
+                "keys": keys,
+                "path": path,
+                "message": "Unrecognized key(s) in object: " + ", ".join(f"'{k}'" for k in keys),
+            }
+        ]
     if v in ("enum", "const"):
         options = list(val) if v == "enum" else [val]
-        return [{"code": "invalid_enum_value", "options": options, "received": inst, "path": path,
-                 "message": "Invalid enum value. Expected " + " | ".join(repr(o) for o in options)
-                 + f", received {inst!r}"}]
+        return [
+            {
+                "code": "invalid_enum_value",
+                "options": options,
+                "received": inst,
+                "path": path,
+                "message": "Invalid enum value. Expected "
+                + " | ".join(repr(o) for o in options)
+                + f", received {inst!r}",
+            }
+        ]
     if v in ("minLength", "minItems", "minimum"):
         kind = {"minLength": "string", "minItems": "array", "minimum": "number"}[v]
-        return [{"code": "too_small", "minimum": val, "type": kind, "inclusive": True, "path": path,
-                 "message": f"{kind.capitalize()} must contain at least {val} character(s)" if kind == "string"
-                 else f"{kind.capitalize()} must be greater than or equal to {val}"}]
+        return [
+            {
+                "code": "too_small",
+                "minimum": val,
+                "type": kind,
+                "inclusive": True,
+                "path": path,
+                "message": f"{kind.capitalize()} must contain at least {val} character(s)"
+                if kind == "string"
+                else f"{kind.capitalize()} must be greater than or equal to {val}",
+            }
+        ]
     if v in ("maxLength", "maxItems", "maximum"):
         kind = {"maxLength": "string", "maxItems": "array", "maximum": "number"}[v]
-        return [{"code": "too_big", "maximum": val, "type": kind, "inclusive": True, "path": path,
-                 "message": f"{kind.capitalize()} must contain at most {val} character(s)" if kind == "string"
-                 else f"{kind.capitalize()} must be less than or equal to {val}"}]
+        return [
+            {
+                "code": "too_big",
+                "maximum": val,
+                "type": kind,
+                "inclusive": True,
+                "path": path,
+                "message": f"{kind.capitalize()} must contain at most {val} character(s)"
+                if kind == "string"
+                else f"{kind.capitalize()} must be less than or equal to {val}",
+            }
+        ]
     if v in ("pattern", "format"):
         validation = "regex" if v == "pattern" else val
-        return [{"code": "invalid_string", "validation": validation, "path": path,
-                 "message": f"Invalid {validation}"}]
+        return [{"code": "invalid_string", "validation": validation, "path": path, "message": f"Invalid {validation}"}]
     if v in ("anyOf", "oneOf"):
         return [{"code": "invalid_union", "path": path, "message": "Invalid input"}]
     return [{"code": "custom", "path": path, "message": err.message}]

@@ -13,7 +13,14 @@ from typing import Any
 
 import yaml
 
-from odmd_bdd.contracts import AsyncApiContract, OpenApiContract, ServiceContracts, load_artifact, load_service_contracts, local_fetch
+from odmd_bdd.contracts import (
+    AsyncApiContract,
+    OpenApiContract,
+    ServiceContracts,
+    load_artifact,
+    load_service_contracts,
+    local_fetch,
+)
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.errors import EnverError, OdmdError
 
@@ -79,9 +86,13 @@ class Constellation:
         for name, spec in (raw.get("services") or {}).items():
             try:
                 services[name] = ServiceSpec(
-                    name=name, build_id=spec.get("build_id", name), base_url_producer=spec["base_url_producer"],
+                    name=name,
+                    build_id=spec.get("build_id", name),
+                    base_url_producer=spec["base_url_producer"],
                     contract_path=(base / spec["contract"]).resolve(),
-                    base_url_env=spec.get("base_url_env") or _default_env(name), stack=spec.get("stack"))
+                    base_url_env=spec.get("base_url_env") or _default_env(name),
+                    stack=spec.get("stack"),
+                )
             except (KeyError, TypeError) as exc:
                 raise OdmdError(f"{path}: service {name} lacks {exc}") from None
         envers = {}
@@ -90,16 +101,25 @@ class Constellation:
             transport = spec.get("transport", "http")
             if transport not in ("http", "sfn"):
                 raise OdmdError(f"{path}: enver {name}: transport must be http or sfn, not {transport!r}")
-            envers[name] = EnverSpec(name=name, revision=spec.get("revision", f"b..{name}"),
-                                     embedded=bool(spec.get("embedded", False)), region=spec.get("region"),
-                                     profile=spec.get("profile"), endpoint_url=spec.get("endpoint_url"),
-                                     transport=transport)
-        return cls(path=path, dataset_path=(base / raw.get("dataset", "dataset/master-mock-dataset.yaml")).resolve(),
-                   services=services, envers=envers,
-                   valid_bearer_constants=list((raw.get("mock_auth") or {}).get("valid_bearer_tokens") or []),
-                   invalid_bearer_constant=(raw.get("mock_auth") or {}).get("invalid_bearer_token"),
-                   web_client=_shared(raw.get("web_client"), path, "web_client"),
-                   bdd_state_machine=_shared(raw.get("bdd_state_machine"), path, "bdd_state_machine"))
+            envers[name] = EnverSpec(
+                name=name,
+                revision=spec.get("revision", f"b..{name}"),
+                embedded=bool(spec.get("embedded", False)),
+                region=spec.get("region"),
+                profile=spec.get("profile"),
+                endpoint_url=spec.get("endpoint_url"),
+                transport=transport,
+            )
+        return cls(
+            path=path,
+            dataset_path=(base / raw.get("dataset", "dataset/master-mock-dataset.yaml")).resolve(),
+            services=services,
+            envers=envers,
+            valid_bearer_constants=list((raw.get("mock_auth") or {}).get("valid_bearer_tokens") or []),
+            invalid_bearer_constant=(raw.get("mock_auth") or {}).get("invalid_bearer_token"),
+            web_client=_shared(raw.get("web_client"), path, "web_client"),
+            bdd_state_machine=_shared(raw.get("bdd_state_machine"), path, "bdd_state_machine"),
+        )
 
     def enver(self, name: str) -> EnverSpec:
         try:
@@ -114,8 +134,12 @@ class Constellation:
     @cached_property
     def service_contracts(self) -> dict[str, ServiceContracts]:
         """The local copies of every service's artifacts (a bundle is followed), compiled once."""
-        return {name: load_service_contracts(name, load_artifact(spec.contract_path), local_fetch(spec.contract_path.parent))
-                for name, spec in self.services.items()}
+        return {
+            name: load_service_contracts(
+                name, load_artifact(spec.contract_path), local_fetch(spec.contract_path.parent)
+            )
+            for name, spec in self.services.items()
+        }
 
     @property
     def contracts(self) -> dict[str, OpenApiContract]:
@@ -136,8 +160,9 @@ def _shared(raw: Any, path: Path, key: str) -> SharedValue | None:
     if raw is None:
         return None
     try:
-        return SharedValue(build_id=raw["build_id"], producer=raw["producer"], env=raw.get("env"),
-                           stack=raw.get("stack"))
+        return SharedValue(
+            build_id=raw["build_id"], producer=raw["producer"], env=raw.get("env"), stack=raw.get("stack")
+        )
     except (KeyError, TypeError):
         raise OdmdError(f"{path}: {key} needs build_id and producer") from None
 

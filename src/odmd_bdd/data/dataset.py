@@ -110,7 +110,9 @@ def _load_cached(path: Path, _mtime: int) -> Dataset:
     for case in ds.cases.values():
         for ref in case.after:
             if ref not in ds.cases:
-                raise DatasetError(f"{case.where}: case {case.ref} comes after {ref}, which the dataset does not define")
+                raise DatasetError(
+                    f"{case.where}: case {case.ref} comes after {ref}, which the dataset does not define"
+                )
     for uc, refs in ds.journeys.items():
         for ref in refs:
             if ref not in ds.cases:
@@ -132,8 +134,9 @@ def _case(ref: str, kind: str, spec: Any, constants: Constants, where: str) -> C
     if not isinstance(response.get("status"), int):
         raise DatasetError(f"{where}: case {ref}: response.status must be an HTTP status code")
     events = spec.get("events") or []
-    if not isinstance(events, list) or not all(isinstance(e, dict) and "message" in e and "payload" in e
-                                                for e in events):
+    if not isinstance(events, list) or not all(
+        isinstance(e, dict) and "message" in e and "payload" in e for e in events
+    ):
         raise DatasetError(f"{where}: case {ref}: events must be a list of {{message, payload}}")
     try:
         request = constants.substitute(spec["request"] or {}, where=f"{where}: {ref}.request")
@@ -141,9 +144,19 @@ def _case(ref: str, kind: str, spec: Any, constants: Constants, where: str) -> C
         events = constants.substitute(events, where=f"{where}: {ref}.events")
     except ConstantError as exc:
         raise DatasetError(str(exc)) from None
-    return Case(ref=ref, kind=kind, service=spec["service"], operation=spec["operation"], request=request,
-                response=response, auth=auth, fallback=bool(spec.get("fallback", False)),
-                after=tuple(spec.get("after") or ()), events=tuple(events), where=where)
+    return Case(
+        ref=ref,
+        kind=kind,
+        service=spec["service"],
+        operation=spec["operation"],
+        request=request,
+        response=response,
+        auth=auth,
+        fallback=bool(spec.get("fallback", False)),
+        after=tuple(spec.get("after") or ()),
+        events=tuple(events),
+        where=where,
+    )
 
 
 def _line_index(node: yaml.Node | None, prefix: tuple = ()) -> dict[tuple, int]:

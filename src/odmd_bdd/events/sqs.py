@@ -41,8 +41,10 @@ class MessageIndex:
         try:
             return self.by_name[name]
         except KeyError:
-            raise ContractError(f"no service of the constellation publishes a {name!r} event "
-                                f"(events: {', '.join(sorted(self.by_name)) or 'none'})") from None
+            raise ContractError(
+                f"no service of the constellation publishes a {name!r} event "
+                f"(events: {', '.join(sorted(self.by_name)) or 'none'})"
+            ) from None
 
 
 class QueueUrls:
@@ -77,7 +79,8 @@ class EventPublisher:
             self.queues.sqs.send_message(
                 QueueUrl=self.queues.url(queue_name(message.queue, run)),
                 MessageBody=json.dumps(event["payload"]),
-                MessageAttributes={"event_type": {"DataType": "String", "StringValue": message.name}})
+                MessageAttributes={"event_type": {"DataType": "String", "StringValue": message.name}},
+            )
 
 
 @dataclass
@@ -105,9 +108,12 @@ class EventInbox:
         name = queue_name(message.queue, self.run)
         self._touched.add(name)
         url = self.queues.url(name)
-        answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                          WaitTimeSeconds=max(1, min(20, math.ceil(wait_s))),
-                                          MessageAttributeNames=["All"])
+        answer = self.sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=max(1, min(20, math.ceil(wait_s))),
+            MessageAttributeNames=["All"],
+        )
         for item in answer.get("Messages", []):
             body = item.get("Body", "")
             try:

@@ -24,8 +24,16 @@ from pathlib import Path
 from odmd_bdd.errors import OdmdError
 
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome")
-LAUNCH_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic")
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
 APT_PACKAGE = "chromium"
 INSTALL_TIMEOUT = 900  # seconds apt-get may take
 
@@ -74,8 +82,11 @@ def _apt_install(apt_get: str, environ: Mapping[str, str], run: Callable[..., su
     env = {**environ, "DEBIAN_FRONTEND": "noninteractive"}
     print(f"odmd-bdd: no Chromium found; installing it: {apt_get} install -y {APT_PACKAGE}", file=sys.stderr)
     output = ""
-    for command in ([apt_get, "install", "-y", APT_PACKAGE],
-                    [apt_get, "update"], [apt_get, "install", "-y", APT_PACKAGE]):  # retry after refreshing the lists
+    for command in (
+        [apt_get, "install", "-y", APT_PACKAGE],
+        [apt_get, "update"],
+        [apt_get, "install", "-y", APT_PACKAGE],
+    ):  # retry after refreshing the lists
         try:
             done = run(command, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -86,9 +97,13 @@ def _apt_install(apt_get: str, environ: Mapping[str, str], run: Callable[..., su
     return "\n".join(output.strip().splitlines()[-5:])
 
 
-def find_chromium(environ: Mapping[str, str] | None = None, *, managed: str | None = None,
-                  install: bool | None = None,
-                  run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> FoundBrowser:
+def find_chromium(
+    environ: Mapping[str, str] | None = None,
+    *,
+    managed: str | None = None,
+    install: bool | None = None,
+    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+) -> FoundBrowser:
     """The Chromium to launch. `managed`: where Playwright keeps its own browser (may not exist);
     `install`: allow the apt-get step (default: when root and apt-get is on PATH)."""
     environ = os.environ if environ is None else environ
@@ -96,8 +111,10 @@ def find_chromium(environ: Mapping[str, str] | None = None, *, managed: str | No
     if explicit:
         if _executable(explicit):
             return FoundBrowser(explicit, "$CHROMIUM_PATH")
-        raise BrowserNotFound(f"CHROMIUM_PATH={explicit} is not an executable file. Point it at a Chromium "
-                              f"executable, or unset it to use the installed one.")
+        raise BrowserNotFound(
+            f"CHROMIUM_PATH={explicit} is not an executable file. Point it at a Chromium "
+            f"executable, or unset it to use the installed one."
+        )
     found = _on_path(environ)
     if found:
         return found
@@ -114,15 +131,19 @@ def find_chromium(environ: Mapping[str, str] | None = None, *, managed: str | No
         if found:
             return FoundBrowser(found.path, "apt-get")
         failure = failure or f"apt-get succeeded but put none of {', '.join(PATH_NAMES)} on PATH"
-    looked = ["$CHROMIUM_PATH (unset)", f"PATH ({', '.join(PATH_NAMES)}: none found)",
-              f"Playwright's browser ({managed or 'unknown location'}: not installed)"]
+    looked = [
+        "$CHROMIUM_PATH (unset)",
+        f"PATH ({', '.join(PATH_NAMES)}: none found)",
+        f"Playwright's browser ({managed or 'unknown location'}: not installed)",
+    ]
     if install and apt_get:
         looked.append(f"apt-get install -y {APT_PACKAGE} (failed: {failure})")
     raise BrowserNotFound(
         "the GUI layer needs Chromium and none was found. Install it with:\n"
         f"    {fix_command(root)}\n"
         f"(or set CHROMIUM_PATH=/path/to/chromium, or run the API layer only with --layer api). Looked at: "
-        + "; ".join(looked))
+        + "; ".join(looked)
+    )
 
 
 class _SharedPlaywright:
@@ -176,19 +197,27 @@ class GuiBrowser:
 
         environ = os.environ if self._environ is None else self._environ
         if self.options.headed and not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")):
-            raise BrowserLaunchError("--headed needs a display, but $DISPLAY is not set: run under `xvfb-run` "
-                                     "or on a desktop, or drop --headed")
+            raise BrowserLaunchError(
+                "--headed needs a display, but $DISPLAY is not set: run under `xvfb-run` "
+                "or on a desktop, or drop --headed"
+            )
         self._playwright = _PLAYWRIGHT.acquire()
         try:
             self.found = find_chromium(environ, managed=self._playwright.chromium.executable_path)
             self.browser = self._playwright.chromium.launch(
-                executable_path=self.found.path, headless=not self.options.headed,
-                slow_mo=self.options.slowmo_ms or None, args=list(LAUNCH_ARGS), timeout=30_000)
+                executable_path=self.found.path,
+                headless=not self.options.headed,
+                slow_mo=self.options.slowmo_ms or None,
+                args=list(LAUNCH_ARGS),
+                timeout=30_000,
+            )
         except PlaywrightError as exc:
             self.close()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrowserLaunchError(f"Chromium {self.found} would not start: {first}. Fix it with "
-                                     f"`{fix_command()}` or point CHROMIUM_PATH at a working Chromium") from None
+            raise BrowserLaunchError(
+                f"Chromium {self.found} would not start: {first}. Fix it with "
+                f"`{fix_command()}` or point CHROMIUM_PATH at a working Chromium"
+            ) from None
         except BaseException:
             self.close()
             raise

@@ -63,8 +63,11 @@ class NetworkCapture:
         self.run_id = run_id
         self.timeout_ms = timeout_s * 1000
         # Longest base URL first, so a service mounted under another's prefix is found first.
-        self._services = sorted(((svc.base_url.rstrip("/") + "/", svc) for svc in enver.services.values()),
-                                key=lambda pair: len(pair[0]), reverse=True)
+        self._services = sorted(
+            ((svc.base_url.rstrip("/") + "/", svc) for svc in enver.services.values()),
+            key=lambda pair: len(pair[0]),
+            reverse=True,
+        )
         self._records: list[Captured] = []
         self._lock = threading.Lock()
 
@@ -83,7 +86,7 @@ class NetworkCapture:
         bare = url.split("?", 1)[0].split("#", 1)[0]
         for prefix, svc in self._services:
             if bare.startswith(prefix) or bare + "/" == prefix:
-                return svc, "/" + bare[len(prefix):]
+                return svc, "/" + bare[len(prefix) :]
         return None
 
     def _record(self, captured: Captured) -> None:
@@ -94,10 +97,23 @@ class NetworkCapture:
         try:
             self._forward(route, request)
         except Exception as exc:  # never leave the page's request hanging; report instead
-            self._record(Captured(Exchange(service="?", operation_id="?", method=request.method, url=request.url,
-                                           request_headers=dict(request.headers), request_body=None, status=0,
-                                           transport=TRANSPORT),
-                                  None, None, [f"{request.method} {request.url}: the harness could not forward it: {exc}"]))
+            self._record(
+                Captured(
+                    Exchange(
+                        service="?",
+                        operation_id="?",
+                        method=request.method,
+                        url=request.url,
+                        request_headers=dict(request.headers),
+                        request_body=None,
+                        status=0,
+                        transport=TRANSPORT,
+                    ),
+                    None,
+                    None,
+                    [f"{request.method} {request.url}: the harness could not forward it: {exc}"],
+                )
+            )
             try:
                 route.abort("failed")
             except Exception:  # the route may already be handled
@@ -112,12 +128,23 @@ class NetworkCapture:
         found = self._service_of(url)
         if found is None:
             if request.resource_type in ("fetch", "xhr"):
-                self._record(Captured(Exchange(service="?", operation_id="?", method=request.method, url=url,
-                                               request_headers=dict(request.headers),
-                                               request_body=_parse(request.post_data, "json"), status=0,
-                                               transport=TRANSPORT),
-                                      None, None, [f"{request.method} {url}: the web client called a URL outside "
-                                                   f"the constellation (blocked)"]))
+                self._record(
+                    Captured(
+                        Exchange(
+                            service="?",
+                            operation_id="?",
+                            method=request.method,
+                            url=url,
+                            request_headers=dict(request.headers),
+                            request_body=_parse(request.post_data, "json"),
+                            status=0,
+                            transport=TRANSPORT,
+                        ),
+                        None,
+                        None,
+                        [f"{request.method} {url}: the web client called a URL outside the constellation (blocked)"],
+                    )
+                )
                 route.abort("blockedbyclient")
             elif url.startswith(self.web_client_origin + "/"):
                 route.continue_()  # e.g. /favicon.ico next to the client
@@ -135,16 +162,28 @@ class NetworkCapture:
         raw = response.body()
         response_headers = response.headers
         content_type = response_headers.get("content-type")
-        exchange = Exchange(service=svc.name, operation_id=op.operation_id if op else "(undeclared route)",
-                            method=request.method, url=url, request_headers=headers, request_body=request_body,
-                            status=response.status, response_headers=dict(response_headers),
-                            response_body=_parse(raw, content_type), content_type=content_type, elapsed_ms=elapsed,
-                            transport=TRANSPORT)
+        exchange = Exchange(
+            service=svc.name,
+            operation_id=op.operation_id if op else "(undeclared route)",
+            method=request.method,
+            url=url,
+            request_headers=headers,
+            request_body=request_body,
+            status=response.status,
+            response_headers=dict(response_headers),
+            response_body=_parse(raw, content_type),
+            content_type=content_type,
+            elapsed_ms=elapsed,
+            transport=TRANSPORT,
+        )
         if op is None:
-            problems = [f"{request.method} {path}: no operation of the {svc.name} contract "
-                        f"({svc.contract.artifact.label}) declares this route (it answered {response.status})"]
+            problems = [
+                f"{request.method} {path}: no operation of the {svc.name} contract "
+                f"({svc.contract.artifact.label}) declares this route (it answered {response.status})"
+            ]
         else:
-            problems = [f"{op.label}: {p}" for p in op.response_problems(response.status, exchange.response_body,
-                                                                        content_type)]
+            problems = [
+                f"{op.label}: {p}" for p in op.response_problems(response.status, exchange.response_body, content_type)
+            ]
         self._record(Captured(exchange, svc.name, op, problems))
         route.fulfill(response=response, body=raw)

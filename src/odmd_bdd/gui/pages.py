@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from odmd_bdd.errors import OdmdError
 
@@ -42,8 +42,11 @@ _FIND_JS = """const find = (selectors) => selectors.reduce((el, sel) => el && el
 
 # One round trip: is the service's page there and visible (Playwright's definition: a non-empty
 # box, visibility visible), is its navigation link there.
-_SECTION_JS = """([section, nav]) => {
-  """ + _FIND_JS + """const page = find([section]);
+_SECTION_JS = (
+    """([section, nav]) => {
+  """
+    + _FIND_JS
+    + """const page = find([section]);
   let visible = false;
   if (page) {
     const box = page.getBoundingClientRect();
@@ -51,11 +54,15 @@ _SECTION_JS = """([section, nav]) => {
   }
   return {section: !!page, visible, nav: !!find([nav])};
 }"""
+)
 
 # One round trip: the form's controls (what the harness needs to fill them), whether its answer
 # panel and submit button are there, and the panel's data-seq. null: no such form.
-_FORM_JS = """([section, form, answer, submit]) => {
-  """ + _FIND_JS + """const found = find([section, form]);
+_FORM_JS = (
+    """([section, form, answer, submit]) => {
+  """
+    + _FIND_JS
+    + """const found = find([section, form]);
   if (!found) return null;
   const panel = found.querySelector(answer);
   return {
@@ -66,10 +73,14 @@ _FORM_JS = """([section, form, answer, submit]) => {
     answer: !!panel, seq: panel ? panel.getAttribute('data-seq') : null, submit: !!found.querySelector(submit),
   };
 }"""
+)
 
 # One round trip: everything the answer panel shows, as the raw data-json strings.
-_ANSWER_JS = """([selectors, op]) => {
-  """ + _FIND_JS + """const panel = find(selectors);
+_ANSWER_JS = (
+    """([selectors, op]) => {
+  """
+    + _FIND_JS
+    + """const panel = find(selectors);
   const one = (id) => panel.querySelector(`[data-testid="${id}"]`);
   const status = one(`${op}.status`), result = one(`${op}.result`), error = one(`${op}.error`);
   const fields = {};
@@ -87,6 +98,7 @@ _ANSWER_JS = """([selectors, op]) => {
     error: error ? error.textContent : null,
   };
 }"""
+)
 
 _SET_TOKEN_JS = """([key, token]) => {
   if (token === null) sessionStorage.removeItem(key); else sessionStorage.setItem(key, token);
@@ -154,11 +166,14 @@ class WebClientPage:
         root = self.page.get_by_test_id("app")
         try:
             self.page.locator('[data-testid="app"]:is([data-ready="true"], [data-ready="error"])').wait_for(
-                state="attached", timeout=self.timeout_ms)
+                state="attached", timeout=self.timeout_ms
+            )
         except PlaywrightTimeoutError:
-            raise GuiConventionError(f"the web client at {self.url} did not become ready within "
-                                     f"{self.timeout_ms / 1000:g}s (data-testid=app with data-ready=\"true\"; "
-                                     f"see {CONVENTION})") from None
+            raise GuiConventionError(
+                f"the web client at {self.url} did not become ready within "
+                f'{self.timeout_ms / 1000:g}s (data-testid=app with data-ready="true"; '
+                f"see {CONVENTION})"
+            ) from None
         if root.get_attribute("data-ready") == "error":
             problem = self.page.get_by_test_id("app.error")
             detail = problem.text_content() if problem.count() else "no app.error element"
@@ -189,8 +204,10 @@ class WebClientPage:
             try:
                 section.wait_for(state="visible", timeout=self.timeout_ms)
             except PlaywrightTimeoutError:
-                raise AssertionError(f"the web client's page service.{name} did not show within "
-                                     f"{self.timeout_ms / 1000:g}s of clicking nav.{name}") from None
+                raise AssertionError(
+                    f"the web client's page service.{name} did not show within "
+                    f"{self.timeout_ms / 1000:g}s of clicking nav.{name}"
+                ) from None
         return ServicePage(self, name, section)
 
 
@@ -217,8 +234,9 @@ class OperationForm:
 
     def _inspect(self) -> dict[str, Any]:
         if self._state is None:
-            state = self.client.page.evaluate(_FORM_JS, [*self._selectors, _css(f"{self.op}.answer"),
-                                                         _css(f"{self.op}.submit")])
+            state = self.client.page.evaluate(
+                _FORM_JS, [*self._selectors, _css(f"{self.op}.answer"), _css(f"{self.op}.submit")]
+            )
             if state is None:
                 raise _missing(f"form for {self.label}", f"op.{self.op}")
             self._state = state
@@ -228,8 +246,9 @@ class OperationForm:
     def label(self) -> str:
         return f"{self.service} {self.op}"
 
-    def _plan(self, controls: dict[str, dict], body: Any, path: dict[str, Any], query: dict[str, Any]
-              ) -> dict[str, Any]:
+    def _plan(
+        self, controls: dict[str, dict], body: Any, path: dict[str, Any], query: dict[str, Any]
+    ) -> dict[str, Any]:
         """testid -> value for every control the action sets; a value without a control fails."""
         plan: dict[str, Any] = {}
         missing: list[str] = []
@@ -257,9 +276,11 @@ class OperationForm:
         elif body is not None:
             missing.append(f"a body that is not an object ({type(body).__name__})")
         if missing:
-            raise GuiConventionError(f"the web client's form for {self.label} has no input for "
-                                     f"{', '.join(missing)}, so the GUI cannot send this request "
-                                     f"(expected data-testid {self.op}.<field>; see {CONVENTION})")
+            raise GuiConventionError(
+                f"the web client's form for {self.label} has no input for "
+                f"{', '.join(missing)}, so the GUI cannot send this request "
+                f"(expected data-testid {self.op}.<field>; see {CONVENTION})"
+            )
         return plan
 
     def fill(self, body: Any, path: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> None:
@@ -281,8 +302,10 @@ class OperationForm:
                 if text not in control["options"]:
                     if wanted is _MISSING:
                         continue  # a select without an empty option cannot be cleared; leave it
-                    raise GuiConventionError(f"the web client's {testid} offers no option {text!r} "
-                                             f"(options: {control['options']}), so the GUI cannot send this request")
+                    raise GuiConventionError(
+                        f"the web client's {testid} offers no option {text!r} "
+                        f"(options: {control['options']}), so the GUI cannot send this request"
+                    )
                 locator.select_option(value=text)
             else:
                 locator.fill(text)
@@ -297,7 +320,9 @@ class OperationForm:
         try:
             seq = int(before or "0")
         except ValueError:
-            raise GuiConventionError(f"{self.op}.answer: data-seq {before!r} is not a number (see {CONVENTION})") from None
+            raise GuiConventionError(
+                f"{self.op}.answer: data-seq {before!r} is not a number (see {CONVENTION})"
+            ) from None
         if not state["submit"]:
             raise _missing(f"submit button of {self.label}", f"{self.op}.submit")
         self.form.get_by_test_id(f"{self.op}.submit").first.click()
@@ -306,9 +331,11 @@ class OperationForm:
         try:
             done.wait_for(state="attached", timeout=self.client.timeout_ms)
         except PlaywrightTimeoutError:
-            raise AssertionError(f"the web client showed no answer for {self.label} within "
-                                 f"{self.client.timeout_ms / 1000:g}s (data-testid={self.op}.answer, "
-                                 f"data-seq stayed at {panel.get_attribute('data-seq')!r})") from None
+            raise AssertionError(
+                f"the web client showed no answer for {self.label} within "
+                f"{self.client.timeout_ms / 1000:g}s (data-testid={self.op}.answer, "
+                f"data-seq stayed at {panel.get_attribute('data-seq')!r})"
+            ) from None
         return self.read(panel)
 
     def read(self, panel: Locator | None = None) -> ShownAnswer:
@@ -327,6 +354,7 @@ class OperationForm:
         else:
             body = None
         if raw["state"] != "failed" and not isinstance(status, int):
-            raise GuiConventionError(f"{where}: {self.op}.status shows no numeric status (data-json={raw['status']!r}; "
-                                     f"see {CONVENTION})")
+            raise GuiConventionError(
+                f"{where}: {self.op}.status shows no numeric status (data-json={raw['status']!r}; see {CONVENTION})"
+            )
         return ShownAnswer(self.op, raw["state"], status, raw["statusText"], body, fields, raw["error"])

@@ -36,9 +36,14 @@ LAUNCH_OPTIONS_HEADER = "x-playwright-launch-options"  # read by `playwright run
 class RemoteGuiBrowser(GuiBrowser):
     """A GuiBrowser whose Chromium lives in a Playwright server; same contexts, same close()."""
 
-    def __init__(self, ws_endpoint: str, options: LaunchOptions = LaunchOptions(),
-                 environ: Mapping[str, str] | None = None, timeout_s: float = 30.0):
-        super().__init__(options, environ)
+    def __init__(
+        self,
+        ws_endpoint: str,
+        options: LaunchOptions | None = None,
+        environ: Mapping[str, str] | None = None,
+        timeout_s: float = 30.0,
+    ):
+        super().__init__(options or LaunchOptions(), environ)
         self.ws_endpoint = ws_endpoint
         self.timeout_s = timeout_s
         self._own_playwright = None  # a Playwright of our own, when browser.py shares none
@@ -72,15 +77,18 @@ class RemoteGuiBrowser(GuiBrowser):
                 self._own_playwright = playwright
             else:
                 self._playwright = playwright
-            self.browser = playwright.chromium.connect(self.ws_endpoint, headers=headers or None,
-                                                       timeout=self.timeout_s * 1000)
+            self.browser = playwright.chromium.connect(
+                self.ws_endpoint, headers=headers or None, timeout=self.timeout_s * 1000
+            )
         except PlaywrightError as exc:
             self.close()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrowserLaunchError(f"cannot connect to the Playwright server at {self.ws_endpoint}: {first}. "
-                                     f"Is `playwright run-server` running there, with the same Playwright version "
-                                     f"as this venv? Or drop --browser-ws-endpoint/${ENV_ENDPOINT} to launch a "
-                                     f"local Chromium") from None
+            raise BrowserLaunchError(
+                f"cannot connect to the Playwright server at {self.ws_endpoint}: {first}. "
+                f"Is `playwright run-server` running there, with the same Playwright version "
+                f"as this venv? Or drop --browser-ws-endpoint/${ENV_ENDPOINT} to launch a "
+                f"local Chromium"
+            ) from None
         except BaseException:
             self.close()
             raise

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.capture import NetworkCapture
 from odmd_bdd.gui.pages import WebClientPage
+from odmd_bdd.resolution.envers import Enver
 
 VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default; every pixel more is more raster work a frame
 
@@ -28,8 +28,16 @@ class GuiSession:
     network log: the trace viewer's time travel, at ~20% of a GUI scenario's time, which is why
     by default only a rerun attempt records them (the exchanges are in the report anyway)."""
 
-    def __init__(self, browser: GuiBrowser, enver: Enver, web_client_url: str, run_id: str, timeout_s: float,
-                 trace: bool = True, snapshots: bool = False):
+    def __init__(
+        self,
+        browser: GuiBrowser,
+        enver: Enver,
+        web_client_url: str,
+        run_id: str,
+        timeout_s: float,
+        trace: bool = True,
+        snapshots: bool = False,
+    ):
         self.browser = browser
         self.enver = enver
         self.web_client_url = web_client_url

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.contracts import OpenApiContract, Operation, zod_issues
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case
 from odmd_bdd.events.sqs import EventPublisher
 from odmd_bdd.localenv.faults import Answer, Fault, FaultPlan
@@ -39,9 +39,16 @@ def _zod(issues: list[dict[str, Any]]) -> Answer:
     return Answer(status=400, body={"name": "ZodError", "issues": issues})
 
 
-def answer_for(op: Operation, cases: list[Case], tokens: set[str], headers: dict[str, str],
-               raw_body: bytes, path_params: dict[str, str], query: dict[str, str],
-               answered: frozenset[str] = frozenset()) -> tuple[Answer, Case | None]:
+def answer_for(
+    op: Operation,
+    cases: list[Case],
+    tokens: set[str],
+    headers: dict[str, str],
+    raw_body: bytes,
+    path_params: dict[str, str],
+    query: dict[str, str],
+    answered: frozenset[str] = frozenset(),
+) -> tuple[Answer, Case | None]:
     """The answer of a Phase 0 mock service to one request, and the case it came from (pure)."""
     if op.secured:
         auth = headers.get("authorization", "")
@@ -64,14 +71,21 @@ def answer_for(op: Operation, cases: list[Case], tokens: set[str], headers: dict
     return Answer(status=case.status, body=case.response.get("body")), case
 
 
-def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultPlan, runs: RunLog,
-              publisher: EventPublisher | None) -> Endpoint:
+def _endpoint(
+    op: Operation,
+    cases: list[Case],
+    tokens: set[str],
+    faults: FaultPlan,
+    runs: RunLog,
+    publisher: EventPublisher | None,
+) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         run = headers.get(RUN_HEADER, ANONYMOUS)
-        answer, case = answer_for(op, cases, tokens, headers, raw, dict(request.path_params),
-                                  dict(request.query_params), runs.answered(run))
+        answer, case = answer_for(
+            op, cases, tokens, headers, raw, dict(request.path_params), dict(request.query_params), runs.answered(run)
+        )
         if case is not None:
             runs.record(run, case.ref)
             answer.events = list(case.events)
@@ -82,20 +96,32 @@ def _endpoint(op: Operation, cases: list[Case], tokens: set[str], faults: FaultP
         if answer.delay_s:
             await asyncio.sleep(answer.delay_s)  # a planted fault: the service answers late
         extra = {FAULT_CORS_HEADER: answer.cors_origin} if answer.cors_origin else None
-        return Response(json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type,
-                        headers=extra)
+        return Response(
+            json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type, headers=extra
+        )
 
     endpoint.__name__ = op.operation_id
     return endpoint
 
 
-def _service_routes(contract: OpenApiContract, constellation: Constellation, tokens: set[str],
-                    faults: FaultPlan, runs: RunLog, publisher: EventPublisher | None) -> list[Route]:
+def _service_routes(
+    contract: OpenApiContract,
+    constellation: Constellation,
+    tokens: set[str],
+    faults: FaultPlan,
+    runs: RunLog,
+    publisher: EventPublisher | None,
+) -> list[Route]:
     dataset = constellation.dataset
-    return [Route(op.path, _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults, runs,
-                                     publisher),
-                  methods=[op.method], name=f"{contract.service}.{op.operation_id}")
-            for op in contract.operations.values()]
+    return [
+        Route(
+            op.path,
+            _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults, runs, publisher),
+            methods=[op.method],
+            name=f"{contract.service}.{op.operation_id}",
+        )
+        for op in contract.operations.values()
+    ]
 
 
 FAULT_CORS_HEADER = "x-odmd-fault-cors-origin"
@@ -118,8 +144,11 @@ class FaultyCorsOrigin:
                 headers = list(message.get("headers", []))
                 wrong = next((v for k, v in headers if k.decode().lower() == FAULT_CORS_HEADER), None)
                 if wrong is not None:
-                    headers = [(k, v) for k, v in headers
-                               if k.decode().lower() not in (FAULT_CORS_HEADER, "access-control-allow-origin")]
+                    headers = [
+                        (k, v)
+                        for k, v in headers
+                        if k.decode().lower() not in (FAULT_CORS_HEADER, "access-control-allow-origin")
+                    ]
                     headers.append((b"access-control-allow-origin", wrong))
                     message = {**message, "headers": headers}
             await send(message)
@@ -127,8 +156,9 @@ class FaultyCorsOrigin:
         await self.app(scope, receive, rewrite)
 
 
-def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None,
-              publisher: EventPublisher | None = None) -> Starlette:
+def build_app(
+    constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None, publisher: EventPublisher | None = None
+) -> Starlette:
     tokens = constellation.valid_bearer_tokens()
     runs = runs if runs is not None else RunLog()
 
@@ -151,12 +181,16 @@ def build_app(constellation: Constellation, faults: FaultPlan, runs: RunLog | No
         Route("/_odmd/faults", fault_plan, methods=["GET", "PUT", "DELETE"]),
     ]
     for name, contract in constellation.contracts.items():
-        routes.append(Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults, runs, publisher)))
+        routes.append(
+            Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults, runs, publisher))
+        )
     # The web client at /web-client/; its state (base URLs, GUI faults) is app.state.web_client.
     web_client = WebClientState()
     routes.extend(web_client_routes(constellation, web_client))
-    middleware = [Middleware(FaultyCorsOrigin),
-                  Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])]
+    middleware = [
+        Middleware(FaultyCorsOrigin),
+        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]),
+    ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.web_client = web_client
     return app

@@ -1,8 +1,8 @@
 """A fault plan file, as `pytest --odmd-faults PLAN.json` applies it to the embedded enver.
 
-    {"enver":  [<Fault>, ...],          # answers and events (odmd_bdd.localenv.Fault)
-     "client": [<ClientFault>, ...],    # the web client's planted bugs
-     "withhold_artifacts": ["svc"]}     # services whose schema artifact is not published
+{"enver":  [<Fault>, ...],          # answers and events (odmd_bdd.localenv.Fault)
+ "client": [<ClientFault>, ...],    # the web client's planted bugs
+ "withhold_artifacts": ["svc"]}     # services whose schema artifact is not published
 """
 
 from __future__ import annotations

@@ -40,20 +40,42 @@ class Fault:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Fault:
-        allowed = {"operation", "status", "set", "remove", "content_type", "body", "when_status", "delay_s",
-                   "cors_origin", "event", "event_set"}
+        allowed = {
+            "operation",
+            "status",
+            "set",
+            "remove",
+            "content_type",
+            "body",
+            "when_status",
+            "delay_s",
+            "cors_origin",
+            "event",
+            "event_set",
+        }
         unknown = set(raw) - allowed
         if unknown or "operation" not in raw:
             raise ValueError(f"a fault needs 'operation' and may have {sorted(allowed)}; got {sorted(raw)}")
-        return cls(operation=raw["operation"], status=raw.get("status"), set=dict(raw.get("set") or {}),
-                   remove=tuple(raw.get("remove") or ()), content_type=raw.get("content_type"), body=raw.get("body"),
-                   when_status=raw.get("when_status"), delay_s=float(raw.get("delay_s") or 0.0),
-                   cors_origin=raw.get("cors_origin"), event=raw.get("event"),
-                   event_set=dict(raw.get("event_set") or {}))
+        return cls(
+            operation=raw["operation"],
+            status=raw.get("status"),
+            set=dict(raw.get("set") or {}),
+            remove=tuple(raw.get("remove") or ()),
+            content_type=raw.get("content_type"),
+            body=raw.get("body"),
+            when_status=raw.get("when_status"),
+            delay_s=float(raw.get("delay_s") or 0.0),
+            cors_origin=raw.get("cors_origin"),
+            event=raw.get("event"),
+            event_set=dict(raw.get("event_set") or {}),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
-                if v not in (None, {}, (), 0.0)}
+        return {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in self.__dict__.items()
+            if v not in (None, {}, (), 0.0)
+        }
 
     def applies_to(self, service: str, operation_id: str) -> bool:
         return self.operation in (operation_id, f"{service}.{operation_id}")
@@ -103,10 +125,14 @@ class FaultPlan:
                 jsonpath.set_(body, path, value)
             for path in fault.remove:
                 jsonpath.remove(body, path)
-            answer = Answer(status=fault.status or answer.status, body=body,
-                            content_type=fault.content_type or answer.content_type,
-                            events=_faulty_events(answer.events, fault), delay_s=max(answer.delay_s, fault.delay_s),
-                            cors_origin=fault.cors_origin or answer.cors_origin)
+            answer = Answer(
+                status=fault.status or answer.status,
+                body=body,
+                content_type=fault.content_type or answer.content_type,
+                events=_faulty_events(answer.events, fault),
+                delay_s=max(answer.delay_s, fault.delay_s),
+                cors_origin=fault.cors_origin or answer.cors_origin,
+            )
         return answer
 
 

@@ -41,8 +41,9 @@ def subset_score(expected: Any, actual: Any) -> int | None:
     return 1 if expected == actual and type(expected) is type(actual) else None
 
 
-def choose_case(cases: list[Case], request: dict[str, Any], answered: set[str] | frozenset[str] = frozenset()
-                ) -> Case | None:
+def choose_case(
+    cases: list[Case], request: dict[str, Any], answered: set[str] | frozenset[str] = frozenset()
+) -> Case | None:
     best: tuple[tuple[int, int], Case] | None = None
     fallback = None
     for case in cases:

@@ -14,16 +14,23 @@ from typing import Any
 
 from odmd_bdd.aws.deploy import deploy_bdd_state_machine
 from odmd_bdd.aws.share import publish_artifact, publish_value
-from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.contracts import load_artifact
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv.server import LocalEnver
 
 ARTIFACT_BUCKET = "odmd-local-artifacts"
 
 
-def publish_local_enver(aws: Any, constellation: Constellation, local: LocalEnver, revision: str, *,
-                        state_machine: bool = True, client: Any = None,
-                        withhold_artifacts: set[str] = frozenset()) -> dict[str, str]:
+def publish_local_enver(
+    aws: Any,
+    constellation: Constellation,
+    local: LocalEnver,
+    revision: str,
+    *,
+    state_machine: bool = True,
+    client: Any = None,
+    withhold_artifacts: set[str] = frozenset(),
+) -> dict[str, str]:
     """Publish everything; returns what was published (name → value) for the report.
 
     `state_machine=False` skips deploying the BDD state machine and its ARN: loading moto's
@@ -34,11 +41,13 @@ def publish_local_enver(aws: Any, constellation: Constellation, local: LocalEnve
     ssm, s3, sqs = client("ssm"), client("s3"), client("sqs")
     published: dict[str, str] = {}
     for name, spec in constellation.services.items():
-        published[publish_value(ssm, spec.build_id, revision, spec.base_url_producer, local.base_urls[name])] = \
+        published[publish_value(ssm, spec.build_id, revision, spec.base_url_producer, local.base_urls[name])] = (
             local.base_urls[name]
+        )
         if name not in withhold_artifacts:
-            published[f"{name}.schema-url"] = _publish_contract(s3, ssm, aws.account_id, spec.build_id, revision,
-                                                                spec.base_url_producer, spec.contract_path)
+            published[f"{name}.schema-url"] = _publish_contract(
+                s3, ssm, aws.account_id, spec.build_id, revision, spec.base_url_producer, spec.contract_path
+            )
     if constellation.web_client is not None and getattr(local, "web_client_url", None):
         wc = constellation.web_client
         published[publish_value(ssm, wc.build_id, revision, wc.producer, local.web_client_url)] = local.web_client_url
@@ -52,19 +61,44 @@ def publish_local_enver(aws: Any, constellation: Constellation, local: LocalEnve
     return published
 
 
-def _publish_contract(s3: Any, ssm: Any, account: str, build_id: str, revision: str, producer: str,
-                      path: Path) -> str:
+def _publish_contract(s3: Any, ssm: Any, account: str, build_id: str, revision: str, producer: str, path: Path) -> str:
     root = load_artifact(path)
     if root.kind != "bundle":
-        return publish_artifact(s3, ssm, build_id, revision, producer, path.read_bytes(), bucket=ARTIFACT_BUCKET,
-                                account=account, file_name=path.name.removesuffix(".json"))
+        return publish_artifact(
+            s3,
+            ssm,
+            build_id,
+            revision,
+            producer,
+            path.read_bytes(),
+            bucket=ARTIFACT_BUCKET,
+            account=account,
+            file_name=path.name.removesuffix(".json"),
+        )
     bundle = dict(root.document)
     for part in ("http", "events"):
         if isinstance(bundle.get(part), str):
             part_path = path.parent / bundle[part]
-            bundle[part] = publish_artifact(s3, ssm, build_id, revision, producer, part_path.read_bytes(),
-                                            bucket=ARTIFACT_BUCKET, account=account,
-                                            file_name=part_path.name.removesuffix(".json"))
+            bundle[part] = publish_artifact(
+                s3,
+                ssm,
+                build_id,
+                revision,
+                producer,
+                part_path.read_bytes(),
+                bucket=ARTIFACT_BUCKET,
+                account=account,
+                file_name=part_path.name.removesuffix(".json"),
+            )
     # Published last, so <producer>/schema-url ends up naming the bundle.
-    return publish_artifact(s3, ssm, build_id, revision, producer, json.dumps(bundle, indent=2),
-                            bucket=ARTIFACT_BUCKET, account=account, file_name=path.name.removesuffix(".json"))
+    return publish_artifact(
+        s3,
+        ssm,
+        build_id,
+        revision,
+        producer,
+        json.dumps(bundle, indent=2),
+        bucket=ARTIFACT_BUCKET,
+        account=account,
+        file_name=path.name.removesuffix(".json"),
+    )

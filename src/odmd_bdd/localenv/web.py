@@ -101,8 +101,11 @@ class WebClientState:
 def client_config(constellation: Constellation, state: WebClientState, origin: str) -> dict[str, Any]:
     base_urls = state.base_urls or state.own_base_urls or {name: f"{origin}/{name}" for name in constellation.services}
     return {
-        "services": {name: {"base_url": base_urls[name], "contract": f"contracts/{name}.json"}
-                     for name in constellation.services if name in base_urls},
+        "services": {
+            name: {"base_url": base_urls[name], "contract": f"contracts/{name}.json"}
+            for name in constellation.services
+            if name in base_urls
+        },
         "session": {"storage_key": SESSION_STORAGE_KEY, "token_field": SESSION_TOKEN_FIELD},
         "faults": [f.to_dict() for f in state.faults.faults()],
     }
@@ -133,10 +136,13 @@ def web_client_routes(constellation: Constellation, state: WebClientState) -> li
         return JSONResponse([f.to_dict() for f in state.faults.faults()])
 
     return [
-        Mount(WEB_CLIENT_PATH, routes=[
-            Route("/config.json", config),
-            Route("/contracts/{service}.json", contract),
-            Mount("/", app=StaticFiles(directory=WEB_CLIENT_DIR, html=True)),
-        ]),
+        Mount(
+            WEB_CLIENT_PATH,
+            routes=[
+                Route("/config.json", config),
+                Route("/contracts/{service}.json", contract),
+                Mount("/", app=StaticFiles(directory=WEB_CLIENT_DIR, html=True)),
+            ],
+        ),
         Route("/_odmd/web-client/faults", faults, methods=["GET", "PUT", "DELETE"]),
     ]

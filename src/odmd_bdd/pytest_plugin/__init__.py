@@ -18,18 +18,18 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.feature import get_feature
 from pytest_bdd.scenario import make_python_name
 
-from odmd_bdd.pytest_plugin import distribution as parallel
-from odmd_bdd.pytest_plugin import xdist_enver as shared_enver
-from odmd_bdd.harness import step_lookup
 from odmd_bdd.actors import ApiActor, World
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
-from odmd_bdd.resolution.envers import EmbeddedAddress, Enver, resolve_enver
 from odmd_bdd.errors import ConstantError, OdmdError
 from odmd_bdd.events.sqs import EventInbox, MessageIndex
-from odmd_bdd.reporting.evidence import Recorder
+from odmd_bdd.harness import step_lookup
 from odmd_bdd.localenv.fault_plan import FaultPlanFile
+from odmd_bdd.pytest_plugin import distribution as parallel
+from odmd_bdd.pytest_plugin import xdist_enver as shared_enver
+from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.resolution.envers import EmbeddedAddress, Enver, resolve_enver
 from odmd_bdd.transports import HttpTransport, SfnTransport
 
 # xdist workers and CI shards: --num-shards/--shard-id, per-worker enver info merged on the controller;
@@ -47,43 +47,94 @@ EVENTS_SHOWN = pytest.StashKey[int]()  # per item: how many received events are 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("odmd-bdd", "odmd-bdd: which enver, layer and transport")
-    group.addoption("--enver", default="local",
-                    help="enver to test: local (embedded, default) or one named in the constellation file")
-    group.addoption("--constellation", default=None, metavar="PATH",
-                    help="constellation file (default: fixtures/envers/constellation.yaml under the rootdir)")
-    group.addoption("--base-urls", default=None, metavar="FILE",
-                    help="YAML file {base_urls: {service: url}} overriding where services answer")
-    group.addoption("--layer", default="all", choices=("all", *LAYERS),
-                    help="run scenarios on this layer only (default: every layer a scenario allows)")
+    group.addoption(
+        "--enver",
+        default="local",
+        help="enver to test: local (embedded, default) or one named in the constellation file",
+    )
+    group.addoption(
+        "--constellation",
+        default=None,
+        metavar="PATH",
+        help="constellation file (default: fixtures/envers/constellation.yaml under the rootdir)",
+    )
+    group.addoption(
+        "--base-urls",
+        default=None,
+        metavar="FILE",
+        help="YAML file {base_urls: {service: url}} overriding where services answer",
+    )
+    group.addoption(
+        "--layer",
+        default="all",
+        choices=("all", *LAYERS),
+        help="run scenarios on this layer only (default: every layer a scenario allows)",
+    )
     group.addoption("--http-timeout", type=float, default=10.0, help="seconds an API call may take (default 10)")
-    group.addoption("--transport", default=None, choices=("http", "sfn"),
-                    help="API layer transport: http (direct, httpx) or sfn (through the BDD state machine); "
-                         "default: the enver's own (constellation file), else http")
-    group.addoption("--sfn-deadline", type=float, default=30.0,
-                    help="seconds one Step Functions execution may take (default 30)")
-    group.addoption("--odmd-faults", default=None, metavar="PLAN.json",
-                    help="plant the faults of this plan in the embedded enver (the harness's reliability suite)")
-    group.addoption("--allow-main", action="store_true", default=False,
-                    help="let @mock-only scenarios run against an enver whose revision is main")
-    group.addoption("--event-timeout", type=float, default=5.0,
-                    help="seconds a step waits for an expected event (default 5)")
+    group.addoption(
+        "--transport",
+        default=None,
+        choices=("http", "sfn"),
+        help="API layer transport: http (direct, httpx) or sfn (through the BDD state machine); "
+        "default: the enver's own (constellation file), else http",
+    )
+    group.addoption(
+        "--sfn-deadline", type=float, default=30.0, help="seconds one Step Functions execution may take (default 30)"
+    )
+    group.addoption(
+        "--odmd-faults",
+        default=None,
+        metavar="PLAN.json",
+        help="plant the faults of this plan in the embedded enver (the harness's reliability suite)",
+    )
+    group.addoption(
+        "--allow-main",
+        action="store_true",
+        default=False,
+        help="let @mock-only scenarios run against an enver whose revision is main",
+    )
+    group.addoption(
+        "--event-timeout", type=float, default=5.0, help="seconds a step waits for an expected event (default 5)"
+    )
     gui = parser.getgroup("odmd-bdd-gui", "odmd-bdd: the GUI layer (Playwright driving the web client)")
-    gui.addoption("--headed", action="store_true", default=False,
-                  help="show the browser (needs a display; default: headless)")
-    gui.addoption("--slowmo", type=float, default=0.0, metavar="MS",
-                  help="slow every browser operation down by MS milliseconds (to watch a --headed run)")
-    gui.addoption("--gui-timeout", type=float, default=10.0,
-                  help="seconds the web client may take to load or to show an answer (default 10)")
-    gui.addoption("--web-client-url", default=None, metavar="URL",
-                  help="the web client to drive (default: $ODMD_WEB_CLIENT_URL, else the embedded enver's)")
-    gui.addoption("--browser-ws-endpoint", default=None, metavar="URL",
-                  help="connect to the Chromium of a Playwright server (`playwright run-server`) instead of "
-                       "launching one (default: $ODMD_BROWSER_WS_ENDPOINT; see odmd_bdd/gui/remote.py)")
-    gui.addoption("--gui-trace", default="on-failure", choices=("on-failure", "full", "off"),
-                  help="on-failure (default): keep a screenshot and a Playwright trace (actions, console) of each "
-                       "failed GUI scenario in reports/traces/; a rerun attempt (--reruns) and `full` also record "
-                       "DOM snapshots and network (~20%% slower); off: the screenshot only. Traces hold unredacted "
-                       "page content: keep reports/ private")
+    gui.addoption(
+        "--headed", action="store_true", default=False, help="show the browser (needs a display; default: headless)"
+    )
+    gui.addoption(
+        "--slowmo",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="slow every browser operation down by MS milliseconds (to watch a --headed run)",
+    )
+    gui.addoption(
+        "--gui-timeout",
+        type=float,
+        default=10.0,
+        help="seconds the web client may take to load or to show an answer (default 10)",
+    )
+    gui.addoption(
+        "--web-client-url",
+        default=None,
+        metavar="URL",
+        help="the web client to drive (default: $ODMD_WEB_CLIENT_URL, else the embedded enver's)",
+    )
+    gui.addoption(
+        "--browser-ws-endpoint",
+        default=None,
+        metavar="URL",
+        help="connect to the Chromium of a Playwright server (`playwright run-server`) instead of "
+        "launching one (default: $ODMD_BROWSER_WS_ENDPOINT; see odmd_bdd/gui/remote.py)",
+    )
+    gui.addoption(
+        "--gui-trace",
+        default="on-failure",
+        choices=("on-failure", "full", "off"),
+        help="on-failure (default): keep a screenshot and a Playwright trace (actions, console) of each "
+        "failed GUI scenario in reports/traces/; a rerun attempt (--reruns) and `full` also record "
+        "DOM snapshots and network (~20%% slower); off: the screenshot only. Traces hold unredacted "
+        "page content: keep reports/ private",
+    )
 
 
 def _constellation_path(config: pytest.Config) -> Path:
@@ -105,11 +156,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CONSTELLATION] = constellation
     config.stash[REDACTOR] = Redactor(dataset.constants.secret_values())
     if config.getoption("headed") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise pytest.UsageError("--headed needs a display, but $DISPLAY is not set: run under `xvfb-run pytest ...` "
-                                "or on a desktop, or drop --headed")
+        raise pytest.UsageError(
+            "--headed needs a display, but $DISPLAY is not set: run under `xvfb-run pytest ...` "
+            "or on a desktop, or drop --headed"
+        )
 
 
 # --- collecting feature files ---------------------------------------------------------
+
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix == ".feature":
@@ -148,8 +202,9 @@ class FeatureFile(pytest.Module):
         try:
             feature = get_feature(str(self.path.parent), self.path.name)
         except GherkinParseError as exc:
-            raise self.CollectError(f"{self._where(exc.line)}: malformed feature file: {exc.message}"
-                                    f" — {exc.line_content.strip()!r}") from None
+            raise self.CollectError(
+                f"{self._where(exc.line)}: malformed feature file: {exc.message} — {exc.line_content.strip()!r}"
+            ) from None
         module = types.ModuleType(self.path.stem)
         module.__file__ = str(self.path)
         for name, template in feature.scenarios.items():
@@ -189,10 +244,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             f"refusing to run {len(refused)} @mock-only scenario(s) against enver {name!r} ({spec.revision}): they send "
             f"mock tokens and expect fixed mock answers, which a main enver must not accept. Deselect them with "
-            f"-m 'not mock-only', or pass --allow-main if you really mean it. First: {refused[0].nodeid}")
+            f"-m 'not mock-only', or pass --allow-main if you really mean it. First: {refused[0].nodeid}"
+        )
 
 
 # --- layers ---------------------------------------------------------------------------
+
 
 def scenario_layers(marker_names: set[str], wanted: str) -> list[str]:
     layers = [layer for layer in LAYERS if wanted in ("all", layer)]
@@ -204,16 +261,21 @@ def scenario_layers(marker_names: set[str], wanted: str) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "layer" not in metafunc.fixturenames or not isinstance(metafunc.module, types.ModuleType) \
-            or not str(getattr(metafunc.module, "__file__", "")).endswith(".feature"):
+    if (
+        "layer" not in metafunc.fixturenames
+        or not isinstance(metafunc.module, types.ModuleType)
+        or not str(getattr(metafunc.module, "__file__", "")).endswith(".feature")
+    ):
         return
     names = {m.name for m in metafunc.definition.iter_markers()}
     layers = scenario_layers(names, metafunc.config.getoption("layer"))
-    metafunc.parametrize("layer", [pytest.param(layer, marks=getattr(pytest.mark, layer), id=layer)
-                                   for layer in layers])
+    metafunc.parametrize(
+        "layer", [pytest.param(layer, marks=getattr(pytest.mark, layer), id=layer) for layer in layers]
+    )
 
 
 # --- fixtures -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def layer() -> str:
@@ -244,15 +306,21 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
     return pytestconfig.stash.get(REDACTOR, None) or Redactor()
 
 
-def resolve_run_enver(config: pytest.Config, constellation: Constellation,
-                      attach: EmbeddedAddress | None = None) -> Enver:
+def resolve_run_enver(
+    config: pytest.Config, constellation: Constellation, attach: EmbeddedAddress | None = None
+) -> Enver:
     """The enver the run's options name, with the --odmd-faults plan planted in it — unless it is
     `attach`ed to an embedded enver another process hosts (and planted the plan in)."""
     plan_path = config.getoption("odmd_faults")
     plan = FaultPlanFile.read(plan_path) if plan_path and attach is None else None
-    resolved = resolve_enver(constellation, config.getoption("enver"), base_url_file=config.getoption("base_urls"),
-                             transport=config.getoption("transport"),
-                             withhold_artifacts=set(plan.withhold_artifacts) if plan else set(), attach=attach)
+    resolved = resolve_enver(
+        constellation,
+        config.getoption("enver"),
+        base_url_file=config.getoption("base_urls"),
+        transport=config.getoption("transport"),
+        withhold_artifacts=set(plan.withhold_artifacts) if plan else set(),
+        attach=attach,
+    )
     if plan is not None:
         if resolved.local is None:
             resolved.close()
@@ -278,9 +346,11 @@ def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator
 def api_transport(pytestconfig: pytest.Config, enver: Enver) -> Iterator[HttpTransport | SfnTransport]:
     """How the API layer reaches services: one pooled httpx client, or the BDD state machine."""
     if enver.spec.transport == "sfn":
-        transport: HttpTransport | SfnTransport = SfnTransport(enver.aws_client("stepfunctions"),
-                                                               enver.state_machine_arn or "",
-                                                               deadline_s=pytestconfig.getoption("sfn_deadline"))
+        transport: HttpTransport | SfnTransport = SfnTransport(
+            enver.aws_client("stepfunctions"),
+            enver.state_machine_arn or "",
+            deadline_s=pytestconfig.getoption("sfn_deadline"),
+        )
     else:
         transport = HttpTransport(timeout=pytestconfig.getoption("http_timeout"))
     yield transport
@@ -303,14 +373,17 @@ def message_index(enver: Enver) -> MessageIndex:
 
 
 @pytest.fixture
-def events(request: pytest.FixtureRequest, enver: Enver, world: World,
-           message_index: MessageIndex) -> Iterator[EventInbox]:
+def events(
+    request: pytest.FixtureRequest, enver: Enver, world: World, message_index: MessageIndex
+) -> Iterator[EventInbox]:
     """This scenario run's events: its own queues (X-Odmd-Run), deleted afterwards. What arrives
     is attached to the step that waited for it (pytest_bdd_after_step below)."""
     sqs = enver.sqs()
     if sqs is None:
-        raise OdmdError(f"enver {enver.name!r} has no event bus to read from (events need the embedded AWS "
-                        f"or a deployed enver's queues)")
+        raise OdmdError(
+            f"enver {enver.name!r} has no event bus to read from (events need the embedded AWS "
+            f"or a deployed enver's queues)"
+        )
     inbox = EventInbox(sqs, message_index, world.run_id)
     request.node.stash[INBOX] = inbox
     request.node.stash[EVENTS_SHOWN] = 0
@@ -331,6 +404,7 @@ def actor(request: pytest.FixtureRequest, layer: str, enver: Enver, world: World
 
 
 # --- the GUI layer --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def gui_browser(pytestconfig: pytest.Config):
@@ -360,14 +434,22 @@ def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
     given = pytestconfig.getoption("web_client_url") or os.environ.get("ODMD_WEB_CLIENT_URL")
     if given or enver.web_client_url:
         return given or enver.web_client_url
-    pytest.exit(f"odmd-bdd: enver {enver.name!r} has no web client for the GUI layer: pass --web-client-url "
-                f"URL (or set ODMD_WEB_CLIENT_URL), or run the API layer only with --layer api",
-                returncode=pytest.ExitCode.USAGE_ERROR)
+    pytest.exit(
+        f"odmd-bdd: enver {enver.name!r} has no web client for the GUI layer: pass --web-client-url "
+        f"URL (or set ODMD_WEB_CLIENT_URL), or run the API layer only with --layer api",
+        returncode=pytest.ExitCode.USAGE_ERROR,
+    )
 
 
 @pytest.fixture
-def gui_session(request: pytest.FixtureRequest, pytestconfig: pytest.Config, gui_browser, web_client_url: str,
-                enver: Enver, world: World):
+def gui_session(
+    request: pytest.FixtureRequest,
+    pytestconfig: pytest.Config,
+    gui_browser,
+    web_client_url: str,
+    enver: Enver,
+    world: World,
+):
     """This scenario's browser context; a failed scenario leaves a screenshot and a trace in reports/traces/."""
     import allure
 
@@ -375,8 +457,15 @@ def gui_session(request: pytest.FixtureRequest, pytestconfig: pytest.Config, gui
 
     mode = pytestconfig.getoption("gui_trace")
     rerun = getattr(request.node, "execution_count", 1) > 1  # pytest-rerunfailures counts the attempts
-    session = GuiSession(gui_browser, enver, web_client_url, world.run_id, pytestconfig.getoption("gui_timeout"),
-                         trace=mode != "off", snapshots=mode == "full" or (mode == "on-failure" and rerun)).open()
+    session = GuiSession(
+        gui_browser,
+        enver,
+        web_client_url,
+        world.run_id,
+        pytestconfig.getoption("gui_timeout"),
+        trace=mode != "off",
+        snapshots=mode == "full" or (mode == "on-failure" and rerun),
+    ).open()
     yield session
     reports = request.node.stash.get(PHASE_REPORTS, {})
     failed = any(r.failed for r in reports.values())
@@ -387,6 +476,7 @@ def gui_session(request: pytest.FixtureRequest, pytestconfig: pytest.Config, gui
 
 
 # --- reporting ------------------------------------------------------------------------
+
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
@@ -411,8 +501,11 @@ def pytest_bdd_before_step_call(request: pytest.FixtureRequest, step_func_args: 
     """allure-pytest-bdd lists every argument of a step function as a step parameter: show the
     values from the step text only, not the fixtures (their reprs are noise and hold run state)."""
     names = set(request.fixturenames)
-    hidden = {name: value for name, value in step_func_args.items()
-              if name in names and value is request.getfixturevalue(name)}
+    hidden = {
+        name: value
+        for name, value in step_func_args.items()
+        if name in names and value is request.getfixturevalue(name)
+    }
     for name in hidden:
         del step_func_args[name]
     try:

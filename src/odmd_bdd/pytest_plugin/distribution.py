@@ -42,10 +42,20 @@ _PARAMS = re.compile(r"\[[^\]]*\]$")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("odmd-bdd-shards", "odmd-bdd: sharding the suite across machines")
-    group.addoption("--num-shards", type=int, default=1, metavar="N",
-                    help="split the selected scenarios into N shards (with --shard-id; default 1: no sharding)")
-    group.addoption("--shard-id", type=int, default=0, metavar="K",
-                    help="run shard K of --num-shards (0-based); every shard must get the same paths, -m and -k")
+    group.addoption(
+        "--num-shards",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the selected scenarios into N shards (with --shard-id; default 1: no sharding)",
+    )
+    group.addoption(
+        "--shard-id",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run shard K of --num-shards (0-based); every shard must get the same paths, -m and -k",
+    )
 
 
 def is_worker(config: pytest.Config) -> bool:
@@ -56,13 +66,15 @@ def is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     num, shard = config.getoption("num_shards"), config.getoption("shard_id")
     if num < 1 or not 0 <= shard < num:
-        raise pytest.UsageError(f"--shard-id {shard} --num-shards {num}: need --num-shards >= 1 and "
-                                f"0 <= --shard-id < --num-shards")
+        raise pytest.UsageError(
+            f"--shard-id {shard} --num-shards {num}: need --num-shards >= 1 and 0 <= --shard-id < --num-shards"
+        )
     if is_worker(config) and getattr(config.option, "clean_alluredir", False):
         config.option.clean_alluredir = False  # the controller cleaned it before the workers started
 
 
 # --- shards ---------------------------------------------------------------------------
+
 
 def scenario_key(nodeid: str) -> str:
     """The scenario a test belongs to: its node id without the parametrization (`[api]`)."""
@@ -121,6 +133,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 # --- the enver's description across workers -------------------------------------------
+
 
 def send_to_controller(config: pytest.Config, info: Mapping[str, str]) -> None:
     """On a worker: hand the enver's description to the controller (xdist's workeroutput)."""

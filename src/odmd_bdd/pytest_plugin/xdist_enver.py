@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pytest
 
-from odmd_bdd.resolution.envers import EmbeddedAddress, Enver
 from odmd_bdd.errors import OdmdError
+from odmd_bdd.resolution.envers import EmbeddedAddress, Enver
 
 WORKERINPUT_KEY = "odmd_shared_enver"
 HANDOFF_NAME = "enver.json"
@@ -97,7 +97,7 @@ def _bring_up(config: pytest.Config, shared: SharedEnver) -> None:
     try:
         shared.enver = enver = resolve_run_enver(config, config.stash[CONSTELLATION])
         _write_json(shared.handoff, {"endpoint_url": enver.aws.endpoint_url, "region": enver.aws.region})
-    except BaseException as exc:  # noqa: BLE001 - every failure goes to the workers as one message
+    except BaseException as exc:
         error = str(exc) if isinstance(exc, OdmdError) else f"{type(exc).__name__}: {exc}"
         _write_json(shared.handoff, {"error": error})
     finally:
@@ -140,14 +140,16 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 # --- the worker's side -----------------------------------------------------------------
 
+
 def read_handoff(path: Path, deadline_s: float = HANDOFF_WAIT_S) -> EmbeddedAddress:
     """The shared embedded AWS's address. The controller's failure to start it is raised here as
     the same OdmdError message."""
     until = time.monotonic() + deadline_s
     while not path.exists():
         if time.monotonic() > until:
-            raise OdmdError(f"the xdist controller did not bring the shared embedded enver up within "
-                            f"{deadline_s:g}s (no {path})")
+            raise OdmdError(
+                f"the xdist controller did not bring the shared embedded enver up within {deadline_s:g}s (no {path})"
+            )
         time.sleep(POLL_S)  # poll: the controller writes the file once, atomically
     data = json.loads(path.read_text(encoding="utf-8"))
     if "error" in data:

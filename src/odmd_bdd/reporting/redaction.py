@@ -12,10 +12,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***redacted***"
-SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
-                               "x-amz-security-token", "x-auth-token"})
-SENSITIVE_KEY = re.compile(r"token|secret|password|passwd|authorization|api[_-]?key|credential|private[_-]?key",
-                           re.IGNORECASE)
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-amz-security-token",
+        "x-auth-token",
+    }
+)
+SENSITIVE_KEY = re.compile(
+    r"token|secret|password|passwd|authorization|api[_-]?key|credential|private[_-]?key", re.IGNORECASE
+)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 
 
@@ -42,8 +52,10 @@ class Redactor:
 
     def json(self, value: Any) -> Any:
         if isinstance(value, Mapping):
-            return {k: (MASK if SENSITIVE_KEY.search(str(k)) and v not in (None, "") else self.json(v))
-                    for k, v in value.items()}
+            return {
+                k: (MASK if SENSITIVE_KEY.search(str(k)) and v not in (None, "") else self.json(v))
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.json(v) for v in value]
         if isinstance(value, str):

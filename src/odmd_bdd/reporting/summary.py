@@ -30,8 +30,14 @@ FAILING = ("failed", "broken")
 LAYERS = ("api", "gui")
 _UC = re.compile(r"^uc(\d+)$", re.IGNORECASE)
 _PER_WORKER = re.compile(r"\[[^\]]*\]$")
-EXIT_CODES = {0: "all passed", 1: "scenarios failed", 2: "interrupted", 3: "internal error",
-              4: "usage error", 5: "no scenario was selected"}
+EXIT_CODES = {
+    0: "all passed",
+    1: "scenarios failed",
+    2: "interrupted",
+    3: "internal error",
+    4: "usage error",
+    5: "no scenario was selected",
+}
 
 
 @dataclass
@@ -152,8 +158,15 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(scenarios: list[Scenario], env: dict[str, str], *, exit_code: int | None = None,
-           redactor: Redactor | None = None, report: str | None = None, junit: str | None = None) -> str:
+def render(
+    scenarios: list[Scenario],
+    env: dict[str, str],
+    *,
+    exit_code: int | None = None,
+    redactor: Redactor | None = None,
+    report: str | None = None,
+    junit: str | None = None,
+) -> str:
     redactor = redactor or Redactor()
     failing = [s for s in scenarios if s.status in FAILING]
     passed = sum(1 for s in scenarios if s.status == "passed")
@@ -168,8 +181,11 @@ def render(scenarios: list[Scenario], env: dict[str, str], *, exit_code: int | N
         counts += f" — pytest exit code {exit_code} ({EXIT_CODES.get(exit_code, 'see the log')})"
     lines += [counts, ""]
     if not scenarios:
-        lines += ["No scenario result was written: the run stopped before any scenario ran (a usage error, an "
-                  "unreachable enver, a bad feature file). The reason is at the end of the pytest output.", ""]
+        lines += [
+            "No scenario result was written: the run stopped before any scenario ran (a usage error, an "
+            "unreachable enver, a bad feature file). The reason is at the end of the pytest output.",
+            "",
+        ]
     else:
         layers = [layer for layer in LAYERS if any(s.layer == layer for s in scenarios)]
         layers += sorted({s.layer for s in scenarios} - set(layers))
@@ -183,8 +199,10 @@ def render(scenarios: list[Scenario], env: dict[str, str], *, exit_code: int | N
     if failing:
         lines += ["### Failing scenarios", ""]
         for s in failing:
-            lines.append(f"- **{_md(s.use_case)} [{_md(s.layer)}] {_md(s.name)}** (`{_md(s.feature)}`): "
-                         f"`{_md(s.first_error_line(redactor)).replace('`', chr(39))}`")
+            lines.append(
+                f"- **{_md(s.use_case)} [{_md(s.layer)}] {_md(s.name)}** (`{_md(s.feature)}`): "
+                f"`{_md(s.first_error_line(redactor)).replace('`', chr(39))}`"
+            )
         lines.append("")
     retried = [s for s in scenarios if len(s.attempts) > 1]
     if retried:
@@ -222,18 +240,32 @@ def _redactor(constellation: Path | None) -> Redactor:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m odmd_bdd.reporting.summary", description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, action="append",
-                        help="an Allure results folder (repeatable; default reports/allure-results)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        action="append",
+        help="an Allure results folder (repeatable; default reports/allure-results)",
+    )
     parser.add_argument("--exit-code", type=int, default=None, help="pytest's exit code, to state it")
     parser.add_argument("--out", type=Path, default=Path("reports/summary.md"), help="where to write the Markdown")
     parser.add_argument("--report", default=None, help="where the HTML report is, to mention it")
     parser.add_argument("--junit", default=None, help="where the JUnit XML is, to mention it")
-    parser.add_argument("--constellation", type=Path, default=Path("fixtures/envers/constellation.yaml"),
-                        help="constellation file, for the secret values to mask")
+    parser.add_argument(
+        "--constellation",
+        type=Path,
+        default=Path("fixtures/envers/constellation.yaml"),
+        help="constellation file, for the secret values to mask",
+    )
     args = parser.parse_args(argv)
     results = args.results or [Path("reports/allure-results")]
-    text = render(load_scenarios(results), read_environment(results), exit_code=args.exit_code,
-                  redactor=_redactor(args.constellation), report=args.report, junit=args.junit)
+    text = render(
+        load_scenarios(results),
+        read_environment(results),
+        exit_code=args.exit_code,
+        redactor=_redactor(args.constellation),
+        report=args.report,
+        junit=args.junit,
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import yaml
 
-from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
+from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
 from odmd_bdd.errors import EnverError
 from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.resolution.odmd_share import ShareResolver
@@ -67,7 +67,9 @@ class Enver:
         try:
             return self.services[name]
         except KeyError:
-            raise EnverError(f"enver {self.name!r} has no service {name!r} (services: {', '.join(self.services)})") from None
+            raise EnverError(
+                f"enver {self.name!r} has no service {name!r} (services: {', '.join(self.services)})"
+            ) from None
 
     def describe(self) -> dict[str, str]:
         """What the report records about this enver: base URLs and artifact versions."""
@@ -115,10 +117,18 @@ def read_base_url_file(path: str | Path) -> dict[str, str]:
     return urls
 
 
-def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str | Path | None = None,
-                  environ: Mapping[str, str] | None = None, probe: bool = True, transport: str | None = None,
-                  withhold_artifacts: set[str] = frozenset(), local_port: int = 0,
-                  attach: EmbeddedAddress | None = None) -> Enver:
+def resolve_enver(
+    constellation: Constellation,
+    name: str,
+    *,
+    base_url_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    probe: bool = True,
+    transport: str | None = None,
+    withhold_artifacts: set[str] = frozenset(),
+    local_port: int = 0,
+    attach: EmbeddedAddress | None = None,
+) -> Enver:
     """`transport` (http | sfn) overrides the enver's own; sfn also resolves the BDD state machine.
     `withhold_artifacts`: services whose artifact an embedded enver does not publish (a planted fault).
     `attach`: an embedded enver already running elsewhere (an xdist controller's) to read instead
@@ -131,7 +141,9 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
     if base_url_file:
         for svc, url in read_base_url_file(base_url_file).items():
             if svc not in constellation.services:
-                raise EnverError(f"{base_url_file}: unknown service {svc!r} (services: {', '.join(constellation.services)})")
+                raise EnverError(
+                    f"{base_url_file}: unknown service {svc!r} (services: {', '.join(constellation.services)})"
+                )
             explicit[svc] = (url, f"file {base_url_file}")
     for svc, sspec in constellation.services.items():
         if environ.get(sspec.base_url_env):
@@ -139,9 +151,16 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
 
     enver = Enver(spec=spec, services={})
     try:
-        resolver = _resolver(constellation, spec, enver, needs_aws=len(explicit) < len(constellation.services)
-                             or (spec.transport == "sfn" and not environ.get(_env(constellation.bdd_state_machine))),
-                             withhold_artifacts=withhold_artifacts, local_port=local_port, attach=attach)
+        resolver = _resolver(
+            constellation,
+            spec,
+            enver,
+            needs_aws=len(explicit) < len(constellation.services)
+            or (spec.transport == "sfn" and not environ.get(_env(constellation.bdd_state_machine))),
+            withhold_artifacts=withhold_artifacts,
+            local_port=local_port,
+            attach=attach,
+        )
         for svc, sspec in constellation.services.items():
             if resolver is not None:
                 contracts = resolver.contracts(sspec)
@@ -151,8 +170,9 @@ def resolve_enver(constellation: Constellation, name: str, *, base_url_file: str
                 url, source = explicit[svc]
             if spec.embedded and source == "share":
                 source = "share (embedded)"
-            enver.services[svc] = ServiceEndpoint(svc, url.rstrip("/"), contracts.http, source, contracts.events,
-                                                  contracts.artifacts)
+            enver.services[svc] = ServiceEndpoint(
+                svc, url.rstrip("/"), contracts.http, source, contracts.events, contracts.artifacts
+            )
         enver.web_client_url = _shared(constellation.web_client, resolver, environ, required=False)
         if enver.local is not None:  # the embedded web client calls the services where they were resolved
             enver.local.web_client.base_urls = {svc.name: svc.base_url for svc in enver.services.values()}
@@ -172,8 +192,9 @@ def _env(shared: SharedValue | None) -> str:
     return (shared.env or "") if shared is not None else ""
 
 
-def _shared(shared: SharedValue | None, resolver: ShareResolver | None, environ: Mapping[str, str],
-            required: bool) -> str | None:
+def _shared(
+    shared: SharedValue | None, resolver: ShareResolver | None, environ: Mapping[str, str], required: bool
+) -> str | None:
     if shared is None:
         if required:
             raise EnverError("the constellation file names no bdd_state_machine (build_id, producer)")
@@ -192,9 +213,15 @@ def _shared(shared: SharedValue | None, resolver: ShareResolver | None, environ:
         return None
 
 
-def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs_aws: bool,
-              withhold_artifacts: set[str] = frozenset(), local_port: int = 0,
-              attach: EmbeddedAddress | None = None) -> ShareResolver | None:
+def _resolver(
+    constellation: Constellation,
+    spec: EnverSpec,
+    enver: Enver,
+    needs_aws: bool,
+    withhold_artifacts: set[str] = frozenset(),
+    local_port: int = 0,
+    attach: EmbeddedAddress | None = None,
+) -> ShareResolver | None:
     """Where this enver's shared values come from: the embedded AWS (started here and published
     into, or started by another process and `attach`ed to), a deployed enver's AWS account, or
     nowhere (every address given explicitly)."""
@@ -212,8 +239,15 @@ def _resolver(constellation: Constellation, spec: EnverSpec, enver: Enver, needs
         enver.aws = EmbeddedAws(http_invoke=spec.transport == "sfn", preload=("ssm", "s3", "sqs")).start()
         client = _memo(enver.aws.client)
         enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port).start()
-        publish_local_enver(enver.aws, constellation, enver.local, spec.revision,
-                            state_machine=spec.transport == "sfn", client=client, withhold_artifacts=withhold_artifacts)
+        publish_local_enver(
+            enver.aws,
+            constellation,
+            enver.local,
+            spec.revision,
+            state_machine=spec.transport == "sfn",
+            client=client,
+            withhold_artifacts=withhold_artifacts,
+        )
     elif needs_aws:
         client = _deployed_clients(spec, constellation)
     else:
@@ -229,9 +263,11 @@ def _deployed_clients(spec: EnverSpec, constellation: Constellation):
     session = boto3.Session(profile_name=spec.profile, region_name=spec.region)
     if session.get_credentials() is None:
         envs = ", ".join(s.base_url_env for s in constellation.services.values())
-        raise EnverError(f"enver {spec.name!r} ({spec.revision}) is resolved through /odmd-share in SSM, but the "
-                         f"standard AWS credential chain has no credentials (environment, profile, SSO, role). "
-                         f"Log in to AWS, or give every service's address: {envs} or --base-urls FILE")
+        raise EnverError(
+            f"enver {spec.name!r} ({spec.revision}) is resolved through /odmd-share in SSM, but the "
+            f"standard AWS credential chain has no credentials (environment, profile, SSO, role). "
+            f"Log in to AWS, or give every service's address: {envs} or --base-urls FILE"
+        )
     if session.region_name is None:
         raise EnverError(f"enver {spec.name!r}: no AWS region; set region in the constellation file or AWS_REGION")
     return lambda service: session.client(service, endpoint_url=spec.endpoint_url)

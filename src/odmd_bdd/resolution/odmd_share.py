@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from odmd_bdd.aws.share import ShareNotFound, fetch_artifact, read_schema_url, read_share
-from odmd_bdd.data.constellation import ServiceSpec, SharedValue
 from odmd_bdd.contracts import Artifact, ServiceContracts, load_service_contracts
 from odmd_bdd.contracts.artifacts import parse_artifact
+from odmd_bdd.data.constellation import ServiceSpec, SharedValue
 from odmd_bdd.errors import EnverError
 
 
@@ -57,8 +57,10 @@ class ShareResolver:
         try:
             stacks = self.cfn.describe_stacks(StackName=stack)["Stacks"]
         except self.cfn.exceptions.ClientError as exc:
-            raise EnverError(f"{missing} and the fallback stack {stack!r} cannot be read: "
-                             f"{exc.response.get('Error', {}).get('Message', exc)}") from None
+            raise EnverError(
+                f"{missing} and the fallback stack {stack!r} cannot be read: "
+                f"{exc.response.get('Error', {}).get('Message', exc)}"
+            ) from None
         for output in (stacks[0].get("Outputs") or []) if stacks else []:
             if output.get("OutputKey") == producer:
                 return output["OutputValue"]

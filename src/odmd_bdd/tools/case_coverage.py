@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.checks import expect
 from odmd_bdd.actors import SESSION, Observation
+from odmd_bdd.checks import expect
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv.matching import subset_score
 
@@ -64,8 +64,9 @@ class CoverageRecorder:
     @pytest.hookimpl
     def pytest_bdd_after_scenario(self, request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
         world = request.getfixturevalue("world")
-        self.runs[request.node.nodeid] = ScenarioRun(request.node.nodeid, Path(feature.filename),
-                                                     scenario.line_number, scenario.name, list(world.answers))
+        self.runs[request.node.nodeid] = ScenarioRun(
+            request.node.nodeid, Path(feature.filename), scenario.line_number, scenario.name, list(world.answers)
+        )
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -118,15 +119,30 @@ def run_features(features: Path, constellation_path: Path) -> FeatureRun:
     call it from a fresh process (the CLI does); tests drive `odmd-bdd check` in a
     subprocess. The project's addopts are dropped so the run writes no reports."""
     recorder = CoverageRecorder()
-    args = [str(features), "--layer", "api", "--enver", "local", "--constellation", str(constellation_path),
-            # the project's addopts would write reports/ (junit, Allure): this run leaves nothing behind
-            "-o", "addopts=", "--strict-markers", "-p", "no:cacheprovider", "-p", "no:terminal",
-            "--continue-on-collection-errors"]
+    args = [
+        str(features),
+        "--layer",
+        "api",
+        "--enver",
+        "local",
+        "--constellation",
+        str(constellation_path),
+        # the project's addopts would write reports/ (junit, Allure): this run leaves nothing behind
+        "-o",
+        "addopts=",
+        "--strict-markers",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "--continue-on-collection-errors",
+    ]
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = pytest.main(args, plugins=[recorder])
-    return FeatureRun(list(recorder.runs.values()), recorder.collect_errors, int(code), out.getvalue(),
-                      recorder.rootpath)
+    return FeatureRun(
+        list(recorder.runs.values()), recorder.collect_errors, int(code), out.getvalue(), recorder.rootpath
+    )
 
 
 def auth_mode(auth: str | None, valid_tokens: set[str]) -> str:

@@ -1,12 +1,12 @@
 """The `odmd-bdd` command line.
 
-    odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C
-    odmd-bdd check [--format json]       consistency check of the master mock dataset (exit 1: problems)
-    odmd-bdd project [--out DIR]         write each service's MOCK_ENVER_CONTEXT.md
-    odmd-bdd steps [--format json]       the step catalog: every step, its parameters, layers, an example
-    odmd-bdd lint [PATHS...]             check feature files: syntax, steps, constants, tags (exit 1: problems)
-    odmd-bdd new UCn [--out features/]   scaffold a use case's feature file from the dataset
-    odmd-bdd checkpoint [--enver E]      each service's phase checklist from real evidence (exit 1: fails/regressed)
+odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C
+odmd-bdd check [--format json]       consistency check of the master mock dataset (exit 1: problems)
+odmd-bdd project [--out DIR]         write each service's MOCK_ENVER_CONTEXT.md
+odmd-bdd steps [--format json]       the step catalog: every step, its parameters, layers, an example
+odmd-bdd lint [PATHS...]             check feature files: syntax, steps, constants, tags (exit 1: problems)
+odmd-bdd new UCn [--out features/]   scaffold a use case's feature file from the dataset
+odmd-bdd checkpoint [--enver E]      each service's phase checklist from real evidence (exit 1: fails/regressed)
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import threading
 from pathlib import Path
 
 from odmd_bdd import __version__
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.errors import OdmdError
+from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.tools.authoring import lint as authoring_lint
 from odmd_bdd.tools.authoring import new as authoring_new
 from odmd_bdd.tools.authoring import steps as authoring_steps
 from odmd_bdd.tools.checkpoint import cli as checkpoint_cli
-from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.errors import OdmdError
-from odmd_bdd.localenv import LocalEnver
 
 DEFAULT_CONSTELLATION = Path("fixtures/envers/constellation.yaml")
 DEFAULT_FEATURES = Path("features")
@@ -51,8 +51,10 @@ def _local_enver(args: argparse.Namespace) -> int:
         print(f"  {'web client':<24} {enver.web_client_url}")
         print(f"  {'fault plan':<24} {enver.url}/_odmd/faults  (GET / PUT / DELETE)")
         if resolved is not None:
-            print(f"  {'embedded AWS':<24} {resolved.aws.endpoint_url}  (dummy credentials; e.g. aws --endpoint-url "
-                  f"{resolved.aws.endpoint_url} ssm get-parameters-by-path --path /odmd-share --recursive)")
+            print(
+                f"  {'embedded AWS':<24} {resolved.aws.endpoint_url}  (dummy credentials; e.g. aws --endpoint-url "
+                f"{resolved.aws.endpoint_url} ssm get-parameters-by-path --path /odmd-share --recursive)"
+            )
             print(f"  {'BDD state machine':<24} {resolved.state_machine_arn}")
         print("Ctrl-C stops it.", flush=True)
         try:
@@ -69,16 +71,22 @@ def _check(args: argparse.Namespace) -> int:
 
     report = run_check(args.constellation, args.features)
     if args.format == "json":
-        print(json.dumps({"ok": report.ok, "problems": [p.as_dict() for p in report.problems],
-                          "stats": report.stats}, indent=2))
+        print(
+            json.dumps(
+                {"ok": report.ok, "problems": [p.as_dict() for p in report.problems], "stats": report.stats}, indent=2
+            )
+        )
     else:
         for problem in report.problems:
             print(problem)
         s = report.stats
         verdict = f"{len(report.problems)} problem(s)" if report.problems else "ok"
-        print(f"odmd-bdd check: {verdict} — {s.get('cases', 0)} cases, {s.get('events', 0)} event payloads, "
-              f"{s.get('features', 0)} feature files; {s.get('cases_covered', 0)}/{s.get('cases', 0)} cases covered "
-              f"by {s.get('scenarios_passed', 0)} passing scenarios ({s.get('seconds', 0)} s)", file=sys.stderr)
+        print(
+            f"odmd-bdd check: {verdict} — {s.get('cases', 0)} cases, {s.get('events', 0)} event payloads, "
+            f"{s.get('features', 0)} feature files; {s.get('cases_covered', 0)}/{s.get('cases', 0)} cases covered "
+            f"by {s.get('scenarios_passed', 0)} passing scenarios ({s.get('seconds', 0)} s)",
+            file=sys.stderr,
+        )
     return 0 if report.ok else 1
 
 
@@ -116,23 +124,43 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     local = sub.add_parser("local-enver", help="serve the embedded local enver on 127.0.0.1")
     local.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
-    local.add_argument("--no-aws", action="store_true",
-                       help="only the HTTP services and the web client: no embedded AWS, nothing published")
-    local.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
-                       help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
+    local.add_argument(
+        "--no-aws",
+        action="store_true",
+        help="only the HTTP services and the web client: no embedded AWS, nothing published",
+    )
+    local.add_argument(
+        "--constellation",
+        type=Path,
+        default=DEFAULT_CONSTELLATION,
+        help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
+    )
     local.set_defaults(func=_local_enver)
     check = sub.add_parser("check", help="check the master mock dataset against the artifacts and the features")
-    check.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
-                       help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
-    check.add_argument("--features", type=Path, default=DEFAULT_FEATURES,
-                       help=f"folder of the feature files (default: {DEFAULT_FEATURES})")
+    check.add_argument(
+        "--constellation",
+        type=Path,
+        default=DEFAULT_CONSTELLATION,
+        help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
+    )
+    check.add_argument(
+        "--features",
+        type=Path,
+        default=DEFAULT_FEATURES,
+        help=f"folder of the feature files (default: {DEFAULT_FEATURES})",
+    )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.set_defaults(func=_check)
     proj = sub.add_parser("project", help="write each service's MOCK_ENVER_CONTEXT.md from the dataset")
-    proj.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
-                      help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
-    proj.add_argument("--out", type=Path, default=Path("reports/projections"),
-                      help="output folder (default: reports/projections)")
+    proj.add_argument(
+        "--constellation",
+        type=Path,
+        default=DEFAULT_CONSTELLATION,
+        help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
+    )
+    proj.add_argument(
+        "--out", type=Path, default=Path("reports/projections"), help="output folder (default: reports/projections)"
+    )
     proj.set_defaults(func=_project)
     for authoring in (authoring_steps, authoring_lint, authoring_new):  # QA's tools, src/odmd_bdd/tools/authoring/
         authoring.add_parser(sub)
@@ -141,8 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--out", type=Path, default=None, help="write the matrix as Markdown (docs/RELIABILITY.md)")
     rel.add_argument("--only", nargs="*", default=None, metavar="FAULT", help="run only these faults (by id)")
     rel.add_argument("--subset", action="store_true", help="only the representative subset make test runs")
-    rel.add_argument("--flakiness", type=int, default=0, metavar="N",
-                     help="also run the unfaulted features N times; every run must give identical results")
+    rel.add_argument(
+        "--flakiness",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the unfaulted features N times; every run must give identical results",
+    )
     rel.set_defaults(func=_reliability)
     return parser
 

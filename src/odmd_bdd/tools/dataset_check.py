@@ -26,12 +26,12 @@ from typing import Any
 
 import yaml
 
-from odmd_bdd.tools.case_coverage import CaseMatcher, journey_alignment, run_features
-from odmd_bdd.data.placeholders import NAME_RE, WHOLE_RE, Constants, names_in
-from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.contracts import ServiceContracts, zod_issues
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case, Dataset
+from odmd_bdd.data.placeholders import NAME_RE, WHOLE_RE, Constants, names_in
 from odmd_bdd.errors import ContractError, OdmdError
+from odmd_bdd.tools.case_coverage import CaseMatcher, journey_alignment, run_features
 
 MIN_SHARED_LENGTH = 6  # shorter strings are enum words (`root`, `child`), not shared IDs
 _WORD = re.compile(r"[A-Za-z]+")
@@ -73,6 +73,7 @@ def display(path: str | Path) -> str:
 
 
 # --- the dataset's YAML, with a line for every key and list item -------------------------
+
 
 class YamlLines:
     def __init__(self, text: str):
@@ -148,11 +149,15 @@ def _hint(name: str, options: list[str]) -> str:
 
 # --- a. every example validates against its artifact -------------------------------------
 
+
 def _issue_found(want: dict[str, Any], issues: list[dict[str, Any]]) -> bool:
     """The same rule as `expect.matches_case`: same path, and every other key listed equal."""
     want_path = [str(p) for p in want.get("path", [])]
-    return any([str(p) for p in got.get("path", [])] == want_path
-               and all(got.get(k) == v for k, v in want.items() if k != "path") for got in issues)
+    return any(
+        [str(p) for p in got.get("path", [])] == want_path
+        and all(got.get(k) == v for k, v in want.items() if k != "path")
+        for got in issues
+    )
 
 
 def _issue_text(issue: dict[str, Any]) -> str:
@@ -160,8 +165,9 @@ def _issue_text(issue: dict[str, Any]) -> str:
     return f"{issue.get('code', '?')} at {path}"
 
 
-def check_examples(constellation: Constellation, contracts: dict[str, ServiceContracts],
-                   lines: YamlLines, file: str) -> tuple[list[Problem], dict[str, int]]:
+def check_examples(
+    constellation: Constellation, contracts: dict[str, ServiceContracts], lines: YamlLines, file: str
+) -> tuple[list[Problem], dict[str, int]]:
     problems: list[Problem] = []
     stats = {"requests": 0, "responses": 0, "events": 0}
 
@@ -171,14 +177,20 @@ def check_examples(constellation: Constellation, contracts: dict[str, ServiceCon
     for case in constellation.dataset.cases.values():
         base = case_path(case)
         if case.service not in constellation.services:
-            report(base + ("service",), f"{case.ref}: service {case.service!r} is not in the constellation "
-                   f"{display(constellation.path)}{_hint(case.service, list(constellation.services))}")
+            report(
+                base + ("service",),
+                f"{case.ref}: service {case.service!r} is not in the constellation "
+                f"{display(constellation.path)}{_hint(case.service, list(constellation.services))}",
+            )
             continue
         service = contracts[case.service]
         op = service.http.operations.get(case.operation)
         if op is None:
-            report(base + ("operation",), f"{case.ref}: {case.service}'s contract ({display(service.http.artifact.address)}) "
-                   f"has no operation {case.operation!r}{_hint(case.operation, list(service.http.operations))}")
+            report(
+                base + ("operation",),
+                f"{case.ref}: {case.service}'s contract ({display(service.http.artifact.address)}) "
+                f"has no operation {case.operation!r}{_hint(case.operation, list(service.http.operations))}",
+            )
             continue
         label = f"{case.ref} ({op.label})"
 
@@ -186,37 +198,52 @@ def check_examples(constellation: Constellation, contracts: dict[str, ServiceCon
         given = case.request.get("path") or {}
         for name in given:
             if name not in template:
-                report(base + ("request", "path", name),
-                       f"{label}: path parameter {name!r} is not in the route {op.method} {op.path}")
+                report(
+                    base + ("request", "path", name),
+                    f"{label}: path parameter {name!r} is not in the route {op.method} {op.path}",
+                )
         for name in template:
             if name not in given:
-                report(base + ("request",),
-                       f"{label}: the route {op.method} {op.path} needs the path parameter {name!r}; the case gives none")
+                report(
+                    base + ("request",),
+                    f"{label}: the route {op.method} {op.path} needs the path parameter {name!r}; the case gives none",
+                )
 
         body = case.request.get("body")
         if op.request_validator is None:
             if body is not None:
-                report(base + ("request", "body"), f"{label}: sends a request body, but {op.method} {op.path} declares none")
+                report(
+                    base + ("request", "body"),
+                    f"{label}: sends a request body, but {op.method} {op.path} declares none",
+                )
             if case.status == 400:
-                report(base + ("response", "status"),
-                       f"{label}: expects 400, but {op.method} {op.path} has no request body schema to break")
+                report(
+                    base + ("response", "status"),
+                    f"{label}: expects 400, but {op.method} {op.path} has no request body schema to break",
+                )
         else:
             stats["requests"] += 1
             errors = op.request_errors(body)
             if case.status == 400:
                 issues = zod_issues(errors)
                 if not issues:
-                    report(base + ("request", "body"),
-                           f"{label}: expects 400, but its request body validates against the request schema")
+                    report(
+                        base + ("request", "body"),
+                        f"{label}: expects 400, but its request body validates against the request schema",
+                    )
                 for i, want in enumerate(case.response.get("issues") or []):
                     if issues and not _issue_found(want, issues):
-                        report(base + ("response", "issues", i),
-                               f"{label}: expects the issue {_issue_text(want)}, but validating its request yields "
-                               f"{', '.join(_issue_text(got) for got in issues)}")
+                        report(
+                            base + ("response", "issues", i),
+                            f"{label}: expects the issue {_issue_text(want)}, but validating its request yields "
+                            f"{', '.join(_issue_text(got) for got in issues)}",
+                        )
             else:
                 for err in errors:
-                    report(base + ("request", "body", *err.absolute_path),
-                           f"{label}: request body {err.json_path}: {err.message}")
+                    report(
+                        base + ("request", "body", *err.absolute_path),
+                        f"{label}: request body {err.json_path}: {err.message}",
+                    )
 
         stats["responses"] += 1
         if "body" in case.response:
@@ -224,15 +251,19 @@ def check_examples(constellation: Constellation, contracts: dict[str, ServiceCon
                 at = ("body", *_problem_path(text)) if _PROBLEM_PATH.search(text) else ("status",)
                 report(base + ("response", *at), f"{label}: response {text}")
         elif op._response_key(case.status) is None:
-            report(base + ("response", "status"), f"{label}: response status {case.status} is not declared "
-                   f"(declared: {', '.join(op.declared_statuses())})")
+            report(
+                base + ("response", "status"),
+                f"{label}: response status {case.status} is not declared "
+                f"(declared: {', '.join(op.declared_statuses())})",
+            )
 
         problems.extend(_check_events(case, service, label, lines, file, stats))
     return problems, stats
 
 
-def _check_events(case: Case, service: ServiceContracts, label: str, lines: YamlLines, file: str,
-                  stats: dict[str, int]) -> list[Problem]:
+def _check_events(
+    case: Case, service: ServiceContracts, label: str, lines: YamlLines, file: str, stats: dict[str, int]
+) -> list[Problem]:
     """Each event against the service's AsyncAPI message. The contract comes from the
     constellation (a `bundle` artifact naming an asyncapi part); a service without one
     cannot have its events checked, which is itself a problem once it publishes any."""
@@ -241,24 +272,45 @@ def _check_events(case: Case, service: ServiceContracts, label: str, lines: Yaml
         at = case_path(case) + ("events", i)
         name = event["message"]
         if service.events is None:
-            problems.append(Problem(file, lines.line(*at, "message"), f"{label}: publishes {name}, but "
-                                    f"{case.service} has no asyncapi artifact in the constellation to check it against "
-                                    f"(give it a bundle artifact with 'events')", "examples"))
+            problems.append(
+                Problem(
+                    file,
+                    lines.line(*at, "message"),
+                    f"{label}: publishes {name}, but "
+                    f"{case.service} has no asyncapi artifact in the constellation to check it against "
+                    f"(give it a bundle artifact with 'events')",
+                    "examples",
+                )
+            )
             continue
         message = service.events.messages.get(name)
         if message is None:
-            problems.append(Problem(file, lines.line(*at, "message"), f"{label}: event {name} is not a message of "
-                                    f"{case.service}'s asyncapi artifact ({display(service.events.artifact.address)}; "
-                                    f"messages: {', '.join(sorted(service.events.messages)) or 'none'})", "examples"))
+            problems.append(
+                Problem(
+                    file,
+                    lines.line(*at, "message"),
+                    f"{label}: event {name} is not a message of "
+                    f"{case.service}'s asyncapi artifact ({display(service.events.artifact.address)}; "
+                    f"messages: {', '.join(sorted(service.events.messages)) or 'none'})",
+                    "examples",
+                )
+            )
             continue
         stats["events"] += 1
         for text in message.payload_problems(event["payload"]):
-            problems.append(Problem(file, lines.line(*at, "payload", *_problem_path(": " + text)),
-                                    f"{label}: event {name} payload {text}", "examples"))
+            problems.append(
+                Problem(
+                    file,
+                    lines.line(*at, "payload", *_problem_path(": " + text)),
+                    f"{label}: event {name} payload {text}",
+                    "examples",
+                )
+            )
     return problems
 
 
 # --- b. every shared ID is written once ----------------------------------------------------
+
 
 def _shared(value: Any) -> bool:
     return isinstance(value, str) and len(value) >= MIN_SHARED_LENGTH
@@ -290,8 +342,9 @@ def constants_by_value(constants: Constants, raw: dict[str, Any]) -> dict[str, l
     return {v: sorted(names, key=lambda n: _is_alias(raw.get(n))) for v, names in out.items()}
 
 
-def check_shared_ids(dataset: Dataset, raw: dict[str, Any], lines: YamlLines, file: str,
-                     features: list[Path]) -> list[Problem]:
+def check_shared_ids(
+    dataset: Dataset, raw: dict[str, Any], lines: YamlLines, file: str, features: list[Path]
+) -> list[Problem]:
     problems: list[Problem] = []
     raw_constants = raw.get("constants") or {}
     by_value = constants_by_value(dataset.constants, raw_constants)
@@ -302,10 +355,16 @@ def check_shared_ids(dataset: Dataset, raw: dict[str, Any], lines: YamlLines, fi
             first = min(literal, key=lambda n: lines.line("constants", n))
             for other in literal:
                 if other != first:
-                    problems.append(Problem(file, lines.line("constants", other),
-                                            f"constant {other} repeats the value {value!r} of ${{{first}}} "
-                                            f"(line {lines.line('constants', first)}); write {other}: \"${{{first}}}\" "
-                                            f"if it is the same ID, else give it a value of its own", "ids"))
+                    problems.append(
+                        Problem(
+                            file,
+                            lines.line("constants", other),
+                            f"constant {other} repeats the value {value!r} of ${{{first}}} "
+                            f'(line {lines.line("constants", first)}); write {other}: "${{{first}}}" '
+                            f"if it is the same ID, else give it a value of its own",
+                            "ids",
+                        )
+                    )
 
     for node in scalar_values(lines.node("use_cases")):
         if node.tag.endswith(":str") and node.value in by_value:
@@ -336,8 +395,9 @@ def literal_ids_in(line: str, values: dict[str, Any]) -> list[str]:
             end = start + len(value)
             before = masked[start - 1] if start else " "
             after = masked[end] if end < len(masked) else " "
-            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_") \
-                    and not any(s < end and start < e for s, e in taken):
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_") and not any(
+                s < end and start < e for s, e in taken
+            ):
                 taken.append((start, end))
                 found.append((start, value))
             start = masked.find(value, start + 1)
@@ -352,6 +412,7 @@ def _read_lines(path: Path) -> list[str]:
 
 
 # --- c. every constant a feature names exists; every case is covered ---------------------
+
 
 def check_feature_constants(constants: Constants, features: list[Path]) -> list[Problem]:
     problems = []
@@ -371,18 +432,28 @@ def check_feature_constants(constants: Constants, features: list[Path]) -> list[
 _LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+): (?P<message>.*)$", re.S)
 
 
-def check_coverage(constellation: Constellation, features_dir: Path, lines: YamlLines, file: str,
-                   skip_collect_errors_in: set[str]) -> tuple[list[Problem], dict[str, Any]]:
+def check_coverage(
+    constellation: Constellation, features_dir: Path, lines: YamlLines, file: str, skip_collect_errors_in: set[str]
+) -> tuple[list[Problem], dict[str, Any]]:
     started = time.perf_counter()
     run = run_features(features_dir, constellation.path)
-    stats: dict[str, Any] = {"scenarios": len(run.scenarios), "scenarios_passed": len(run.passed),
-                             "feature_run_seconds": round(time.perf_counter() - started, 2)}
+    stats: dict[str, Any] = {
+        "scenarios": len(run.scenarios),
+        "scenarios_passed": len(run.passed),
+        "feature_run_seconds": round(time.perf_counter() - started, 2),
+    }
     problems: list[Problem] = []
     if not run.scenarios and run.exit_code not in (0, 5):  # 5: no tests collected
         tail = " | ".join(line.strip() for line in run.output.strip().splitlines()[-3:] if line.strip())
-        problems.append(Problem(display(features_dir), 0, f"the features could not be run on the embedded enver "
-                                f"(pytest exit code {run.exit_code}), so coverage is unknown: {tail or 'no output'}",
-                                "coverage"))
+        problems.append(
+            Problem(
+                display(features_dir),
+                0,
+                f"the features could not be run on the embedded enver "
+                f"(pytest exit code {run.exit_code}), so coverage is unknown: {tail or 'no output'}",
+                "coverage",
+            )
+        )
         return problems, stats
     for nodeid, message in run.collect_errors:
         located = _LOCATED.match(message)
@@ -395,9 +466,15 @@ def check_coverage(constellation: Constellation, features_dir: Path, lines: Yaml
             problems.append(Problem(nodeid, 0, f"cannot be collected: {message}", "coverage"))
     for scenario in run.scenarios:
         if not scenario.passed:
-            problems.append(Problem(display(scenario.feature), scenario.line,
-                                    f"scenario {scenario.name!r} fails on the API layer against the embedded enver, "
-                                    f"so it covers nothing: {scenario.failure}", "coverage"))
+            problems.append(
+                Problem(
+                    display(scenario.feature),
+                    scenario.line,
+                    f"scenario {scenario.name!r} fails on the API layer against the embedded enver, "
+                    f"so it covers nothing: {scenario.failure}",
+                    "coverage",
+                )
+            )
 
     matcher = CaseMatcher(constellation)
     dataset = constellation.dataset
@@ -405,23 +482,37 @@ def check_coverage(constellation: Constellation, features_dir: Path, lines: Yaml
     covered = {ref for steps in realised.values() for refs in steps for ref in refs}
     for case in dataset.cases.values():
         if case.ref not in covered:
-            problems.append(Problem(file, lines.line(*case_path(case)),
-                                    f"case {case.ref} is not covered by any feature", "coverage"))
+            problems.append(
+                Problem(
+                    file, lines.line(*case_path(case)), f"case {case.ref} is not covered by any feature", "coverage"
+                )
+            )
     for uc, journey in dataset.journeys.items():
         alignments = [(journey_alignment(journey, realised[s.nodeid]), s) for s in run.passed]
         performed, closest = max(alignments, key=lambda pair: sum(pair[0]), default=([False] * len(journey), None))
-        hint = (f" (the closest scenario, {display(closest.feature)}:{closest.line}, performs {sum(performed)} of its "
-                f"{len(journey)} steps in order)" if closest is not None and any(performed) else "")
+        hint = (
+            f" (the closest scenario, {display(closest.feature)}:{closest.line}, performs {sum(performed)} of its "
+            f"{len(journey)} steps in order)"
+            if closest is not None and any(performed)
+            else ""
+        )
         for i, ref in enumerate(journey):
             if not performed[i]:
-                problems.append(Problem(file, lines.line("use_cases", uc, "journey", i),
-                                        f"journey {uc} step {i + 1} ({ref}) is not covered: no scenario performs it "
-                                        f"in the order of the {uc} journey{hint}", "coverage"))
+                problems.append(
+                    Problem(
+                        file,
+                        lines.line("use_cases", uc, "journey", i),
+                        f"journey {uc} step {i + 1} ({ref}) is not covered: no scenario performs it "
+                        f"in the order of the {uc} journey{hint}",
+                        "coverage",
+                    )
+                )
     stats["cases_covered"] = sum(1 for ref in dataset.cases if ref in covered)
     return problems, stats
 
 
 # --- the whole check -----------------------------------------------------------------------
+
 
 def run_check(constellation_path: str | Path, features_dir: str | Path, *, coverage: bool = True) -> Report:
     """Every problem of the dataset, its artifacts and the features. Raises OdmdError when
@@ -440,14 +531,23 @@ def run_check(constellation_path: str | Path, features_dir: str | Path, *, cover
     file = display(dataset.path)
 
     problems: list[Problem] = []
-    stats: dict[str, Any] = {"cases": len(dataset.cases), "constants": len(dataset.constants),
-                             "features": len(features)}
+    stats: dict[str, Any] = {
+        "cases": len(dataset.cases),
+        "constants": len(dataset.constants),
+        "features": len(features),
+    }
     try:
         contracts = constellation.service_contracts
     except ContractError as exc:
         contracts = None
-        problems.append(Problem(display(constellation.path), 0, f"cannot load the service contracts, so no example "
-                                f"is checked and the features are not run: {exc}", "examples"))
+        problems.append(
+            Problem(
+                display(constellation.path),
+                0,
+                f"cannot load the service contracts, so no example is checked and the features are not run: {exc}",
+                "examples",
+            )
+        )
     if contracts is not None:
         found, counts = check_examples(constellation, contracts, lines, file)
         problems += found

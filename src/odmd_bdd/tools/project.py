@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from odmd_bdd.data.placeholders import is_secret_name, names_in
-from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.contracts import ServiceContracts
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case
+from odmd_bdd.data.placeholders import is_secret_name, names_in
 
 DEFAULT_OUT = Path("reports/projections")
 FILE_NAME = "MOCK_ENVER_CONTEXT.md"
@@ -44,6 +44,7 @@ def project(constellation_path: str | Path, out: str | Path = DEFAULT_OUT) -> li
 
 
 # --- rendering --------------------------------------------------------------------------
+
 
 def _base(constellation: Constellation) -> Path:
     """The folder the constellation's relative paths start from (as Constellation.load has it)."""
@@ -127,13 +128,16 @@ def _auth_text(constellation: Constellation, case: Case, secured: bool) -> str:
         return "no `Authorization` header"
     if case.auth == "wrong":
         token = constellation.invalid_bearer_constant
-        return f"`Authorization: Bearer ${{{token}}}` (a token the service must refuse)" if token else "a wrong bearer token"
+        return (
+            f"`Authorization: Bearer ${{{token}}}` (a token the service must refuse)"
+            if token
+            else "a wrong bearer token"
+        )
     token = (constellation.valid_bearer_constants or ["AUTH_JWT_TOKEN"])[0]
     return f"`Authorization: Bearer ${{{token}}}` (the session token)"
 
 
-def render_service(constellation: Constellation, service: str, contracts: ServiceContracts,
-                   raw: dict[str, Any]) -> str:
+def render_service(constellation: Constellation, service: str, contracts: ServiceContracts, raw: dict[str, Any]) -> str:
     dataset = constellation.dataset
     spec = constellation.services[service]
     base = _base(constellation)
@@ -141,8 +145,9 @@ def render_service(constellation: Constellation, service: str, contracts: Servic
     doc = http.artifact.document
     cases = [c for c in dataset.cases.values() if c.service == service]
     mock = constellation.envers.get("mock") or next(
-        (e for _, e in sorted(constellation.envers.items())
-         if e.revision.split("..")[-1] == "mock" and not e.embedded), None)
+        (e for _, e in sorted(constellation.envers.items()) if e.revision.split("..")[-1] == "mock" and not e.embedded),
+        None,
+    )
 
     out: list[str] = [
         f"# MOCK_ENVER_CONTEXT: {service}",
@@ -164,47 +169,58 @@ def render_service(constellation: Constellation, service: str, contracts: Servic
     ]
     if mock is not None:
         share = f"/odmd-share/{spec.build_id}/{mock.revision}/{spec.base_url_producer}"
-        out += [f"| mock enver | `{mock.name}` (revision `{mock.revision}`) |",
-                f"| base URL (SSM) | `{share}` |",
-                f"| schema artifact URL (SSM) | `{share}/schema-url` |"]
+        out += [
+            f"| mock enver | `{mock.name}` (revision `{mock.revision}`) |",
+            f"| base URL (SSM) | `{share}` |",
+            f"| schema artifact URL (SSM) | `{share}/schema-url` |",
+        ]
     else:
         out.append(f"| base URL producer | `{spec.base_url_producer}` (the constellation has no mock enver) |")
     for artifact in contracts.artifacts:
         out.append(f"| {artifact.kind} artifact | `{_rel(artifact.address, base)}` @ `{artifact.version}` |")
-    out += ["", "## Mocked behaviour", "",
-            "- A request that matches a case below (every field the case's request names is equal) gets that "
-            "case's status and body; a case listed with *after* answers only once those cases were answered "
-            "in the same run.",
-            "- A body that breaks the request schema gets **400** with Zod issues: "
-            "`{\"name\": \"ZodError\", \"issues\": [{\"code\", \"path\", \"message\", ...}]}`.",
-            "- A secured route without a valid bearer token gets **401**.",
-            "- When a case with events is answered, each event is published to its channel's SQS queue.",
-            "", "## Routes", "",
-            "| method | path | operationId | summary | security | declared statuses |",
-            "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Mocked behaviour",
+        "",
+        "- A request that matches a case below (every field the case's request names is equal) gets that "
+        "case's status and body; a case listed with *after* answers only once those cases were answered "
+        "in the same run.",
+        "- A body that breaks the request schema gets **400** with Zod issues: "
+        '`{"name": "ZodError", "issues": [{"code", "path", "message", ...}]}`.',
+        "- A secured route without a valid bearer token gets **401**.",
+        "- When a case with events is answered, each event is published to its channel's SQS queue.",
+        "",
+        "## Routes",
+        "",
+        "| method | path | operationId | summary | security | declared statuses |",
+        "|---|---|---|---|---|---|",
+    ]
     for op in sorted(http.operations.values(), key=lambda o: (o.path, o.method)):
         op_spec = (doc.get("paths") or {}).get(op.path, {}).get(op.method.lower(), {})
         statuses = ", ".join(sorted(op.declared_statuses()))
-        out.append(f"| {op.method} | `{op.path}` | `{op.operation_id}` | {op_spec.get('summary', '')} | "
-                   f"{_security(doc, op_spec)} | {statuses} |")
+        out.append(
+            f"| {op.method} | `{op.path}` | `{op.operation_id}` | {op_spec.get('summary', '')} | "
+            f"{_security(doc, op_spec)} | {statuses} |"
+        )
 
     out += ["", "## Events", ""]
     published = sorted({e["message"] for c in cases for e in c.events})
     if contracts.events is not None:
         events_doc = contracts.events.artifact.document
-        summaries = ((events_doc.get("components") or {}).get("messages") or {})
+        summaries = (events_doc.get("components") or {}).get("messages") or {}
         out += ["| message | channel | SQS queue | summary | published by |", "|---|---|---|---|---|"]
         for name, message in sorted(contracts.events.messages.items()):
             by = ", ".join(c.ref for c in cases if any(e["message"] == name for e in c.events)) or "no case"
-            summary = next((m.get("summary", "") for key, m in summaries.items()
-                            if m.get("name", key) == name), "")
+            summary = next((m.get("summary", "") for key, m in summaries.items() if m.get("name", key) == name), "")
             out.append(f"| `{name}` | `{message.channel}` | `{message.queue}` | {summary} | {by} |")
         unknown = [n for n in published if n not in contracts.events.messages]
         if unknown:
             out += ["", f"Published by the dataset but not in the AsyncAPI artifact: {', '.join(unknown)}."]
     elif published:
-        out.append(f"{service} has no AsyncAPI artifact in the constellation yet; the dataset's cases publish "
-                   f"{', '.join(f'`{n}`' for n in published)} (payloads under each case below).")
+        out.append(
+            f"{service} has no AsyncAPI artifact in the constellation yet; the dataset's cases publish "
+            f"{', '.join(f'`{n}`' for n in published)} (payloads under each case below)."
+        )
     else:
         out.append(f"{service} publishes no events.")
 
@@ -219,15 +235,21 @@ def render_service(constellation: Constellation, service: str, contracts: Servic
         for case in own:
             out += _render_case(constellation, contracts, case, raw)
 
-    journeys = {uc: refs for uc, refs in dataset.journeys.items()
-                if any(dataset.cases[r].service == service for r in refs)}
+    journeys = {
+        uc: refs for uc, refs in dataset.journeys.items() if any(dataset.cases[r].service == service for r in refs)
+    }
     if journeys:
         out += ["## Cross-service journeys", ""]
         for uc, refs in journeys.items():
-            out += [f"### {uc}: {dataset.titles.get(uc, uc)}", "",
-                    f"Steps {service} answers are in bold; the IDs it returns must reappear unchanged in the "
-                    "later steps that use them.", "",
-                    "| # | case | service |", "|---|---|---|"]
+            out += [
+                f"### {uc}: {dataset.titles.get(uc, uc)}",
+                "",
+                f"Steps {service} answers are in bold; the IDs it returns must reappear unchanged in the "
+                "later steps that use them.",
+                "",
+                "| # | case | service |",
+                "|---|---|---|",
+            ]
             for i, ref in enumerate(refs, 1):
                 owner = dataset.cases[ref].service
                 cell = f"**{ref}**" if owner == service else ref
@@ -240,10 +262,14 @@ def render_service(constellation: Constellation, service: str, contracts: Servic
         for name in case_constants(constellation, case, raw, op is None or op.secured):
             used[name] = None
     others = _users_of_constants(constellation, raw, exclude=service)
-    out += ["## Shared constants (mock values)", "",
-            "The master mock dataset's constants this service's cases use. They are mock values for Phase 0, "
-            "the same in every service and in both BDD levels; the ones marked *mock credential* are test "
-            "tokens, never real secrets.", ""]
+    out += [
+        "## Shared constants (mock values)",
+        "",
+        "The master mock dataset's constants this service's cases use. They are mock values for Phase 0, "
+        "the same in every service and in both BDD levels; the ones marked *mock credential* are test "
+        "tokens, never real secrets.",
+        "",
+    ]
     if used:
         out += ["| constant | value | note | also used by |", "|---|---|---|---|"]
         for name in sorted(used):
@@ -255,15 +281,23 @@ def render_service(constellation: Constellation, service: str, contracts: Servic
     return "\n".join(out).rstrip() + "\n"
 
 
-def _render_case(constellation: Constellation, contracts: ServiceContracts, case: Case,
-                 raw: dict[str, Any]) -> list[str]:
+def _render_case(
+    constellation: Constellation, contracts: ServiceContracts, case: Case, raw: dict[str, Any]
+) -> list[str]:
     op = contracts.http.operations.get(case.operation)
     kind = "step" if case.kind == "step" else "error case"
     if op is None:
-        return [f"#### {case.ref} ({kind})", "",
-                f"Operation `{case.operation}` is not in the contract (`odmd-bdd check` names it).", ""]
-    out = [f"#### {case.ref} ({kind}): `{op.method} {op.path}` (`{op.operation_id}`)", "",
-           f"- Authorization: {_auth_text(constellation, case, op.secured)}"]
+        return [
+            f"#### {case.ref} ({kind})",
+            "",
+            f"Operation `{case.operation}` is not in the contract (`odmd-bdd check` names it).",
+            "",
+        ]
+    out = [
+        f"#### {case.ref} ({kind}): `{op.method} {op.path}` (`{op.operation_id}`)",
+        "",
+        f"- Authorization: {_auth_text(constellation, case, op.secured)}",
+    ]
     if case.after:
         out.append(f"- Answered after: {', '.join(case.after)} (same run)")
     if case.fallback:

@@ -10,8 +10,9 @@ from odmd_bdd.contracts import Operation
 from odmd_bdd.reporting.redaction import Redactor
 
 
-def prepare(base_url: str, op: Operation, body: Any, path_params: dict[str, str] | None,
-            headers: dict[str, str] | None) -> tuple[str, dict[str, str], bool]:
+def prepare(
+    base_url: str, op: Operation, body: Any, path_params: dict[str, str] | None, headers: dict[str, str] | None
+) -> tuple[str, dict[str, str], bool]:
     """What every transport sends for one call: the URL (path parameters filled in, escaped),
     the headers, and whether a JSON body goes along."""
     path = op.path
@@ -48,9 +49,16 @@ class Exchange:
         return {
             "operation": self.label,
             "transport": self.transport,
-            "request": {"method": self.method, "url": redactor.text(self.url),
-                        "headers": redactor.headers(self.request_headers), "body": redactor.json(self.request_body)},
-            "response": {"status": self.status, "headers": redactor.headers(self.response_headers),
-                         "body": redactor.json(self.response_body)},
+            "request": {
+                "method": self.method,
+                "url": redactor.text(self.url),
+                "headers": redactor.headers(self.request_headers),
+                "body": redactor.json(self.request_body),
+            },
+            "response": {
+                "status": self.status,
+                "headers": redactor.headers(self.response_headers),
+                "body": redactor.json(self.response_body),
+            },
             "elapsed_ms": round(self.elapsed_ms, 1),
         }

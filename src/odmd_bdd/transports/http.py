@@ -19,12 +19,23 @@ class HttpTransport:
     def __init__(self, timeout: float = 10.0, connect_timeout: float = 3.0):
         self.timeout = timeout
         # trust_env=False: no proxy or netrc from the environment may reroute test traffic.
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect_timeout), trust_env=False,
-                                   limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-                                   follow_redirects=False)
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            trust_env=False,
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            follow_redirects=False,
+        )
 
-    def send(self, base_url: str, op: Operation, *, body: Any = None, path_params: dict[str, str] | None = None,
-             query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Exchange:
+    def send(
+        self,
+        base_url: str,
+        op: Operation,
+        *,
+        body: Any = None,
+        path_params: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
         url, req_headers, has_body = prepare(base_url, op, body, path_params, headers)
         content = json.dumps(body).encode() if has_body else None
         started = time.perf_counter()
@@ -40,10 +51,20 @@ class HttpTransport:
             resp_body: Any = resp.json() if resp.content else None
         except ValueError:
             resp_body = resp.text
-        return Exchange(service=op.service, operation_id=op.operation_id, method=op.method, url=url,
-                        request_headers=req_headers, request_body=body, status=resp.status_code,
-                        response_headers=dict(resp.headers), response_body=resp_body, content_type=ctype,
-                        elapsed_ms=elapsed, transport=self.name)
+        return Exchange(
+            service=op.service,
+            operation_id=op.operation_id,
+            method=op.method,
+            url=url,
+            request_headers=req_headers,
+            request_body=body,
+            status=resp.status_code,
+            response_headers=dict(resp.headers),
+            response_body=resp_body,
+            content_type=ctype,
+            elapsed_ms=elapsed,
+            transport=self.name,
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -20,8 +20,16 @@ class SfnTransport:
         self.state_machine_arn = state_machine_arn
         self.deadline_s = deadline_s
 
-    def send(self, base_url: str, op: Operation, *, body: Any = None, path_params: dict[str, str] | None = None,
-             query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Exchange:
+    def send(
+        self,
+        base_url: str,
+        op: Operation,
+        *,
+        body: Any = None,
+        path_params: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
         url, req_headers, has_body = prepare(base_url, op, body, path_params, headers)
         request = exchange_request(url, op.method, headers=req_headers, query=query, body=body, has_body=has_body)
         started = time.perf_counter()
@@ -29,11 +37,20 @@ class SfnTransport:
         output = run_exchange(self.sfn, self.state_machine_arn, request, self.deadline_s)
         elapsed = (time.perf_counter() - started) * 1000
         response_headers = flat_headers(output.get("Headers"))
-        return Exchange(service=op.service, operation_id=op.operation_id, method=op.method, url=url,
-                        request_headers=req_headers, request_body=body, status=int(output.get("StatusCode", 0)),
-                        response_headers=response_headers, response_body=output.get("ResponseBody"),
-                        content_type=response_headers.get("content-type"), elapsed_ms=elapsed,
-                        transport=self.name)
+        return Exchange(
+            service=op.service,
+            operation_id=op.operation_id,
+            method=op.method,
+            url=url,
+            request_headers=req_headers,
+            request_body=body,
+            status=int(output.get("StatusCode", 0)),
+            response_headers=response_headers,
+            response_body=output.get("ResponseBody"),
+            content_type=response_headers.get("content-type"),
+            elapsed_ms=elapsed,
+            transport=self.name,
+        )
 
     def close(self) -> None:
         """Nothing to release: the boto3 client belongs to the enver."""

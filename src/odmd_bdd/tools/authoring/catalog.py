@@ -104,6 +104,7 @@ def normalise_text(text: str) -> str:
 
 # --- loading ------------------------------------------------------------------------------
 
+
 def _under(path: str | None, root: Path) -> bool:
     if not path:
         return False
@@ -167,8 +168,17 @@ def _step_defs(module: ModuleType, root: Path) -> list[StepDef]:
             declared = step_layers(func, module)
         except ValueError as exc:
             raise OdmdError(str(exc)) from None
-        out.append(StepDef(type=context.type, parser=context.parser, func=func, module=module.__name__,
-                           source=where, layers=declared, converters=dict(context.converters)))
+        out.append(
+            StepDef(
+                type=context.type,
+                parser=context.parser,
+                func=func,
+                module=module.__name__,
+                source=where,
+                layers=declared,
+                converters=dict(context.converters),
+            )
+        )
     return out
 
 
@@ -199,8 +209,9 @@ def load_steps(root: Path) -> list[StepDef]:
             try:
                 module = load(name)
             except Exception as exc:
-                raise OdmdError(f"cannot import the step module {name} (named in {conftest.name}): "
-                                f"{type(exc).__name__}: {exc}") from None
+                raise OdmdError(
+                    f"cannot import the step module {name} (named in {conftest.name}): {type(exc).__name__}: {exc}"
+                ) from None
             modules.append(module)
             pending += _plugin_names(module)
         for module in modules:
@@ -209,6 +220,7 @@ def load_steps(root: Path) -> list[StepDef]:
 
 
 # --- matching feature steps -------------------------------------------------------------------
+
 
 def matching(defs: list[StepDef], step_type: str, text: str) -> list[StepDef]:
     return [d for d in defs if d.matches(step_type, text)]

@@ -17,8 +17,20 @@ from gherkin.errors import CompositeParserException, ParserException
 from gherkin.parser import Parser
 
 STEP_TYPES = {"Context": "given", "Action": "when", "Outcome": "then"}
-KEYWORDS = ("Feature", "Background", "Scenario", "Scenario Outline", "Example", "Examples", "Rule",
-            "Given", "When", "Then", "And", "But")
+KEYWORDS = (
+    "Feature",
+    "Background",
+    "Scenario",
+    "Scenario Outline",
+    "Example",
+    "Examples",
+    "Rule",
+    "Given",
+    "When",
+    "Then",
+    "And",
+    "But",
+)
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 
 
@@ -117,8 +129,13 @@ def _steps(raw: list[dict[str, Any]], errors: list[tuple[int, str]], block: str)
         line = step["location"]["line"]
         if kind is None and current is None:
             if i == 0:
-                errors.append((line, f"the first step of a {block} must start with Given, When or Then, "
-                                     f"not {step['keyword'].strip()!r}"))
+                errors.append(
+                    (
+                        line,
+                        f"the first step of a {block} must start with Given, When or Then, "
+                        f"not {step['keyword'].strip()!r}",
+                    )
+                )
             kind = "given"
         current = kind or current
         steps.append(FeatureStep(current, step["keyword"].strip(), step["text"], line))  # type: ignore[arg-type]
@@ -159,9 +176,16 @@ def parse_feature(path: Path) -> FeatureDoc:
                     header = [c["value"] for c in (examples.get("tableHeader") or {}).get("cells", [])]
                     for row in examples.get("tableBody") or []:
                         rows.append(dict(zip(header, (c["value"] for c in row["cells"]))))
-                doc.scenarios.append(Scenario(
-                    name=raw["name"], line=raw["location"]["line"], tags=scenario_tags, background=background,
-                    steps=_steps(raw.get("steps"), doc.errors, "Scenario"), examples=rows))
+                doc.scenarios.append(
+                    Scenario(
+                        name=raw["name"],
+                        line=raw["location"]["line"],
+                        tags=scenario_tags,
+                        background=background,
+                        steps=_steps(raw.get("steps"), doc.errors, "Scenario"),
+                        examples=rows,
+                    )
+                )
 
     walk(feature.get("children", []), [], doc.tags)
     return doc

@@ -102,8 +102,14 @@ class Linter:
             if marker not in self.markers:
                 close = difflib.get_close_matches(marker, sorted(self.markers), n=1)
                 hint = f" — did you mean @{close[0]}?" if close else ""
-                out.append(Problem(where, tag.line, f"unknown tag @{tag.name}{hint} (tags are pytest markers: "
-                                                    f"register new ones in pyproject.toml's markers)"))
+                out.append(
+                    Problem(
+                        where,
+                        tag.line,
+                        f"unknown tag @{tag.name}{hint} (tags are pytest markers: "
+                        f"register new ones in pyproject.toml's markers)",
+                    )
+                )
         return out
 
     def _steps(self, doc: FeatureDoc, where: str) -> list[Problem]:
@@ -111,8 +117,13 @@ class Linter:
         undefined: set[int] = set()  # step lines already reported
         for scenario in doc.scenarios:
             if not scenario.steps:
-                out.append(Problem(where, scenario.line, f"scenario {scenario.name!r} has no steps"
-                                   + self._description_hint(doc, scenario)))
+                out.append(
+                    Problem(
+                        where,
+                        scenario.line,
+                        f"scenario {scenario.name!r} has no steps" + self._description_hint(doc, scenario),
+                    )
+                )
             runs_on = scenario_layers(scenario)
             narrow: dict[int, StepDef] = {}  # step line -> its definition, for steps that miss a layer
             for step in scenario.background + scenario.steps:
@@ -129,22 +140,32 @@ class Linter:
             if narrow:
                 supported = [layer for layer in runs_on if all(layer in d.layers for d in narrow.values())]
                 missing = [layer for layer in runs_on if layer not in supported]
-                tag = (f"tag it @{supported[0]}-only" if supported else
-                       "no layer supports all of its steps: use other steps or change its layer tags")
+                tag = (
+                    f"tag it @{supported[0]}-only"
+                    if supported
+                    else "no layer supports all of its steps: use other steps or change its layer tags"
+                )
                 groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
                 for line, d in narrow.items():
                     groups.setdefault((d.source.rsplit(":", 1)[0], d.layers), []).append(str(line))
-                steps = "; ".join(f"line{'s' * (len(lines) > 1)} {', '.join(lines)}: {'/'.join(layers)} only ({source})"
-                                  for (source, layers), lines in groups.items())
-                out.append(Problem(where, min(narrow),
-                                   f"scenario {scenario.name!r} would run on the {'/'.join(missing)} layer, which "
-                                   f"some of its steps do not support ({steps}); {tag}"))
+                steps = "; ".join(
+                    f"line{'s' * (len(lines) > 1)} {', '.join(lines)}: {'/'.join(layers)} only ({source})"
+                    for (source, layers), lines in groups.items()
+                )
+                out.append(
+                    Problem(
+                        where,
+                        min(narrow),
+                        f"scenario {scenario.name!r} would run on the {'/'.join(missing)} layer, which "
+                        f"some of its steps do not support ({steps}); {tag}",
+                    )
+                )
         return out
 
     def _description_hint(self, doc: FeatureDoc, scenario: Scenario) -> str:
         from odmd_bdd.tools.authoring.features import KEYWORDS
 
-        for line in doc.lines[scenario.line:]:
+        for line in doc.lines[scenario.line :]:
             word = line.strip().split(" ", 1)[0]
             if not word or word.startswith(("#", "@")):
                 continue
@@ -161,8 +182,9 @@ class Linter:
             return f"{message}: it is a {other[0].keyword} step — write it as {other[0].keyword} (or And after one)"
         wanted = _normalise(text)
         same_type = [n for n, d in self._normalised.items() if d.type in (None, step.type)]
-        close = difflib.get_close_matches(wanted, same_type, n=1, cutoff=0.6) or \
-            difflib.get_close_matches(wanted, list(self._normalised), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(wanted, same_type, n=1, cutoff=0.6) or difflib.get_close_matches(
+            wanted, list(self._normalised), n=1, cutoff=0.6
+        )
         if close:
             best = self._normalised[close[0]]
             return f"{message} — did you mean {best.line!r}? (odmd-bdd steps lists them all)"
@@ -176,24 +198,39 @@ class Linter:
         local: dict[str, tuple[int, str]] = {}
         for scenario in doc.scenarios:
             if scenario.name in by_name:
-                out.append(Problem(where, scenario.line,
-                                   f"duplicate scenario name {scenario.name!r} (first at line {by_name[scenario.name]}): "
-                                   f"pytest-bdd keeps only one of them, the other never runs"))
+                out.append(
+                    Problem(
+                        where,
+                        scenario.line,
+                        f"duplicate scenario name {scenario.name!r} (first at line {by_name[scenario.name]}): "
+                        f"pytest-bdd keeps only one of them, the other never runs",
+                    )
+                )
                 continue
             by_name[scenario.name] = scenario.line
             test = f"test_{make_python_name(scenario.name)}"
             if test in local:
                 line, name = local[test]
-                out.append(Problem(where, scenario.line,
-                                   f"scenario {scenario.name!r} gets the same test name {test} as {name!r} "
-                                   f"(line {line}): rename one of them"))
+                out.append(
+                    Problem(
+                        where,
+                        scenario.line,
+                        f"scenario {scenario.name!r} gets the same test name {test} as {name!r} "
+                        f"(line {line}): rename one of them",
+                    )
+                )
                 continue
             local[test] = (scenario.line, scenario.name)
             if test in test_names:
                 other_file, line, name = test_names[test]
-                out.append(Problem(where, scenario.line,
-                                   f"scenario {scenario.name!r} gets the same test name {test} as {name!r} in "
-                                   f"{other_file}:{line}: -k, JUnit and Allure cannot tell them apart; rename one"))
+                out.append(
+                    Problem(
+                        where,
+                        scenario.line,
+                        f"scenario {scenario.name!r} gets the same test name {test} as {name!r} in "
+                        f"{other_file}:{line}: -k, JUnit and Allure cannot tell them apart; rename one",
+                    )
+                )
             else:
                 test_names[test] = (where, scenario.line, scenario.name)
         return out
@@ -215,19 +252,29 @@ def run(args: argparse.Namespace) -> int:
     steps = sum(len(d.steps()) for d in docs)
     if problems:
         files = len({p.path for p in problems})
-        print(f"odmd-bdd lint: {len(problems)} problem{'s' * (len(problems) != 1)} in {files} of "
-              f"{len(paths)} feature file{'s' * (len(paths) != 1)}")
+        print(
+            f"odmd-bdd lint: {len(problems)} problem{'s' * (len(problems) != 1)} in {files} of "
+            f"{len(paths)} feature file{'s' * (len(paths) != 1)}"
+        )
         return 1
-    print(f"odmd-bdd lint: {len(paths)} feature file{'s' * (len(paths) != 1)}, {scenarios} scenario"
-          f"{'s' * (scenarios != 1)}, {steps} step{'s' * (steps != 1)}: no problems")
+    print(
+        f"odmd-bdd lint: {len(paths)} feature file{'s' * (len(paths) != 1)}, {scenarios} scenario"
+        f"{'s' * (scenarios != 1)}, {steps} step{'s' * (steps != 1)}: no problems"
+    )
     return 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("lint", help="check feature files (syntax, steps, constants, tags, duplicates)",
-                            description=__doc__.split("\n\n", 1)[1])
+    parser = sub.add_parser(
+        "lint",
+        help="check feature files (syntax, steps, constants, tags, duplicates)",
+        description=__doc__.split("\n\n", 1)[1],
+    )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)")
     parser.add_argument("--root", metavar="DIR", help="project root (default: found from the current folder)")
-    parser.add_argument("--constellation", metavar="PATH",
-                        help="constellation file (default: fixtures/envers/constellation.yaml under the root)")
+    parser.add_argument(
+        "--constellation",
+        metavar="PATH",
+        help="constellation file (default: fixtures/envers/constellation.yaml under the root)",
+    )
     parser.set_defaults(func=run)

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from odmd_bdd.data.placeholders import WHOLE_RE
 from odmd_bdd.data.dataset import Case, Dataset
+from odmd_bdd.data.placeholders import WHOLE_RE
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.tools.authoring.layers import KNOWN_LAYERS
 from odmd_bdd.tools.authoring.workspace import Workspace
@@ -56,8 +56,11 @@ def _raw_events(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
 
 def _event_constant(payload: dict[str, Any]) -> str | None:
     """The constant an event is about: the first `*_id` field that is a whole ${NAME}, else the first one."""
-    refs = [(key, WHOLE_RE.match(value).group(1)) for key, value in payload.items()
-            if isinstance(value, str) and WHOLE_RE.match(value)]
+    refs = [
+        (key, WHOLE_RE.match(value).group(1))
+        for key, value in payload.items()
+        if isinstance(value, str) and WHOLE_RE.match(value)
+    ]
     for key, name in refs:
         if key.endswith("_id"):
             return name
@@ -144,18 +147,22 @@ class Scaffold:
         if not steps and not errors:
             raise OdmdError(f"{self.dataset.path}: use case {uc} has no steps, journey or errors to scaffold")
         needs_session = any(c.auth == "session" for c in steps + errors)
-        out = [f"# Scaffolded by `odmd-bdd new {uc}` from the master mock dataset: every request and expected",
-               "# answer is a dataset case. Replace generic steps with domain steps where they read better",
-               "# (`odmd-bdd steps`), then check the file with `odmd-bdd lint`.",
-               f"@{uc.lower()} @mock-only",
-               f"Feature: {uc} — {title}",
-               f"  The dataset's steps of {uc} in order, then each of its error cases."]
+        out = [
+            f"# Scaffolded by `odmd-bdd new {uc}` from the master mock dataset: every request and expected",
+            "# answer is a dataset case. Replace generic steps with domain steps where they read better",
+            "# (`odmd-bdd steps`), then check the file with `odmd-bdd lint`.",
+            f"@{uc.lower()} @mock-only",
+            f"Feature: {uc} — {title}",
+            f"  The dataset's steps of {uc} in order, then each of its error cases.",
+        ]
         if needs_session:
             out += ["", "  Background:"]
             if self.background:
                 out += [f"    {line}" for line in self.background]
             else:
-                out.append("    # these cases need a logged-in session: add the Given step that logs in (odmd-bdd steps)")
+                out.append(
+                    "    # these cases need a logged-in session: add the Given step that logs in (odmd-bdd steps)"
+                )
         if steps:
             sent: set[str] = set()
             lines = [line for case in steps for line in self._exchange(case, sent, with_events=True)]
@@ -196,8 +203,10 @@ def run(args: argparse.Namespace) -> int:
     problems, docs = linter.lint(sorted({*others, written}))
     problems = [p for p in problems if p.path == workspace.show(written)]
     scenarios = sum(len(d.scenarios) for d in docs if d.path == written)
-    print(f"odmd-bdd new: wrote {workspace.show(path)}: {scenarios} scenario{'s' * (scenarios != 1)} for the "
-          f"{len(scaffold.cases('step'))} dataset steps and {len(scaffold.cases('error'))} error cases of {scaffold.uc}")
+    print(
+        f"odmd-bdd new: wrote {workspace.show(path)}: {scenarios} scenario{'s' * (scenarios != 1)} for the "
+        f"{len(scaffold.cases('step'))} dataset steps and {len(scaffold.cases('error'))} error cases of {scaffold.uc}"
+    )
     for problem in problems:
         print(problem)
     if problems:
@@ -208,16 +217,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("new", help="scaffold a feature file for a use case from the dataset",
-                            description=__doc__.split("\n\n", 1)[1])
+    parser = sub.add_parser(
+        "new", help="scaffold a feature file for a use case from the dataset", description=__doc__.split("\n\n", 1)[1]
+    )
     parser.add_argument("use_case", metavar="UCn", help="the use case, as the dataset names it (UC1, UC2 …)")
-    parser.add_argument("--out", metavar="PATH",
-                        help="folder (default: features/) or .feature file to write; the file is ucN_<title>.feature")
+    parser.add_argument(
+        "--out",
+        metavar="PATH",
+        help="folder (default: features/) or .feature file to write; the file is ucN_<title>.feature",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite the file if it exists")
-    parser.add_argument("--background", metavar="STEP",
-                        help="the Background step that logs in, e.g. 'Given the user is logged in to identity-service' "
-                             "(default: the one the project's features use most; '' for none)")
+    parser.add_argument(
+        "--background",
+        metavar="STEP",
+        help="the Background step that logs in, e.g. 'Given the user is logged in to identity-service' "
+        "(default: the one the project's features use most; '' for none)",
+    )
     parser.add_argument("--root", metavar="DIR", help="project root (default: found from the current folder)")
-    parser.add_argument("--constellation", metavar="PATH",
-                        help="constellation file (default: fixtures/envers/constellation.yaml under the root)")
+    parser.add_argument(
+        "--constellation",
+        metavar="PATH",
+        help="constellation file (default: fixtures/envers/constellation.yaml under the root)",
+    )
     parser.set_defaults(func=run)

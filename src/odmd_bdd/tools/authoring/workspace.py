@@ -18,8 +18,9 @@ from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.errors import OdmdError
 
 # Markers pytest itself registers; a feature may use them as tags (@skip, @xfail …).
-BUILTIN_MARKERS = frozenset({"skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings",
-                             "tryfirst", "trylast"})
+BUILTIN_MARKERS = frozenset(
+    {"skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings", "tryfirst", "trylast"}
+)
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -13,6 +13,20 @@ from odmd_bdd.tools.checkpoint.confirmations import Confirmations, append_record
 from odmd_bdd.tools.checkpoint.model import Evidence, Item, PhaseEvidence, Status, assess, current_phase
 from odmd_bdd.tools.checkpoint.report import Report, build_report, render_json, render_markdown
 
-__all__ = ["Confirmations", "Evidence", "Item", "PhaseEvidence", "Report", "Status", "append_record", "assess",
-           "build_report", "collect", "current_phase", "default_path", "new_record", "render_json",
-           "render_markdown"]
+__all__ = [
+    "Confirmations",
+    "Evidence",
+    "Item",
+    "PhaseEvidence",
+    "Report",
+    "Status",
+    "append_record",
+    "assess",
+    "build_report",
+    "collect",
+    "current_phase",
+    "default_path",
+    "new_record",
+    "render_json",
+    "render_markdown",
+]

@@ -33,9 +33,9 @@ from typing import Any
 import pytest
 import yaml
 
-from odmd_bdd.tools.case_coverage import CoverageRecorder
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.tools.case_coverage import CoverageRecorder
 from odmd_bdd.tools.checkpoint.model import FAIL, PASS, Item
 
 LAYERS = ("api", "gui")
@@ -70,9 +70,15 @@ class BddRun:
         for s in self.scenarios:
             counts.setdefault(s.layer, {}).setdefault(s.outcome, 0)
             counts[s.layer][s.outcome] += 1
-        return {"layers": list(self.layers), "exit_code": self.exit_code, "error": self.error,
-                "seconds": round(self.seconds, 1), "allure_dir": self.allure_dir, "left_out": dict(self.left_out),
-                "counts": {layer: dict(sorted(c.items())) for layer, c in sorted(counts.items())}}
+        return {
+            "layers": list(self.layers),
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "seconds": round(self.seconds, 1),
+            "allure_dir": self.allure_dir,
+            "left_out": dict(self.left_out),
+            "counts": {layer: dict(sorted(c.items())) for layer, c in sorted(counts.items())},
+        }
 
     def item(self, service: str, layer: str) -> Item:
         item_id, title = f"bdd-{layer}", f"{'API' if layer == 'api' else 'GUI'}-level BDD of its use cases passes"
@@ -87,24 +93,33 @@ class BddRun:
         elsewhere = [s for s in mine if s.outcome == "failed" and s not in against and service in s.services]
         lines = [f"✘ {s.where} {s.name!r} [{layer}]: {s.failure}" for s in against]
         if passed:
-            names = ", ".join(repr(s.name) for s in passed[:4]) + (f" and {len(passed) - 4} more" if len(passed) > 4 else "")
-            lines.append(f"✔ {len(passed)} {layer} scenario{'s' if len(passed) != 1 else ''} exchanging with "
-                         f"{service} passed: {names}")
+            names = ", ".join(repr(s.name) for s in passed[:4]) + (
+                f" and {len(passed) - 4} more" if len(passed) > 4 else ""
+            )
+            lines.append(
+                f"✔ {len(passed)} {layer} scenario{'s' if len(passed) != 1 else ''} exchanging with "
+                f"{service} passed: {names}"
+            )
         for s in elsewhere:
             lines.append(f"– {s.where} {s.name!r} [{layer}] failed at {s.last_service} after reaching {service}")
         if against:
             return Item(item_id, title, FAIL, [_clip(line) for line in lines])
         if not passed:
-            return Item(item_id, title, FAIL, [_clip(line) for line in lines]
-                        + [f"no {layer} scenario exchanged with {service}"])
+            return Item(
+                item_id,
+                title,
+                FAIL,
+                [_clip(line) for line in lines] + [f"no {layer} scenario exchanged with {service}"],
+            )
         return Item(item_id, title, PASS, [_clip(line) for line in lines])
 
 
 def _clip(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- in the subprocess ---------------------------------------------------------------------
+
 
 class ScenarioRecorder(CoverageRecorder):
     """CoverageRecorder, plus skipped scenarios; dumps what the checkpoint needs as JSON."""
@@ -136,9 +151,20 @@ class ScenarioRecorder(CoverageRecorder):
                 obs = run.observations[-1]
                 known = [ex.service for ex in obs.exchanges if ex.service and ex.service != "?"]
                 last = known[-1] if known else obs.action.service
-            out.append(asdict(ScenarioResult(nodeid, run.name, f"{_rel(run.feature, self.rootpath)}:{run.line}",
-                                             _layer(nodeid), "passed" if run.passed else "failed", run.failure,
-                                             services, last)))
+            out.append(
+                asdict(
+                    ScenarioResult(
+                        nodeid,
+                        run.name,
+                        f"{_rel(run.feature, self.rootpath)}:{run.line}",
+                        _layer(nodeid),
+                        "passed" if run.passed else "failed",
+                        run.failure,
+                        services,
+                        last,
+                    )
+                )
+            )
         for nodeid, (_path, _line, name) in self.skipped.items():
             if nodeid not in self.runs:  # skipped before it ran (no layer for it): name it by its node id
                 out.append(asdict(ScenarioResult(nodeid, name, nodeid.split("::")[0], _layer(nodeid), "skipped", None)))
@@ -167,6 +193,7 @@ def _rel(path: Path, root: Path | None) -> str:
 
 # --- in the checkpoint's process -------------------------------------------------------------
 
+
 def _embedded_target(constellation: Constellation, enver: Enver, folder: Path) -> tuple[Path, str, dict[str, str]]:
     """A constellation copy with an enver that reaches the running embedded enver through the
     embedded AWS it published itself into (absolute paths: the copy lives elsewhere)."""
@@ -176,20 +203,37 @@ def _embedded_target(constellation: Constellation, enver: Enver, folder: Path) -
     for spec in (raw.get("services") or {}).values():
         spec["contract"] = str((base / spec["contract"]).resolve())
     name = f"checkpoint-{enver.name}"
-    raw.setdefault("envers", {})[name] = {"revision": enver.spec.revision, "region": enver.aws.region,
-                                          "endpoint_url": enver.aws.endpoint_url, "transport": enver.spec.transport}
+    raw.setdefault("envers", {})[name] = {
+        "revision": enver.spec.revision,
+        "region": enver.aws.region,
+        "endpoint_url": enver.aws.endpoint_url,
+        "transport": enver.spec.transport,
+    }
     path = folder / "constellation.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     from odmd_bdd.aws.embedded import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY
 
-    env = {"AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY,
-           "AWS_EC2_METADATA_DISABLED": "true", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env = {
+        "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
     return path, name, env
 
 
-def run_features(constellation: Constellation, enver: Enver, features: Path, *, layers: tuple[str, ...] = LAYERS,
-                 allure_dir: Path | None = None, base_url_file: str | Path | None = None, cwd: Path | None = None,
-                 timeout: float = RUN_TIMEOUT_S) -> BddRun:
+def run_features(
+    constellation: Constellation,
+    enver: Enver,
+    features: Path,
+    *,
+    layers: tuple[str, ...] = LAYERS,
+    allure_dir: Path | None = None,
+    base_url_file: str | Path | None = None,
+    cwd: Path | None = None,
+    timeout: float = RUN_TIMEOUT_S,
+) -> BddRun:
     """Run every feature once against `enver` on `layers`; never raises for a failed run."""
     started = time.perf_counter()
     layers = tuple(layers)
@@ -202,9 +246,15 @@ def run_features(constellation: Constellation, enver: Enver, features: Path, *, 
         return run
     with tempfile.TemporaryDirectory(prefix="odmd-checkpoint-") as tmp:
         folder = Path(tmp)
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")} if enver.spec.embedded \
+        env = (
+            {
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")
+            }
+            if enver.spec.embedded
             else dict(os.environ)
+        )
         if enver.spec.embedded:
             if enver.aws is None:
                 run.error = f"the embedded enver {enver.name!r} has no embedded AWS to reach it through"
@@ -224,8 +274,15 @@ def run_features(constellation: Constellation, enver: Enver, features: Path, *, 
             args += ["--layer", layers[0]]
         # The project's addopts would write junit and Allure results to reports/: this run writes
         # only its own Allure results, where the checkpoint puts its result too.
-        args += ["-o", "addopts=", "--strict-markers", "-p", "no:cacheprovider", "-q",
-                 "--continue-on-collection-errors"]
+        args += [
+            "-o",
+            "addopts=",
+            "--strict-markers",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--continue-on-collection-errors",
+        ]
         if allure_dir is not None:
             args += ["--alluredir", str(allure_dir), "--clean-alluredir"]
         result = folder / "scenarios.json"
@@ -249,4 +306,3 @@ def run_features(constellation: Constellation, enver: Enver, features: Path, *, 
         errors = "; ".join(msg for _, msg in data.get("collect_errors", [])[:2])
         run.error = f"pytest exit code {run.exit_code}, no scenario ran: {errors or tail or 'no output'}"
     return run
-

@@ -26,33 +26,69 @@ TOKEN_ENV = "ODMD_CHECKPOINT_BEARER_TOKEN"
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--enver", default="local", help="enver to check (default: local, the embedded one)")
-    parser.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION,
-                        help=f"constellation file (default: {DEFAULT_CONSTELLATION})")
-    parser.add_argument("--confirmations", type=Path, default=None, metavar="PATH",
-                        help="phase confirmation records (default: phase-confirmations.yaml beside the "
-                             "constellation's envers/ folder, i.e. fixtures/phase-confirmations.yaml)")
-    parser.add_argument("--features", type=Path, default=Path("features"),
-                        help="feature files the BDD items run (default: features)")
-    parser.add_argument("--base-urls", default=None, metavar="FILE",
-                        help="YAML {base_urls: {service: url}} overriding where services answer")
-    parser.add_argument("--layer", choices=("all", "api", "gui", "none"), default="all",
-                        help="BDD layers to run (default: all; a layer not run fails its item)")
+    parser.add_argument(
+        "--constellation",
+        type=Path,
+        default=DEFAULT_CONSTELLATION,
+        help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
+    )
+    parser.add_argument(
+        "--confirmations",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="phase confirmation records (default: phase-confirmations.yaml beside the "
+        "constellation's envers/ folder, i.e. fixtures/phase-confirmations.yaml)",
+    )
+    parser.add_argument(
+        "--features", type=Path, default=Path("features"), help="feature files the BDD items run (default: features)"
+    )
+    parser.add_argument(
+        "--base-urls",
+        default=None,
+        metavar="FILE",
+        help="YAML {base_urls: {service: url}} overriding where services answer",
+    )
+    parser.add_argument(
+        "--layer",
+        choices=("all", "api", "gui", "none"),
+        default="all",
+        help="BDD layers to run (default: all; a layer not run fails its item)",
+    )
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("checkpoint", help="measure each service's phase checklist on an enver",
-                            description=__doc__.split("\n\n", 1)[1],
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = sub.add_parser(
+        "checkpoint",
+        help="measure each service's phase checklist on an enver",
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(parser)
-    parser.add_argument("--service", action="append", default=None, metavar="S",
-                        help="check only this service (repeatable; default: every service)")
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
-                        help="what to print (default: markdown); both are written to --out")
-    parser.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
-                        help="folder for checkpoint.md, checkpoint.json and allure-results/ (default: reports)")
+    parser.add_argument(
+        "--service",
+        action="append",
+        default=None,
+        metavar="S",
+        help="check only this service (repeatable; default: every service)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="what to print (default: markdown); both are written to --out",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="folder for checkpoint.md, checkpoint.json and allure-results/ (default: reports)",
+    )
     parser.set_defaults(func=run)
-    actions = parser.add_subparsers(dest="checkpoint_action", metavar="confirm", required=False,
-                                    title="record a confirmation (optional)")
+    actions = parser.add_subparsers(
+        dest="checkpoint_action", metavar="confirm", required=False, title="record a confirmation (optional)"
+    )
     confirm = actions.add_parser("confirm", help="record a person's confirmation of a phase (current evidence)")
     _common(confirm)
     confirm.add_argument("--service", required=True, help="the service whose phase is confirmed")
@@ -76,9 +112,16 @@ def _measure(args: argparse.Namespace, services: list[str] | None, allure_dir: P
     confirmations = Confirmations.load(args.confirmations or default_path(constellation))  # fail early
     enver = resolve_enver(constellation, args.enver, base_url_file=args.base_urls)
     try:
-        evidence = collect(constellation, enver, services=services, features=args.features,
-                           layers=_layers(args.layer), allure_dir=allure_dir, base_url_file=args.base_urls,
-                           token=os.environ.get(TOKEN_ENV) or None)
+        evidence = collect(
+            constellation,
+            enver,
+            services=services,
+            features=args.features,
+            layers=_layers(args.layer),
+            allure_dir=allure_dir,
+            base_url_file=args.base_urls,
+            token=os.environ.get(TOKEN_ENV) or None,
+        )
     finally:
         enver.close()
     return evidence, confirmations
@@ -100,9 +143,12 @@ def run(args: argparse.Namespace) -> int:
     for phases in report.statuses.values():
         for status in phases.values():
             counts[status.code] = counts.get(status.code, 0) + 1
-    print(f"odmd-bdd checkpoint: enver {evidence.enver} ({evidence.revision}), {len(evidence.services)} services: "
-          + ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
-          + f" — {md_path}, {json_path}, {allure_dir} ({evidence.seconds} s)", file=sys.stderr)
+    print(
+        f"odmd-bdd checkpoint: enver {evidence.enver} ({evidence.revision}), {len(evidence.services)} services: "
+        + ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
+        + f" — {md_path}, {json_path}, {allure_dir} ({evidence.seconds} s)",
+        file=sys.stderr,
+    )
     return 0 if report.ok else 1
 
 
@@ -122,12 +168,17 @@ def run_confirm(args: argparse.Namespace) -> int:
         return 1
     latest = confirmations.latest(args.service, args.phase, evidence.enver)
     if latest is not None and latest.get("evidence_digest") == record["evidence_digest"]:
-        print(f"odmd-bdd checkpoint confirm: {args.service} {args.phase} on {evidence.enver} is already confirmed "
-              f"by {latest['confirmed_by']} on {latest['confirmed_at']} with this evidence; nothing written",
-              file=sys.stderr)
+        print(
+            f"odmd-bdd checkpoint confirm: {args.service} {args.phase} on {evidence.enver} is already confirmed "
+            f"by {latest['confirmed_by']} on {latest['confirmed_at']} with this evidence; nothing written",
+            file=sys.stderr,
+        )
         return 0
     text = append_record(confirmations.path, record)
     print(f"appended to {confirmations.path} (review and commit it):\n{text}", end="")
-    print(f"odmd-bdd checkpoint confirm: {args.service} {args.phase} is now {INDICATOR['COMPLETE']} on "
-          f"{evidence.enver} while its evidence digest stays {record['evidence_digest']}", file=sys.stderr)
+    print(
+        f"odmd-bdd checkpoint confirm: {args.service} {args.phase} is now {INDICATOR['COMPLETE']} on "
+        f"{evidence.enver} while its evidence digest stays {record['evidence_digest']}",
+        file=sys.stderr,
+    )
     return 0

@@ -10,11 +10,22 @@ from typing import Any
 import yaml
 
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.errors import OdmdError
+from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.checkpoint.bdd import LAYERS, BddRun, run_features
 from odmd_bdd.tools.checkpoint.model import PHASES, Evidence, PhaseEvidence, current_phase, sha256
-from odmd_bdd.tools.checkpoint.probes import ProbeContext, artifact_item, invalid_request_item, phase_0a, projection_item, real_answers_item, real_events_item, resolved_docs, service_contracts, valid_request_item
+from odmd_bdd.tools.checkpoint.probes import (
+    ProbeContext,
+    artifact_item,
+    invalid_request_item,
+    phase_0a,
+    projection_item,
+    real_answers_item,
+    real_events_item,
+    resolved_docs,
+    service_contracts,
+    valid_request_item,
+)
 
 PHASE_OF = {"0A": "0", "0B": "0", "1A": "1"}
 _ENVER_OF = {"0": "the mock enver (b..mock)", "1": "a dev enver (b..dev)"}
@@ -24,15 +35,25 @@ def not_applicable(phase: str, revision: str, current: str | None) -> str:
     """Why the enver of `revision` does not check `phase`."""
     if current is None:
         return f"revision {revision} maps to no phase (mock → 0, dev → 1, main → 2+)"
-    return (f"Phase {phase} is checked on {_ENVER_OF[PHASE_OF[phase]]}; this enver's revision {revision} "
-            f"is Phase {current}")
+    return (
+        f"Phase {phase} is checked on {_ENVER_OF[PHASE_OF[phase]]}; this enver's revision {revision} is Phase {current}"
+    )
 
 
-def collect(constellation: Constellation, enver: Enver, *, services: Iterable[str] | None = None,
-            features: Path = Path("features"), layers: tuple[str, ...] = LAYERS, allure_dir: Path | None = None,
-            base_url_file: str | Path | None = None, cwd: Path | None = None,
-            projections: Path | None = Path("reports/projections"), token: str | None = None,
-            event_timeout: float = 5.0) -> Evidence:
+def collect(
+    constellation: Constellation,
+    enver: Enver,
+    *,
+    services: Iterable[str] | None = None,
+    features: Path = Path("features"),
+    layers: tuple[str, ...] = LAYERS,
+    allure_dir: Path | None = None,
+    base_url_file: str | Path | None = None,
+    cwd: Path | None = None,
+    projections: Path | None = Path("reports/projections"),
+    token: str | None = None,
+    event_timeout: float = 5.0,
+) -> Evidence:
     """Measure every phase of every (chosen) service of `enver`. `layers=()` runs no feature:
     the BDD items then fail as "not run" (so such a checkpoint never reaches NEEDS_VALIDATION)."""
     started = time.perf_counter()
@@ -49,27 +70,47 @@ def collect(constellation: Constellation, enver: Enver, *, services: Iterable[st
         examples = _example_problems(constellation, enver) if phase == "0" else {}
         bdd: BddRun | None = None
         if phase == "0":
-            bdd = run_features(constellation, enver, features, layers=layers, allure_dir=allure_dir,
-                               base_url_file=base_url_file, cwd=cwd)
+            bdd = run_features(
+                constellation,
+                enver,
+                features,
+                layers=layers,
+                allure_dir=allure_dir,
+                base_url_file=base_url_file,
+                cwd=cwd,
+            )
             evidence.bdd = {**bdd.summary(), "scenarios": [vars(s) for s in bdd.scenarios]}
         for service in chosen:
             items_0a, docs = phase_0a(ctx, service)
             docs = docs or resolved_docs(ctx, service)
             inputs = {f"artifact.{d.kind}": d.content_digest for d in docs}
-            inputs["dataset.slice"] = sha256(projections_text[service]) if service in projections_text \
-                else "unavailable"
+            inputs["dataset.slice"] = (
+                sha256(projections_text[service]) if service in projections_text else "unavailable"
+            )
             endpoint = enver.services[service]
-            evidence.facts[service] = {"base_url": endpoint.base_url, "base_url_source": endpoint.source,
-                                       "artifacts": [{"kind": d.kind, "url": d.url, "content": d.content_digest}
-                                                     for d in docs]}
+            evidence.facts[service] = {
+                "base_url": endpoint.base_url,
+                "base_url_source": endpoint.source,
+                "artifacts": [{"kind": d.kind, "url": d.url, "content": d.content_digest} for d in docs],
+            }
             phases = {"0A": PhaseEvidence(service, "0A", revision, True, items=items_0a, inputs=inputs)}
             if phase == "0":
                 existing = projections / service / "MOCK_ENVER_CONTEXT.md" if projections is not None else None
-                items = [artifact_item(ctx, service, docs), invalid_request_item(ctx, service),
-                         valid_request_item(ctx, service),
-                         projection_item(ctx, service, examples.get(service, []), projections_text.get(service),
-                                         projection_errors.get(service), existing),
-                         bdd.item(service, "api"), bdd.item(service, "gui")]
+                items = [
+                    artifact_item(ctx, service, docs),
+                    invalid_request_item(ctx, service),
+                    valid_request_item(ctx, service),
+                    projection_item(
+                        ctx,
+                        service,
+                        examples.get(service, []),
+                        projections_text.get(service),
+                        projection_errors.get(service),
+                        existing,
+                    ),
+                    bdd.item(service, "api"),
+                    bdd.item(service, "gui"),
+                ]
                 phases["0B"] = PhaseEvidence(service, "0B", revision, True, items=items, inputs=inputs)
             else:
                 phases["0B"] = PhaseEvidence(service, "0B", revision, False, not_applicable("0B", revision, phase))
@@ -108,8 +149,12 @@ def _example_problems(constellation: Constellation, enver: Enver) -> dict[str, l
     from odmd_bdd.tools.dataset_check import YamlLines, check_examples, display
 
     dataset = constellation.dataset
-    problems, _ = check_examples(constellation, service_contracts(enver),
-                                 YamlLines(dataset.path.read_text(encoding="utf-8")), display(dataset.path))
+    problems, _ = check_examples(
+        constellation,
+        service_contracts(enver),
+        YamlLines(dataset.path.read_text(encoding="utf-8")),
+        display(dataset.path),
+    )
     owner = {ref: case.service for ref, case in dataset.cases.items()}
     out: dict[str, list[Any]] = {}
     for p in problems:

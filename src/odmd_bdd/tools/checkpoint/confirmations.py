@@ -87,8 +87,11 @@ class Confirmations:
         return cls(path, [dict(r) for r in raw])
 
     def latest(self, service: str, phase: str, enver: str) -> dict[str, Any] | None:
-        found = [r for r in self.records
-                 if r["service"] == service and str(r["phase"]).upper() == phase and r["enver"] == enver]
+        found = [
+            r
+            for r in self.records
+            if r["service"] == service and str(r["phase"]).upper() == phase and r["enver"] == enver
+        ]
         # The latest by confirmed_at; equal times keep the file's order (the last written wins).
         return max(enumerate(found), key=lambda pair: (str(pair[1]["confirmed_at"]), pair[0]))[1] if found else None
 
@@ -114,24 +117,32 @@ def default_path(constellation: Constellation) -> Path:
     return base / FILE_NAME
 
 
-def new_record(phase: PhaseEvidence, enver: str, by: str, note: str | None = None,
-               now: dt.datetime | None = None) -> dict[str, Any]:
+def new_record(
+    phase: PhaseEvidence, enver: str, by: str, note: str | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """A record confirming `phase` as measured now. Refuses a phase that does not hold."""
     if phase.phase == "0A":
         raise OdmdError("phase 0A is automatic (✅ DONE when its items hold); there is nothing to confirm")
     if not phase.applicable:
         raise OdmdError(f"{phase.service} phase {phase.phase} is not checked on enver {enver!r}: {phase.reason}")
     if phase.failing:
-        raise OdmdError(f"{phase.service} phase {phase.phase} cannot be confirmed: "
-                        + "; ".join(f"{i.id} fails ({i.evidence[0] if i.evidence else 'no evidence'})"
-                                    for i in phase.failing))
+        raise OdmdError(
+            f"{phase.service} phase {phase.phase} cannot be confirmed: "
+            + "; ".join(f"{i.id} fails ({i.evidence[0] if i.evidence else 'no evidence'})" for i in phase.failing)
+        )
     if not by.strip():
         raise OdmdError("--by needs the name of the person confirming")
-    when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
-    record: dict[str, Any] = {"service": phase.service, "phase": phase.phase, "enver": enver,
-                              "revision": phase.revision, "confirmed_by": by.strip(),
-                              "confirmed_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                              "evidence_digest": phase.digest, "evidence": _plain(phase.summary())}
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    record: dict[str, Any] = {
+        "service": phase.service,
+        "phase": phase.phase,
+        "enver": enver,
+        "revision": phase.revision,
+        "confirmed_by": by.strip(),
+        "confirmed_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "evidence_digest": phase.digest,
+        "evidence": _plain(phase.summary()),
+    }
     if note:
         record["note"] = note
     return record

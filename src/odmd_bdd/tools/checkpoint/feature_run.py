@@ -19,8 +19,12 @@ def main(argv: list[str]) -> int:
     out, args = Path(argv[0]), argv[1:]
     recorder = ScenarioRecorder()
     code = pytest.main(args, plugins=[recorder])
-    out.write_text(json.dumps({"exit_code": int(code), "scenarios": recorder.results(),
-                               "collect_errors": recorder.collect_errors}), encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {"exit_code": int(code), "scenarios": recorder.results(), "collect_errors": recorder.collect_errors}
+        ),
+        encoding="utf-8",
+    )
     return 0
 
 

@@ -37,9 +37,21 @@ PHASES: dict[str, str] = {
 
 # Status codes (JSON) and their display (the seed's indicators).
 DONE, COMPLETE, NEEDS_VALIDATION, IN_PROGRESS, REGRESSED, NOT_APPLICABLE = (
-    "DONE", "COMPLETE", "NEEDS_VALIDATION", "IN_PROGRESS", "REGRESSED", "NOT_APPLICABLE")
-INDICATOR = {DONE: "✅ DONE", COMPLETE: "✅ COMPLETE", NEEDS_VALIDATION: "⚠️ NEEDS_VALIDATION",
-             IN_PROGRESS: "🟠 IN_PROGRESS", REGRESSED: "⚠️ REGRESSED", NOT_APPLICABLE: "— N/A"}
+    "DONE",
+    "COMPLETE",
+    "NEEDS_VALIDATION",
+    "IN_PROGRESS",
+    "REGRESSED",
+    "NOT_APPLICABLE",
+)
+INDICATOR = {
+    DONE: "✅ DONE",
+    COMPLETE: "✅ COMPLETE",
+    NEEDS_VALIDATION: "⚠️ NEEDS_VALIDATION",
+    IN_PROGRESS: "🟠 IN_PROGRESS",
+    REGRESSED: "⚠️ REGRESSED",
+    NOT_APPLICABLE: "— N/A",
+}
 
 
 def current_phase(revision: str) -> str | None:
@@ -98,8 +110,13 @@ class PhaseEvidence:
 
     def summary(self) -> dict[str, Any]:
         """What the digest is computed from (see the module docstring)."""
-        return {"service": self.service, "phase": self.phase, "revision": self.revision,
-                "items": {i.id: i.outcome for i in self.items}, "inputs": dict(sorted(self.inputs.items()))}
+        return {
+            "service": self.service,
+            "phase": self.phase,
+            "revision": self.revision,
+            "items": {i.id: i.outcome for i in self.items},
+            "inputs": dict(sorted(self.inputs.items())),
+        }
 
     @property
     def digest(self) -> str:
@@ -135,11 +152,17 @@ def assess(phase: PhaseEvidence, confirmation: dict[str, Any] | None) -> Status:
         return Status(NOT_APPLICABLE, f"{INDICATOR[NOT_APPLICABLE]} ({phase.reason})")
     failing = phase.failing
     if phase.phase == "0A":  # automatic: no confirmation needed or recorded
-        return Status(IN_PROGRESS, INDICATOR[IN_PROGRESS] + _failing_text(failing)) if failing \
+        return (
+            Status(IN_PROGRESS, INDICATOR[IN_PROGRESS] + _failing_text(failing))
+            if failing
             else Status(DONE, INDICATOR[DONE])
+        )
     if confirmation is None:
-        return Status(IN_PROGRESS, INDICATOR[IN_PROGRESS] + _failing_text(failing)) if failing \
+        return (
+            Status(IN_PROGRESS, INDICATOR[IN_PROGRESS] + _failing_text(failing))
+            if failing
             else Status(NEEDS_VALIDATION, INDICATOR[NEEDS_VALIDATION])
+        )
     since = f"since confirmation by {confirmation.get('confirmed_by')} on {_day(confirmation.get('confirmed_at'))}"
     if failing:
         return Status(REGRESSED, f"{INDICATOR[REGRESSED]} {since}{_failing_text(failing)}", confirmation)
@@ -149,8 +172,12 @@ def assess(phase: PhaseEvidence, confirmation: dict[str, Any] | None) -> Status:
             recorded = {"revision": confirmation.get("revision"), **recorded}
         changes = evidence_changes(recorded, phase.summary())
         return Status(REGRESSED, f"{INDICATOR[REGRESSED]} {since}: the evidence changed ({changes})", confirmation)
-    return Status(COMPLETE, f"{INDICATOR[COMPLETE]} (confirmed by {confirmation.get('confirmed_by')} on "
-                            f"{_day(confirmation.get('confirmed_at'))})", confirmation)
+    return Status(
+        COMPLETE,
+        f"{INDICATOR[COMPLETE]} (confirmed by {confirmation.get('confirmed_by')} on "
+        f"{_day(confirmation.get('confirmed_at'))})",
+        confirmation,
+    )
 
 
 def _failing_text(failing: list[Item]) -> str:

@@ -30,20 +30,20 @@ import httpx
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from odmd_bdd.checks import expect
 from odmd_bdd.actors.base import RUN_HEADER
 from odmd_bdd.aws.share import SCHEMA_URL_CHILD, ShareNotFound, fetch_artifact, read_share, share_name
-from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.checks import expect
 from odmd_bdd.contracts import AsyncApiContract, OpenApiContract, ServiceContracts, zod_issues
 from odmd_bdd.contracts.artifacts import KINDS, Artifact
 from odmd_bdd.contracts.openapi import METHODS
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case
-from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.errors import OdmdError, TransportError
 from odmd_bdd.events.sqs import MessageIndex, queue_name
 from odmd_bdd.reporting.redaction import Redactor
-from odmd_bdd.transports import Exchange, HttpTransport
+from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.checkpoint.model import FAIL, NA, PASS, Item, canonical_json, sha256
+from odmd_bdd.transports import Exchange, HttpTransport
 
 RUN_PREFIX = "odmd-checkpoint-"
 _MAX_LINE = 240
@@ -82,15 +82,23 @@ class ValidProbe:
 class ProbeContext:
     """What every probe of one checkpoint run shares: the enver, its AWS, one HTTP client."""
 
-    def __init__(self, constellation: Constellation, enver: Enver, *, token: str | None = None,
-                 event_timeout: float = 5.0, http_timeout: float = 10.0):
+    def __init__(
+        self,
+        constellation: Constellation,
+        enver: Enver,
+        *,
+        token: str | None = None,
+        event_timeout: float = 5.0,
+        http_timeout: float = 10.0,
+    ):
         self.constellation = constellation
         self.enver = enver
         self.dataset = constellation.dataset
         self.redactor = Redactor(self.dataset.constants.secret_values())
         self.transport = HttpTransport(timeout=http_timeout)
-        valid = [str(self.dataset.constants[n]) for n in constellation.valid_bearer_constants
-                 if n in self.dataset.constants]
+        valid = [
+            str(self.dataset.constants[n]) for n in constellation.valid_bearer_constants if n in self.dataset.constants
+        ]
         self.token = token or (valid[0] if valid else None)
         self.event_timeout = event_timeout
         self.run_prefix = RUN_PREFIX + uuid.uuid4().hex[:8]
@@ -122,7 +130,7 @@ class ProbeContext:
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_LINE else text[:_MAX_LINE - 1] + "…"
+    return text if len(text) <= _MAX_LINE else text[: _MAX_LINE - 1] + "…"
 
 
 def _json(ctx: ProbeContext, value: Any) -> str:
@@ -139,6 +147,7 @@ def _route(op, case_path: dict[str, Any] | None, query: dict[str, Any] | None) -
 
 
 # --- Phase 0A -----------------------------------------------------------------------------
+
 
 def content_digest(document: Any, parts: dict[str, str] | None = None) -> str:
     """sha256 of the document's canonical JSON; a reference to a fetched part (its s3 URL with
@@ -179,9 +188,17 @@ def phase_0a(ctx: ProbeContext, service: str) -> tuple[list[Item], list[FetchedD
     name = share_name(spec.build_id, revision, spec.base_url_producer)
     title = "base URL published in /odmd-share"
     if ctx.ssm is None:
-        items.append(Item("base-url-published", title, FAIL,
-                          [f"the enver is not resolved through /odmd-share: {service}'s base URL came from "
-                           f"{endpoint.source}, so {name} was not read"]))
+        items.append(
+            Item(
+                "base-url-published",
+                title,
+                FAIL,
+                [
+                    f"the enver is not resolved through /odmd-share: {service}'s base URL came from "
+                    f"{endpoint.source}, so {name} was not read"
+                ],
+            )
+        )
     else:
         try:
             value = read_share(ctx.ssm, spec.build_id, revision, spec.base_url_producer)
@@ -197,19 +214,34 @@ def phase_0a(ctx: ProbeContext, service: str) -> tuple[list[Item], list[FetchedD
     try:
         with httpx.Client(timeout=httpx.Timeout(5.0, connect=3.0), trust_env=False) as client:
             answer = client.get(endpoint.base_url)
-        items.append(Item("base-url-reachable", title, PASS,
-                          [f"GET {endpoint.base_url} → HTTP {answer.status_code} (any HTTP answer counts)"]))
+        items.append(
+            Item(
+                "base-url-reachable",
+                title,
+                PASS,
+                [f"GET {endpoint.base_url} → HTTP {answer.status_code} (any HTTP answer counts)"],
+            )
+        )
     except httpx.HTTPError as exc:
-        items.append(Item("base-url-reachable", title, FAIL,
-                          [f"GET {endpoint.base_url} → no answer: {type(exc).__name__}: {exc}"]))
+        items.append(
+            Item(
+                "base-url-reachable", title, FAIL, [f"GET {endpoint.base_url} → no answer: {type(exc).__name__}: {exc}"]
+            )
+        )
 
     # The schema artifact: schema-url names an exact S3 version; a bundle names its parts.
     title = "schema artifact published (schema-url resolves to an S3 version)"
     docs: list[FetchedDoc] = []
     schema_name = share_name(spec.build_id, revision, spec.base_url_producer, SCHEMA_URL_CHILD)
     if ctx.ssm is None or ctx.s3 is None:
-        items.append(Item("schema-artifact-published", title, FAIL,
-                          [f"the enver is not resolved through /odmd-share, so {schema_name} was not read"]))
+        items.append(
+            Item(
+                "schema-artifact-published",
+                title,
+                FAIL,
+                [f"the enver is not resolved through /odmd-share, so {schema_name} was not read"],
+            )
+        )
         return items, docs
     lines: list[str] = []
     try:
@@ -228,11 +260,15 @@ def phase_0a(ctx: ProbeContext, service: str) -> tuple[list[Item], list[FetchedD
                     part_docs.append((key, part))
         root.content_digest = content_digest(root.document, parts)
         docs = [root] + [p for _, p in part_docs]
-        lines.append(f"{root.address} version {root.version}: odmdKind {root.kind}, {root.size} bytes, "
-                     f"content {root.content_digest}")
+        lines.append(
+            f"{root.address} version {root.version}: odmdKind {root.kind}, {root.size} bytes, "
+            f"content {root.content_digest}"
+        )
         for key, part in part_docs:
-            lines.append(f"  {key}: {part.address} version {part.version}: odmdKind {part.kind}, {part.size} bytes, "
-                         f"content {part.content_digest}")
+            lines.append(
+                f"  {key}: {part.address} version {part.version}: odmdKind {part.kind}, {part.size} bytes, "
+                f"content {part.content_digest}"
+            )
         items.append(Item("schema-artifact-published", title, PASS, lines))
     except OdmdError as exc:  # ShareNotFound, ArtifactNotFound, a malformed s3 URL or document
         items.append(Item("schema-artifact-published", title, FAIL, lines + [str(exc)]))
@@ -243,12 +279,21 @@ def resolved_docs(ctx: ProbeContext, service: str) -> list[FetchedDoc]:
     """The artifacts the resolution used, when the share could not be read (explicit URLs)."""
     out = []
     for artifact in ctx.enver.services[service].artifacts:
-        out.append(FetchedDoc(artifact.kind, artifact.address, artifact.version, artifact.document,
-                              len(canonical_json(artifact.document)), content_digest(artifact.document)))
+        out.append(
+            FetchedDoc(
+                artifact.kind,
+                artifact.address,
+                artifact.version,
+                artifact.document,
+                len(canonical_json(artifact.document)),
+                content_digest(artifact.document),
+            )
+        )
     return out
 
 
 # --- Phase 0B: the artifact ------------------------------------------------------------------
+
 
 def _schemas_in(node: Any, where: str) -> list[tuple[str, Any]]:
     """Every JSON Schema an OpenAPI/AsyncAPI document holds: components, media types, payloads."""
@@ -296,8 +341,10 @@ def _openapi_problems(service: str, doc: FetchedDoc) -> tuple[list[str], str]:
     problems = _header_problems(d, "openapi", "3.1", "3.1.x")
     servers = d.get("servers") or []
     if servers and (servers[0] or {}).get("url", "") != "":
-        problems.append(f"servers[0].url is {servers[0].get('url')!r}: the platform keeps it empty "
-                        f"(consumers join the resolved base URL)")
+        problems.append(
+            f"servers[0].url is {servers[0].get('url')!r}: the platform keeps it empty "
+            f"(consumers join the resolved base URL)"
+        )
     paths = d.get("paths")
     if not isinstance(paths, dict) or not paths:
         problems.append("paths is empty")
@@ -348,7 +395,9 @@ def artifact_item(ctx: ProbeContext, service: str, docs: list[FetchedDoc]) -> It
         failed = True
         lines.append(f"✘ {root.url}: {service} publishes no openapi artifact for its HTTP API")
     if root.kind == "bundle":
-        lines.append(f"✔ {root.url}: odmdKind bundle → {', '.join(k for k in ('http', 'events') if k in root.document)}")
+        lines.append(
+            f"✔ {root.url}: odmdKind bundle → {', '.join(k for k in ('http', 'events') if k in root.document)}"
+        )
     local = {a.kind: a for a in ctx.constellation.service_contracts[service].artifacts}
     for doc in docs:
         if doc.kind == "bundle":
@@ -362,8 +411,11 @@ def artifact_item(ctx: ProbeContext, service: str, docs: list[FetchedDoc]) -> It
         same = local.get(doc.kind)
         copy = ""
         if same is not None:
-            copy = ("; same content as the local copy " if content_digest(same.document) == doc.content_digest
-                    else "; differs from the local copy ") + _local_name(ctx, same)
+            copy = (
+                "; same content as the local copy "
+                if content_digest(same.document) == doc.content_digest
+                else "; differs from the local copy "
+            ) + _local_name(ctx, same)
         if problems:
             failed = True
             lines.append(f"✘ {doc.url}: {what}: " + "; ".join(problems[:5]))
@@ -379,6 +431,7 @@ def _local_name(ctx: ProbeContext, artifact: Artifact) -> str:
 
 
 # --- Phase 0B: invalid and valid requests ------------------------------------------------------
+
 
 def _deref(doc: dict[str, Any], schema: Any, depth: int = 0) -> dict[str, Any]:
     """Follow local `$ref`s and merge `allOf` members, enough to find `required` and `properties`."""
@@ -416,8 +469,11 @@ def _headers(ctx: ProbeContext, op, case: Case | None, run: str) -> dict[str, st
 def _valid_case(ctx: ProbeContext, service: str, op_id: str) -> Case | None:
     """The dataset's case for a valid request of the operation: a served use-case step with a 2xx
     answer, preferring one that needs no earlier step."""
-    cases = [c for c in ctx.dataset.cases_for(service, op_id) if c.kind == "step" and c.served
-             and 200 <= c.status < 300 and c.auth == "session"]
+    cases = [
+        c
+        for c in ctx.dataset.cases_for(service, op_id)
+        if c.kind == "step" and c.served and 200 <= c.status < 300 and c.auth == "session"
+    ]
     cases.sort(key=lambda c: (len(c.after), c.fallback))
     return cases[0] if cases else None
 
@@ -435,8 +491,9 @@ def invalid_request_item(ctx: ProbeContext, service: str) -> Item:
         base = case.request.get("body") if case is not None else {}
         base = base if isinstance(base, dict) else {}
         spec = (doc.get("paths") or {}).get(op.path, {}).get(op.method.lower(), {})
-        schema = _deref(doc, ((((spec.get("requestBody") or {}).get("content") or {}).get("application/json") or {})
-                              .get("schema")))
+        schema = _deref(
+            doc, ((((spec.get("requestBody") or {}).get("content") or {}).get("application/json") or {}).get("schema"))
+        )
         required = [f for f in schema.get("required", []) if f in base] or list(schema.get("required", []))
         if required:
             field_name = required[0]
@@ -457,17 +514,31 @@ def invalid_request_item(ctx: ProbeContext, service: str) -> Item:
         query = case.request.get("query") if case is not None else {}
         request = f"{_route(op, path, query)} {how}"
         try:
-            ex = ctx.transport.send(endpoint.base_url, op, body=body, path_params=path, query=query,
-                                    headers=_headers(ctx, op, case, ctx.new_run()))
+            ex = ctx.transport.send(
+                endpoint.base_url,
+                op,
+                body=body,
+                path_params=path,
+                query=query,
+                headers=_headers(ctx, op, case, ctx.new_run()),
+            )
         except TransportError as exc:
             failed = True
             lines.append(_clip(f"✘ {request} → no answer: {exc}"))
             continue
         want_path = [str(p) for p in expected[0]["path"]]
         issues = ex.response_body.get("issues") if isinstance(ex.response_body, dict) else None
-        shaped = isinstance(issues, list) and issues and all(
-            isinstance(i, dict) and isinstance(i.get("code"), str) and isinstance(i.get("path"), list)
-            and isinstance(i.get("message"), str) for i in issues)
+        shaped = (
+            isinstance(issues, list)
+            and issues
+            and all(
+                isinstance(i, dict)
+                and isinstance(i.get("code"), str)
+                and isinstance(i.get("path"), list)
+                and isinstance(i.get("message"), str)
+                for i in issues
+            )
+        )
         names_field = shaped and any([str(p) for p in i["path"]] == want_path for i in issues)
         problems = op.response_problems(ex.status, ex.response_body, ex.content_type) if ex.status == 400 else []
         if ex.status != 400:
@@ -475,20 +546,29 @@ def invalid_request_item(ctx: ProbeContext, service: str) -> Item:
             lines.append(_clip(f"✘ {request} → {ex.status} (expected 400): {_json(ctx, ex.response_body)}"))
         elif not shaped:
             failed = True
-            lines.append(_clip(f"✘ {request} → 400 without Zod-style issues [{{code, path, message}}]: "
-                               f"{_json(ctx, ex.response_body)}"))
+            lines.append(
+                _clip(
+                    f"✘ {request} → 400 without Zod-style issues [{{code, path, message}}]: "
+                    f"{_json(ctx, ex.response_body)}"
+                )
+            )
         elif not names_field:
             failed = True
-            lines.append(_clip(f"✘ {request} → 400, but no issue at {'.'.join(want_path) or '$'}: "
-                               f"{_issues_text(issues)}"))
+            lines.append(
+                _clip(f"✘ {request} → 400, but no issue at {'.'.join(want_path) or '$'}: {_issues_text(issues)}")
+            )
         elif problems:
             failed = True
             lines.append(_clip(f"✘ {request} → 400 breaking its contract: {'; '.join(problems[:3])}"))
         else:
             lines.append(_clip(f"✔ {request} → 400, issues: {_issues_text(issues)}"))
     if not probed:
-        return Item("invalid-request-400", title, NA,
-                    lines + [f"no operation of {service}'s contract takes a request body to break"])
+        return Item(
+            "invalid-request-400",
+            title,
+            NA,
+            lines + [f"no operation of {service}'s contract takes a request body to break"],
+        )
     return Item("invalid-request-400", title, FAIL if failed else PASS, lines)
 
 
@@ -512,8 +592,14 @@ def _prerequisites(ctx: ProbeContext, case: Case, seen: set[str] | None = None) 
 def _send_case(ctx: ProbeContext, case: Case, run: str) -> Exchange:
     endpoint = ctx.enver.services[case.service]
     op = endpoint.contract.operation(case.operation)
-    return ctx.transport.send(endpoint.base_url, op, body=case.request.get("body"), path_params=case.request.get("path"),
-                              query=case.request.get("query"), headers=_headers(ctx, op, case, run))
+    return ctx.transport.send(
+        endpoint.base_url,
+        op,
+        body=case.request.get("body"),
+        path_params=case.request.get("path"),
+        query=case.request.get("query"),
+        headers=_headers(ctx, op, case, run),
+    )
 
 
 def valid_probes(ctx: ProbeContext, service: str) -> list[ValidProbe]:
@@ -539,8 +625,11 @@ def valid_probes(ctx: ProbeContext, service: str) -> list[ValidProbe]:
             probes.append(ValidProbe(case, request, None, error=str(exc), run=run))
             continue
         problems = op.response_problems(ex.status, ex.response_body, ex.content_type)
-        differences = expect.body_differences(case.response.get("body"), ex.response_body) \
-            if ex.status == case.status else [f"status {ex.status}, the dataset's {case.status}"]
+        differences = (
+            expect.body_differences(case.response.get("body"), ex.response_body)
+            if ex.status == case.status
+            else [f"status {ex.status}, the dataset's {case.status}"]
+        )
         probes.append(ValidProbe(case, request, ex, None, problems, differences, run, sent_at))
     ctx._valid[service] = probes
     return probes
@@ -562,22 +651,34 @@ def valid_request_item(ctx: ProbeContext, service: str) -> Item:
             why = "; ".join(probe.problems[:3]) or f"expected 2xx, {_json(ctx, ex.response_body)}"
             lines.append(_clip(f"✘ {probe.request} → {ex.status}: {why}"))
             continue
-        same = "equals the dataset's answer" if not probe.differences else \
-            f"differs from the dataset's answer: {'; '.join(probe.differences[:2])}"
+        same = (
+            "equals the dataset's answer"
+            if not probe.differences
+            else f"differs from the dataset's answer: {'; '.join(probe.differences[:2])}"
+        )
         lines.append(_clip(f"✔ {probe.request} → {ex.status}, body matches the response schema; {same}"))
     probed = {p.case.operation for p in probes}
     missing = sorted(set(ops) - probed)
     if missing:
         lines.append(f"– no 2xx use-case step in the dataset for: {', '.join(missing)}")
     if not probes:
-        return Item("valid-request-2xx", title, FAIL, lines or [f"the dataset has no valid case for any operation of {service}"])
+        return Item(
+            "valid-request-2xx", title, FAIL, lines or [f"the dataset has no valid case for any operation of {service}"]
+        )
     return Item("valid-request-2xx", title, FAIL if failed else PASS, lines)
 
 
 # --- Phase 0B: the dataset projection ---------------------------------------------------------
 
-def projection_item(ctx: ProbeContext, service: str, example_problems: list[str], projection: str | None,
-                    projection_error: str | None, existing: Path | None) -> Item:
+
+def projection_item(
+    ctx: ProbeContext,
+    service: str,
+    example_problems: list[str],
+    projection: str | None,
+    projection_error: str | None,
+    existing: Path | None,
+) -> Item:
     title = "dataset projection covers its UC steps"
     from odmd_bdd.tools.project import FILE_NAME
 
@@ -602,8 +703,10 @@ def projection_item(ctx: ProbeContext, service: str, example_problems: list[str]
     else:
         steps = sum(1 for c in cases if c.kind == "step")
         ucs = sorted({c.ref.split(".", 1)[0] for c in cases})
-        lines.append(f"✔ its {len(cases)} cases ({steps} steps, {len(cases) - steps} error cases; "
-                     f"{', '.join(ucs) or 'no use case'}) validate against the published artifacts")
+        lines.append(
+            f"✔ its {len(cases)} cases ({steps} steps, {len(cases) - steps} error cases; "
+            f"{', '.join(ucs) or 'no use case'}) validate against the published artifacts"
+        )
     if projection is None:
         failed = True
         lines.append(f"✘ `odmd-bdd project` cannot generate its {FILE_NAME}: {projection_error}")
@@ -616,11 +719,14 @@ def projection_item(ctx: ProbeContext, service: str, example_problems: list[str]
             lines.append(f"✔ `odmd-bdd project` generates its {FILE_NAME} with every case ({sha256(projection)[:23]}…)")
         if existing is not None and existing.exists():
             same = existing.read_text(encoding="utf-8") == projection
-            lines.append(f"{'✔' if same else '–'} {existing} {'is up to date' if same else 'is stale (run odmd-bdd project)'}")
+            lines.append(
+                f"{'✔' if same else '–'} {existing} {'is up to date' if same else 'is stale (run odmd-bdd project)'}"
+            )
     return Item("projection-covers", title, FAIL if failed else PASS, lines)
 
 
 # --- Phase 1A --------------------------------------------------------------------------------
+
 
 def _real_logic_expected(ctx: ProbeContext, probe: ValidProbe) -> bool:
     """Where a real service must answer other than the mock: operations that change state."""
@@ -646,8 +752,12 @@ def real_answers_item(ctx: ProbeContext, service: str) -> Item:
             failed = True
             lines.append(_clip(f"✘ {probe.request} → {ex.status}, exactly the mock dataset's answer: still mocked"))
         else:
-            lines.append(_clip(f"✔ {probe.request} → {ex.status}, schema-valid, differs from the mock: "
-                               f"{'; '.join(probe.differences[:2])}"))
+            lines.append(
+                _clip(
+                    f"✔ {probe.request} → {ex.status}, schema-valid, differs from the mock: "
+                    f"{'; '.join(probe.differences[:2])}"
+                )
+            )
     return Item("real-answers", title, FAIL if failed else PASS, lines)
 
 
@@ -664,9 +774,14 @@ def _receive(ctx: ProbeContext, name: str, queues: list[str], since: float, dead
     while True:
         for queue, url in urls:
             remaining = deadline - time.monotonic()
-            answer = ctx.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
-                                             WaitTimeSeconds=max(0, min(1, int(remaining))),
-                                             MessageAttributeNames=["All"], AttributeNames=["SentTimestamp"])
+            answer = ctx.sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=0,
+                WaitTimeSeconds=max(0, min(1, int(remaining))),
+                MessageAttributeNames=["All"],
+                AttributeNames=["SentTimestamp"],
+            )
             for message in answer.get("Messages", []):
                 kind = ((message.get("MessageAttributes") or {}).get("event_type") or {}).get("StringValue")
                 sent = int((message.get("Attributes") or {}).get("SentTimestamp", "0")) / 1000
@@ -699,8 +814,12 @@ def real_events_item(ctx: ProbeContext, service: str) -> Item:
             got = _receive(ctx, name, [queue_name(message.queue, probe.run), message.queue], probe.sent_at, deadline)
             if got is None:
                 failed = True
-                lines.append(_clip(f"✘ {name} after {probe.case.ref}: nothing arrived on {message.queue} "
-                                   f"within {ctx.event_timeout:g}s"))
+                lines.append(
+                    _clip(
+                        f"✘ {name} after {probe.case.ref}: nothing arrived on {message.queue} "
+                        f"within {ctx.event_timeout:g}s"
+                    )
+                )
                 continue
             queue, payload = got
             problems = message.payload_problems(payload)
@@ -711,11 +830,14 @@ def real_events_item(ctx: ProbeContext, service: str) -> Item:
                 failed = True
                 lines.append(_clip(f"✘ {name} on {queue} after {probe.case.ref}: exactly the mock dataset's payload"))
             else:
-                lines.append(_clip(f"✔ {name} on {queue} after {probe.case.ref}: conforms, differs from the mock payload"))
+                lines.append(
+                    _clip(f"✔ {name} on {queue} after {probe.case.ref}: conforms, differs from the mock payload")
+                )
     return Item("real-events", title, FAIL if failed else PASS, lines)
 
 
 def service_contracts(enver: Enver) -> dict[str, ServiceContracts]:
     """The resolved (published) contracts of every service, in the shape `odmd-bdd check` uses."""
-    return {name: ServiceContracts(name, ep.contract, ep.events, list(ep.artifacts))
-            for name, ep in enver.services.items()}
+    return {
+        name: ServiceContracts(name, ep.contract, ep.events, list(ep.artifacts)) for name, ep in enver.services.items()
+    }

@@ -48,8 +48,19 @@ class Verdict:
 def run_features(root: Path, features: tuple[str, ...], plan: dict | None, args: tuple[str, ...] = ()) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="odmd-reliability-") as tmp:
         junit = Path(tmp) / "junit.xml"
-        cmd = [sys.executable, "-m", "pytest", *features, "-q", "-p", "no:cacheprovider",
-               "-o", "addopts=--strict-markers", f"--junitxml={junit}", *args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            *features,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=--strict-markers",
+            f"--junitxml={junit}",
+            *args,
+        ]
         if plan is not None:
             plan_file = Path(tmp) / "plan.json"
             plan_file.write_text(json.dumps(plan), encoding="utf-8")
@@ -81,8 +92,9 @@ def judge(case: FaultCase, outcome: Outcome) -> Verdict:
         caught[layer] = hits[0].rsplit("::", 1)[-1] if hits else None
     detail = ""
     if not all(caught.values()):
-        seen = "; ".join(f"{t.rsplit('::', 1)[-1]}: {m.strip().splitlines()[0][:160]}"
-                         for t, m in list(outcome.failures.items())[:4])
+        seen = "; ".join(
+            f"{t.rsplit('::', 1)[-1]}: {m.strip().splitlines()[0][:160]}" for t, m in list(outcome.failures.items())[:4]
+        )
         detail = f"exit {outcome.exit_code}; failures: {seen or 'none'}"
     return Verdict(case, caught, outcome.seconds, detail)
 
@@ -120,8 +132,10 @@ def flakiness(root: Path, features: tuple[str, ...], runs: int, progress=print) 
     for n in range(1, runs + 1):
         outcome = run_features(root, features, None)
         result = {t: "passed" for t in outcome.passed} | {t: "failed" for t in outcome.failures}
-        progress(f"flakiness run {n}/{runs}: {len(outcome.passed)} passed, {len(outcome.failures)} failed "
-                 f"({outcome.seconds:.1f}s)")
+        progress(
+            f"flakiness run {n}/{runs}: {len(outcome.passed)} passed, {len(outcome.failures)} failed "
+            f"({outcome.seconds:.1f}s)"
+        )
         results.append(result)
     return Flakiness(runs, results)
 
@@ -145,9 +159,14 @@ def matrix_markdown(baseline: Outcome, verdicts: list[Verdict], flaky: Flakiness
     ]
     if flaky is not None and flaky.runs:
         each = len(flaky.results[0]) if flaky.results else 0
-        lines.append(f"- Flakiness: {flaky.runs} full unfaulted runs of {each} tests each — "
-                     + ("identical results every time." if flaky.identical
-                        else f"DIFFERENT results: {', '.join(flaky.differing()[:10])}"))
+        lines.append(
+            f"- Flakiness: {flaky.runs} full unfaulted runs of {each} tests each — "
+            + (
+                "identical results every time."
+                if flaky.identical
+                else f"DIFFERENT results: {', '.join(flaky.differing()[:10])}"
+            )
+        )
     lines += [
         "",
         "| # | fault | service | kind | api | gui | message must name |",
@@ -160,6 +179,8 @@ def matrix_markdown(baseline: Outcome, verdicts: list[Verdict], flaky: Flakiness
                 cells.append("n/a")
             else:
                 cells.append(f"✔ caught by `{v.caught[layer]}`" if v.caught[layer] else "✘ MISSED")
-        lines.append(f"| {n} | {v.case.description} | {v.case.service} | {v.case.kind} | {cells[0]} | {cells[1]} | "
-                     f"`{v.case.needle}` |")
+        lines.append(
+            f"| {n} | {v.case.description} | {v.case.service} | {v.case.kind} | {cells[0]} | {cells[1]} | "
+            f"`{v.case.needle}` |"
+        )
     return "\n".join(lines) + "\n"
