@@ -1,0 +1,51 @@
+"""What every check reports: typed problems, never message strings that other code parses back.
+
+A check is a small named function registered with `@check("name")`; it returns a list of
+`Problem`s (empty: nothing wrong). Each problem carries a stable `code` (the check's name, or a
+finer `name.detail`), `where` it is (a JSON path, a GUI element, a `file:line`) and a human
+`message`. Callers that need structure read the fields; callers that print use `str(problem)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a check found wrong."""
+
+    code: str  # the check's name ("contract.response"), or "name.detail" ("contract.response.status")
+    where: str  # a JSON path ("$.profile.email"), an element ("answer-field[email]"), "file:line"; "" if none
+    message: str  # what is wrong, for a person: "expected 'a', got 'b'"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+CheckFn = TypeVar("CheckFn", bound=Callable[..., list[Problem]])
+REGISTRY: dict[str, Callable[..., list[Problem]]] = {}
+
+
+def check(name: str) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under `name` (unique across the package)."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if name in REGISTRY and REGISTRY[name] is not fn:
+            raise ValueError(f"check {name!r} is registered twice ({REGISTRY[name].__module__}, {fn.__module__})")
+        REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def lines(problems: Iterable[Problem]) -> list[str]:
+    """The problems as one text line each, in order."""
+    return [str(problem) for problem in problems]
+
+
+def registered() -> dict[str, Any]:
+    """Name -> check function, for `odmd-bdd steps`-like listings and tests."""
+    return dict(REGISTRY)
