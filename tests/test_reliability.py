@@ -6,10 +6,14 @@ layer it can show on, with a message naming it, and the unfaulted run must be gr
 
 from pathlib import Path
 
-from odmd_bdd.tools.reliability.catalog import CATALOG, FaultCase
+import pytest
+
+from odmd_bdd.errors import OdmdError
+from odmd_bdd.tools.reliability.catalog import FaultCase, load_catalog
 from odmd_bdd.tools.reliability.runner import Outcome, judge, matrix_markdown, run_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog(ROOT)
 
 
 def test_catalog_covers_every_service_both_layers_and_at_least_30_faults():
@@ -51,3 +55,18 @@ def test_flakiness_names_the_tests_whose_result_changed():
     assert same.identical and same.differing() == []
     flaky = Flakiness(3, [{"a": "passed", "b": "passed"}, {"a": "passed", "b": "failed"}, {"a": "passed"}])
     assert not flaky.identical and flaky.differing() == ["b"]
+
+
+def test_a_bad_catalog_entry_is_one_error_naming_the_file_and_the_entry(tmp_path):
+    bad = tmp_path / "catalog.yaml"
+    bad.write_text(
+        "faults:\n- {id: a, service: s, kind: k, description: d, plan: {}, features: [f], needle: n}\n"
+        "- {id: b, service: s, kind: k, description: d, plan: {}, features: [f], neddle: n}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(OdmdError) as caught:
+        load_catalog(tmp_path, bad)
+    assert str(caught.value) == (
+        f"{bad}: faults[1]: unknown key(s) neddle; missing needle "
+        "(keys: id, service, kind, description, plan, features, needle, layers, args, run_level, in_subset)"
+    )

@@ -99,11 +99,16 @@ def _project(args: argparse.Namespace) -> int:
 
 
 def _reliability(args: argparse.Namespace) -> int:
-    from odmd_bdd.tools.reliability.catalog import CATALOG
+    from odmd_bdd.tools.reliability.catalog import load_catalog
     from odmd_bdd.tools.reliability.runner import flakiness, matrix_markdown, run_catalog
 
-    cases = [c for c in CATALOG if (not args.only or c.id in args.only) and (not args.subset or c.in_subset)]
-    unknown = set(args.only or ()) - {c.id for c in CATALOG}
+    try:
+        catalog = load_catalog(Path.cwd())
+    except OdmdError as exc:
+        print(f"odmd-bdd: {exc}", file=sys.stderr)
+        return 2
+    cases = [c for c in catalog if (not args.only or c.id in args.only) and (not args.subset or c.in_subset)]
+    unknown = set(args.only or ()) - {c.id for c in catalog}
     if unknown:
         print(f"odmd-bdd: unknown fault(s) {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2

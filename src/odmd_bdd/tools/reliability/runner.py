@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from odmd_bdd.tools.reliability.catalog import CATALOG, FaultCase
+from odmd_bdd.tools.reliability.catalog import FaultCase, load_catalog
 
 RUN_TIMEOUT_S = 300
 
@@ -100,7 +100,7 @@ def judge(case: FaultCase, outcome: Outcome) -> Verdict:
 
 
 def run_catalog(root: Path, cases: list[FaultCase] | None = None, progress=print) -> tuple[Outcome, list[Verdict]]:
-    cases = CATALOG if cases is None else cases
+    cases = load_catalog(root) if cases is None else cases
     features = tuple(sorted({f for c in cases for f in c.features}))
     baseline = run_features(root, features, None)
     progress(f"baseline: {len(baseline.passed)} passed, {len(baseline.failures)} failed ({baseline.seconds:.1f}s)")
