@@ -23,7 +23,8 @@ from odmd_bdd.contracts import OpenApiContract, Operation, zod_issues
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case
 from odmd_bdd.events.sqs import EventPublisher
-from odmd_bdd.localenv.faults import Answer, Fault, FaultPlan
+from odmd_bdd.localenv.answers import Answer
+from odmd_bdd.localenv.faults import Fault, FaultPlan
 from odmd_bdd.localenv.matching import choose_case
 from odmd_bdd.localenv.runs import ANONYMOUS, RUN_HEADER, RunLog
 from odmd_bdd.localenv.web import WebClientState, web_client_routes

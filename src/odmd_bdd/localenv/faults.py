@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from odmd_bdd.data import jsonpath
+from odmd_bdd.localenv.answers import Answer
 
 
 @dataclass(frozen=True)
@@ -79,16 +80,6 @@ class Fault:
 
     def applies_to(self, service: str, operation_id: str) -> bool:
         return self.operation in (operation_id, f"{service}.{operation_id}")
-
-
-@dataclass
-class Answer:
-    status: int
-    body: Any
-    content_type: str = "application/json"
-    events: list[dict[str, Any]] = field(default_factory=list)  # [{"message", "payload"}] to publish
-    delay_s: float = 0.0
-    cors_origin: str | None = None
 
 
 class FaultPlan:
