@@ -27,7 +27,6 @@ class LocalEnver:
         self.constellation = constellation
         self.faults = FaultPlan()
         publisher = EventPublisher(sqs, MessageIndex(constellation.event_contracts)) if sqs is not None else None
-        self.publishes_events = publisher is not None
         self.app = build_app(constellation, self.faults, publisher=publisher)
         self._host = host
         self._port = port

@@ -58,10 +58,6 @@ class Scenario:
     def status(self) -> str:
         return self.final.get("status") or "unknown"
 
-    @property
-    def failed_attempts(self) -> int:
-        return sum(1 for r in self.attempts if r is not self.final and r.get("status") in FAILING)
-
     def first_error_line(self, redactor: Redactor) -> str:
         details = self.final.get("statusDetails") or {}
         for text in (details.get("message") or "", details.get("trace") or ""):

@@ -219,13 +219,6 @@ def load_steps(root: Path) -> list[StepDef]:
     return sorted(defs, key=StepDef.sort_key)
 
 
-# --- matching feature steps -------------------------------------------------------------------
-
-
-def matching(defs: list[StepDef], step_type: str, text: str) -> list[StepDef]:
-    return [d for d in defs if d.matches(step_type, text)]
-
-
 def examples(defs: list[StepDef], docs: list[FeatureDoc]) -> dict[int, tuple[FeatureDoc, FeatureStep]]:
     """For each step definition (by index), the first feature step that uses it."""
     found: dict[int, tuple[FeatureDoc, FeatureStep]] = {}
