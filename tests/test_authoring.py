@@ -121,6 +121,52 @@ FAULTS = [
         "Scenario line — did you mean 'Then'?",
         id="syntax-error",
     ),
+    pytest.param(
+        UC1,
+        "constant of the master mock dataset.\n",
+        "constant of the master mock dataset.\n  Given the user is logged in to identity-service\n",
+        "Given the user is logged in to identity-service",
+        "'Given the user is logged in to identity-service' is outside any scenario or background, so it is "
+        "read as description text and never runs: put it under a Scenario: or Background: line",
+        id="step-outside-a-scenario",
+    ),
+    pytest.param(
+        UC1,
+        "  Scenario: A logged-in user refreshes the session with the refresh token\n"
+        "    Given the user is logged in to identity-service\n"
+        "    When the client sends the dataset case UC1.refresh_session\n",
+        "  Scenario Outline: A logged-in user refreshes the session with the refresh token\n"
+        "    Given the user is logged in to identity-service\n"
+        "    When the client sends the dataset case <kase>\n",
+        "Scenario Outline: A logged-in user",
+        "scenario outline 'A logged-in user refreshes the session with the refresh token' uses <kase> but has "
+        "no Examples table",
+        id="placeholder-without-examples",
+    ),
+    pytest.param(
+        UC1,
+        "    When the client sends the dataset case UC1.refresh_session\n",
+        "    When the client sends the dataset case UC1.refresh_sesion\n",
+        "UC1.refresh_sesion",
+        "no dataset case 'UC1.refresh_sesion' — did you mean UC1.refresh_session?",
+        id="unknown-dataset-case",
+    ),
+    pytest.param(
+        UC1,
+        "Then the key ${ROOT_KEY_ID} is registered",
+        "Then the key key_root_0001 is registered",
+        "Then the key key_root_0001",
+        "the literal 'key_root_0001' is the value of ${ROOT_KEY_ID}: write ${ROOT_KEY_ID} instead",
+        id="literal-of-a-constant",
+    ),
+    pytest.param(
+        UC1,
+        "with the temporary token ${TEMP_TOKEN}",
+        "with the temporary token mock_temp_token_12345",
+        "with the temporary token mock_temp_token_12345",
+        "a literal is the value of ${TEMP_TOKEN}: write ${TEMP_TOKEN} instead",
+        id="literal-of-a-secret-is-not-printed",
+    ),
 ]
 
 

@@ -18,11 +18,13 @@ class Problem:
     """One thing a check found wrong."""
 
     code: str  # the check's name ("contract.response"), or "name.detail" ("contract.response.status")
-    where: str  # a JSON path ("$.profile.email"), an element ("answer-field[email]"), "file:line"; "" if none
+    where: str  # a JSON path ("$.profile.email"), an element ("answer-field[email]"), a file; "" if none
     message: str  # what is wrong, for a person: "expected 'a', got 'b'"
+    line: int = 0  # for a problem in a text file (`where` is its path): the line; 0 if none
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        where = f"{self.where}:{self.line}" if self.line else self.where
+        return f"{where}: {self.message}" if where else self.message
 
 
 CheckFn = TypeVar("CheckFn", bound=Callable[..., list[Problem]])

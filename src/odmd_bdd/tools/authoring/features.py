@@ -85,6 +85,7 @@ class FeatureDoc:
     tags: list[Tag] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message): syntax and structure
+    gherkin: dict[str, Any] = field(default_factory=dict)  # the official parser's document (empty on a syntax error)
 
     def all_tags(self) -> list[Tag]:
         seen: dict[tuple[str, int], Tag] = {}
@@ -153,6 +154,7 @@ def parse_feature(path: Path) -> FeatureDoc:
     except ParserException as exc:
         doc.errors.append((exc.location["line"], _syntax_message(exc)))
         return doc
+    doc.gherkin = ast
     feature = ast.get("feature")
     if not feature:
         doc.errors.append((1, "no Feature in this file (a feature file starts with 'Feature: <name>')"))

@@ -4,7 +4,9 @@ Reports, each as `file:line: message`, and exits 1 if there is any: Gherkin synt
 steps no step definition matches (with the closest existing step); unknown constants (with
 the closest name); tags that are not registered markers; duplicate scenario names and
 scenarios that would get the same test name; scenarios that would run on a layer one of
-their steps does not support.
+their steps does not support; and what the grammar allows but misleads (checks.feature_text):
+a step line outside any scenario (read as description), an outline placeholder with no
+Examples column, a dataset case that does not exist, a literal that is a constant's value.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class Linter:
             problems += self._tags(doc, where)
             problems += self._steps(doc, where)
             problems += self._scenarios(doc, where, test_names)
+            problems += self._misleading(doc, where)
         return sorted(set(problems)), docs
 
     # --- the checks ---------------------------------------------------------------------------
@@ -160,6 +163,32 @@ class Linter:
                         f"some of its steps do not support ({steps}); {tag}",
                     )
                 )
+        return out
+
+    def _misleading(self, doc: FeatureDoc, where: str) -> list[Problem]:
+        """What the grammar allows but misleads: steps read as description, placeholders with no
+        column, unknown dataset cases, literals that are a constant's value (checks.feature_text)."""
+        from odmd_bdd.checks import feature_text
+
+        text = "\n".join(doc.lines)
+        found = [
+            *feature_text.step_lines_outside_scenarios(where, text, doc.gherkin),
+            *feature_text.placeholders_without_columns(where, text, doc.gherkin),
+            *feature_text.unknown_dataset_cases(where, doc.gherkin, self.workspace.dataset.cases),
+            *feature_text.literals_of_constants(where, self._arguments(doc), self.constants),
+        ]
+        return [Problem(where, problem.line, problem.message) for problem in found]
+
+    def _arguments(self, doc: FeatureDoc) -> list[tuple[int, str]]:
+        """(line, value) of every argument its step definition parses out of each step."""
+        out = []
+        for step, scenario in doc.steps():
+            for row in scenario.renderings():
+                text = scenario.render(step.text, row)
+                found = [d for d in self.defs if d.matches(step.type, text)]
+                if found:
+                    parsed = found[0].parser.parse_arguments(text) or {}
+                    out += [(step.line, str(value)) for value in parsed.values()]
         return out
 
     def _description_hint(self, doc: FeatureDoc, scenario: Scenario) -> str:
