@@ -79,3 +79,14 @@ def test_reference_dataset_loads_with_platform_constants(reference_constellation
     assert login.response["body"]["session_token"] == c["AUTH_JWT_TOKEN"]
     with pytest.raises(DatasetError, match="did you mean UC1.login"):
         ds.case("UC1.logn")
+
+
+def test_constants_marked_secret_in_the_dataset_are_secret_and_an_unknown_mark_is_an_error():
+    constants = Constants(
+        {"MPC_AUTH_PROOF": "proof_5d2e8f1a", "ROOT_KEY_ID": "key_root_0001"}, secrets=["MPC_AUTH_PROOF"]
+    )
+    assert constants.is_secret("MPC_AUTH_PROOF") and not constants.is_secret("ROOT_KEY_ID")
+    assert constants.secret_values() == {"proof_5d2e8f1a"}
+    assert constants.arg("${MPC_AUTH_PROOF}").describe() == "${MPC_AUTH_PROOF} (value redacted)"
+    with pytest.raises(ConstantError, match=r"secrets: unknown constant \$\{MPC_AUTH_PROF\}"):
+        Constants({"MPC_AUTH_PROOF": "x"}, source="ds.yaml", secrets=["MPC_AUTH_PROF"])

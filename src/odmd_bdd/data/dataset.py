@@ -94,7 +94,11 @@ def _load_cached(path: Path, _mtime: int) -> Dataset:
     if not isinstance(raw, dict) or "constants" not in raw:
         raise DatasetError(f"{path}: the dataset must be a mapping with 'constants' and 'use_cases'")
     try:
-        constants = Constants(raw.get("constants") or {}, source=str(path))
+        secrets = raw.get("secrets") or []
+        if not isinstance(secrets, list) or not all(isinstance(name, str) for name in secrets):
+            line = lines.get(("secrets",), 0)
+            raise DatasetError(f"{path}:{line}: `secrets` is a list of constant names")
+        constants = Constants(raw.get("constants") or {}, source=str(path), secrets=secrets)
     except ConstantError as exc:
         raise DatasetError(str(exc)) from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +36,11 @@ class Expected:
 
     value: Any
     name: str | None = None
+    marked_secret: bool = False  # the dataset lists the constant under `secrets:`
 
     @property
     def secret(self) -> bool:
-        return self.name is not None and is_secret_name(self.name)
+        return self.marked_secret or (self.name is not None and is_secret_name(self.name))
 
     def describe(self) -> str:
         if self.name is None:
@@ -52,11 +53,16 @@ class Expected:
 class Constants(Mapping[str, Any]):
     """The dataset's constants, resolved in definition order."""
 
-    def __init__(self, raw: Mapping[str, Any], source: str = "the master mock dataset"):
+    def __init__(self, raw: Mapping[str, Any], source: str = "the master mock dataset", secrets: Iterable[str] = ()):
+        """`secrets`: names of constants that hold credentials beyond those the name rule finds
+        (TOKEN, SECRET, PASSWORD, CREDENTIAL, PRIVATE): keys, proofs, signatures."""
         self.source = source
         self._values: dict[str, Any] = {}
         for name, value in raw.items():
             self._values[name] = self._substitute(value, where=f"{source}: constants.{name}")
+        self._marked = set(secrets)
+        for name in sorted(self._marked - set(self._values)):
+            raise self.unknown_error(name, f"{source}: secrets")
 
     def __repr__(self) -> str:  # never the values: some are credentials
         return f"<Constants: {len(self._values)} names>"
@@ -71,9 +77,13 @@ class Constants(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def is_secret(self, name: str) -> bool:
+        """Does constant `name` hold a credential (by its name, or marked under `secrets:`)?"""
+        return name in self._marked or is_secret_name(name)
+
     def secret_values(self) -> set[str]:
-        """Values of constants whose names say they are credentials (for redaction)."""
-        return {str(v) for k, v in self._values.items() if is_secret_name(k) and v not in (None, "")}
+        """Values of the secret constants (for redaction)."""
+        return {str(v) for k, v in self._values.items() if self.is_secret(k) and v not in (None, "")}
 
     def unknown_error(self, name: str, where: str) -> ConstantError:
         close = difflib.get_close_matches(name, list(self._values), n=1)
@@ -100,7 +110,8 @@ class Constants(Mapping[str, Any]):
             text = text[1:-1]
         whole = WHOLE_RE.match(text)
         if whole:
-            return Expected(self._lookup(whole.group(1), where), whole.group(1))
+            name = whole.group(1)
+            return Expected(self._lookup(name, where), name, name in self._marked)
         return Expected(self._substitute(text, where))
 
     def _lookup(self, name: str, where: str) -> Any:

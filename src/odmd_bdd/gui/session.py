@@ -8,6 +8,8 @@ from pathlib import Path
 from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.capture import NetworkCapture
 from odmd_bdd.gui.pages import WebClientPage
+from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.reporting.scrub import scrub_zip
 from odmd_bdd.resolution.envers import Enver
 
 VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default; every pixel more is more raster work a frame
@@ -21,7 +23,8 @@ def evidence_dir(reports: Path, nodeid: str) -> Path:
 
 class GuiSession:
     """`open()` starts the context (tracing if asked); `close(evidence)` saves a screenshot and
-    the trace into `evidence` when given (a failed scenario), then discards the context.
+    the trace into `evidence` when given (a failed scenario), then discards the context. The
+    trace is scrubbed of secrets before anything else can read it.
 
     A trace always holds the action log (every Playwright call, its arguments, time and error)
     and the console. `snapshots` adds a DOM snapshot before and after every action and the
@@ -37,6 +40,7 @@ class GuiSession:
         timeout_s: float,
         trace: bool = True,
         snapshots: bool = False,
+        redactor: Redactor | None = None,
     ):
         self.browser = browser
         self.enver = enver
@@ -44,6 +48,7 @@ class GuiSession:
         self.timeout_s = timeout_s
         self.trace = trace
         self.snapshots = snapshots
+        self.redactor = redactor or Redactor()  # what the trace must not keep (reporting.scrub)
         self.capture = NetworkCapture(enver, web_client_url, run_id, timeout_s)
         self.context = None
         self.page = None
@@ -89,6 +94,7 @@ class GuiSession:
                 if self.trace:
                     trace = evidence / "trace.zip"
                     self.context.tracing.stop(path=str(trace))
+                    scrub_zip(trace, self.redactor)
                     saved.append(trace)
             elif self.trace:
                 self.context.tracing.stop()

@@ -20,7 +20,7 @@ import yaml
 from odmd_bdd.contracts import ServiceContracts
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case
-from odmd_bdd.data.placeholders import is_secret_name, names_in
+from odmd_bdd.data.placeholders import names_in
 
 DEFAULT_OUT = Path("reports/projections")
 FILE_NAME = "MOCK_ENVER_CONTEXT.md"
@@ -273,7 +273,7 @@ def render_service(constellation: Constellation, service: str, contracts: Servic
     if used:
         out += ["| constant | value | note | also used by |", "|---|---|---|---|"]
         for name in sorted(used):
-            note = "mock credential" if is_secret_name(name) else ""
+            note = "mock credential" if dataset.constants.is_secret(name) else ""
             also = ", ".join(sorted(others.get(name, ()))) or ""
             out.append(f"| `{name}` | {_code(dataset.constants[name])} | {note} | {also} |")
     else:
