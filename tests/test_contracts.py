@@ -78,8 +78,15 @@ def test_path_parameters_are_extracted():
     doc = {
         "odmdKind": "openapi",
         "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
         "paths": {
-            "/chain/{entity_id}": {"get": {"operationId": "listLinks", "responses": {"200": {"description": "ok"}}}}
+            "/chain/{entity_id}": {
+                "get": {
+                    "operationId": "listLinks",
+                    "parameters": [{"name": "entity_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
         },
     }
     contract = OpenApiContract("chain-service", parse_artifact(json.dumps(doc), "mem"))
@@ -116,6 +123,7 @@ def test_unresolvable_reference_fails_at_load_time():
     doc = {
         "odmdKind": "openapi",
         "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
         "paths": {
             "/x": {
                 "post": {
@@ -130,15 +138,19 @@ def test_unresolvable_reference_fails_at_load_time():
             }
         },
     }
-    with pytest.raises(ContractError, match="mem: svc x: unresolvable schema reference"):
-        OpenApiContract("svc", parse_artifact(json.dumps(doc), "mem"))
+    with pytest.raises(ContractError) as caught:
+        parse_artifact(json.dumps(doc), "mem")  # loading is enough: no contract is built from it
+    assert str(caught.value) == (
+        "mem: /paths/~1x/post/responses/200/content/application~1json/schema/$ref: "
+        "$ref '#/components/schemas/Nope' points nowhere (no /components/schemas/Nope in this document)"
+    )
 
 
 def test_artifact_version_is_a_content_digest(tmp_path):
     path = tmp_path / "a.json"
-    path.write_text('{"odmdKind": "openapi", "openapi": "3.1.0", "paths": {}}')
+    path.write_text('{"odmdKind": "openapi", "openapi": "3.1.0", "paths": {}, "info": {"title": "a", "version": "1"}}')
     first = load_artifact(path)
-    path.write_text('{"odmdKind": "openapi", "openapi": "3.1.0", "paths": {}, "info": {}}')
+    path.write_text('{"odmdKind": "openapi", "openapi": "3.1.0", "paths": {}, "info": {"title": "b", "version": "1"}}')
     assert first.version.startswith("sha256:") and load_artifact(path).version != first.version
     with pytest.raises(ContractError, match="cannot be read"):
         load_artifact(tmp_path / "missing.json")

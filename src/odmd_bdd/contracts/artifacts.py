@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from odmd_bdd.contracts.validation import validate_document
 from odmd_bdd.errors import ContractError
 
 KINDS = ("openapi", "asyncapi", "bundle")
@@ -47,6 +48,7 @@ def parse_artifact(text: str | bytes, address: str, version: str | None = None) 
         raise ContractError(
             f"{address}: odmdKind openapi needs an OpenAPI 3.1 document, found openapi={doc.get('openapi')!r}"
         )
+    validate_document(kind, text.decode("utf-8"), address)
     return Artifact(
         kind=kind, document=doc, address=address, version=version or "sha256:" + hashlib.sha256(text).hexdigest()[:16]
     )

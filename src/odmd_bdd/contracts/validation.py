@@ -1,0 +1,133 @@
+"""Every schema artifact validated in full when it is loaded, before any scenario runs.
+
+- Every `$ref` must resolve inside the document (resolved with `referencing`, the library
+  jsonschema itself resolves with); one that points nowhere is named by the JSON pointer of
+  the `$ref` and its target.
+- Every JSON Schema in the document must be a valid schema of its dialect (jsonschema's
+  `check_schema`): JSON Schema 2020-12 in OpenAPI 3.1, draft-07 for AsyncAPI 2.6 payloads.
+- The document itself: OpenAPI 3.1 by openapi-spec-validator; AsyncAPI 2.6 by the AsyncAPI
+  Initiative's own JSON Schema (schemas/asyncapi-2.6.0.json, from npm `@asyncapi/specs`).
+
+The platform's discriminator `odmdKind` is not an OpenAPI/AsyncAPI field (extensions start
+with `x-`); it is set aside before validating. A problem is one `ContractError`:
+`<address>: <JSON pointer>: <what is wrong>`. Results are remembered per content digest, so
+an artifact read back from S3 with the bytes of a file already checked is not checked again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import referencing
+import referencing.exceptions
+from referencing.jsonschema import DRAFT202012
+
+from odmd_bdd.errors import ContractError
+
+PLATFORM_KEYS = ("odmdKind",)
+_BASE = "urn:odmd:artifact"
+
+
+def pointer(parts: Any) -> str:
+    """RFC 6901 JSON pointer of a path (keys and indexes)."""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts) if parts else "/"
+
+
+def _walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, (*path, index))
+
+
+def _refs_problem(doc: dict[str, Any]) -> str | None:
+    resolver = referencing.Registry().with_resource(_BASE, DRAFT202012.create_resource(doc)).resolver(_BASE)
+    for path, node in _walk(doc):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str):
+            continue
+        where = pointer((*path, "$ref"))
+        if not ref.startswith("#"):
+            return f"{where}: $ref {ref!r} points outside this document; bundle it into one file"
+        try:
+            resolver.lookup(ref)
+        except referencing.exceptions.Unresolvable:
+            return f"{where}: $ref {ref!r} points nowhere (no {ref[1:] or '/'} in this document)"
+    return None
+
+
+def _schema_locations(kind: str, doc: dict[str, Any]) -> Iterator[tuple[tuple, Any]]:
+    """(path, schema) of every JSON Schema the document holds."""
+    if kind == "openapi":
+        for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+            yield ("components", "schemas", name), schema
+        for path, node in _walk(doc):
+            if isinstance(node, dict) and isinstance(node.get("schema"), dict) and "schemas" not in path:
+                yield (*path, "schema"), node["schema"]
+    else:
+        for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+            yield ("components", "schemas", name), schema
+        for path, node in _walk(doc):
+            if isinstance(node, dict) and isinstance(node.get("payload"), dict):
+                yield (*path, "payload"), node["payload"]
+
+
+def _schemas_problem(kind: str, doc: dict[str, Any]) -> str | None:
+    dialect = jsonschema.Draft202012Validator if kind == "openapi" else jsonschema.Draft7Validator
+    for path, schema in _schema_locations(kind, doc):
+        try:
+            dialect.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            return f"{pointer((*path, *exc.path))}: not a valid JSON Schema: {exc.message}"
+    return None
+
+
+def _openapi_problem(doc: dict[str, Any]) -> str | None:
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    error = next(iter(OpenAPIV31SpecValidator(doc).iter_errors()), None)
+    if error is None:
+        return None
+    return f"{pointer(error.absolute_path)}: not a valid OpenAPI 3.1 document: {error.message.splitlines()[0]}"
+
+
+@cache
+def _asyncapi_validator() -> jsonschema.Draft7Validator:
+    text = resources.files("odmd_bdd.contracts").joinpath("schemas", "asyncapi-2.6.0.json").read_text("utf-8")
+    return jsonschema.Draft7Validator(json.loads(text))
+
+
+def _asyncapi_problem(doc: dict[str, Any]) -> str | None:
+    if not str(doc.get("asyncapi", "")).startswith("2."):
+        return f"/asyncapi: odmd-bdd reads AsyncAPI 2.x documents, found asyncapi={doc.get('asyncapi')!r}"
+    error = jsonschema.exceptions.best_match(_asyncapi_validator().iter_errors(doc))
+    if error is None:
+        return None
+    return f"{pointer(error.absolute_path)}: not a valid AsyncAPI 2.6 document: {error.message}"
+
+
+@cache
+def _problem(kind: str, text: str) -> str | None:
+    doc = {k: v for k, v in json.loads(text).items() if k not in PLATFORM_KEYS}
+    if kind == "bundle":
+        return None
+    return (
+        _refs_problem(doc)
+        or _schemas_problem(kind, doc)
+        or (_openapi_problem(doc) if kind == "openapi" else _asyncapi_problem(doc))
+    )
+
+
+def validate_document(kind: str, text: str, address: str) -> None:
+    """Raise one ContractError naming `address` and the JSON pointer of the first problem."""
+    problem = _problem(kind, text)
+    if problem is not None:
+        raise ContractError(f"{address}: {problem}")
