@@ -161,3 +161,23 @@ def test_cors_fault_replaces_the_allowed_origin(clean_faults, http, consts):
 def test_unknown_event_mode_is_refused():
     with pytest.raises(ValueError, match="event must be one of drop, malform"):
         Fault.from_dict({"operation": "login", "event": "explode"})
+
+
+def test_an_enver_that_alters_its_answer_in_place_cannot_alter_the_expectations(reference_constellation, http, consts):
+    from odmd_bdd.actors.base import Action, Observation
+    from odmd_bdd.checks import expect
+    from odmd_bdd.localenv import LocalEnver
+
+    expected = reference_constellation.dataset.case("UC1.login")
+    with LocalEnver(reference_constellation) as enver:
+        # A faulty enver edits the answer it serves in place, in the data it answers from.
+        enver.app.state.dataset.case("UC1.login").response["body"]["user_id"] = "user_99999_other"
+        answer = http.post(
+            f"{enver.base_urls['identity-service']}/auth/login", json={"temp_token": consts["TEMP_TOKEN"]}
+        )
+
+    assert answer.json()["user_id"] == "user_99999_other"
+    assert expected.response["body"]["user_id"] == consts["USER_ID"]  # the harness's expectation is untouched
+    seen = Observation("api", Action.from_case(expected, auth=None), answer.status_code, answer.json())
+    with pytest.raises(AssertionError, match="user_id"):
+        expect.matches_case(seen, expected)

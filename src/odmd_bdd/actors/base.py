@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -32,7 +33,7 @@ class Action:
         """The case's request; each override replaces the path parameter of that name if the
         case has one, else the top-level body field."""
         path = dict(case.request.get("path") or {})
-        body = case.request.get("body")
+        body = copy.deepcopy(case.request.get("body"))  # the action's own: nothing sent changes the dataset
         body_overrides = {}
         for name, value in overrides.items():
             if name in path:

@@ -7,6 +7,7 @@ dataset case (2xx or the dataset's error answer; 404 when no case matches) → f
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,7 +22,7 @@ from starlette.routing import Mount, Route
 
 from odmd_bdd.contracts import OpenApiContract, Operation, zod_issues
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.data.dataset import Case
+from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.events.sqs import EventPublisher
 from odmd_bdd.localenv.answers import Answer
 from odmd_bdd.localenv.faults import Fault, FaultPlan
@@ -69,7 +70,7 @@ def answer_for(
     case = choose_case(cases, request, answered)
     if case is None:
         return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request"), None
-    return Answer(status=case.status, body=case.response.get("body")), case
+    return Answer(status=case.status, body=copy.deepcopy(case.response.get("body"))), case
 
 
 def _endpoint(
@@ -89,7 +90,7 @@ def _endpoint(
         )
         if case is not None:
             runs.record(run, case.ref)
-            answer.events = list(case.events)
+            answer.events = copy.deepcopy(case.events)
         answer = faults.apply(op.service, op.operation_id, answer)
         if answer.events and publisher is not None:
             # Published before the answer leaves, so a client that got the answer finds the event.
@@ -107,13 +108,12 @@ def _endpoint(
 
 def _service_routes(
     contract: OpenApiContract,
-    constellation: Constellation,
+    dataset: Dataset,
     tokens: set[str],
     faults: FaultPlan,
     runs: RunLog,
     publisher: EventPublisher | None,
 ) -> list[Route]:
-    dataset = constellation.dataset
     return [
         Route(
             op.path,
@@ -162,6 +162,9 @@ def build_app(
 ) -> Starlette:
     tokens = constellation.valid_bearer_tokens()
     runs = runs if runs is not None else RunLog()
+    # The enver answers from its own copy of the dataset, and every answer and event is a copy of
+    # that: nothing the enver does to what it sends can reach the harness's expectations.
+    dataset = copy.deepcopy(constellation.dataset)
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "services": list(constellation.services)})
@@ -182,9 +185,7 @@ def build_app(
         Route("/_odmd/faults", fault_plan, methods=["GET", "PUT", "DELETE"]),
     ]
     for name, contract in constellation.contracts.items():
-        routes.append(
-            Mount(f"/{name}", routes=_service_routes(contract, constellation, tokens, faults, runs, publisher))
-        )
+        routes.append(Mount(f"/{name}", routes=_service_routes(contract, dataset, tokens, faults, runs, publisher)))
     # The web client at /web-client/; its state (base URLs, GUI faults) is app.state.web_client.
     web_client = WebClientState()
     routes.extend(web_client_routes(constellation, web_client))
@@ -194,4 +195,5 @@ def build_app(
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.web_client = web_client
+    app.state.dataset = dataset
     return app
