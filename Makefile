@@ -18,8 +18,9 @@ setup: $(STAMP) browser
 
 # The GUI layer's Chromium: $CHROMIUM_PATH, an installed one, Playwright's own, else (as root)
 # apt-get install chromium. Found once here so a test run never starts with an install.
+# Without one, set-up still succeeds and says so: the API layer runs (pytest features/ --layer api).
 browser: $(STAMP)
-	@$(BIN)/python -c 'from odmd_bdd.gui.browser import find_chromium; print("odmd-bdd: Chromium:", find_chromium())'
+	@$(BIN)/odmd-bdd browser || echo "odmd-bdd: set-up goes on without a browser: the GUI layer cannot run until one is found" >&2
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "odmd-bdd needs Python 3.11 or newer on PATH (Debian/Ubuntu: apt-get install python3 python3-venv)" >&2; exit 1; }

@@ -101,10 +101,29 @@ def test_as_root_apt_get_installs_chromium_and_discovery_looks_again(bin_dir):
     assert (bin_dir / "apt.log").read_text().splitlines() == ["install -y chromium"]
 
 
-def test_a_failing_apt_get_is_named_in_the_error(bin_dir):
+def test_a_failing_apt_get_is_named_in_the_error_and_not_suggested_again(bin_dir):
     executable(bin_dir / "apt-get", 'echo "E: Unable to locate package chromium" >&2\nexit 100\n')
-    with pytest.raises(BrowserNotFound, match=r"(?s)apt-get install -y chromium \(failed: E: Unable to locate"):
+    with pytest.raises(
+        BrowserNotFound, match=r"(?s)apt-get install -y chromium \(failed: E: Unable to locate"
+    ) as caught:
         find_chromium({"PATH": str(bin_dir)}, managed=None, install=True)
+    message = str(caught.value)
+    assert "Install it with" not in message  # the command that just failed is not the advice
+    assert "check that apt-get can reach its package sources" in message and "CHROMIUM_PATH" in message
+    assert "pytest features/ --layer api" in message
+
+
+def test_odmd_bdd_browser_says_what_is_missing_without_a_traceback(bin_dir, monkeypatch, capsys):
+    from odmd_bdd.tools.cli import main
+
+    bin_dir.mkdir(exist_ok=True)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("CHROMIUM_PATH", raising=False)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(bin_dir / "none"))
+    assert main(["browser", "--no-install"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("odmd-bdd: the GUI layer needs Chromium and none was found")
+    assert "Traceback" not in err
 
 
 def test_the_installed_chromium_launches_headless_with_the_harness_flags(tmp_path):

@@ -138,11 +138,19 @@ def find_chromium(
     ]
     if install and apt_get:
         looked.append(f"apt-get install -y {APT_PACKAGE} (failed: {failure})")
+        # apt-get itself just failed: suggesting it again would not help.
+        advice = (
+            "the GUI layer needs Chromium, none was found, and installing it with apt-get failed. Next: check "
+            "that apt-get can reach its package sources (/etc/apt/sources.list*, a proxy), or install Chromium "
+            "another way and set CHROMIUM_PATH=/path/to/chromium"
+        )
+    else:
+        advice = (
+            f"the GUI layer needs Chromium and none was found. Install it with:\n    {fix_command(root)}\n"
+            "(or set CHROMIUM_PATH=/path/to/chromium)"
+        )
     raise BrowserNotFound(
-        "the GUI layer needs Chromium and none was found. Install it with:\n"
-        f"    {fix_command(root)}\n"
-        f"(or set CHROMIUM_PATH=/path/to/chromium, or run the API layer only with --layer api). Looked at: "
-        + "; ".join(looked)
+        f"{advice}. The API layer runs without it: pytest features/ --layer api. Looked at: " + "; ".join(looked)
     )
 
 

@@ -123,6 +123,19 @@ def _reliability(args: argparse.Namespace) -> int:
     return 0 if green and all(v.ok for v in verdicts) and (flaky is None or flaky.identical) else 1
 
 
+def _browser(args: argparse.Namespace) -> int:
+    """Find (as root: install) the GUI layer's Chromium once, at set-up; say plainly if there is none."""
+    from odmd_bdd.gui.browser import BrowserNotFound, find_chromium
+
+    try:
+        found = find_chromium(install=False if args.no_install else None)
+    except BrowserNotFound as exc:
+        print(f"odmd-bdd: {exc}", file=sys.stderr)
+        return 1
+    print(f"odmd-bdd: Chromium: {found}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="odmd-bdd", description="Dual-level BDD harness for ondemandenv envers")
     parser.add_argument("--version", action="version", version=f"odmd-bdd {__version__}")
@@ -182,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run the unfaulted features N times; every run must give identical results",
     )
     rel.set_defaults(func=_reliability)
+    browser = sub.add_parser("browser", help="find (as root: apt-get install) the Chromium the GUI layer drives")
+    browser.add_argument("--no-install", action="store_true", help="only look; never run apt-get")
+    browser.set_defaults(func=_browser)
     return parser
 
 
