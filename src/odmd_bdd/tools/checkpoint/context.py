@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.contracts import Operation
@@ -20,6 +20,9 @@ from odmd_bdd.events.sqs import EventInbox, MessageIndex, queue_name
 from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Exchange, call_headers, make_transport
+
+if TYPE_CHECKING:
+    from odmd_bdd.tools.checkpoint.items.valid_request import ValidProbe
 
 RUN_PREFIX = "odmd-checkpoint-"
 
@@ -54,7 +57,7 @@ class ProbeContext:
         self.s3 = client("s3") if client is not None else None
         self.sqs = enver.sqs()
         self.messages = MessageIndex(enver.event_contracts)
-        self.valid: dict[str, list[Any]] = {}  # service -> its valid probes, sent once (items.valid_request)
+        self.valid: dict[str, list[ValidProbe]] = {}  # service -> its valid probes, sent once (items.valid_request)
 
     def new_run(self) -> str:
         """A run id of its own per probe (X-Odmd-Run), so a mock enver's per-run state starts empty."""
