@@ -25,6 +25,7 @@ from odmd_bdd.localenv import Fault
 from odmd_bdd.localenv.publish import publish_local_enver
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.checkpoint import Confirmations, append_record, build_report, collect, new_record, render_markdown
+from odmd_bdd.tools.checkpoint.context import ProbeContext
 from odmd_bdd.tools.checkpoint.model import (
     COMPLETE,
     DONE,
@@ -36,7 +37,7 @@ from odmd_bdd.tools.checkpoint.model import (
     Item,
     current_phase,
 )
-from odmd_bdd.tools.checkpoint.probes import ProbeContext, phase_0a
+from odmd_bdd.tools.checkpoint.phases import phase_0a
 
 CONFIRMATIONS = ROOT / "fixtures" / "phase-confirmations.yaml"
 UC1 = ROOT / "features" / "uc1_authentication_key_entity.feature"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from odmd_bdd.actors.base import RUN_HEADER, SESSION, Action, Observation, World
+from odmd_bdd.actors.base import SESSION, Action, Observation, World
 from odmd_bdd.errors import ContractViolation, OdmdError
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.transports import Transport, call_headers
 
 
 class ApiActor:
     layer = "api"
 
-    def __init__(self, enver: Enver, transport, world: World, recorder: Recorder):
+    def __init__(self, enver: Enver, transport: Transport, world: World, recorder: Recorder):
         self.enver = enver
         self.transport = transport
         self.world = world
@@ -21,10 +22,9 @@ class ApiActor:
         return f"<ApiActor enver={self.enver.name} transport={self.transport.name}>"
 
     def _headers(self, action: Action) -> dict[str, str]:
-        headers = {RUN_HEADER: self.world.run_id}
         if action.auth is None:
-            return headers
-        token = action.auth
+            return call_headers(self.world.run_id)
+        token: str | None = action.auth
         if action.auth == SESSION:
             token = self.world.session_token
             if token is None:
@@ -32,8 +32,7 @@ class ApiActor:
                     f"{action.label} needs a session, but no step of this scenario has logged in "
                     f"(start it with a step that logs the user in)"
                 )
-        headers["Authorization"] = f"Bearer {token}"
-        return headers
+        return call_headers(self.world.run_id, token)
 
     def perform(self, action: Action) -> Observation:
         service = self.enver.service(action.service)

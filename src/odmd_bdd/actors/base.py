@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from odmd_bdd.data import jsonpath
 from odmd_bdd.data.dataset import Case
+from odmd_bdd.transports import RUN_HEADER as RUN_HEADER  # re-exported: the GUI capture reads it here
 from odmd_bdd.transports import Exchange
 
-RUN_HEADER = "X-Odmd-Run"
 SESSION = "session"  # use the token of the scenario's session
 NO_AUTH = None  # send no Authorization header
 

@@ -93,36 +93,77 @@ class ReceivedEvent:
 
 @dataclass
 class EventInbox:
-    """One scenario run's view of the events: what arrived on its queues, kept once read."""
+    """One scenario run's view of the events: what arrived on its queues, kept once read.
+
+    `peek=True` looks without taking, for queues the reader does not own (the checkpoint on a
+    deployed enver): messages stay visible (VisibilityTimeout 0) and are not deleted, a queue
+    that does not exist is not created, and `since` leaves out messages sent before it
+    (SentTimestamp, one second of slack). `shared=True` reads each channel's own queue too,
+    for publishers that are not told the run."""
 
     sqs: Any
     messages: MessageIndex
     run: str | None
     received: list[ReceivedEvent] = field(default_factory=list)
+    peek: bool = False
+    since: float | None = None  # epoch seconds
+    shared: bool = False
 
     def __post_init__(self) -> None:
         self.queues = QueueUrls(self.sqs)
         self._touched: set[str] = set()
+        self._seen_ids: set[str] = set()
+        self._existing: dict[str, str | None] = {}  # peek: queue name -> URL, None when there is none
 
-    def _drain(self, message: Message, wait_s: float) -> None:
-        name = queue_name(message.queue, self.run)
-        self._touched.add(name)
-        url = self.queues.url(name)
-        answer = self.sqs.receive_message(
-            QueueUrl=url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=max(1, min(20, math.ceil(wait_s))),
-            MessageAttributeNames=["All"],
-        )
-        for item in answer.get("Messages", []):
-            body = item.get("Body", "")
+    def _names(self, message: Message) -> list[str]:
+        own = queue_name(message.queue, self.run)
+        return [own, message.queue] if self.shared and own != message.queue else [own]
+
+    def _url(self, name: str) -> str | None:
+        if not self.peek:
+            self._touched.add(name)
+            return self.queues.url(name)
+        if name not in self._existing:
             try:
-                payload: Any = json.loads(body)
-            except ValueError:
-                payload = body
-            kind = ((item.get("MessageAttributes") or {}).get("event_type") or {}).get("StringValue") or message.name
-            self.received.append(ReceivedEvent(kind, name, payload, body))
-            self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
+                self._existing[name] = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            except Exception:  # that queue does not exist on this enver
+                self._existing[name] = None
+        return self._existing[name]
+
+    def _drain(self, message: Message, wait_s: float) -> bool:
+        """Receive once from each of the message's queues; False when none of them exists."""
+        read = False
+        for name in self._names(message):
+            url = self._url(name)
+            if url is None:
+                continue
+            read = True
+            answer = self.sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=max(1, min(20, math.ceil(wait_s))),
+                MessageAttributeNames=["All"],
+                **({"VisibilityTimeout": 0, "AttributeNames": ["SentTimestamp"]} if self.peek else {}),
+            )
+            for item in answer.get("Messages", []):
+                if self.peek:
+                    if item.get("MessageId") in self._seen_ids:
+                        continue
+                    self._seen_ids.add(item.get("MessageId", ""))
+                    sent = int((item.get("Attributes") or {}).get("SentTimestamp", "0")) / 1000
+                    if self.since is not None and sent < self.since - 1:
+                        continue
+                body = item.get("Body", "")
+                try:
+                    payload: Any = json.loads(body)
+                except ValueError:
+                    payload = body
+                attrs = item.get("MessageAttributes") or {}
+                kind = (attrs.get("event_type") or {}).get("StringValue") or message.name
+                self.received.append(ReceivedEvent(kind, name, payload, body))
+                if not self.peek:
+                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
+        return read
 
     def wait_for(self, name: str, matches, timeout: float) -> tuple[ReceivedEvent | None, list[ReceivedEvent]]:
         """The first `name` event for which `matches(payload)` holds, waiting up to `timeout`.
@@ -138,7 +179,8 @@ class EventInbox:
             if remaining <= 0:
                 return None, seen
             # Long polling waits on the server side; it returns as soon as a message is there.
-            self._drain(message, wait_s=min(remaining, 1.0))
+            if not self._drain(message, wait_s=min(remaining, 1.0)):
+                return None, seen  # peek: none of its queues exists, nothing can arrive
 
     def close(self) -> None:
         """Delete this run's queues (isolated runs leave nothing behind)."""

@@ -345,14 +345,14 @@ def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator
 @pytest.fixture(scope="session")
 def api_transport(pytestconfig: pytest.Config, enver: Enver) -> Iterator[HttpTransport | SfnTransport]:
     """How the API layer reaches services: one pooled httpx client, or the BDD state machine."""
-    if enver.spec.transport == "sfn":
-        transport: HttpTransport | SfnTransport = SfnTransport(
-            enver.aws_client("stepfunctions"),
-            enver.state_machine_arn or "",
-            deadline_s=pytestconfig.getoption("sfn_deadline"),
-        )
-    else:
-        transport = HttpTransport(timeout=pytestconfig.getoption("http_timeout"))
+    from odmd_bdd.transports.factory import make_transport
+
+    transport = make_transport(
+        enver,
+        http_timeout=pytestconfig.getoption("http_timeout"),
+        sfn_deadline=pytestconfig.getoption("sfn_deadline"),
+    )
+    assert isinstance(transport, HttpTransport | SfnTransport)  # the annotation predates transports.Transport
     yield transport
     transport.close()
 

@@ -292,16 +292,43 @@ def _is_aws_error(exc: BaseException) -> bool:
     return module.startswith(("botocore", "boto3"))
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What one reachability probe of a base URL found: an HTTP status, or why there was none."""
+
+    url: str
+    status: int | None  # any HTTP answer counts as reachable
+    error: str | None = None  # "ConnectError: ..." when nothing answered
+
+    @property
+    def reachable(self) -> bool:
+        return self.status is not None
+
+
+def reach(url: str, client: httpx.Client) -> Reach:
+    """One GET of `url`; any HTTP answer counts (the seed's curl of an endpoint)."""
+    try:
+        return Reach(url, client.get(url).status_code)
+    except httpx.HTTPError as exc:
+        return Reach(url, None, f"{type(exc).__name__}: {exc}")
+
+
+def probe_client(timeout: float = 3.0, connect: float | None = None) -> httpx.Client:
+    """The client of reachability probes: no proxy or netrc from the environment."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=timeout if connect is None else connect), trust_env=False
+    )
+
+
 def check_reachable(enver: Enver, timeout: float = 3.0) -> None:
     """One quick request per explicitly given base URL; any HTTP answer counts as reachable."""
     down = []
-    with httpx.Client(timeout=timeout, trust_env=False) as client:
+    with probe_client(timeout) as client:
         for svc in enver.services.values():
             if svc.source == "share (embedded)":
                 continue
-            try:
-                client.get(svc.base_url)
-            except httpx.HTTPError as exc:
-                down.append(f"{svc.name} at {svc.base_url} ({svc.source}): {type(exc).__name__}: {exc}")
+            found = reach(svc.base_url, client)
+            if not found.reachable:
+                down.append(f"{svc.name} at {svc.base_url} ({svc.source}): {found.error}")
     if down:
         raise EnverError(f"enver {enver.name!r} is unreachable:\n  " + "\n  ".join(down))

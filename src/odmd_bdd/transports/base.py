@@ -1,13 +1,31 @@
-"""What every transport returns: one request/answer pair, whatever carried it."""
+"""The seam every transport implements, and what it returns: one request/answer pair,
+whatever carried it.
+
+`Transport` is the protocol (`http`: httpx, direct; `sfn`: the BDD state machine);
+`transports.factory.make_transport` picks one for an enver. The headers of a call are built
+here and nowhere else: `call_headers` (the run, X-Odmd-Run, and the bearer token) by the
+callers, `prepare` (Accept, Content-Type, the URL) by every transport.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from odmd_bdd.contracts import Operation
 from odmd_bdd.reporting.redaction import Redactor
+
+RUN_HEADER = "X-Odmd-Run"  # the run a call belongs to: a mock enver keeps state and event queues per run
+
+
+def call_headers(run: str | None, token: str | None = None) -> dict[str, str]:
+    """The harness's headers of one call: its run (when it has one) and, given a token,
+    `Authorization: Bearer <token>`."""
+    headers = {RUN_HEADER: run} if run is not None else {}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
 
 
 def prepare(
@@ -62,3 +80,26 @@ class Exchange:
             },
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
+
+
+class Transport(Protocol):
+    """How the API layer and the checkpoint reach a service: one call out, one `Exchange` back."""
+
+    name: str  # "http" | "sfn", recorded in every exchange
+
+    def send(
+        self,
+        base_url: str,
+        op: Operation,
+        *,
+        body: Any = None,
+        path_params: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
+        """Send one call of `op` (no answer at all raises `TransportError` / `ExecutionFailed`)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the transport holds (a connection pool); the transport is not used after."""
+        ...

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from odmd_bdd.checks.problems import Problem
+from odmd_bdd.contracts import ServiceContracts
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.checkpoint.bdd import LAYERS, BddRun, run_features
+from odmd_bdd.tools.checkpoint.context import ProbeContext, as_problems
+from odmd_bdd.tools.checkpoint.items.schema_artifact import resolved_docs
 from odmd_bdd.tools.checkpoint.model import PHASES, Evidence, PhaseEvidence, current_phase, sha256
-from odmd_bdd.tools.checkpoint.probes import (
-    ProbeContext,
-    artifact_item,
-    invalid_request_item,
-    phase_0a,
-    projection_item,
-    real_answers_item,
-    real_events_item,
-    resolved_docs,
-    service_contracts,
-    valid_request_item,
-)
+from odmd_bdd.tools.checkpoint.phases import phase_0a, phase_0b, phase_1a
 
 PHASE_OF = {"0A": "0", "0B": "0", "1A": "1"}
 _ENVER_OF = {"0": "the mock enver (b..mock)", "1": "a dev enver (b..dev)"}
@@ -96,26 +90,21 @@ def collect(
             phases = {"0A": PhaseEvidence(service, "0A", revision, True, items=items_0a, inputs=inputs)}
             if phase == "0":
                 existing = projections / service / "MOCK_ENVER_CONTEXT.md" if projections is not None else None
-                items = [
-                    artifact_item(ctx, service, docs),
-                    invalid_request_item(ctx, service),
-                    valid_request_item(ctx, service),
-                    projection_item(
-                        ctx,
-                        service,
-                        examples.get(service, []),
-                        projections_text.get(service),
-                        projection_errors.get(service),
-                        existing,
-                    ),
-                    bdd.item(service, "api"),
-                    bdd.item(service, "gui"),
-                ]
+                assert bdd is not None
+                items = phase_0b(
+                    ctx,
+                    service,
+                    docs,
+                    examples.get(service, []),
+                    projections_text.get(service),
+                    projection_errors.get(service),
+                    existing,
+                ) + [bdd.item(service, "api"), bdd.item(service, "gui")]
                 phases["0B"] = PhaseEvidence(service, "0B", revision, True, items=items, inputs=inputs)
             else:
                 phases["0B"] = PhaseEvidence(service, "0B", revision, False, not_applicable("0B", revision, phase))
             if phase == "1":
-                items = [real_answers_item(ctx, service), real_events_item(ctx, service)]
+                items = phase_1a(ctx, service)
                 phases["1A"] = PhaseEvidence(service, "1A", revision, True, items=items, inputs=inputs)
             else:
                 phases["1A"] = PhaseEvidence(service, "1A", revision, False, not_applicable("1A", revision, phase))
@@ -144,21 +133,28 @@ def _projections(constellation: Constellation, services: list[str]) -> tuple[dic
     return texts, errors
 
 
-def _example_problems(constellation: Constellation, enver: Enver) -> dict[str, list[str]]:
-    """`odmd-bdd check`'s example check against the PUBLISHED contracts, per service."""
+def _example_problems(constellation: Constellation, enver: Enver) -> dict[str, list[Problem]]:
+    """`odmd-bdd check`'s example check against the PUBLISHED contracts, per service: the check
+    runs once per service on that service's cases alone, so each problem's owner is known."""
     from odmd_bdd.tools.dataset_check import YamlLines, check_examples, display
 
     dataset = constellation.dataset
-    problems, _ = check_examples(
-        constellation,
-        service_contracts(enver),
-        YamlLines(dataset.path.read_text(encoding="utf-8")),
-        display(dataset.path),
-    )
-    owner = {ref: case.service for ref, case in dataset.cases.items()}
-    out: dict[str, list[Any]] = {}
-    for p in problems:
-        ref = p.message.split(" ", 1)[0].rstrip(":")
-        if ref in owner:
-            out.setdefault(owner[ref], []).append(str(p))
+    lines = YamlLines(dataset.path.read_text(encoding="utf-8"))
+    contracts = service_contracts(enver)
+    out: dict[str, list[Problem]] = {}
+    for service in sorted({case.service for case in dataset.cases.values()} & set(constellation.services)):
+        own = copy.copy(constellation)
+        own.__dict__["dataset"] = dataclasses.replace(
+            dataset, cases={ref: c for ref, c in dataset.cases.items() if c.service == service}
+        )  # `dataset` is a cached property: the copy holds the service's slice instead
+        problems, _ = check_examples(own, contracts, lines, display(dataset.path))
+        if problems:
+            out[service] = as_problems("dataset.example", problems)
     return out
+
+
+def service_contracts(enver: Enver) -> dict[str, ServiceContracts]:
+    """The resolved (published) contracts of every service, in the shape `odmd-bdd check` uses."""
+    return {
+        name: ServiceContracts(name, ep.contract, ep.events, list(ep.artifacts)) for name, ep in enver.services.items()
+    }
