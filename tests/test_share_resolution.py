@@ -65,15 +65,23 @@ def test_deployed_enver_resolves_base_urls_and_artifact_versions_through_the_sha
         enver.close()
 
 
-def test_a_missing_parameter_is_one_error_naming_its_path(local, deployed_constellation, ssm):
-    url = ssm.get_parameter(Name=IDENTITY_BASE.replace("identity", "key", 1).replace("identityApi", "keyApi"))
-    name = "/odmd-share/key-service/b..mock/keyApiBaseUrl"
-    ssm.delete_parameter(Name=name)
+def test_missing_parameters_are_one_error_naming_every_path_the_endpoint_and_the_region(
+    local, deployed_constellation, ssm
+):
+    names = ["/odmd-share/key-service/b..mock/keyApiBaseUrl", "/odmd-share/chain-service/b..mock/chainApiBaseUrl"]
+    values = {name: ssm.get_parameter(Name=name)["Parameter"]["Value"] for name in names}
+    for name in names:
+        ssm.delete_parameter(Name=name)
     try:
-        with pytest.raises(EnverError, match=f"shared value {name} is not published"):
+        with pytest.raises(EnverError) as caught:
             resolve_enver(deployed_constellation, "mock")
+        message = str(caught.value)
+        assert "2 shared value(s) are not published in /odmd-share" in message
+        assert all(name in message for name in names)
+        assert f"SSM at {ssm.meta.endpoint_url}, region {ssm.meta.region_name}" in message
     finally:
-        ssm.put_parameter(Name=name, Value=url["Parameter"]["Value"], Type="String", Overwrite=True)
+        for name, value in values.items():
+            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
 
 
 def test_a_missing_artifact_version_is_one_error_naming_the_s3_address(local, deployed_constellation, ssm):

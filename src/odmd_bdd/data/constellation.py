@@ -46,6 +46,14 @@ class SharedValue:
 
 
 @dataclass(frozen=True)
+class EventBus:
+    """The SQS endpoint a run reads events from when no /odmd-share resolution brings one."""
+
+    endpoint_url: str | None
+    region: str
+
+
+@dataclass(frozen=True)
 class EnverSpec:
     name: str
     revision: str
@@ -54,6 +62,7 @@ class EnverSpec:
     profile: str | None = None  # an AWS profile of the standard credential chain
     endpoint_url: str | None = None  # an AWS endpoint other than the region's (e.g. a test stack)
     transport: str = "http"  # how the API layer reaches services: http | sfn
+    event_bus: EventBus | None = None  # where events are read when every service has an explicit address
 
     @property
     def is_main(self) -> bool:
@@ -109,6 +118,7 @@ class Constellation:
                 profile=spec.get("profile"),
                 endpoint_url=spec.get("endpoint_url"),
                 transport=transport,
+                event_bus=_event_bus(spec.get("event_bus"), path, name),
             )
         return cls(
             path=path,
@@ -170,3 +180,16 @@ def _shared(raw: Any, path: Path, key: str) -> SharedValue | None:
 def _default_env(service: str) -> str:
     stem = service.removesuffix("-service").upper().replace("-", "_")
     return f"ODMD_{stem}_BASE_URL"
+
+
+def _event_bus(raw: Any, path: Path, enver: str) -> EventBus | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("region"), str):
+        raise OdmdError(f"{path}: enver {enver}: event_bus needs region (and endpoint_url for a non-AWS endpoint)")
+    unknown = set(raw) - {"endpoint_url", "region"}
+    if unknown:
+        raise OdmdError(
+            f"{path}: enver {enver}: event_bus has endpoint_url and region, not {', '.join(sorted(unknown))}"
+        )
+    return EventBus(raw.get("endpoint_url"), raw["region"])

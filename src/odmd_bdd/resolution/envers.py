@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import yaml
 
+from odmd_bdd.aws.share import ShareNotFound
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
 from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
 from odmd_bdd.errors import EnverError
@@ -73,7 +74,7 @@ class Enver:
 
     def describe(self) -> dict[str, str]:
         """What the report records about this enver: base URLs and artifact versions."""
-        out = {"enver": self.name, "revision": self.spec.revision}
+        out = {"enver": self.name, "revision": self.spec.revision, "services_from": self.services_from()}
         for svc in self.services.values():
             out[f"{svc.name}.base_url"] = svc.base_url
             out[f"{svc.name}.base_url_source"] = svc.source
@@ -84,6 +85,18 @@ class Enver:
         if self.state_machine_arn:
             out["bdd_state_machine_arn"] = self.state_machine_arn
         return out
+
+    def services_from(self) -> str:
+        """Where the services' addresses came from, in one line: '6 from /odmd-share (embedded)',
+        or '2 explicit (env ODMD_KEY_BASE_URL, ...), 4 from /odmd-share' for a partly foreign enver."""
+        explicit = [svc.source for svc in self.services.values() if not svc.source.startswith("share")]
+        shared = [svc.source for svc in self.services.values() if svc.source.startswith("share")]
+        parts = []
+        if explicit:
+            parts.append(f"{len(explicit)} explicit ({', '.join(dict.fromkeys(explicit))})")
+        if shared:
+            parts.append(f"{len(shared)} from /odmd-share{' (embedded)' if self.spec.embedded else ''}")
+        return ", ".join(parts) or "none"
 
     @property
     def event_contracts(self) -> dict[str, AsyncApiContract]:
@@ -161,18 +174,31 @@ def resolve_enver(
             local_port=local_port,
             attach=attach,
         )
+        missing: list[str] = []  # every unpublished /odmd-share value, named at once
         for svc, sspec in constellation.services.items():
-            if resolver is not None:
-                contracts = resolver.contracts(sspec)
-                url, source = explicit.get(svc) or resolver.base_url(sspec)
-            else:
-                contracts = constellation.service_contracts[svc]
-                url, source = explicit[svc]
+            try:
+                if resolver is not None:
+                    contracts = resolver.contracts(sspec)
+                    url, source = explicit.get(svc) or resolver.base_url(sspec)
+                else:
+                    contracts = constellation.service_contracts[svc]
+                    url, source = explicit[svc]
+            except ShareNotFound as exc:
+                missing.append(exc.name)
+                continue
             if spec.embedded and source == "share":
                 source = "share (embedded)"
             enver.services[svc] = ServiceEndpoint(
                 svc, url.rstrip("/"), contracts.http, source, contracts.events, contracts.artifacts
             )
+        if missing and resolver is not None:
+            raise EnverError(
+                f"enver {name!r} ({spec.revision}): {len(missing)} shared value(s) are not published in "
+                f"/odmd-share ({resolver.where()}): {', '.join(missing)}. Deploy the enver (or check --enver "
+                f"and the region), or give these services' addresses explicitly (--base-urls FILE)"
+            )
+        if resolver is None and spec.event_bus is not None:
+            enver.aws_client = _memo(_bus_clients(spec))
         enver.web_client_url = _shared(constellation.web_client, resolver, environ, required=False)
         if enver.local is not None:  # the embedded web client calls the services where they were resolved
             enver.local.web_client.base_urls = {svc.name: svc.base_url for svc in enver.services.values()}
@@ -225,6 +251,8 @@ def _resolver(
     """Where this enver's shared values come from: the embedded AWS (started here and published
     into, or started by another process and `attach`ed to), a deployed enver's AWS account, or
     nowhere (every address given explicitly)."""
+    if not needs_aws:
+        return None  # every address explicit: nothing embedded to start, nothing to read
     if spec.embedded and attach is not None:
         from odmd_bdd.aws.embedded import isolated_session, make_client
 
@@ -248,12 +276,25 @@ def _resolver(
             client=client,
             withhold_artifacts=withhold_artifacts,
         )
-    elif needs_aws:
-        client = _deployed_clients(spec, constellation)
     else:
-        return None
+        client = _deployed_clients(spec, constellation)
     enver.aws_client = client = client if spec.embedded else _memo(client)  # embedded ones are memoized
     return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
+
+
+def _bus_clients(spec: EnverSpec) -> Callable[[str], Any]:
+    """Clients for the event bus an explicit-address run names (constellation `event_bus`): the
+    standard credential chain, or dummy credentials for a local endpoint that takes any."""
+    import boto3
+
+    from odmd_bdd.aws.embedded import isolated_session, make_client
+
+    bus = spec.event_bus
+    assert bus is not None
+    session = boto3.Session(profile_name=spec.profile, region_name=bus.region)
+    if session.get_credentials() is None and bus.endpoint_url:
+        session = isolated_session(bus.region)
+    return lambda service: make_client(session, service, endpoint_url=bus.endpoint_url)
 
 
 def _deployed_clients(spec: EnverSpec, constellation: Constellation):

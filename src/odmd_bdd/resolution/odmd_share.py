@@ -27,6 +27,11 @@ class ShareResolver:
         self.revision = revision
         self._artifacts: dict[str, Artifact] = {}
 
+    def where(self) -> str:
+        """The SSM endpoint and region this resolver reads, for messages."""
+        meta = getattr(self.ssm, "meta", None)
+        return f"SSM at {getattr(meta, 'endpoint_url', '?')}, region {getattr(meta, 'region_name', '?')}"
+
     def value(self, build_id: str, producer: str, stack: str | None = None) -> tuple[str, str]:
         """(value, where it came from) of `/odmd-share/<build_id>/<revision>/<producer>`."""
         try:

@@ -1,0 +1,81 @@
+"""Envers whose services answer at explicit addresses: named as such, nothing embedded started
+that they do not use, and an event bus only where one is named."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.errors import OdmdError
+from odmd_bdd.localenv import LocalEnver
+from odmd_bdd.resolution.envers import resolve_enver
+
+
+@pytest.fixture
+def every_service_elsewhere(tmp_path, reference_constellation):
+    """A base-URL file sending every service to a server of its own (an embedded enver standing in
+    for a foreign one, started apart from the enver under test)."""
+    with LocalEnver(reference_constellation) as foreign:
+        urls = tmp_path / "urls.yaml"
+        urls.write_text("base_urls:\n" + "".join(f"  {k}: {v}\n" for k, v in foreign.base_urls.items()))
+        yield urls
+
+
+def test_a_local_enver_with_every_service_elsewhere_starts_nothing_embedded(
+    reference_constellation, every_service_elsewhere
+):
+    enver = resolve_enver(reference_constellation, "local", base_url_file=every_service_elsewhere)
+    try:
+        assert enver.local is None and enver.aws is None and enver.sqs() is None
+        info = enver.describe()
+        assert info["services_from"] == f"6 explicit (file {every_service_elsewhere})"
+        assert all(info[f"{name}.base_url_source"] == f"file {every_service_elsewhere}" for name in enver.services)
+    finally:
+        enver.close()
+
+
+def test_a_partly_foreign_enver_says_which_services_came_from_where(reference_constellation, tmp_path):
+    urls = tmp_path / "urls.yaml"
+    urls.write_text("base_urls:\n  identity-service: http://127.0.0.1:9/id\n")
+    enver = resolve_enver(reference_constellation, "local", base_url_file=urls, probe=False)
+    try:
+        assert enver.describe()["services_from"] == f"1 explicit (file {urls}), 5 from /odmd-share (embedded)"
+    finally:
+        enver.close()
+
+
+def test_an_event_bus_named_for_an_enver_is_where_its_events_are_read(tmp_path, every_service_elsewhere):
+    from odmd_bdd.aws import EmbeddedAws
+
+    with EmbeddedAws(preload=("sqs",)) as bus:
+        copy = tmp_path / "project"
+        shutil.copytree(ROOT / "fixtures", copy / "fixtures")
+        path = copy / "fixtures" / "envers" / "constellation.yaml"
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\n  foreign:\n    revision: b..foreign\n    event_bus:\n"
+            f"      endpoint_url: {bus.endpoint_url}\n      region: {bus.region}\n",
+            encoding="utf-8",
+        )
+        constellation = Constellation.load(path)
+        enver = resolve_enver(constellation, "foreign", base_url_file=every_service_elsewhere)
+        try:
+            sqs = enver.sqs()
+            assert sqs is not None and sqs.meta.endpoint_url == bus.endpoint_url
+            sqs.create_queue(QueueName="odmd-bus-check")
+            assert any(url.endswith("/odmd-bus-check") for url in sqs.list_queues()["QueueUrls"])
+        finally:
+            enver.close()
+
+
+def test_an_event_bus_without_a_region_is_one_clear_error(tmp_path):
+    shutil.copytree(ROOT / "fixtures", tmp_path / "fixtures")
+    path = tmp_path / "fixtures" / "envers" / "constellation.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n  foreign:\n    event_bus:\n      endpoint_url: http://127.0.0.1:9\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(OdmdError, match=r"enver foreign: event_bus needs region"):
+        Constellation.load(path)
