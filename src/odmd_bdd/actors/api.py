@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from odmd_bdd.actors.base import RUN_HEADER, SESSION, Action, Observation, World
+from odmd_bdd.checks import contract
+from odmd_bdd.checks.problems import lines
 from odmd_bdd.errors import ContractViolation, OdmdError
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.resolution.envers import Enver
@@ -24,7 +26,7 @@ class ApiActor:
         headers = {RUN_HEADER: self.world.run_id}
         if action.auth is None:
             return headers
-        token = action.auth
+        token: str | None = action.auth
         if action.auth == SESSION:
             token = self.world.session_token
             if token is None:
@@ -49,7 +51,7 @@ class ApiActor:
         self.recorder.exchange(exchange, self.layer)
         observation = Observation(self.layer, action, exchange.status, exchange.response_body, [exchange])
         self.world.answers.append(observation)
-        problems = op.response_problems(exchange.status, exchange.response_body, exchange.content_type)
+        problems = contract.response(op, exchange.status, exchange.response_body, exchange.content_type)
         if problems:
-            raise ContractViolation(f"[{self.layer}] {op.label} ({service.contract.artifact.label})", problems)
+            raise ContractViolation(f"[{self.layer}] {op.label} ({service.contract.artifact.label})", lines(problems))
         return observation

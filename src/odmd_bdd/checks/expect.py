@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from odmd_bdd.actors import Observation
+from odmd_bdd.checks import events
+from odmd_bdd.checks.problems import lines
 from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractViolation
@@ -71,7 +73,7 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
     message = inbox.messages.get(name)
     event, seen = inbox.wait_for(name, lambda payload: contains(payload, about.value), timeout)
     if event is None:
-        broken = [(e, message.payload_problems(e.payload)) for e in seen]
+        broken = [(e, lines(events.payload(message, e.payload))) for e in seen]
         broken = [(e, p) for e, p in broken if p]
         if broken:  # what arrived does not even conform: that is the finding, not the absence
             e, problems = broken[0]
@@ -83,7 +85,7 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
             f"no {name} event for {about.describe()} arrived on "
             f"{queue_name(message.queue, inbox.run)} within {timeout:g}s (arrived: {arrived})"
         )
-    problems = message.payload_problems(event.payload)
+    problems = lines(events.payload(message, event.payload))
     if problems:
         raise ContractViolation(f"{name} event on {event.queue} ({message.service} events)", problems)
     candidates = [
