@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import odmd_bdd
-from odmd_bdd.checks import contract, events, gui_capture
+from odmd_bdd.actors import Action, Observation
+from odmd_bdd.checks import contract, events, expect, gui_capture
 from odmd_bdd.checks.problems import REGISTRY, Problem, lines
 
 GOOD_KEY = {
@@ -37,6 +38,9 @@ def test_every_family_is_registered_by_name():
     assert REGISTRY["contract.response"] is contract.response
     assert REGISTRY["event.payload"] is events.payload
     for name in ("gui_capture.outside", "gui_capture.unforwarded", "gui_capture.answer"):
+        assert name in REGISTRY
+    assert REGISTRY["expect.body"] is expect.body
+    for name in ("expect.field", "expect.status", "expect.case"):
         assert name in REGISTRY
     assert all(name.split(".")[0] in {"contract", "event", "gui_capture", "expect"} for name in REGISTRY)
 
@@ -108,3 +112,27 @@ def test_contracts_load_documents_and_never_import_the_checks():
     contracts_dir = Path(odmd_bdd.__file__).parent / "contracts"
     for source in contracts_dir.glob("*.py"):
         assert "odmd_bdd.checks" not in source.read_text(encoding="utf-8"), source.name
+
+
+def test_a_then_step_comparison_names_the_json_path_that_differs():
+    problems = expect.body({"a": {"b": 1}, "c": [1, 2], "d": "x"}, {"a": {"b": "1"}, "c": [1], "e": 0})
+    assert [(p.code, p.where) for p in problems] == [
+        ("expect.body.value", "$.a.b"),
+        ("expect.body.list", "$.c"),
+        ("expect.body.missing", "$.d"),
+    ]
+    assert expect.body_differences({"a": 1}, {"a": 2}) == ["$.a: expected 1, got 2"]
+
+
+def test_an_answer_differing_from_its_case_names_status_and_body(reference_constellation):
+    case = reference_constellation.dataset.case("UC1.register_root_key")
+    action = Action(case.service, case.operation, body=case.request.get("body"))
+    obs = Observation("api", action, 500, {**case.response["body"], "key_id": "other"}, [])
+    problems = expect.case_answer(obs, case)
+    assert [(p.code, p.where) for p in problems] == [
+        ("expect.case.status", "status"),
+        ("expect.body.value", "$.key_id"),
+    ]
+    [status] = expect.status(obs, range(200, 300), "a 2xx success")
+    assert (status.code, status.context) == ("expect.status", obs.label)
+    assert expect.status(obs, (500,), "a 500") == []
