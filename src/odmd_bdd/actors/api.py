@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from odmd_bdd.actors.base import SESSION, Action, Observation, World
+from odmd_bdd.checks import contract
+from odmd_bdd.checks.problems import lines
 from odmd_bdd.errors import ContractViolation, OdmdError
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.resolution.envers import Enver
@@ -48,7 +50,7 @@ class ApiActor:
         self.recorder.exchange(exchange, self.layer)
         observation = Observation(self.layer, action, exchange.status, exchange.response_body, [exchange])
         self.world.answers.append(observation)
-        problems = op.response_problems(exchange.status, exchange.response_body, exchange.content_type)
+        problems = contract.response(op, exchange.status, exchange.response_body, exchange.content_type)
         if problems:
-            raise ContractViolation(f"[{self.layer}] {op.label} ({service.contract.artifact.label})", problems)
+            raise ContractViolation(f"[{self.layer}] {op.label} ({service.contract.artifact.label})", lines(problems))
         return observation

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from odmd_bdd.actors.base import SESSION, Action, Observation, World
+from odmd_bdd.checks.problems import lines
 from odmd_bdd.data import jsonpath
 from odmd_bdd.errors import ContractViolation, OdmdError, TransportError
 from odmd_bdd.gui.capture import Captured
@@ -98,7 +99,7 @@ class GuiActor:
         self.world.answers.append(observation)
         problems = [p for c in captured for p in c.problems]
         if problems:
-            raise ContractViolation(f"[{self.layer}] {action.label} (requests of the web client)", problems)
+            raise ContractViolation(f"[{self.layer}] {action.label} (requests of the web client)", lines(problems))
         if shown.failed:
             raise TransportError(
                 f"[{self.layer}] {action.label}: the web client got no answer: {shown.error or 'no reason shown'}"

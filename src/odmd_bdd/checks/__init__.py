@@ -1,1 +1,9 @@
-"""Checks: every comparison and contract check a scenario makes, reported as typed problems."""
+"""Checks: every comparison and contract check a scenario makes, reported as typed problems.
+
+Importing the package registers every family (see `problems.REGISTRY`): contract (OpenAPI
+requests and answers), event (AsyncAPI payloads), gui_capture (the web client's traffic).
+"""
+
+from odmd_bdd.checks import contract, events, gui_capture
+
+__all__ = ["contract", "events", "gui_capture"]

@@ -1,10 +1,13 @@
-"""Comparisons used by Then-steps; each failure names the layer, operation, field and constant."""
+"""Comparisons used by Then-steps, as registered checks (`expect.*`) returning Problems, and
+the step helpers that raise them; each failure names the layer, operation, field and constant."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from odmd_bdd.actors import Observation
+from odmd_bdd.checks import events
+from odmd_bdd.checks.problems import Problem, check, lines
 from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractViolation
@@ -16,42 +19,68 @@ def _shown(path: str, value: Any, secret: bool) -> str:
     return MASK if secret or SENSITIVE_KEY.search(path) else repr(value)
 
 
-def field_equals(obs: Observation, path: str, expected: Expected) -> None:
+@check("expect.field")
+def field(obs: Observation, path: str, expected: Expected) -> list[Problem]:
+    """The answer's field `path` (dotted) holds the expected value."""
     actual = obs.field(path)
-    if actual != expected.value:
-        raise AssertionError(
-            f"{obs.label}: field {path}: expected {expected.describe()}, got {_shown(path, actual, expected.secret)}"
-        )
+    if actual == expected.value:
+        return []
+    shown = _shown(path, actual, expected.secret)
+    return [Problem("expect.field", f"field {path}", f"expected {expected.describe()}, got {shown}", obs.label)]
+
+
+def field_equals(obs: Observation, path: str, expected: Expected) -> None:
+    problems = field(obs, path, expected)
+    if problems:
+        raise AssertionError(str(problems[0]))
+
+
+@check("expect.status")
+def status(obs: Observation, allowed: range | tuple[int, ...], meaning: str) -> list[Problem]:
+    """The answer's status is one of `allowed` (`meaning` says what that is, for the message)."""
+    if obs.status in allowed:
+        return []
+    detail = ""
+    if isinstance(obs.body, dict) and ("message" in obs.body or "issues" in obs.body):
+        detail = f" — {obs.body.get('message') or obs.body.get('issues')}"
+    return [Problem("expect.status", "", f"expected {meaning}, got status {obs.status}{detail}", obs.label)]
 
 
 def status_in(obs: Observation, allowed: range | tuple[int, ...], meaning: str) -> None:
-    if obs.status not in allowed:
-        detail = ""
-        if isinstance(obs.body, dict) and ("message" in obs.body or "issues" in obs.body):
-            detail = f" — {obs.body.get('message') or obs.body.get('issues')}"
-        raise AssertionError(f"{obs.label}: expected {meaning}, got status {obs.status}{detail}")
+    problems = status(obs, allowed, meaning)
+    if problems:
+        raise AssertionError(str(problems[0]))
 
 
-def body_differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
-    """Every leaf of `expected` that `actual` lacks or has otherwise (extra fields are fine)."""
+@check("expect.body")
+def body(expected: Any, actual: Any, path: str = "$") -> list[Problem]:
+    """Every leaf of `expected` that `actual` lacks or has otherwise, at its JSON path (extra
+    fields are fine)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [f"{path}: expected an object, got {type(actual).__name__}"]
+            return [Problem("expect.body.type", path, f"expected an object, got {type(actual).__name__}")]
         out = []
         for key, value in expected.items():
             sub = f"{path}.{key}"
             if key not in actual:
-                out.append(f"{sub}: missing (expected {_shown(sub, value, False)})")
+                out.append(Problem("expect.body.missing", sub, f"missing (expected {_shown(sub, value, False)})"))
             else:
-                out.extend(body_differences(value, actual[key], sub))
+                out.extend(body(value, actual[key], sub))
         return out
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{path}: expected a list of {len(expected)}, got {_shown(path, actual, False)}"]
-        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in body_differences(e, a, f"{path}[{i}]")]
+            shown = _shown(path, actual, False)
+            return [Problem("expect.body.list", path, f"expected a list of {len(expected)}, got {shown}")]
+        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in body(e, a, f"{path}[{i}]")]
     if expected != actual or type(expected) is not type(actual):
-        return [f"{path}: expected {_shown(path, expected, False)}, got {_shown(path, actual, False)}"]
+        shown = f"expected {_shown(path, expected, False)}, got {_shown(path, actual, False)}"
+        return [Problem("expect.body.value", path, shown)]
     return []
+
+
+def body_differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
+    """`body`'s problems as lines (for tools/checkpoint, until it reports through the registry)."""
+    return lines(body(expected, actual, path))
 
 
 def contains(value: Any, wanted: Any) -> bool:
@@ -71,7 +100,7 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
     message = inbox.messages.get(name)
     event, seen = inbox.wait_for(name, lambda payload: contains(payload, about.value), timeout)
     if event is None:
-        broken = [(e, message.payload_problems(e.payload)) for e in seen]
+        broken = [(e, lines(events.payload(message, e.payload))) for e in seen]
         broken = [(e, p) for e, p in broken if p]
         if broken:  # what arrived does not even conform: that is the finding, not the absence
             e, problems = broken[0]
@@ -83,7 +112,7 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
             f"no {name} event for {about.describe()} arrived on "
             f"{queue_name(message.queue, inbox.run)} within {timeout:g}s (arrived: {arrived})"
         )
-    problems = message.payload_problems(event.payload)
+    problems = lines(events.payload(message, event.payload))
     if problems:
         raise ContractViolation(f"{name} event on {event.queue} ({message.service} events)", problems)
     candidates = [
@@ -93,17 +122,20 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
         if ev["message"] == name and contains(ev["payload"], about.value)
     ]
     if candidates and event.payload not in candidates:
-        diffs = min((body_differences(c, event.payload) for c in candidates), key=len)
-        raise AssertionError(f"{name} event for {about.describe()} differs from the dataset:\n  " + "\n  ".join(diffs))
+        diffs = min((body(c, event.payload) for c in candidates), key=len)
+        raise AssertionError(
+            f"{name} event for {about.describe()} differs from the dataset:\n  " + "\n  ".join(lines(diffs))
+        )
 
 
-def matches_case(obs: Observation, case: Case) -> None:
+@check("expect.case")
+def case_answer(obs: Observation, case: Case) -> list[Problem]:
     """The answer has the case's status, every field of its body, and every issue it lists."""
     problems = []
     if obs.status != case.status:
-        problems.append(f"status: expected {case.status}, got {obs.status}")
+        problems.append(Problem("expect.case.status", "status", f"expected {case.status}, got {obs.status}"))
     if "body" in case.response:
-        problems += body_differences(case.response["body"], obs.body)
+        problems += body(case.response["body"], obs.body)
     for issue in case.response.get("issues") or []:
         want_path = ".".join(str(p) for p in issue.get("path", []))
         found = [
@@ -114,8 +146,20 @@ def matches_case(obs: Observation, case: Case) -> None:
             and all(i.get(k) == v for k, v in issue.items() if k != "path")
         ]
         if not found:
-            problems.append(f"issues: expected an issue {issue} at {want_path or '$'}, got {obs.zod_paths()}")
+            problems.append(
+                Problem(
+                    "expect.case.issue",
+                    "issues",
+                    f"expected an issue {issue} at {want_path or '$'}, got {obs.zod_paths()}",
+                )
+            )
+    return problems
+
+
+def matches_case(obs: Observation, case: Case) -> None:
+    problems = case_answer(obs, case)
     if problems:
         raise AssertionError(
-            f"{obs.label}: the answer differs from dataset case {case.ref} ({case.where}):\n  " + "\n  ".join(problems)
+            f"{obs.label}: the answer differs from dataset case {case.ref} ({case.where}):\n  "
+            + "\n  ".join(lines(problems))
         )

@@ -4,12 +4,14 @@ A check is a small named function registered with `@check("name")`; it returns a
 `Problem`s (empty: nothing wrong). Each problem carries a stable `code` (the check's name, or a
 finer `name.detail`), `where` it is (a JSON path, a GUI element, a `file:line`) and a human
 `message`. Callers that need structure read the fields; callers that print use `str(problem)`.
+An optional `context` names what `where` is inside of (a response's status, an operation), so
+the printed line reads outside-in: `context: where: message`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 
@@ -20,11 +22,16 @@ class Problem:
     code: str  # the check's name ("contract.response"), or "name.detail" ("contract.response.status")
     where: str  # a JSON path ("$.profile.email"), an element ("answer-field[email]"), a file; "" if none
     message: str  # what is wrong, for a person: "expected 'a', got 'b'"
+    context: str = ""  # what `where` is inside of: "status 201", "key-service registerKey: status 201"
     line: int = 0  # for a problem in a text file (`where` is its path): the line; 0 if none
 
     def __str__(self) -> str:
         where = f"{self.where}:{self.line}" if self.line else self.where
-        return f"{where}: {self.message}" if where else self.message
+        return ": ".join(part for part in (self.context, where, self.message) if part)
+
+    def within(self, context: str) -> Problem:
+        """The same problem, seen from outside `context` (prefixed to any context it has)."""
+        return replace(self, context=f"{context}: {self.context}" if self.context else context)
 
 
 CheckFn = TypeVar("CheckFn", bound=Callable[..., list[Problem]])

@@ -1,4 +1,4 @@
-"""OpenAPI 3.1 contracts: operations, compiled validators, and exchange checks.
+"""OpenAPI 3.1 contracts: operations and their compiled validators (the checks: checks.contract).
 
 Every schema is compiled once (Draft 2020-12, the dialect of OAS 3.1) when the contract
 is built; checking an exchange is then a dictionary look-up and a validation.
@@ -52,6 +52,9 @@ class Operation:
         return m.groupdict() if m else None
 
     def request_errors(self, body: Any) -> list[ValidationError]:
+        """Every way `body` breaks the request schema, by JSON path (none without a schema).
+        The check reporting them is `checks.contract.request`; the embedded enver turns them
+        into Zod issues."""
         if self.request_validator is None:
             return []
         return sorted(self.request_validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
@@ -59,27 +62,36 @@ class Operation:
     def declared_statuses(self) -> list[str]:
         return list(self.responses)
 
-    def _response_key(self, status: int) -> str | None:
+    def response_key(self, status: int) -> str | None:
+        """The declared response `status` answers to (`201`, `2XX`, `default`), or None."""
         for key in (str(status), f"{str(status)[0]}XX", "default"):
             if key in self.responses:
                 return key
         return None
 
-    def response_problems(self, status: int, body: Any, content_type: str | None = None) -> list[str]:
-        """Every way the answer `status`/`body` breaks this operation's contract."""
-        key = self._response_key(status)
-        if key is None:
-            return [f"status {status} is not declared (declared: {', '.join(self.declared_statuses())})"]
+    def response_errors(self, key: str, body: Any) -> list[ValidationError]:
+        """Every way `body` breaks the JSON schema of the declared response `key`, by JSON path."""
         validator = self.responses[key]
         if validator is None:
             return []
+        return sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+
+    def response_problems(self, status: int, body: Any, content_type: str | None = None) -> list[str]:
+        """The lines of `checks.contract.response`, for tools/checkpoint until it reports through
+        the check registry (issue 12); add no callers: use `checks.contract.response`.
+        (contracts/ must not import checks/, so this repeats its wording.)"""
+        key = self.response_key(status)
+        if key is None:
+            return [f"status {status} is not declared (declared: {', '.join(self.declared_statuses())})"]
+        if self.responses[key] is None:
+            return []
         if content_type is not None and "json" not in content_type.lower():
             return [f"status {status}: content type {content_type!r} is not application/json"]
-        errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
-        return [f"status {status}: {e.json_path}: {_short(e)}" for e in errors[:10]]
+        return [f"status {status}: {e.json_path}: {short_message(e)}" for e in self.response_errors(key, body)[:10]]
 
 
-def _short(err: ValidationError) -> str:
+def short_message(err: ValidationError) -> str:
+    """A validation error's message, clipped to 200 characters."""
     msg = err.message
     return msg if len(msg) <= 200 else msg[:197] + "..."
 

@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from odmd_bdd.actors.base import RUN_HEADER
+from odmd_bdd.checks import gui_capture
+from odmd_bdd.checks.problems import Problem
 from odmd_bdd.contracts import Operation
 from odmd_bdd.resolution.envers import Enver, ServiceEndpoint
 from odmd_bdd.transports import Exchange
@@ -34,7 +36,7 @@ class Captured:
     exchange: Exchange
     service: str | None  # None: not a service of the enver
     operation: Operation | None  # None: no operation of the service's contract declares the route
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # what checks.gui_capture found
 
     @property
     def route(self) -> str:
@@ -111,7 +113,7 @@ class NetworkCapture:
                     ),
                     None,
                     None,
-                    [f"{request.method} {request.url}: the harness could not forward it: {exc}"],
+                    gui_capture.unforwarded(request.method, request.url, exc),
                 )
             )
             try:
@@ -127,7 +129,8 @@ class NetworkCapture:
             return
         found = self._service_of(url)
         if found is None:
-            if request.resource_type in ("fetch", "xhr"):
+            problems = gui_capture.outside(request.method, url, request.resource_type)
+            if problems:
                 self._record(
                     Captured(
                         Exchange(
@@ -142,7 +145,7 @@ class NetworkCapture:
                         ),
                         None,
                         None,
-                        [f"{request.method} {url}: the web client called a URL outside the constellation (blocked)"],
+                        problems,
                     )
                 )
                 route.abort("blockedbyclient")
@@ -176,14 +179,15 @@ class NetworkCapture:
             elapsed_ms=elapsed,
             transport=TRANSPORT,
         )
-        if op is None:
-            problems = [
-                f"{request.method} {path}: no operation of the {svc.name} contract "
-                f"({svc.contract.artifact.label}) declares this route (it answered {response.status})"
-            ]
-        else:
-            problems = [
-                f"{op.label}: {p}" for p in op.response_problems(response.status, exchange.response_body, content_type)
-            ]
+        problems = gui_capture.answer(
+            svc.name,
+            svc.contract.artifact.label,
+            op,
+            request.method,
+            path,
+            response.status,
+            exchange.response_body,
+            content_type,
+        )
         self._record(Captured(exchange, svc.name, op, problems))
         route.fulfill(response=response, body=raw)

@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from odmd_bdd.checks import contract
+from odmd_bdd.checks import events as event_checks
 from odmd_bdd.contracts import ServiceContracts, zod_issues
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case, Dataset
@@ -36,7 +38,7 @@ from odmd_bdd.tools.case_coverage import CaseMatcher, journey_alignment, run_fea
 MIN_SHARED_LENGTH = 6  # shorter strings are enum words (`root`, `child`), not shared IDs
 _WORD = re.compile(r"[A-Za-z]+")
 _PATH_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
-_PROBLEM_PATH = re.compile(r"(?:^|: )(\$[^:\s]*): ")
+_UNESCAPE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, order=True)
@@ -130,16 +132,12 @@ def case_path(case: Case) -> tuple[str, ...]:
 
 
 def json_path_steps(json_path: str) -> list[str | int]:
-    """`$.links[0].link_id` → ['links', 0, 'link_id'] (jsonschema's `json_path` notation)."""
+    """`$.links[0].link_id` → ['links', 0, 'link_id'] (jsonschema's `json_path` notation, the
+    `where` of a schema check's problem; `$['a b']` → ['a b'])."""
     steps: list[str | int] = []
     for name, index, quoted in _PATH_STEP.findall(json_path[1:]):
-        steps.append(int(index) if index else (name or quoted))
+        steps.append(int(index) if index else (name or _UNESCAPE.sub(r"\1", quoted)))
     return steps
-
-
-def _problem_path(text: str) -> list[str | int]:
-    match = _PROBLEM_PATH.search(text)
-    return json_path_steps(match.group(1)) if match else []
 
 
 def _hint(name: str, options: list[str]) -> str:
@@ -223,9 +221,8 @@ def check_examples(
                 )
         else:
             stats["requests"] += 1
-            errors = op.request_errors(body)
             if case.status == 400:
-                issues = zod_issues(errors)
+                issues = zod_issues(op.request_errors(body))
                 if not issues:
                     report(
                         base + ("request", "body"),
@@ -239,23 +236,20 @@ def check_examples(
                             f"{', '.join(_issue_text(got) for got in issues)}",
                         )
             else:
-                for err in errors:
+                for problem in contract.request(op, body):
                     report(
-                        base + ("request", "body", *err.absolute_path),
-                        f"{label}: request body {err.json_path}: {err.message}",
+                        base + ("request", "body", *json_path_steps(problem.where)),
+                        f"{label}: request body {problem}",
                     )
 
         stats["responses"] += 1
         if "body" in case.response:
-            for text in op.response_problems(case.status, case.response["body"]):
-                at = ("body", *_problem_path(text)) if _PROBLEM_PATH.search(text) else ("status",)
-                report(base + ("response", *at), f"{label}: response {text}")
-        elif op._response_key(case.status) is None:
-            report(
-                base + ("response", "status"),
-                f"{label}: response status {case.status} is not declared "
-                f"(declared: {', '.join(op.declared_statuses())})",
-            )
+            for problem in contract.response(op, case.status, case.response["body"]):
+                at = ("body", *json_path_steps(problem.where)) if problem.where else ("status",)
+                report(base + ("response", *at), f"{label}: response {problem}")
+        elif op.response_key(case.status) is None:  # no body to check: the status alone
+            for problem in contract.response(op, case.status, None):
+                report(base + ("response", "status"), f"{label}: response {problem}")
 
         problems.extend(_check_events(case, service, label, lines, file, stats))
     return problems, stats
@@ -297,12 +291,12 @@ def _check_events(
             )
             continue
         stats["events"] += 1
-        for text in message.payload_problems(event["payload"]):
+        for problem in event_checks.payload(message, event["payload"]):
             problems.append(
                 Problem(
                     file,
-                    lines.line(*at, "payload", *_problem_path(": " + text)),
-                    f"{label}: event {name} payload {text}",
+                    lines.line(*at, "payload", *json_path_steps(problem.where)),
+                    f"{label}: event {name} payload {problem}",
                     "examples",
                 )
             )
