@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+from odmd_bdd.checks import contract
+from odmd_bdd.checks.problems import lines
 from odmd_bdd.contracts import OpenApiContract, load_artifact, zod_issues
 from odmd_bdd.contracts.artifacts import parse_artifact
 from odmd_bdd.errors import ContractError
@@ -18,36 +20,40 @@ GOOD_KEY = {
 }
 
 
+def response_lines(op, *args):
+    return lines(contract.response(op, *args))
+
+
 @pytest.fixture(scope="module")
 def key_service(reference_constellation):
     return reference_constellation.contracts["key-service"]
 
 
 def test_conforming_answer_has_no_problems(key_service):
-    assert key_service.operation("registerKey").response_problems(201, GOOD_KEY) == []
+    assert response_lines(key_service.operation("registerKey"), 201, GOOD_KEY) == []
 
 
 def test_wrong_type_names_operation_status_and_json_path(key_service):
-    problems = key_service.operation("registerKey").response_problems(201, {**GOOD_KEY, "entity_id": 42})
+    problems = response_lines(key_service.operation("registerKey"), 201, {**GOOD_KEY, "entity_id": 42})
     assert problems == ["status 201: $.entity_id: 42 is not of type 'string'"]
 
 
 def test_missing_required_field_is_named(key_service):
     body = {k: v for k, v in GOOD_KEY.items() if k != "fingerprint"}
-    assert key_service.operation("registerKey").response_problems(201, body) == [
+    assert response_lines(key_service.operation("registerKey"), 201, body) == [
         "status 201: $: 'fingerprint' is a required property"
     ]
 
 
 def test_undeclared_status_is_a_violation(key_service):
-    assert key_service.operation("registerKey").response_problems(200, GOOD_KEY) == [
+    assert response_lines(key_service.operation("registerKey"), 200, GOOD_KEY) == [
         "status 200 is not declared (declared: 201, 400, 401, 409)"
     ]
 
 
 def test_formats_are_checked(key_service):
-    problems = key_service.operation("registerKey").response_problems(
-        201, {**GOOD_KEY, "entity_id": "not-a-uuid", "registered_at": "yesterday"}
+    problems = response_lines(
+        key_service.operation("registerKey"), 201, {**GOOD_KEY, "entity_id": "not-a-uuid", "registered_at": "yesterday"}
     )
     assert problems == [
         "status 201: $.entity_id: 'not-a-uuid' is not a 'uuid'",
@@ -56,12 +62,12 @@ def test_formats_are_checked(key_service):
 
 
 def test_undeclared_field_is_a_violation_where_the_schema_forbids_it(key_service):
-    problems = key_service.operation("registerKey").response_problems(201, {**GOOD_KEY, "private_key": "x"})
+    problems = response_lines(key_service.operation("registerKey"), 201, {**GOOD_KEY, "private_key": "x"})
     assert len(problems) == 1 and "private_key" in problems[0] and problems[0].startswith("status 201: $:")
 
 
 def test_non_json_content_type_is_a_violation(key_service):
-    assert key_service.operation("registerKey").response_problems(201, GOOD_KEY, "text/html") == [
+    assert response_lines(key_service.operation("registerKey"), 201, GOOD_KEY, "text/html") == [
         "status 201: content type 'text/html' is not application/json"
     ]
 

@@ -78,11 +78,6 @@ def body(expected: Any, actual: Any, path: str = "$") -> list[Problem]:
     return []
 
 
-def body_differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
-    """`body`'s problems as lines (for tools/checkpoint, until it reports through the registry)."""
-    return lines(body(expected, actual, path))
-
-
 def contains(value: Any, wanted: Any) -> bool:
     """Whether `wanted` is `value` or any value nested in it."""
     if value == wanted and type(value) is type(wanted):

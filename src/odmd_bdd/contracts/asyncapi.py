@@ -29,11 +29,6 @@ class Message:
         """Every way `payload` breaks the message's payload schema, by JSON path."""
         return sorted(self.validator.iter_errors(payload), key=lambda e: list(map(str, e.absolute_path)))
 
-    def payload_problems(self, payload: Any) -> list[str]:
-        """The lines of `checks.events.payload`, for tools/checkpoint until it reports through
-        the check registry (issue 12); add no callers: use `checks.events.payload`."""
-        return [f"{e.json_path}: {e.message}" for e in self.payload_errors(payload)[:10]]
-
 
 class AsyncApiContract:
     """A service's AsyncAPI artifact, every payload schema compiled once."""

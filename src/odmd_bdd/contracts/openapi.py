@@ -76,19 +76,6 @@ class Operation:
             return []
         return sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
 
-    def response_problems(self, status: int, body: Any, content_type: str | None = None) -> list[str]:
-        """The lines of `checks.contract.response`, for tools/checkpoint until it reports through
-        the check registry (issue 12); add no callers: use `checks.contract.response`.
-        (contracts/ must not import checks/, so this repeats its wording.)"""
-        key = self.response_key(status)
-        if key is None:
-            return [f"status {status} is not declared (declared: {', '.join(self.declared_statuses())})"]
-        if self.responses[key] is None:
-            return []
-        if content_type is not None and "json" not in content_type.lower():
-            return [f"status {status}: content type {content_type!r} is not application/json"]
-        return [f"status {status}: {e.json_path}: {short_message(e)}" for e in self.response_errors(key, body)[:10]]
-
 
 def short_message(err: ValidationError) -> str:
     """A validation error's message, clipped to 200 characters."""

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from odmd_bdd.checks import contract as contract_checks
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.contracts import zod_issues
 from odmd_bdd.errors import TransportError
-from odmd_bdd.tools.checkpoint.context import ProbeContext, as_problems, route
+from odmd_bdd.tools.checkpoint.context import ProbeContext, route
 
 ID, TITLE = "invalid-request-400", "invalid request → 400 with Zod-style issues"
 
@@ -149,9 +150,7 @@ def check(ctx: ProbeContext, service: str) -> InvalidRequests:
                 )
             )
         else:
-            broken = as_problems(
-                "contract.response", op.response_problems(ex.status, ex.response_body, ex.content_type)
-            )
+            broken = contract_checks.response(op, ex.status, ex.response_body, ex.content_type)
             if broken:
                 text = "; ".join(str(p) for p in broken[:3])
                 probe.problems.append(Problem(f"{ID}.contract", where, f"400 breaking its contract: {text}"))

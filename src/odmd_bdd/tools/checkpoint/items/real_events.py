@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from odmd_bdd.checks import events
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.tools.checkpoint.context import ProbeContext
 from odmd_bdd.tools.checkpoint.items.real_answers import real_logic_expected
@@ -61,7 +62,7 @@ def check(ctx: ProbeContext, service: str) -> RealEvents:
                 )
                 continue
             seen.queue = got.queue
-            problems = message.payload_problems(got.payload)
+            problems = [str(p) for p in events.payload(message, got.payload)]
             if problems:
                 seen.problems.append(
                     Problem(

@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from odmd_bdd.checks import contract as contract_checks
 from odmd_bdd.checks import expect
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.data.dataset import Case
 from odmd_bdd.errors import OdmdError, TransportError
-from odmd_bdd.tools.checkpoint.context import ProbeContext, as_problems, route
+from odmd_bdd.tools.checkpoint.context import ProbeContext, route
 from odmd_bdd.transports import Exchange
 
 ID, TITLE = "valid-request-2xx", "valid request (the dataset's case) → 2xx matching the response schema"
@@ -76,9 +77,9 @@ def valid_probes(ctx: ProbeContext, service: str) -> list[ValidProbe]:
         except (TransportError, OdmdError) as exc:
             probes.append(ValidProbe(case, request, None, error=str(exc), run=run))
             continue
-        problems = as_problems("contract.response", op.response_problems(ex.status, ex.response_body, ex.content_type))
+        problems = contract_checks.response(op, ex.status, ex.response_body, ex.content_type)
         differences = (
-            as_problems("dataset.body", expect.body_differences(case.response.get("body"), ex.response_body))
+            expect.body(case.response.get("body"), ex.response_body)
             if ex.status == case.status
             else [Problem("dataset.status", "", f"status {ex.status}, the dataset's {case.status}")]
         )
