@@ -88,7 +88,14 @@ def test_the_gui_capture_names_the_route_or_the_field(register_key):
     assert (route.code, route.where) == ("gui_capture.answer.route", "POST /key/registr")
     assert route.message.endswith("declares this route (it answered 404)")
     [field] = gui_capture.answer(
-        "key-service", "key.json", register_key, "POST", "/key/register", 201, {**GOOD_KEY, "fingerprint": 5}, None
+        "key-service",
+        "key.json",
+        register_key,
+        "POST",
+        "/key/register",
+        201,
+        {**GOOD_KEY, "fingerprint": 5},
+        "application/json",
     )
     assert (field.code, field.where) == ("contract.response.schema", "$.fingerprint")
     assert str(field) == "key-service registerKey: status 201: $.fingerprint: 5 is not of type 'string'"
@@ -127,3 +134,11 @@ def test_an_answer_differing_from_its_case_names_status_and_body(reference_const
     [status] = expect.status(obs, range(200, 300), "a 2xx success")
     assert (status.code, status.context) == ("expect.status", obs.label)
     assert expect.status(obs, (500,), "a 500") == []
+
+
+def test_an_answer_without_a_content_type_breaks_a_contract_that_declares_content(register_key):
+    [missing] = contract.response(register_key, 201, GOOD_KEY, None)
+    assert missing.code == "contract.response.content_type"
+    assert str(missing) == "status 201: no Content-Type header, where the contract declares application/json content"
+    assert contract.response(register_key, 201, GOOD_KEY, "application/json; charset=utf-8") == []
+    assert contract.response(register_key, 201, GOOD_KEY) == []  # a dataset example has no header to check

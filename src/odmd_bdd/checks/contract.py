@@ -18,10 +18,14 @@ def request(op: Operation, body: Any) -> list[Problem]:
     return [Problem("contract.request.schema", e.json_path, e.message) for e in op.request_errors(body)]
 
 
+NOT_AN_ANSWER = "(not an answer)"  # `content_type` of a body that never crossed the wire (a dataset example)
+
+
 @check("contract.response")
-def response(op: Operation, status: int, body: Any, content_type: str | None = None) -> list[Problem]:
+def response(op: Operation, status: int, body: Any, content_type: str | None = NOT_AN_ANSWER) -> list[Problem]:
     """Every way the answer `status`/`body` breaks the operation's contract: an undeclared
-    status, a non-JSON content type, or (the first ten) schema errors at their JSON path."""
+    status, a missing or non-JSON content type where the contract declares content (`content_type`
+    None: the answer had no Content-Type header), or (the first ten) schema errors at their JSON path."""
     key = op.response_key(status)
     if key is None:
         declared = ", ".join(op.declared_statuses())
@@ -29,7 +33,16 @@ def response(op: Operation, status: int, body: Any, content_type: str | None = N
     if op.responses[key] is None:
         return []
     at = f"status {status}"
-    if content_type is not None and "json" not in content_type.lower():
+    if content_type is None:
+        return [
+            Problem(
+                "contract.response.content_type",
+                "",
+                "no Content-Type header, where the contract declares application/json content",
+                at,
+            )
+        ]
+    if content_type != NOT_AN_ANSWER and "json" not in content_type.lower():
         return [
             Problem("contract.response.content_type", "", f"content type {content_type!r} is not application/json", at)
         ]

@@ -99,7 +99,7 @@ def _endpoint(
             await asyncio.sleep(answer.delay_s)  # a planted fault: the service answers late
         extra = {FAULT_CORS_HEADER: answer.cors_origin} if answer.cors_origin else None
         return Response(
-            json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type, headers=extra
+            json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type or None, headers=extra
         )
 
     endpoint.__name__ = op.operation_id

@@ -25,7 +25,7 @@ class Fault:
     status: int | None = None
     set: dict[str, Any] = field(default_factory=dict)  # dotted path -> value
     remove: tuple[str, ...] = ()  # dotted paths to delete
-    content_type: str | None = None
+    content_type: str | None = None  # "": the answer goes out with no Content-Type header
     body: Any = None  # replaces the whole body when not None
     when_status: int | None = None  # only answers that would have had this status
     delay_s: float = 0.0  # the answer leaves this much later
@@ -119,7 +119,7 @@ class FaultPlan:
             answer = Answer(
                 status=fault.status or answer.status,
                 body=body,
-                content_type=fault.content_type or answer.content_type,
+                content_type=answer.content_type if fault.content_type is None else fault.content_type,
                 events=_faulty_events(answer.events, fault),
                 delay_s=max(answer.delay_s, fault.delay_s),
                 cors_origin=fault.cors_origin or answer.cors_origin,
