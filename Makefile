@@ -1,4 +1,4 @@
-# odmd-bdd — `make bdd` runs the features, `make test` the dataset check, the engine's own tests and the features.
+# odmd-bdd — `make bdd` runs the features, `make test` the static gate, the dataset check, the engine's own tests and the features.
 # Both set up everything first (a venv at .venv, the package, a Chromium) and are idempotent.
 SHELL := /bin/bash
 .DEFAULT_GOAL := bdd
@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup browser bdd test check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench
+.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench
 
 setup: $(STAMP) browser
 
@@ -45,7 +45,16 @@ features: setup
 check: setup
 	$(BIN)/odmd-bdd check
 
-test: check engine-tests features
+# The static gate: lint and format (ruff), types (mypy, files from pyproject.toml), the rooms'
+# layering (lint-imports, the contracts in pyproject.toml). No browser needed.
+STATIC_PATHS := src tests steps bench conftest.py
+static: $(STAMP)
+	$(BIN)/ruff check $(STATIC_PATHS)
+	$(BIN)/ruff format --check $(STATIC_PATHS)
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
+
+test: static check engine-tests features
 
 # Every fault of the catalog in a real run (several minutes); regenerates docs/RELIABILITY.md.
 # make test runs the representative subset (tests/test_reliability.py).

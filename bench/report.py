@@ -245,6 +245,21 @@ def render(r: dict, json_path: Path | str) -> str:
             "|---|---:|",
             *[f"| {label} | {_ms(e.get(key))} |" for label, key in parts if e.get(key) is not None],
         ]
+        lint, sfn = start.get("lint"), start.get("sfn_exchange")
+        if lint:
+            lines += [
+                "",
+                f"`odmd-bdd lint` over the project's features, in a fresh process: {_ms(lint['cpu_s'])} of CPU "
+                f"(user + system), {_ms(lint['wall_s'])} wall (medians).",
+            ]
+        if sfn:
+            lines += [
+                "",
+                f"`--transport sfn`: one exchange through the BDD state machine on the embedded AWS (a POST to a "
+                f"loopback HTTP server, `run_exchange` polling DescribeExecution) takes {_ms(sfn.get('exchange_median_s'))} "
+                f"(median of {sfn.get('exchanges')}; the first {_ms(sfn.get('first_exchange_s'))}); deploying the "
+                f"machine and its connection {_ms(sfn.get('deploy_s'))}.",
+            ]
     sc = r.get("scaling")
     if sc:
         fw, fs = sc["fit_wall"], sc["fit_scenarios"]

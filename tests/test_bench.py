@@ -34,6 +34,8 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
         assert cost["ratio_of_medians"] is not None
     assert results["suite"]["wall"]["exit_codes"] == {"serial": [0], "parallel": [0]}
     assert results["startup"]["enver"]["resolve_enver_s"] is not None
+    assert results["startup"]["lint"]["cpu_s"] is not None
+    assert results["startup"]["sfn_exchange"]["exchange_median_s"] is not None
 
     sizes = results["scaling"]["sizes"]
     assert [s["repeat"] for s in sizes] == [1, 2]

@@ -31,7 +31,7 @@ def test_each_run_reads_only_its_own_events(enver, reference_constellation, mess
     a = EventInbox(enver.sqs(), messages, "run-a")
     b = EventInbox(enver.sqs(), messages, "run-b")
     try:
-        found, _ = a.wait_for("EntityCreated", lambda p: p["entity_id"] == root, timeout=5)
+        found, _ = a.wait_for("EntityCreated", lambda p: p["entity_id"] == root, timeout=60)
         assert found is not None and found.queue == "identity-service-entity-created--run-a"
         missed, seen = b.wait_for("EntityCreated", lambda p: True, timeout=1)
         assert missed is None and seen == []

@@ -42,12 +42,15 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
 from odmd_bdd.errors import EnverError
+
+if TYPE_CHECKING:
+    from moto.core.config import _sfn_config as SfnConfig
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
@@ -76,7 +79,7 @@ class EmbeddedAws:
         self._thread: threading.Thread | None = None
         self._saved_moto_port: str | None = None
         self._saved_log_level: int | None = None
-        self._saved_sfn_config: dict[str, Any] | None = None
+        self._saved_sfn_config: SfnConfig | None = None
         self.endpoint_url = ""
         self.startup_s: float | None = None  # measured by start(): bind to ready and configured
         # client() makes every client from one session: they share its loaded endpoint data and
@@ -180,7 +183,8 @@ class EmbeddedAws:
     def _configure(self) -> None:
         from moto.core.config import default_user_config
 
-        self._saved_sfn_config = dict(default_user_config.get("stepfunctions") or {})
+        saved: SfnConfig = default_user_config.get("stepfunctions") or {}
+        self._saved_sfn_config = saved.copy()
         with httpx.Client(trust_env=False, timeout=10.0) as http:
             for path, body in (
                 ("/moto-api/reset", None),
@@ -190,11 +194,8 @@ class EmbeddedAws:
                 if resp.status_code >= 300:
                     raise EnverError(f"the embedded AWS refused POST {path}: HTTP {resp.status_code} {resp.text[:200]}")
         with _botocore_files_parsed_once():
-            if self._preload:
-                from moto.backends import get_backend
-
-                for service in self._preload:
-                    get_backend(service)  # imports the service's moto models
+            for service in self._preload:
+                _load_moto_models(service)
             if self._http_invoke:
                 from odmd_bdd.aws import http_invoke
 
@@ -353,3 +354,11 @@ def make_client(session: Any, service: str, *, endpoint_url: str | None = None, 
         **config,
     }
     return session.client(service, endpoint_url=endpoint_url, config=Config(**settings))
+
+
+def _load_moto_models(service: str) -> None:
+    """Import one service's moto models (moto.backends.get_backend). Its overloads accept only
+    literal service names; ours are the caller's strings, which moto checks at run time."""
+    from moto.backends import get_backend
+
+    cast(Callable[[str], object], get_backend)(service)

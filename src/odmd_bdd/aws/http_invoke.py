@@ -65,7 +65,7 @@ import json
 import threading
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -192,7 +192,9 @@ def install(*, http_timeout_s: float | None = None, allow_authorization_header: 
                 return
             original_init(self, error_name)
 
-        class FailStateErrorName(custom_error_name.CustomErrorName):
+        custom_error_base: Any = custom_error_name.CustomErrorName  # found at run time (_patch_targets)
+
+        class FailStateErrorName(custom_error_base):
             def __init__(self, error_name: str | None):
                 error_name_init(self, error_name=error_name)
 
@@ -514,13 +516,17 @@ def _service_class() -> Any:
                     env=env,
                     error_name=HttpErrorName(error_name=ex.error),
                     event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(
-                        taskFailedEventDetails=TaskFailedEventDetails(
-                            error=ex.error,
-                            cause=ex.cause,
-                            resource=self._get_sfn_resource(),
-                            resourceType=self._get_sfn_resource_type(),
-                        )
+                    # moto's EventDetails is a TypedDict of every kind of detail; an event carries one
+                    event_details=cast(
+                        "EventDetails",
+                        {
+                            "taskFailedEventDetails": TaskFailedEventDetails(
+                                error=ex.error,
+                                cause=ex.cause,
+                                resource=self._get_sfn_resource(),
+                                resourceType=self._get_sfn_resource_type(),
+                            )
+                        },
                     ),
                 )
             return super()._from_error(env=env, ex=ex)

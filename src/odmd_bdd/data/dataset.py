@@ -96,8 +96,8 @@ def _load_cached(path: Path, _mtime: int) -> Dataset:
     try:
         secrets = raw.get("secrets") or []
         if not isinstance(secrets, list) or not all(isinstance(name, str) for name in secrets):
-            line = lines.get(("secrets",), 0)
-            raise DatasetError(f"{path}:{line}: `secrets` is a list of constant names")
+            at = lines.get(("secrets",), 0)
+            raise DatasetError(f"{path}:{at}: `secrets` is a list of constant names")
         constants = Constants(raw.get("constants") or {}, source=str(path), secrets=secrets)
     except ConstantError as exc:
         raise DatasetError(str(exc)) from None
@@ -120,8 +120,8 @@ def _load_cached(path: Path, _mtime: int) -> Dataset:
     for uc, refs in ds.journeys.items():
         for ref in refs:
             if ref not in ds.cases:
-                line = lines.get(("use_cases", uc, "journey"), 0)
-                raise DatasetError(f"{path}:{line}: the journey of {uc} names {ref}, which the dataset does not define")
+                at = lines.get(("use_cases", uc, "journey"), 0)
+                raise DatasetError(f"{path}:{at}: the journey of {uc} names {ref}, which the dataset does not define")
     return ds
 
 

@@ -20,8 +20,12 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from odmd_bdd.errors import OdmdError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Playwright
 
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome")
 LAUNCH_ARGS = (
@@ -160,10 +164,10 @@ class _SharedPlaywright:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._playwright = None
+        self._playwright: Playwright | None = None
         self._users = 0
 
-    def acquire(self):
+    def acquire(self) -> Playwright:
         from playwright.sync_api import sync_playwright
 
         with self._lock:
@@ -197,8 +201,8 @@ class GuiBrowser:
         self.options = options
         self._environ = environ
         self.found: FoundBrowser | None = None
-        self._playwright = None
-        self.browser = None
+        self._playwright: Playwright | None = None
+        self.browser: Browser | None = None
 
     def launch(self) -> GuiBrowser:
         from playwright.sync_api import Error as PlaywrightError
@@ -235,7 +239,7 @@ class GuiBrowser:
     def version(self) -> str:
         return self.browser.version if self.browser is not None else "?"
 
-    def new_context(self, **kwargs):
+    def new_context(self, **kwargs: Any) -> BrowserContext:
         if self.browser is None:
             raise BrowserLaunchError("the browser is not launched")
         return self.browser.new_context(**kwargs)

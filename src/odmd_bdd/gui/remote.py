@@ -24,9 +24,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from odmd_bdd.gui import browser as _browser
 from odmd_bdd.gui.browser import BrowserLaunchError, FoundBrowser, GuiBrowser, LaunchOptions
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
 
 ENV_ENDPOINT = "ODMD_BROWSER_WS_ENDPOINT"
 ENV_LAUNCH_OPTIONS = "ODMD_BROWSER_LAUNCH_OPTIONS"
@@ -46,7 +50,7 @@ class RemoteGuiBrowser(GuiBrowser):
         super().__init__(options or LaunchOptions(), environ)
         self.ws_endpoint = ws_endpoint
         self.timeout_s = timeout_s
-        self._own_playwright = None  # a Playwright of our own, when browser.py shares none
+        self._own_playwright: Playwright | None = None  # a Playwright of our own, when browser.py shares none
 
     def _launch_headers(self, environ: Mapping[str, str]) -> dict[str, str]:
         extra = environ.get(ENV_LAUNCH_OPTIONS)

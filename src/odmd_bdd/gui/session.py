@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.capture import NetworkCapture
@@ -11,6 +12,9 @@ from odmd_bdd.gui.pages import WebClientPage
 from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.reporting.scrub import scrub_zip
 from odmd_bdd.resolution.envers import Enver
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
 
 VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default; every pixel more is more raster work a frame
 
@@ -50,8 +54,8 @@ class GuiSession:
         self.snapshots = snapshots
         self.redactor = redactor or Redactor()  # what the trace must not keep (reporting.scrub)
         self.capture = NetworkCapture(enver, web_client_url, run_id, timeout_s)
-        self.context = None
-        self.page = None
+        self.context: BrowserContext | None = None
+        self.page: Page | None = None
         self._client: WebClientPage | None = None
 
     def __repr__(self) -> str:
@@ -71,6 +75,8 @@ class GuiSession:
     def client(self) -> WebClientPage:
         """The web client, loaded on first use."""
         if self._client is None:
+            if self.page is None:
+                raise RuntimeError("GuiSession.client before open() (or after close())")
             self._client = WebClientPage(self.page, self.web_client_url, self.timeout_s)
         if not self._client.opened:
             self._client.open()

@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from odmd_bdd.contracts import OpenApiContract, Operation, zod_issues
 from odmd_bdd.data.constellation import Constellation
@@ -90,7 +90,7 @@ def _endpoint(
         )
         if case is not None:
             runs.record(run, case.ref)
-            answer.events = copy.deepcopy(case.events)
+            answer.events = copy.deepcopy(list(case.events))
         answer = faults.apply(op.service, op.operation_id, answer)
         if answer.events and publisher is not None:
             # Published before the answer leaves, so a client that got the answer finds the event.
@@ -180,7 +180,7 @@ def build_app(
             faults.clear()
         return JSONResponse([f.to_dict() for f in faults.faults()])
 
-    routes: list[Route | Mount] = [
+    routes: list[BaseRoute] = [
         Route("/_odmd/health", health),
         Route("/_odmd/faults", fault_plan, methods=["GET", "PUT", "DELETE"]),
     ]

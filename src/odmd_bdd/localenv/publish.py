@@ -9,6 +9,7 @@ web client's URL, the BDD state machine's ARN, and the SQS queue of every event 
 from __future__ import annotations
 
 import json
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def publish_local_enver(
     *,
     state_machine: bool = True,
     client: Any = None,
-    withhold_artifacts: set[str] = frozenset(),
+    withhold_artifacts: Set[str] = frozenset(),
 ) -> dict[str, str]:
     """Publish everything; returns what was published (name → value) for the report.
 

@@ -43,6 +43,9 @@ def _local_enver(args: argparse.Namespace) -> int:
         from odmd_bdd.resolution.envers import resolve_enver
 
         resolved = resolve_enver(constellation, "local", transport="sfn", local_port=args.port)
+        if resolved.local is None:  # "local" always brings one up; a resolver change must not pass silently
+            resolved.close()
+            raise OdmdError("resolve_enver(…, 'local') brought up no embedded enver")
         enver = resolved.local
     try:
         print(f"odmd-bdd embedded enver ({constellation.path.name}) on {enver.url}")

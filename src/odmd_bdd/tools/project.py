@@ -258,8 +258,8 @@ def render_service(constellation: Constellation, service: str, contracts: Servic
 
     used: dict[str, None] = {}
     for case in cases:
-        op = http.operations.get(case.operation)
-        for name in case_constants(constellation, case, raw, op is None or op.secured):
+        case_op = http.operations.get(case.operation)
+        for name in case_constants(constellation, case, raw, case_op is None or case_op.secured):
             used[name] = None
     others = _users_of_constants(constellation, raw, exclude=service)
     out += [

@@ -13,7 +13,7 @@ import importlib.util
 import inspect
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +60,8 @@ class StepDef:
     @property
     def parameters(self) -> list[dict[str, str]]:
         if isinstance(self.parser, parsers.re):
-            names = sorted(self.parser.regex.groupindex, key=self.parser.regex.groupindex.get)
+            groups = self.parser.regex.groupindex
+            names = sorted(groups, key=lambda name: groups[name])
             fields = [(name, "") for name in names]
         elif isinstance(self.parser, parsers.parse):  # parse and cfparse
             fields = _FIELD.findall(self.pattern)
@@ -116,7 +117,7 @@ def _under(path: str | None, root: Path) -> bool:
 
 
 @contextmanager
-def _project_imports(root: Path) -> Iterator[callable]:
+def _project_imports(root: Path) -> Iterator[Callable[[str], ModuleType]]:
     """Import modules from `root`, shadowing same-named modules another project already loaded
     (the engine's own tests lint copies of this project in-process); restore them afterwards."""
     sys.path.insert(0, str(root))
@@ -160,7 +161,10 @@ def _step_defs(module: ModuleType, root: Path) -> list[StepDef]:
             continue
         func = context.step_func
         try:
-            file = Path(inspect.getsourcefile(func) or module.__file__).resolve()
+            source = inspect.getsourcefile(func) or module.__file__
+            if source is None:
+                raise OSError(f"no source file for {func!r}")
+            file = Path(source).resolve()
             where = f"{file.relative_to(root)}:{inspect.getsourcelines(func)[1]}"
         except (TypeError, OSError, ValueError):
             where = getattr(module, "__file__", module.__name__)
@@ -191,6 +195,8 @@ def load_steps(root: Path) -> list[StepDef]:
         modules: list[ModuleType] = []
         if conftest.is_file():
             spec = importlib.util.spec_from_file_location("_odmd_bdd_project_conftest", conftest)
+            if spec is None or spec.loader is None:
+                raise OdmdError(f"{conftest}: cannot load it: not a Python module")
             module = importlib.util.module_from_spec(spec)
             try:
                 spec.loader.exec_module(module)

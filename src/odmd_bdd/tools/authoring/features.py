@@ -11,7 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gherkin.errors import CompositeParserException, ParserException
 from gherkin.parser import Parser
@@ -147,7 +147,8 @@ def parse_feature(path: Path) -> FeatureDoc:
     text = path.read_text(encoding="utf-8")
     doc = FeatureDoc(path=path, lines=text.splitlines())
     try:
-        ast = Parser().parse(text)
+        # The parser's TypedDicts (GherkinDocument, Tag, ...) are plain dicts at run time; read as such.
+        ast = cast("dict[str, Any]", Parser().parse(text))
     except CompositeParserException as exc:
         doc.errors += [(e.location["line"], _syntax_message(e)) for e in exc.errors]
         return doc

@@ -14,22 +14,23 @@ on a layer one of its steps does not support (tag it `@api-only` / `@gui-only`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import TypeVar
 
-KNOWN_LAYERS = ("api", "gui")  # the harness's layers; a scenario runs on each unless tagged @api-only/@gui-only
+KNOWN_LAYERS: tuple[str, ...] = (
+    "api",
+    "gui",
+)  # the harness's layers; a scenario runs on each unless tagged @api-only/@gui-only
 ATTRIBUTE = "__odmd_layers__"
 
 F = TypeVar("F", bound=Callable[..., object])
 
 
 def _checked(names: object, where: str) -> tuple[str, ...]:
-    values = (names,) if isinstance(names, str) else names
-    try:
-        values = tuple(values)  # type: ignore[arg-type]
-    except TypeError:
-        raise ValueError(f"{where}: layers must be a tuple of layer names like ('api',), not {names!r}") from None
+    if not isinstance(names, Iterable):
+        raise ValueError(f"{where}: layers must be a tuple of layer names like ('api',), not {names!r}")
+    values: tuple[object, ...] = (names,) if isinstance(names, str) else tuple(names)
     unknown = [v for v in values if v not in KNOWN_LAYERS]
     if unknown or not values:
         raise ValueError(f"{where}: layers must name one or more of {', '.join(KNOWN_LAYERS)}, not {values!r}")

@@ -55,7 +55,7 @@ class Linter:
         self.constants = workspace.dataset.constants
         self.markers = workspace.markers
         self.defs = load_steps(workspace.root)
-        self._normalised = {}
+        self._normalised: dict[str, StepDef] = {}
         for d in self.defs:
             self._normalised.setdefault(d.normalised(), d)
 

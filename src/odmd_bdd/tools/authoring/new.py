@@ -57,9 +57,9 @@ def _raw_events(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
 def _event_constant(payload: dict[str, Any]) -> str | None:
     """The constant an event is about: the first `*_id` field that is a whole ${NAME}, else the first one."""
     refs = [
-        (key, WHOLE_RE.match(value).group(1))
+        (key, whole.group(1))
         for key, value in payload.items()
-        if isinstance(value, str) and WHOLE_RE.match(value)
+        if isinstance(value, str) and (whole := WHOLE_RE.match(value))
     ]
     for key, name in refs:
         if key.endswith("_id"):

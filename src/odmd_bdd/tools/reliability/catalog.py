@@ -51,7 +51,7 @@ def _case(entry: Any, where: str) -> FaultCase:
             f"missing {', '.join(missing)}" if missing else "",
         ]
         raise OdmdError(f"{where}: {'; '.join(s for s in said if s)} (keys: {', '.join(_FIELDS)})")
-    values = {key: tuple(value) if isinstance(value, list) else value for key, value in entry.items()}
+    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value for key, value in entry.items()}
     bad_layers = set(values.get("layers", ())) - set(LAYERS)
     if bad_layers:
         raise OdmdError(f"{where}: unknown layer(s) {', '.join(sorted(bad_layers))} (layers: {', '.join(LAYERS)})")
