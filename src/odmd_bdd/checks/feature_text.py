@@ -64,7 +64,7 @@ def step_lines_outside_scenarios(path: str, text: str, doc: Mapping[str, Any]) -
                 path,
                 f"{line.strip()!r} is outside any scenario or background, so it is read as description text "
                 f"and never runs: put it under a Scenario: or Background: line",
-                number,
+                line=number,
             )
         )
     return out
@@ -89,7 +89,7 @@ def placeholders_without_columns(path: str, text: str, doc: Mapping[str, Any]) -
                     "feature.placeholder-without-column",
                     path,
                     f"scenario outline {scenario['name']!r} uses {names} but has no Examples table",
-                    scenario["location"]["line"],
+                    line=scenario["location"]["line"],
                 )
             )
             continue
@@ -103,10 +103,14 @@ def placeholders_without_columns(path: str, text: str, doc: Mapping[str, Any]) -
                             path,
                             f"<{name}> has no column in the Examples table at line {table['location']['line']} "
                             f"(columns: {', '.join(header) or 'none'})",
-                            line,
+                            line=line,
                         )
                     )
     return out
+
+
+def _render(text: str, values: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _rendered_steps(doc: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
@@ -130,7 +134,7 @@ def _rendered_steps(doc: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
                 yield step["location"]["line"], step["text"]
                 continue
             for line, values in rows:
-                yield line, _PLACEHOLDER.sub(lambda m, v=values: v.get(m.group(1), m.group(0)), step["text"])
+                yield line, _render(step["text"], values)
 
 
 @check("feature.unknown-case")
@@ -144,7 +148,7 @@ def unknown_dataset_cases(path: str, doc: Mapping[str, Any], cases: Mapping[str,
             if ref not in cases:
                 close = difflib.get_close_matches(ref, list(cases), n=1)
                 hint = f" — did you mean {close[0]}?" if close else ""
-                out.append(Problem("feature.unknown-case", path, f"no dataset case {ref!r}{hint}", line))
+                out.append(Problem("feature.unknown-case", path, f"no dataset case {ref!r}{hint}", line=line))
     return out
 
 
@@ -185,5 +189,5 @@ def literals_of_constants(
             name = values[found]
             shown = "a literal" if is_secret_name(name) else f"the literal {found!r}"  # never print a secret
             message = f"{shown} is the value of ${{{name}}}: write ${{{name}}} instead"
-            out.append(Problem("feature.literal-constant", path, message, line))
+            out.append(Problem("feature.literal-constant", path, message, line=line))
     return out

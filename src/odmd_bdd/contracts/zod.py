@@ -39,7 +39,8 @@ def received_type(value: Any) -> str:
 
 def _expected_type(schema: Any) -> str:
     if isinstance(schema, dict) and isinstance(schema.get("type"), str):
-        return _JSON_TYPES.get(schema["type"], schema["type"])
+        name: str = schema["type"]
+        return _JSON_TYPES.get(name) or name
     if isinstance(schema, dict) and "enum" in schema:
         return " | ".join(repr(v) for v in schema["enum"])
     return "unknown"

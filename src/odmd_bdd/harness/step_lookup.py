@@ -47,5 +47,5 @@ def install() -> bool:
 
     find_fixturedefs_for_step.odmd_cached = True  # type: ignore[attr-defined]
     find_fixturedefs_for_step.__wrapped__ = original  # type: ignore[attr-defined]
-    module.find_fixturedefs_for_step = find_fixturedefs_for_step
+    module.find_fixturedefs_for_step = find_fixturedefs_for_step  # type: ignore[attr-defined]  # not in its stubs
     return True

@@ -216,9 +216,9 @@ def render(
                 shown += f" (+{len(values) - 1} more: one per worker)"
             lines.append(f"| {_md(key)} | {shown} |")
         lines.append("")
-    where = [f"HTML report: `{report}`" if report else "", f"JUnit: `{junit}`" if junit else ""]
-    if any(where):
-        lines += [" · ".join(w for w in where if w), ""]
+    outputs = [f"HTML report: `{report}`" if report else "", f"JUnit: `{junit}`" if junit else ""]
+    if any(outputs):
+        lines += [" · ".join(w for w in outputs if w), ""]
     return "\n".join(lines)
 
 

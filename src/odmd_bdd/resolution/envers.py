@@ -13,6 +13,7 @@ import dataclasses
 import os
 import threading
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,7 @@ def resolve_enver(
     environ: Mapping[str, str] | None = None,
     probe: bool = True,
     transport: str | None = None,
-    withhold_artifacts: set[str] = frozenset(),
+    withhold_artifacts: AbstractSet[str] = frozenset(),
     local_port: int = 0,
     attach: EmbeddedAddress | None = None,
 ) -> Enver:
@@ -244,7 +245,7 @@ def _resolver(
     spec: EnverSpec,
     enver: Enver,
     needs_aws: bool,
-    withhold_artifacts: set[str] = frozenset(),
+    withhold_artifacts: AbstractSet[str] = frozenset(),
     local_port: int = 0,
     attach: EmbeddedAddress | None = None,
 ) -> ShareResolver | None:
