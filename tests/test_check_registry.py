@@ -42,7 +42,14 @@ def test_every_family_is_registered_by_name():
     assert REGISTRY["expect.body"] is expect.body
     for name in ("expect.field", "expect.status", "expect.case"):
         assert name in REGISTRY
-    assert all(name.split(".")[0] in {"contract", "event", "gui_capture", "expect"} for name in REGISTRY)
+    for name in (
+        "feature.step-outside-scenario",
+        "feature.placeholder-without-column",
+        "feature.unknown-case",
+        "feature.literal-constant",
+    ):
+        assert name in REGISTRY
+    assert all(name.split(".")[0] in {"contract", "event", "gui_capture", "expect", "feature"} for name in REGISTRY)
 
 
 def test_a_problem_prints_outside_in():

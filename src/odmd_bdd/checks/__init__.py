@@ -1,9 +1,11 @@
 """Checks: every comparison and contract check a scenario makes, reported as typed problems.
 
 Importing the package registers every family (see `problems.REGISTRY`): contract (OpenAPI
-requests and answers), event (AsyncAPI payloads), gui_capture (the web client's traffic).
+requests and answers), event (AsyncAPI payloads), gui_capture (the web client's traffic),
+feature (feature-file text that misleads). `checks.expect` (Then-step comparisons) registers
+when the steps import it.
 """
 
-from odmd_bdd.checks import contract, events, gui_capture
+from odmd_bdd.checks import contract, events, feature_text, gui_capture
 
-__all__ = ["contract", "events", "gui_capture"]
+__all__ = ["contract", "events", "feature_text", "gui_capture"]
