@@ -7,6 +7,7 @@ entry too broad) fails here.
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+
+SRC = ROOT / "src" / "odmd_bdd"
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
@@ -86,3 +89,103 @@ def test_a_planted_violation_breaks_its_contract(planted, contract, module, line
     done = lint_imports(planted(module, line), contract)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 broken" in done.stdout and reported in done.stdout, done.stdout
+
+
+def _runtime_imports(path: Path, module: str, modules: set[str]) -> set[str]:
+    """The package's modules `module` imports when it runs (function-level imports included,
+    `if TYPE_CHECKING:` blocks not); `from pkg import sub` counts as an import of `sub`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for node in ast.walk(block)
+    }
+    is_package = path.name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = module.split(".") if is_package else module.split(".")[:-1]
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
+            names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+        for name in names:
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name != module:
+                found.add(name)
+    return found
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def _import_graph(package: Path) -> dict[str, set[str]]:
+    files = {}
+    for path in package.rglob("*.py"):
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return {module: _runtime_imports(path, module, set(files)) for module, path in files.items()}
+
+
+def test_the_package_has_no_import_cycle():
+    assert _cycles(_import_graph(SRC)) == []
+
+
+def test_the_cycle_check_finds_a_planted_cycle(tmp_path):
+    package = tmp_path / "odmd_bdd"
+    shutil.copytree(SRC, package, ignore=shutil.ignore_patterns("__pycache__", "*.json", "webclient"))
+    with open(package / "data" / "jsonpath.py", "a", encoding="utf-8") as planted:
+        planted.write("\n\ndef _planted():\n    from odmd_bdd.localenv import faults  # noqa: F401\n")
+    assert ["odmd_bdd.data.jsonpath", "odmd_bdd.localenv.faults"] in [
+        [m for m in cycle if m in ("odmd_bdd.data.jsonpath", "odmd_bdd.localenv.faults")]
+        for cycle in _cycles(_import_graph(package))
+    ]
+
+
+def test_the_plugin_is_hook_wiring_only():
+    """Every function of the pytest plugin delegates in a line or two (docstrings aside)."""
+    long = []
+    for path in sorted((SRC / "pytest_plugin").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+                lines = body[-1].end_lineno - body[0].lineno + 1 if body else 0
+                if lines > 6:
+                    long.append(f"{path.name}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from odmd_bdd.pytest_plugin.distribution import merge_worker_envers, scenario_key, select_shard
+from odmd_bdd.harness.shards import merge_worker_envers, scenario_key, select_shard
 from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.reporting.summary import load_scenarios, read_environment, render
 

@@ -221,3 +221,44 @@ def test_features_pass_unchanged_through_the_bdd_state_machine(project):
     attachments = [p.read_text() for p in (project.path / "reports/allure-results").glob("*-attachment.json")]
     exchanges = [a for a in attachments if '"transport":' in a]
     assert exchanges and all('"transport": "sfn"' in a for a in exchanges)
+
+
+def test_a_run_stopped_by_a_bad_dataset_rewrites_the_reports_with_the_reason(project):
+    reports = project.path / "reports"
+    (reports / "allure-results").mkdir(parents=True)
+    (reports / "junit.xml").write_text('<testsuites><testcase name="last_run_green"/></testsuites>')
+    (reports / "allure-results" / "old-result.json").write_text("{}")
+    dataset = project.path / "fixtures" / "dataset" / "master-mock-dataset.yaml"
+    dataset.write_text(dataset.read_text(encoding="utf-8").replace("constants:", "constants: [", 1), encoding="utf-8")
+
+    result = project.runpytest_subprocess("features/", "--layer", "api")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    junit = (reports / "junit.xml").read_text(encoding="utf-8")
+    assert "last_run_green" not in junit and "odmd-bdd run stopped before any scenario ran" in junit
+    assert "master-mock-dataset.yaml" in junit and "invalid YAML" in junit
+    [result_file] = list((reports / "allure-results").glob("*-result.json"))
+    stopped = json.loads(result_file.read_text(encoding="utf-8"))
+    assert stopped["status"] == "broken" and "invalid YAML" in stopped["statusDetails"]["message"]
+
+
+def test_a_missing_constellation_is_said_once_for_the_run(project):
+    (project.path / "fixtures" / "envers" / "constellation.yaml").unlink()
+    result = project.runpytest_subprocess("features/")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    said = [line for line in result.outlines + result.errlines if "no constellation file at" in line]
+    assert len(said) == 1, said
+
+
+def test_a_step_line_outside_any_scenario_stops_collection_with_its_line(project):
+    path = project.path / "features" / "uc1_authentication_key_entity.feature"
+    replace_in(
+        path,
+        "constant of the master mock dataset.\n",
+        "constant of the master mock dataset.\n  Then the request succeeds\n",
+    )
+    result = project.runpytest_subprocess("features/uc1_authentication_key_entity.feature", "--layer", "api")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        ["*features/uc1_authentication_key_entity.feature:6: 'Then the request succeeds' is outside any scenario*"]
+    )

@@ -1,5 +1,5 @@
-"""One embedded enver for all xdist workers (odmd_bdd/pytest_plugin/xdist_enver.py), and the order workers
-deal scenarios out in (odmd_bdd/pytest_plugin/distribution.py: longest first)."""
+"""One embedded enver for all xdist workers (odmd_bdd/harness/shared_enver.py), and the order workers
+deal scenarios out in (odmd_bdd/harness/shards.py: longest first)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from odmd_bdd.errors import OdmdError
-from odmd_bdd.pytest_plugin.distribution import estimated_cost, longest_first
-from odmd_bdd.pytest_plugin.xdist_enver import read_handoff
+from odmd_bdd.harness.shards import estimated_cost, longest_first
+from odmd_bdd.harness.shared_enver import read_handoff
 from odmd_bdd.resolution.envers import EmbeddedAddress
 
 # --- the hand-off file -----------------------------------------------------------------

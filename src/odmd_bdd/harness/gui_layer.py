@@ -1,0 +1,73 @@
+"""The GUI layer's per-worker browser and per-scenario session, with the evidence a failure leaves."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+
+from odmd_bdd.actors import World
+from odmd_bdd.errors import OdmdError
+from odmd_bdd.harness.stash import PHASE_REPORTS
+from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.resolution.envers import Enver
+
+if TYPE_CHECKING:  # Playwright loads only when a GUI scenario runs
+    from odmd_bdd.gui.browser import GuiBrowser
+    from odmd_bdd.gui.session import GuiSession
+
+
+def launch_browser(config: pytest.Config) -> GuiBrowser:
+    """One Chromium per worker: a Playwright server's (--browser-ws-endpoint) or one launched here."""
+    from odmd_bdd.gui.browser import GuiBrowser, LaunchOptions
+
+    options = LaunchOptions(headed=config.getoption("headed"), slowmo_ms=config.getoption("slowmo"))
+    endpoint = config.getoption("browser_ws_endpoint") or os.environ.get("ODMD_BROWSER_WS_ENDPOINT")
+    if endpoint:
+        from odmd_bdd.gui.remote import RemoteGuiBrowser
+
+        browser: GuiBrowser = RemoteGuiBrowser(endpoint, options)
+    else:
+        browser = GuiBrowser(options)
+    try:
+        browser.launch()
+    except OdmdError as exc:
+        pytest.exit(f"odmd-bdd: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    return browser
+
+
+def open_session(
+    request: pytest.FixtureRequest, browser: GuiBrowser, url: str, enver: Enver, world: World, redactor: Redactor
+) -> GuiSession:
+    """This scenario's browser context, traced as --gui-trace says (DOM snapshots on a rerun attempt)."""
+    from odmd_bdd.gui.session import GuiSession
+
+    config = request.config
+    mode = config.getoption("gui_trace")
+    rerun = getattr(request.node, "execution_count", 1) > 1  # pytest-rerunfailures counts the attempts
+    return GuiSession(
+        browser,
+        enver,
+        url,
+        world.run_id,
+        config.getoption("gui_timeout"),
+        trace=mode != "off",
+        snapshots=mode == "full" or (mode == "on-failure" and rerun),
+        redactor=redactor,
+    ).open()
+
+
+def close_session(request: pytest.FixtureRequest, session: GuiSession) -> None:
+    """Discard the context; a failed scenario first keeps a screenshot and its (scrubbed) trace in
+    reports/traces/ and on the Allure report."""
+    import allure
+
+    from odmd_bdd.gui.session import evidence_dir
+
+    reports = request.node.stash.get(PHASE_REPORTS, {})
+    failed = any(r.failed for r in reports.values())
+    evidence = evidence_dir(request.config.rootpath / "reports", request.node.nodeid) if failed else None
+    for path in session.close(evidence):
+        kind = allure.attachment_type.PNG if path.suffix == ".png" else allure.attachment_type.ZIP
+        allure.attach.file(str(path), name=f"[gui] {path.name}", attachment_type=kind)

@@ -1,0 +1,103 @@
+"""What reaches a report: credentials masked, step parameters without fixtures, events on their
+step, the enver and artifact versions once per run, and a clean reports/traces/ at the start."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from odmd_bdd.harness import shards
+from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, PHASE_REPORTS, REDACTOR
+from odmd_bdd.reporting.evidence import Recorder
+from odmd_bdd.reporting.redaction import Redactor
+
+
+def clean_traces(config: pytest.Config) -> None:
+    """Each run starts with an empty reports/traces/ (the controller's job under xdist)."""
+    if not shards.is_worker(config):
+        shutil.rmtree(config.rootpath / "reports" / "traces", ignore_errors=True)
+
+
+def keep_and_redact(item: pytest.Item, report: pytest.TestReport) -> pytest.TestReport:
+    """Keep each phase's report on the item (the GUI layer saves evidence when a scenario failed);
+    mask credentials in failure text and captured output before any reporter sees them."""
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    redactor = item.config.stash.get(REDACTOR, None)
+    if redactor is None:
+        return report
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        clean = redactor.text(text)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
+    return report
+
+
+@contextmanager
+def without_fixture_args(request: pytest.FixtureRequest, step_func_args: dict[str, Any]) -> Iterator[None]:
+    """allure-pytest-bdd lists every argument of a step function as a step parameter: show the
+    values from the step text only, not the fixtures (their reprs are noise and hold run state);
+    the step itself gets every argument back."""
+    names = set(request.fixturenames)
+    hidden = {
+        name: value
+        for name, value in step_func_args.items()
+        if name in names and value is request.getfixturevalue(name)
+    }
+    for name in hidden:
+        del step_func_args[name]
+    try:
+        yield
+    finally:
+        step_func_args.update(hidden)
+
+
+def attach_new_events(request: pytest.FixtureRequest) -> None:
+    """The events this scenario run received during the step, redacted, on the step in Allure."""
+    inbox = request.node.stash.get(INBOX, None)
+    if inbox is None:
+        return
+    shown = request.node.stash.get(EVENTS_SHOWN, 0)
+    if len(inbox.received) > shown:
+        request.node.stash[EVENTS_SHOWN] = len(inbox.received)
+        redactor = request.config.stash.get(REDACTOR, None) or Redactor()
+        Recorder(redactor).events(inbox.received[shown:], request.getfixturevalue("layer"))
+
+
+def enver_info(config: pytest.Config) -> dict[str, str]:
+    """What the report says about the enver: this process's, or (xdist controller) the workers' merged."""
+    resolved = config.stash.get(ENVER, None)
+    return resolved.describe() if resolved is not None else shards.controller_enver_info(config)
+
+
+def write_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    info = enver_info(config)
+    if not info:
+        return
+    terminalreporter.write_sep("-", "odmd-bdd enver")
+    for key, value in info.items():
+        terminalreporter.write_line(f"{key}: {value}")
+
+
+def record_enver(session: pytest.Session) -> None:
+    """The enver and the artifact versions in Allure's environment panel, once per run: an xdist
+    worker hands its enver to the controller, which writes the merged description."""
+    config = session.config
+    if shards.is_worker(config):
+        resolved = config.stash.get(ENVER, None)
+        if resolved is not None:
+            shards.send_to_controller(config, resolved.describe())
+        return
+    info = enver_info(config)
+    alluredir = getattr(config.option, "allure_report_dir", None)
+    if not info or not alluredir:
+        return
+    path = Path(alluredir)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "environment.properties").write_text(shards.properties_text(info.items()), encoding="utf-8")

@@ -1,0 +1,68 @@
+"""pytest's hooks for odmd-bdd: each delegates to the harness module that holds the logic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from odmd_bdd.harness import collection, layers, options, report_hygiene, step_lookup
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    step_lookup.install()  # pytest-bdd's step lookup, remembered per module
+    collection.load_project(config)
+    report_hygiene.clean_traces(config)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    return collection.collect_file(file_path, parent)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
+    return collection.apply_tag(tag, function)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    collection.refuse_mock_only_on_main(config, items)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    layers.parametrize_layers(metafunc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    return report_hygiene.keep_and_redact(item, (yield))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_bdd_before_step_call(request: pytest.FixtureRequest, step_func_args: dict[str, Any]) -> Any:
+    with report_hygiene.without_fixture_args(request, step_func_args):
+        return (yield)
+
+
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd closes the step
+def pytest_bdd_after_step(request: pytest.FixtureRequest) -> None:
+    report_hygiene.attach_new_events(request)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_error(request: pytest.FixtureRequest) -> None:
+    report_hygiene.attach_new_events(request)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    report_hygiene.write_terminal_summary(terminalreporter, config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    report_hygiene.record_enver(session)
