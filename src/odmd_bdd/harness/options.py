@@ -95,8 +95,8 @@ def add_options(parser: pytest.Parser) -> None:
         choices=("on-failure", "full", "off"),
         help="on-failure (default): keep a screenshot and a Playwright trace (actions, console) of each "
         "failed GUI scenario in reports/traces/; a rerun attempt (--reruns) and `full` also record "
-        "DOM snapshots and network (~20%% slower); off: the screenshot only. Traces hold unredacted "
-        "page content: keep reports/ private",
+        "DOM snapshots and network (~20%% slower); off: the screenshot only. Every trace is scrubbed of "
+        "secrets before it is kept",
     )
 
 
