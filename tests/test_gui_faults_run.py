@@ -112,3 +112,35 @@ def test_layers_are_selected_by_marker_keyword_or_option(project, selection, lay
     assert ids and {line.rsplit("[", 1)[1].rstrip("]") for line in ids} == layers
     # @api-only scenarios never get a [gui] run
     assert not [line for line in ids if "malformed_body" in line and line.endswith("[gui]")]
+
+
+def _every_byte_under(folder) -> dict[str, bytes]:
+    """Every file under `folder`, and every member of every zip archive in it (nested too)."""
+    import io
+
+    out: dict[str, bytes] = {}
+
+    def take(name: str, data: bytes) -> None:
+        out[name] = data
+        if data[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for member in archive.namelist():
+                    take(f"{name}!{member}", archive.read(member))
+
+    for path in folder.rglob("*"):
+        if path.is_file():
+            take(str(path.relative_to(folder)), path.read_bytes())
+    return out
+
+
+def test_a_failing_gui_run_leaves_no_secret_anywhere_under_reports(project, reference_constellation):
+    plant(project, kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")
+    result = project.runpytest_subprocess(FEATURE, "-k", SMOKE, "-v", "--layer", "gui", "--gui-trace", "full")
+    assert outcomes_by_layer(result)["gui"] == "failed"
+
+    files = _every_byte_under(project.path / "reports")
+    assert any(name.endswith("trace.zip!trace.network") for name in files)  # the network log was recorded
+    secrets = reference_constellation.dataset.constants.secret_values()
+    assert "mock_auth_jwt_token_for_testing" in secrets
+    leaks = [(name, secret) for name, data in files.items() for secret in secrets if secret.encode() in data]
+    assert leaks == []
