@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-RUN_HEADER = "x-odmd-run"
+from odmd_bdd import names
+
+RUN_HEADER = names.RUN_HEADER.lower()  # as Starlette gives request headers
 ANONYMOUS = "-"
 
 

@@ -24,10 +24,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odmd_bdd.names import DEFAULT_CONSTELLATION, LAYERS
 from odmd_bdd.reporting.redaction import Redactor
 
 FAILING = ("failed", "broken")
-LAYERS = ("api", "gui")
 _UC = re.compile(r"^uc(\d+)$", re.IGNORECASE)
 _PER_WORKER = re.compile(r"\[[^\]]*\]$")
 EXIT_CODES = {
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--constellation",
         type=Path,
-        default=Path("fixtures/envers/constellation.yaml"),
+        default=DEFAULT_CONSTELLATION,
         help="constellation file, for the secret values to mask",
     )
     args = parser.parse_args(argv)

@@ -22,12 +22,12 @@ from odmd_bdd import __version__
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.localenv import LocalEnver
+from odmd_bdd.names import DEFAULT_CONSTELLATION
 from odmd_bdd.tools.authoring import lint as authoring_lint
 from odmd_bdd.tools.authoring import new as authoring_new
 from odmd_bdd.tools.authoring import steps as authoring_steps
 from odmd_bdd.tools.checkpoint import cli as checkpoint_cli
 
-DEFAULT_CONSTELLATION = Path("fixtures/envers/constellation.yaml")
 DEFAULT_FEATURES = Path("features")
 
 

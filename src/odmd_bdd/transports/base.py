@@ -14,9 +14,8 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from odmd_bdd.contracts import Operation
+from odmd_bdd.names import RUN_HEADER
 from odmd_bdd.reporting.redaction import Redactor
-
-RUN_HEADER = "X-Odmd-Run"  # the run a call belongs to: a mock enver keeps state and event queues per run
 
 
 def call_headers(run: str | None, token: str | None = None) -> dict[str, str]:

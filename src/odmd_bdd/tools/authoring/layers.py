@@ -18,10 +18,9 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import TypeVar
 
-KNOWN_LAYERS: tuple[str, ...] = (
-    "api",
-    "gui",
-)  # the harness's layers; a scenario runs on each unless tagged @api-only/@gui-only
+from odmd_bdd.names import LAYERS
+
+KNOWN_LAYERS: tuple[str, ...] = LAYERS  # a scenario runs on each unless tagged @api-only/@gui-only
 ATTRIBUTE = "__odmd_layers__"
 
 F = TypeVar("F", bound=Callable[..., object])

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from odmd_bdd.data.placeholders import names_in
 from odmd_bdd.errors import ConstantError
-from odmd_bdd.tools.authoring.layers import KNOWN_LAYERS
+from odmd_bdd.harness import layers
 from odmd_bdd.tools.authoring.workspace import Workspace, marker_name
 
 if TYPE_CHECKING:  # imported when linting, so that `odmd-bdd --help` stays quick
@@ -38,13 +38,8 @@ class Problem:
 
 
 def scenario_layers(scenario: Scenario) -> tuple[str, ...]:
-    names = {t.name for t in scenario.tags}
-    layers = KNOWN_LAYERS
-    if "api-only" in names:
-        layers = tuple(x for x in layers if x == "api")
-    if "gui-only" in names:
-        layers = tuple(x for x in layers if x == "gui")
-    return layers
+    """The layers the scenario runs on, as collection decides (harness.layers)."""
+    return tuple(layers.scenario_layers({t.name for t in scenario.tags}, "all"))
 
 
 class Linter:

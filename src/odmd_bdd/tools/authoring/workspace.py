@@ -16,6 +16,7 @@ from pathlib import Path
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.errors import OdmdError
+from odmd_bdd.names import DEFAULT_CONSTELLATION
 
 # Markers pytest itself registers; a feature may use them as tags (@skip, @xfail …).
 BUILTIN_MARKERS = frozenset(
@@ -53,7 +54,7 @@ class Workspace:
 
     @cached_property
     def constellation(self) -> Constellation:
-        path = self.constellation_path or self.root / "fixtures" / "envers" / "constellation.yaml"
+        path = self.constellation_path or self.root / DEFAULT_CONSTELLATION
         if not path.is_file():
             raise OdmdError(f"no constellation file at {path} (run from the project, or pass --root / --constellation)")
         return Constellation.load(path)

@@ -34,11 +34,11 @@ import pytest
 import yaml
 
 from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.names import LAYERS
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.case_coverage import CoverageRecorder
 from odmd_bdd.tools.checkpoint.model import FAIL, PASS, Item
 
-LAYERS = ("api", "gui")
 _LAYER = re.compile(r"\[(\w+)\]$")
 RUN_TIMEOUT_S = 900
 

@@ -20,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_CONSTELLATION = Path("fixtures/envers/constellation.yaml")
+from odmd_bdd.names import DEFAULT_CONSTELLATION, LAYERS
+
 TOKEN_ENV = "ODMD_CHECKPOINT_BEARER_TOKEN"
 
 
@@ -99,7 +100,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _layers(choice: str) -> tuple[str, ...]:
-    return {"all": ("api", "gui"), "api": ("api",), "gui": ("gui",), "none": ()}[choice]
+    return {"all": LAYERS, "api": ("api",), "gui": ("gui",), "none": ()}[choice]
 
 
 def _measure(args: argparse.Namespace, services: list[str] | None, allure_dir: Path | None):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from odmd_bdd.names import LAYERS
 from odmd_bdd.tools.checkpoint.confirmations import Confirmations
 from odmd_bdd.tools.checkpoint.model import FAIL, INDICATOR, NOT_APPLICABLE, PHASES, REGRESSED, Evidence, Status, assess
 
@@ -114,7 +115,7 @@ def _bdd_line(bdd: dict[str, Any]) -> str:
     if bdd.get("error"):
         return f"Feature run: could not be made: {bdd['error']}"
     parts = []
-    for layer in ("api", "gui"):
+    for layer in LAYERS:
         counts = bdd.get("counts", {}).get(layer)
         if layer in bdd.get("left_out", {}):
             parts.append(f"{layer}: not run ({bdd['left_out'][layer]})")

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odmd_bdd.names import LAYERS
 from odmd_bdd.tools.reliability.catalog import FaultCase, load_catalog
 
 RUN_TIMEOUT_S = 300
@@ -141,7 +142,7 @@ def flakiness(root: Path, features: tuple[str, ...], runs: int, progress=print) 
 
 
 def matrix_markdown(baseline: Outcome, verdicts: list[Verdict], flaky: Flakiness | None = None) -> str:
-    layers = ("api", "gui")
+    layers = LAYERS
     caught = sum(1 for v in verdicts for layer in v.caught if v.caught[layer])
     total = sum(len(v.caught) for v in verdicts)
     lines = [
