@@ -17,6 +17,8 @@ from odmd_bdd.aws import (
     render_definition,
     run_exchange,
 )
+from odmd_bdd.aws.answers import http_answer
+from odmd_bdd.aws.connections import AuthConnections
 from odmd_bdd.aws.deploy import definition_template
 from odmd_bdd.errors import TransportError
 from tests.aws_support import embedded_aws, http_server, refused_url  # noqa: F401  (fixtures)
@@ -37,9 +39,10 @@ def test_the_shipped_definition_has_its_placeholder_and_renders_to_json():
     rendered = json.loads(render_definition("arn:aws:events:us-east-1:1:connection/c/u"))
     tasks = [s for s in rendered["States"].values() if s["Type"] == "Task"]
     assert tasks and all(t["Resource"] == "arn:aws:states:::http:invoke" for t in tasks)
-    assert {t["Parameters"]["Authentication"]["ConnectionArn"] for t in tasks} == {
-        "arn:aws:events:us-east-1:1:connection/c/u"
-    }
+    # the connection comes from the input (ConnectionArn) or, without one, from the deploy-time default
+    assert all(t["Parameters"]["InvocationConfig"] == {"ConnectionArn.$": "$.ConnectionArn"} for t in tasks)
+    assert rendered["States"]["DefaultConnection"]["Result"] == "arn:aws:events:us-east-1:1:connection/c/u"
+    assert not any("Authorization" in json.dumps(t["Parameters"]) for t in tasks)
 
 
 def test_deploying_twice_keeps_one_machine_and_one_connection(embedded_aws, bdd_machine, sfn):
@@ -52,13 +55,16 @@ def test_deploying_twice_keeps_one_machine_and_one_connection(embedded_aws, bdd_
     assert [c["Name"] for c in conns].count("odmd-bdd-dummy-basic") == 1
 
 
-def test_a_200_exchange_round_trip(sfn, bdd_machine, http_server):
+def test_a_200_exchange_round_trip(embedded_aws, sfn, bdd_machine, http_server):
+    """The bearer token travels in an API_KEY connection named in the input, as AWS wants credentials
+    (https://docs.aws.amazon.com/step-functions/latest/dg/call-https-apis.html, "Headers")."""
+    connections = AuthConnections(embedded_aws.client("events"))
     request = exchange_request(
         f"{http_server.url}/json/identities",
         "post",
-        headers={"Authorization": "Bearer mock_temp_token_12345"},
         query={"verbose": True},
         body={"user_id": "user_12345_system"},
+        connection_arn=connections.arn_for("Bearer mock_temp_token_12345"),
     )
     out = run_exchange(sfn, bdd_machine, request)  # how long it takes is the bench's (bench/sfn_exchange.py)
     assert out["StatusCode"] == 200
@@ -67,18 +73,22 @@ def test_a_200_exchange_round_trip(sfn, bdd_machine, http_server):
     seen = http_server.last()
     assert seen.method == "POST" and seen.query == {"verbose": ["true"]}
     assert json.loads(seen.body) == {"user_id": "user_12345_system"}
-    assert "Authorization" in seen.header_names
+    assert seen.headers["authorization"] == "Bearer mock_temp_token_12345"
 
 
 def test_a_get_goes_without_a_body(sfn, bdd_machine, http_server):
     out = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/json/e", "GET"))
     assert out["StatusCode"] == 200
+    assert http_server.last().headers["authorization"].startswith("Basic ")  # the default (dummy) connection
     assert http_server.last().body == b"" and "content-length" not in http_server.last().headers
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 409, 500])
 def test_an_http_error_answer_is_an_observation_not_a_failure(sfn, bdd_machine, http_server, status):
-    out = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/status/{status}", "GET"))
+    raw = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/status/{status}", "GET"))
+    assert raw["StatusCode"] == status and raw["Failure"]["Error"] == f"States.Http.StatusCode.{status}"
+    assert raw["ResponseBody"] is None  # the machine parses only the documented error name
+    out = http_answer(raw)  # the harness decodes the cause when it carries the answer
     assert out["StatusCode"] == status
     assert out["ResponseBody"] == {"error": f"status {status}", "issues": [{"path": ["identity_id"]}]}
     assert flat_headers(out["Headers"])["content-type"] == "application/json"
@@ -87,7 +97,7 @@ def test_an_http_error_answer_is_an_observation_not_a_failure(sfn, bdd_machine, 
 def test_an_error_answer_to_a_request_with_a_body_is_an_observation(sfn, bdd_machine, http_server):
     """The machine has a Task with a body and one without; both must turn HTTP errors into answers."""
     request = exchange_request(f"{http_server.url}/status/400", "POST", body={"identity_id": None})
-    out = run_exchange(sfn, bdd_machine, request)
+    out = http_answer(run_exchange(sfn, bdd_machine, request))
     assert out["StatusCode"] == 400 and out["ResponseBody"]["issues"] == [{"path": ["identity_id"]}]
     assert json.loads(http_server.last().body) == {"identity_id": None}
 
@@ -111,7 +121,7 @@ def test_a_status_error_whose_cause_is_not_json_still_yields_the_status(embedded
     arn = sfn.create_state_machine(
         name="fallback", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{embedded_aws.account_id}:role/tests"
     )["stateMachineArn"]
-    out = run_exchange(sfn, arn, exchange_request("http://127.0.0.1:1/unused", "GET"))
+    out = http_answer(run_exchange(sfn, arn, exchange_request("http://127.0.0.1:1/unused", "GET")))
     assert out == {"StatusCode": 418, "StatusText": "", "Headers": {}, "ResponseBody": "short and stout"}
 
 

@@ -5,12 +5,19 @@ execution, the `sfn` transport's way to a service — as the platform's own BDD 
 
 Input (the execution input; `sfn_transport.exchange_request()` builds it):
     {"ApiEndpoint": url, "Method": "GET", "Headers": {...}, "QueryParameters": {...},
-     "RequestBody": <any JSON, optional>}
+     "RequestBody": <any JSON, optional>, "ConnectionArn": <optional>}
 `Headers` and `QueryParameters` must be present (use {}); `RequestBody` is optional: a
 Choice sends the request through a Task with or without a body (JSONPath cannot drop an
 absent field from Parameters, and the harness must not send a `null` body on a GET).
 
-Output: `{"StatusCode", "StatusText", "Headers", "ResponseBody"}` — the HTTP Task's output.
+`ConnectionArn` names the EventBridge connection that carries the request's credentials
+(aws/connections.py: an HTTP Task may not set `Authorization` in `Headers`, AWS documents);
+without it the deploy-time connection (`${ConnectionArn}`, set by the `DefaultConnection`
+Pass state) is used.
+
+Output: `{"StatusCode", "StatusText", "Headers", "ResponseBody"}` — the HTTP Task's output —
+for a 2xx; for any other answer `{"StatusCode", "StatusText": "", "Headers": {},
+"ResponseBody": null, "Failure": {"Error", "Cause"}}` (aws/answers.py reads it).
 
 The decision: every HTTP answer is an observation; only "no answer" fails the execution.
 - An HTTP Task fails on any non-2xx answer (error `States.Http.StatusCode.<code>`). The
@@ -18,11 +25,11 @@ The decision: every HTTP answer is an observation; only "no answer" fails the ex
   status and body, exactly as on the http transport, so a 4xx — and a 5xx, which the
   contract check must also see — is caught and turned back into an ordinary output.
 - Each Task has one Catch on `States.ALL` into a Choice that looks at the error name:
-  `States.Http.StatusCode.*` → an answer. Its cause is parsed (`States.StringToJson`) when
-  it is a JSON object: odmd_bdd.aws.http_invoke puts the HTTP Task's output there, and so
-  do other emulators, but AWS does not document the cause of this error — so when it is
-  not a JSON object the status code is taken from the error name and the cause becomes
-  the ResponseBody, and the harness still reads a status. (To confirm on a real account.)
+  `States.Http.StatusCode.*` → an answer. The machine reads only what AWS documents: the
+  status from the error name, and the error output (`Error`, `Cause`) handed over as it is.
+  AWS documents the Cause only as a human-readable string, so the machine never parses it;
+  the harness (aws/answers.py) decodes it when it carries the answer, as
+  odmd_bdd.aws.http_invoke's does (to confirm on a real account).
 - Any other error (`States.Http.Socket`: refused, reset, no answer within 60 s;
   `States.Timeout`; `Events.ConnectionResource.*`; `States.TaskFailed`) goes to a Fail
   state that re-raises the same error and cause (`ErrorPath`/`CausePath`): the execution

@@ -1,60 +1,128 @@
 """`arn:aws:states:::http:invoke` for moto's Step Functions interpreter (moto >=5.2,<5.3).
 
 moto 5.2 rejects an HTTP Task when the state machine is created ("Unknown service 'http'")
-and has no code to run one. `install()` adds both, in this process, and nothing else:
+and has no code to run one. `install()` adds both, in this process, and nothing else.
 
-Patch points (all in moto.stepfunctions.parser.asl; moto's code is wrapped, never rewritten):
-1. `component.state.exec.state_task.state_task_factory.state_task_service_for` — the name
+Patch points (all in moto.stepfunctions.parser; moto's code is wrapped, never rewritten):
+1. `asl.component.state.exec.state_task.state_task_factory.state_task_service_for` — the name
    the ASL preprocessor calls (through `state_task_for`) to turn the `service` part of a
    Task's `arn:aws:states:::<service>:<action>` into a state object. The wrapper answers
    `"http"` with `StateTaskServiceHttp` and hands every other service to moto's function.
    Only the binding inside `state_task_factory` is replaced: that module imported the
    function by name, so it is the one lookup that matters.
-2. `component.common.error_name.custom_error_name.CustomErrorName.__init__` — moto refuses
+2. `asl.component.common.error_name.custom_error_name.CustomErrorName.__init__` — moto refuses
    any `ErrorEquals` name starting with "States." that it does not know, so a Catch or
    Retry on `States.Http.StatusCode.404` or `States.Http.Socket` (AWS's names for HTTP Task
    errors) would be rejected at create time. The wrapper lets names starting with
    "States.Http." through; every other name gets moto's check.
-3. `component.state.fail.state_fail.CustomErrorName` — the name a Fail state uses to build
+3. `asl.component.state.fail.state_fail.CustomErrorName` — the name a Fail state uses to build
    its error from `Error`/`ErrorPath` at run time. moto applies the same "no States."
    check there, so a Fail state re-raising a caught `States.Timeout` or `States.Runtime`
-   (what the BDD state machine does with every error that is not an HTTP answer) ends
-   with an unrelated ValueError instead. The binding in that module is replaced by a
+   ends with an unrelated ValueError instead. The binding in that module is replaced by a
    subclass without the check.
+4. `models.StepFunctionsParserBackend._validate_definition` — what CreateStateMachine and
+   UpdateStateMachine call. The wrapper first runs `validate_definition()` (the create-time
+   rules below, on the definition's JSON) and raises moto's `InvalidDefinition` — the error
+   CreateStateMachine answers for a bad definition — then hands over to moto's check.
 
 `install()` first checks the installed moto against the tested range and raises
 `MotoVersionError` outside it; it is idempotent (a second call only updates the
 settings) and `uninstall()` restores moto's functions.
 
-What the HTTP Task does (as AWS documents it, with the differences marked):
-- Parameters: `ApiEndpoint` (URL; http:// is accepted here so that tests stay on
-  127.0.0.1 — AWS requires https), `Method` (GET POST PUT DELETE PATCH HEAD OPTIONS),
-  `Headers` (names sent as written, e.g. `Authorization`), `QueryParameters` (merged into
-  the URL; a list value repeats the key), `RequestBody` (an object or array is sent as
-  JSON, a string as it is), `Authentication.ConnectionArn` (required, like AWS).
-  `Transform` (URL-encoded bodies) is not emulated: a task using it fails clearly.
-- The connection must exist in moto's EventBridge (`events:CreateConnection`), else the
-  task fails with `Events.ConnectionResource.ResourceNotFound`. Its BASIC or API_KEY
-  authorization and its InvocationHttpParameters are applied to the request, except
-  that a header the task sets itself wins over the connection's header of the same name
-  (assumption of this emulation: it lets a dummy basic-auth connection coexist with the
-  bearer token the platform's BDD machines pass in `Headers`).
-- Headers AWS forbids in an HTTP Task (its documented list: Host, Connection,
-  Proxy-Authorization, x-amz-*, …) fail the task with `States.Runtime`. AWS is also
-  reported to refuse `Authorization` in the task's Headers (not in its list); that is
-  enforced only with `install(allow_authorization_header=False)`.
-- Output, as AWS: `{"StatusCode": int, "StatusText": str, "Headers": {name: [values]},
-  "ResponseBody": <parsed JSON when the Content-Type is JSON, else text>}`. Response
-  header names are kept as the server sent them.
-- A non-2xx answer fails the task with error `States.Http.StatusCode.<code>` (AWS's name);
-  the cause is that same output as a JSON string, so a Catch can still read status,
-  headers and body (`States.StringToJson($.error.Cause)`). AWS does not document its
-  cause for this error; the BDD state machine copes with a cause that is not JSON.
-- No answer within `http_timeout_s` (60 s, AWS's limit for an HTTP Task) or no connection
-  at all (refused, unknown host, reset) fails the task with `States.Http.Socket` and a
-  cause naming the method, the URL and what happened. AWS documents this name for the
-  timeout; using it for refused connections too is this emulation's choice.
-- Redirects are not followed (a 3xx is a non-2xx answer).
+The rules, each with where AWS documents it. Pages (all https://docs.aws.amazon.com/step-functions/latest/dg/):
+  [HTTP]  call-https-apis.html ("Call HTTPS APIs in Step Functions workflows")
+  [ERR]   concepts-error-handling.html ("Handling errors in Step Functions workflows")
+  [QUOTA] service-quotas.html ("Step Functions service quotas", "Quotas related to HTTP Task")
+  [TASK]  state-task.html ("Task workflow state", TimeoutSeconds)
+  [JSONATA] transforming-data.html ("Transforming data with JSONata in Step Functions")
+"Enforced" says where this emulation applies the rule; "silent" marks what the docs do not say.
+
+Task parameters [HTTP "HTTP Task fields"]:
+- R1 `Resource` is `arn:aws:states:::http:invoke`. Only request-response: the docs name no
+  `.sync` / `.waitForTaskToken` variant (silent: enforced here at create time).
+- R2 `ApiEndpoint` (required), `Method` (required, one of GET POST PUT DELETE PATCH OPTIONS
+  HEAD), the connection through `Authentication.ConnectionArn` or `InvocationConfig.ConnectionArn`
+  ("use either the Authentication or InvocationConfig field"; InvocationConfig is the
+  recommended one), `Headers`, `QueryParameters`, `Transform`, `RequestBody` (all optional).
+  The docs list no other field. Enforced at create time: a missing required field, an
+  unknown field (a misspelt `Body`), both or neither of Authentication/InvocationConfig, or
+  an unknown key inside them or Transform is an `InvalidDefinition`. The exact wording of
+  AWS's message is silent in the docs; this one follows the `SCHEMA_VALIDATION_FAILED: … at
+  /States/<state>/Parameters` form. A static Method outside the list is refused at create
+  time too; a Method from a path is checked at run time (`States.Runtime`).
+- R3 Any field may be given by a path (`"Method.$": "$.m"`) — "a combination of static
+  JSON and JsonPath syntax" [HTTP]. That includes `ConnectionArn.$`: the docs do not single
+  it out (silent on whether AWS resolves the connection per execution; the BDD state
+  machine relies on it — to confirm on a real account).
+- R4 ApiEndpoint is an HTTPS URL (https only on AWS; http:// is accepted here so that tests
+  stay on 127.0.0.1). QueryParameters (string, array or object) are appended to the URL and
+  URL-encoded; a list value repeats the key (silent on arrays: this emulation's choice).
+
+Headers [HTTP "Headers", "Merging EventBridge connection and HTTP Task definition data"]:
+- H1 These headers may not be set by the task; using one fails the task with `States.Runtime`
+  (at run time): A-IM, Accept-Charset, Accept-Datetime, Accept-Encoding, **Authorization**,
+  Cache-Control, Connection, Content-Encoding, Content-MD5, Date, Expect, Forwarded, From,
+  Host, HTTP2-Settings, If-Match, If-Modified-Since, If-None-Match, If-Range,
+  If-Unmodified-Since, Max-Forwards, Origin, Pragma, Proxy-Authorization, Referer, Server,
+  TE, Trailer, Transfer-Encoding, Upgrade, Via, Warning, x-forwarded-*, x-amz-*, x-amzn-*.
+  Authentication belongs in the connection ("We recommend that you do not include
+  authentication details … in the Headers field"). Enforced (case-insensitive names).
+- H2 The connection's headers (its auth header — BASIC `Authorization: Basic …`, API_KEY
+  `<ApiKeyName>: <ApiKeyValue>` — and its InvocationHttpParameters.HeaderParameters) are added
+  to the task's; on the same name the connection's value wins. Enforced.
+- H3 Step Functions sets `User-Agent: Amazon|StepFunctions|HttpInvoke|<region>`,
+  `Range: bytes=0-262144` and `Host`. Enforced; the docs are silent on a task overriding
+  User-Agent or Range (not in H1): here Step Functions' values win.
+- H4 A JSON body goes with `Content-Type: application/json; charset=UTF-8` unless the task or
+  connection sets one (the documented merged request shows it). Enforced.
+
+Query and body merging [HTTP "Merging …"]:
+- M1 The connection's QueryStringParameters are added; on the same key the connection wins.
+- M2 The connection's BodyParameters are merged into an object RequestBody; the connection
+  wins on the same key. A string RequestBody with non-empty connection body parameters
+  fails with `States.Runtime`. Transformations apply after merging. Enforced.
+- M3 OAuth connections: not emulated (BASIC and API_KEY are); a task using one fails
+  clearly (States.Runtime).
+
+Transform [HTTP "Transform", "Applying URL-encoding on request body"]:
+- T1 `RequestBodyEncoding`: `NONE` (default; the body is the serialized JSON of RequestBody)
+  or `URL_ENCODED` (form data). `RequestEncodingOptions.ArrayFormat`: `INDICES` (default,
+  `array[0]=a&array[1]=b`), `REPEAT` (`array=a&array=b`), `COMMAS` (`array=a,b`),
+  `BRACKETS` (`array[]=a&array[]=b`). Nested objects become `key[sub]=v`, and keys and
+  values are percent-encoded (space → %20, [ ] → %5B %5D), as in the documented Stripe
+  request. The task "must also specify" `content-type: application/x-www-form-urlencoded`;
+  silent on what happens without it: sent without one here. Enforced; static values outside
+  these are refused at create time.
+
+Output and errors:
+- O1 2xx: the task's result. Silent in the Step Functions guide on its fields; this emulation
+  (and the AWS CDK docs' `$states.result.ResponseBody`) use `{"StatusCode", "StatusText",
+  "Headers": {name: [values]}, "ResponseBody"}`, ResponseBody parsed when the answer is JSON.
+- O2 Non-2xx: the task fails with error `States.Http.StatusCode.<code>` (the documented
+  example's Retry/Catch on `States.Http.StatusCode.429`, `…404` [HTTP "HTTP Task example"]).
+  The `Cause` is documented only as "a human-readable description of the error" [ERR "Error
+  output"]; this emulation puts the task output (O1) there as a JSON string, which is
+  undocumented: the BDD state machine reads only the status (from the error name) and
+  carries the cause as text; the harness may decode it, but does not rely on it.
+- O3 No answer within 60 s: `States.Http.Socket` [ERR "States.Http.Socket"; QUOTA "HTTP Task
+  duration … 60 seconds (Hard quota)"; TASK: the HTTP task timeout is at most 60 s even when
+  TimeoutSeconds is larger]. Refused or reset connections: silent; `States.Http.Socket` here.
+- O4 The response content-type is `application/octet-stream`, `image/*`, `video/*` or
+  `audio/*`, or the body is not a valid string: `States.Runtime` [HTTP "Unsupported HTTP
+  Task responses"]. Enforced.
+- O5 Connection problems fail with `Events.ConnectionResource.*` (e.g. ResourceNotFound)
+  [HTTP "Connection errors"]. Enforced for an unknown connection.
+- O6 `States.ALL` does not catch `States.Runtime` (nor `States.DataLimitExceeded`) [ERR]. Not
+  enforced: moto's States.ALL catches it (a Fail state re-raising it gives the same result).
+- O7 Task input/output at most 256 KiB (UTF-8), else `States.DataLimitExceeded` [QUOTA "Maximum
+  input or output size", ERR]. Left to moto.
+- O8 Redirects: silent; not followed here (a 3xx is a non-2xx answer).
+- O9 HTTP Tasks are throttled (bucket 300, 300/s) [QUOTA]. Not emulated.
+
+JSONata [JSONATA]: `"QueryLanguage": "JSONata"` (top level or per state) replaces Parameters &c.
+with `Arguments` and `Output` and `{% … %}` expressions. moto 5.2 evaluates JSONata only with a
+Java runtime (jpype), which this project does not have, so any definition using it is refused
+at create time with an InvalidDefinition saying so, instead of an opaque TypeError at run time.
 """
 
 from __future__ import annotations
@@ -65,17 +133,26 @@ import json
 import threading
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from odmd_bdd.errors import OdmdError
 
 TESTED_MOTO = ((5, 2), (5, 3))  # [lower, upper) on major.minor — keep in step with pyproject's moto pin
-HTTP_TASK_TIMEOUT_S = 60.0  # AWS stops an HTTP Task's call after 60 s (States.Http.Socket)
-METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
-# AWS's documented list of headers an HTTP Task may not set (call-https-apis, "Headers").
+HTTP_TASK_TIMEOUT_S = 60.0  # O3: AWS stops an HTTP Task's call after 60 s (States.Http.Socket)
+RESOURCE = "arn:aws:states:::http:invoke"
+METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})  # R2
+REQUIRED_PARAMETERS = ("ApiEndpoint", "Method")  # R2 (plus one of CONNECTION_FIELDS)
+CONNECTION_FIELDS = ("Authentication", "InvocationConfig")  # R2: either, not both
+OPTIONAL_PARAMETERS = ("Headers", "QueryParameters", "Transform", "RequestBody")  # R2
+PARAMETERS = frozenset(REQUIRED_PARAMETERS + CONNECTION_FIELDS + OPTIONAL_PARAMETERS)
+BODY_ENCODINGS = frozenset({"NONE", "URL_ENCODED"})  # T1
+ARRAY_FORMATS = frozenset({"INDICES", "REPEAT", "COMMAS", "BRACKETS"})  # T1
+USER_AGENT = "Amazon|StepFunctions|HttpInvoke|{region}"  # H3
+RANGE = "bytes=0-262144"  # H3
+# H1: the headers an HTTP Task may not set (call-https-apis, "Headers"); States.Runtime.
 FORBIDDEN_HEADERS = frozenset(
     h.lower()
     for h in (
@@ -83,6 +160,7 @@ FORBIDDEN_HEADERS = frozenset(
         "Accept-Charset",
         "Accept-Datetime",
         "Accept-Encoding",
+        "Authorization",
         "Cache-Control",
         "Connection",
         "Content-Encoding",
@@ -113,6 +191,9 @@ FORBIDDEN_HEADERS = frozenset(
     )
 )
 FORBIDDEN_HEADER_PREFIXES = ("x-forwarded-", "x-amz-", "x-amzn-")
+# O4: answers an HTTP Task cannot return (call-https-apis, "Unsupported HTTP Task responses").
+UNSUPPORTED_MEDIA_TYPES = frozenset({"application/octet-stream"})
+UNSUPPORTED_MEDIA_PREFIXES = ("image/", "video/", "audio/")
 STATUS_ERROR_PREFIX = "States.Http.StatusCode."
 SOCKET_ERROR = "States.Http.Socket"
 CONNECTION_NOT_FOUND_ERROR = "Events.ConnectionResource.ResourceNotFound"
@@ -122,10 +203,13 @@ class MotoVersionError(OdmdError):
     """The installed moto is outside the range this extension was tested with."""
 
 
+class DefinitionError(ValueError):
+    """A definition breaks a create-time rule; CreateStateMachine answers InvalidDefinition."""
+
+
 @dataclass
 class Settings:
     http_timeout_s: float = HTTP_TASK_TIMEOUT_S
-    allow_authorization_header: bool = True
 
 
 settings = Settings()
@@ -160,7 +244,7 @@ def check_moto_version(version: str | None = None) -> str:
     return version
 
 
-def install(*, http_timeout_s: float | None = None, allow_authorization_header: bool | None = None) -> None:
+def install(*, http_timeout_s: float | None = None) -> None:
     """Make moto's Step Functions accept and run `arn:aws:states:::http:invoke` Tasks.
 
     Idempotent; a second call only updates the settings given. Raises MotoVersionError when
@@ -171,15 +255,15 @@ def install(*, http_timeout_s: float | None = None, allow_authorization_header: 
         if http_timeout_s <= 0:
             raise ValueError(f"http_timeout_s must be positive, got {http_timeout_s}")
         settings.http_timeout_s = float(http_timeout_s)
-    if allow_authorization_header is not None:
-        settings.allow_authorization_header = allow_authorization_header
     with _lock:
         if _originals:
             return
-        factory, custom_error_name, state_fail = _patch_targets()
+        factory, custom_error_name, state_fail, backend_cls, invalid_definition = _patch_targets()
         original_service_for = factory.state_task_service_for
         original_init = custom_error_name.CustomErrorName.__init__
         error_name_init = custom_error_name.ErrorName.__init__
+        original_validate = backend_cls.__dict__["_validate_definition"]
+        moto_validate = original_validate.__func__
 
         def state_task_service_for(service_name: str) -> Any:
             if service_name == "http":
@@ -192,18 +276,27 @@ def install(*, http_timeout_s: float | None = None, allow_authorization_header: 
                 return
             original_init(self, error_name)
 
-        custom_error_base: Any = custom_error_name.CustomErrorName  # found at run time (_patch_targets)
+        moto_error_name: Any = custom_error_name.CustomErrorName
 
-        class FailStateErrorName(custom_error_base):
+        class FailStateErrorName(moto_error_name):
             def __init__(self, error_name: str | None):
                 error_name_init(self, error_name=error_name)
+
+        def validate(definition: str) -> None:
+            try:
+                validate_definition(definition)
+            except DefinitionError as exc:
+                raise invalid_definition(message=f"Invalid State Machine Definition: '{exc}'") from None
+            moto_validate(definition=definition)
 
         _originals["service_for"] = original_service_for
         _originals["error_init"] = original_init
         _originals["fail_error_name"] = state_fail.CustomErrorName
+        _originals["validate"] = original_validate
         factory.state_task_service_for = state_task_service_for
         custom_error_name.CustomErrorName.__init__ = custom_error_name_init
         state_fail.CustomErrorName = FailStateErrorName
+        backend_cls._validate_definition = staticmethod(validate)
 
 
 def uninstall() -> None:
@@ -211,21 +304,24 @@ def uninstall() -> None:
     with _lock:
         if not _originals:
             return
-        factory, custom_error_name, state_fail = _patch_targets()
+        factory, custom_error_name, state_fail, backend_cls, _ = _patch_targets()
         factory.state_task_service_for = _originals.pop("service_for")
         custom_error_name.CustomErrorName.__init__ = _originals.pop("error_init")
         state_fail.CustomErrorName = _originals.pop("fail_error_name")
+        backend_cls._validate_definition = _originals.pop("validate")
 
 
 def installed() -> bool:
     return bool(_originals)
 
 
-def _patch_targets() -> tuple[Any, Any, Any]:
+def _patch_targets() -> tuple[Any, Any, Any, Any, Any]:
     try:
+        from moto.stepfunctions.parser.api import InvalidDefinition
         from moto.stepfunctions.parser.asl.component.common.error_name import custom_error_name
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
         from moto.stepfunctions.parser.asl.component.state.fail import state_fail
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     except ImportError as exc:
         raise MotoVersionError(
             f"moto's Step Functions interpreter is not where this extension expects it ({exc}); "
@@ -235,10 +331,133 @@ def _patch_targets() -> tuple[Any, Any, Any]:
         raise MotoVersionError("moto's state_task_factory has no state_task_service_for; the patch point moved")
     if getattr(state_fail, "CustomErrorName", None) is None:
         raise MotoVersionError("moto's state_fail no longer uses CustomErrorName; the patch point moved")
-    return state_task_factory, custom_error_name, state_fail
+    if not isinstance(StepFunctionsParserBackend.__dict__.get("_validate_definition"), staticmethod):
+        raise MotoVersionError("moto's StepFunctionsParserBackend._validate_definition moved; the patch point moved")
+    return state_task_factory, custom_error_name, state_fail, StepFunctionsParserBackend, InvalidDefinition
 
 
-# -- the HTTP call (no moto here: plain data in, plain data or _HttpTaskError out) ----------------
+# -- create-time rules (plain JSON in, DefinitionError out) -----------------------------------
+
+
+def validate_definition(definition: str) -> None:
+    """Apply the create-time rules (R1, R2, T1, JSONata) to an ASL text; raise DefinitionError."""
+    try:
+        root = json.loads(definition)
+    except ValueError:
+        return  # moto's own parser reports malformed JSON
+    if not isinstance(root, dict):
+        return
+    _check_machine(root, "")
+
+
+def _check_machine(machine: dict[str, Any], where: str) -> None:
+    if machine.get("QueryLanguage") == "JSONata":
+        raise DefinitionError(_jsonata_refusal(f"{where}/QueryLanguage"))
+    states = machine.get("States")
+    if not isinstance(states, dict):
+        return
+    for name, state in states.items():
+        if not isinstance(state, dict):
+            continue
+        at = f"{where}/States/{name}"
+        if state.get("QueryLanguage") == "JSONata":
+            raise DefinitionError(_jsonata_refusal(f"{at}/QueryLanguage"))
+        for i, branch in enumerate(state.get("Branches") or []):
+            if isinstance(branch, dict):
+                _check_machine(branch, f"{at}/Branches[{i}]")
+        for key in ("Iterator", "ItemProcessor"):
+            if isinstance(state.get(key), dict):
+                _check_machine(state[key], f"{at}/{key}")
+        resource = state.get("Resource")
+        if state.get("Type") == "Task" and isinstance(resource, str) and resource.startswith(RESOURCE):
+            _check_http_task(state, at)
+
+
+def _jsonata_refusal(at: str) -> str:
+    return (
+        f"SCHEMA_VALIDATION_FAILED: JSONata at {at} is not supported by the embedded AWS "
+        "(moto 5.2 evaluates JSONata only with a Java runtime, which odmd-bdd does not ship); "
+        "write this state machine in JSONPath"
+    )
+
+
+def _check_http_task(state: dict[str, Any], at: str) -> None:
+    if state["Resource"] != RESOURCE:
+        return  # R1: .sync / .waitForTaskToken are refused when moto builds the state
+    params = state.get("Parameters")
+    where = f"{at}/Parameters"
+    if not isinstance(params, dict):
+        raise DefinitionError(f"SCHEMA_VALIDATION_FAILED: an HTTP Task needs Parameters at {at}")
+    fields = {_field(key): key for key in params}
+    for name in sorted(set(fields) - PARAMETERS):
+        raise DefinitionError(
+            f"SCHEMA_VALIDATION_FAILED: The field '{fields[name]}' is not supported by Step Functions at {where} "
+            f"(an HTTP Task takes {', '.join(sorted(PARAMETERS))})"
+        )
+    for name in REQUIRED_PARAMETERS:
+        if name not in fields:
+            raise DefinitionError(
+                f"SCHEMA_VALIDATION_FAILED: The field '{name}' is required but was missing at {where}"
+            )
+    given = [name for name in CONNECTION_FIELDS if name in fields]
+    if len(given) != 1:
+        raise DefinitionError(
+            f"SCHEMA_VALIDATION_FAILED: an HTTP Task needs exactly one of Authentication or InvocationConfig "
+            f"(with a ConnectionArn) at {where}, got {', '.join(given) or 'neither'}"
+        )
+    _check_object(params, fields[given[0]], {"ConnectionArn"}, {"ConnectionArn"}, where)
+    method = params.get("Method")
+    if "Method" in params and (not isinstance(method, str) or method not in METHODS):
+        raise DefinitionError(
+            f"SCHEMA_VALIDATION_FAILED: The value for the field 'Method' must be one of "
+            f"{', '.join(sorted(METHODS))} at {where}, got {method!r}"
+        )
+    if "Transform" in params:
+        transform = _check_object(params, "Transform", {"RequestBodyEncoding", "RequestEncodingOptions"}, set(), where)
+        if transform is None:
+            return
+        encoding = transform.get("RequestBodyEncoding")
+        if "RequestBodyEncoding" in transform and encoding not in BODY_ENCODINGS:
+            raise DefinitionError(
+                f"SCHEMA_VALIDATION_FAILED: RequestBodyEncoding must be NONE or URL_ENCODED at {where}/Transform, "
+                f"got {encoding!r}"
+            )
+        if "RequestEncodingOptions" in transform:
+            options = _check_object(transform, "RequestEncodingOptions", {"ArrayFormat"}, set(), f"{where}/Transform")
+            array_format = (options or {}).get("ArrayFormat")
+            if options and "ArrayFormat" in options and array_format not in ARRAY_FORMATS:
+                raise DefinitionError(
+                    f"SCHEMA_VALIDATION_FAILED: ArrayFormat must be one of {', '.join(sorted(ARRAY_FORMATS))} "
+                    f"at {where}/Transform/RequestEncodingOptions, got {array_format!r}"
+                )
+
+
+def _field(key: str) -> str:
+    return key[:-2] if key.endswith(".$") else key
+
+
+def _check_object(
+    parent: dict[str, Any], key: str, allowed: set[str], required: set[str], where: str
+) -> dict[str, Any] | None:
+    """The static object at parent[key] checked for unknown/missing keys; None when it is a path."""
+    if key.endswith(".$") or _field(key) + ".$" in parent:
+        return None
+    value = parent.get(key)
+    if not isinstance(value, dict):
+        raise DefinitionError(f"SCHEMA_VALIDATION_FAILED: The field '{key}' must be an object at {where}")
+    fields = {_field(k): k for k in value}
+    for name in sorted(set(fields) - allowed):
+        raise DefinitionError(
+            f"SCHEMA_VALIDATION_FAILED: The field '{fields[name]}' is not supported by Step Functions at {where}/{key}"
+        )
+    for name in sorted(required - set(fields)):
+        raise DefinitionError(
+            f"SCHEMA_VALIDATION_FAILED: The field '{name}' is required but was missing at {where}/{key}"
+        )
+    return value
+
+
+# -- the HTTP call (no moto here: plain data in, plain data or HttpTaskError out) ----------------
 
 
 class HttpTaskError(Exception):
@@ -259,7 +478,7 @@ class HttpRequest:
 
 
 def check_parameters(params: dict[str, Any]) -> tuple[str, Any]:
-    """Validate ApiEndpoint, Method, Transform; return (METHOD, split URL). ValueError → States.Runtime."""
+    """Validate the evaluated ApiEndpoint and Method (R2, R4); return (METHOD, split URL). ValueError → States.Runtime."""
     endpoint = params.get("ApiEndpoint")
     if not isinstance(endpoint, str) or not endpoint:
         raise ValueError("the HTTP Task needs an ApiEndpoint (a URL string)")
@@ -269,45 +488,121 @@ def check_parameters(params: dict[str, Any]) -> tuple[str, Any]:
     method = params.get("Method")
     if not isinstance(method, str) or method.upper() not in METHODS:
         raise ValueError(f"Method must be one of {', '.join(sorted(METHODS))}, got {method!r}")
-    if "Transform" in params:
-        raise ValueError("the HTTP Task parameter Transform is not emulated by odmd_bdd.aws.http_invoke")
     return method.upper(), parts
 
 
-def build_request(params: dict[str, Any], connection: dict[str, Any] | None = None) -> HttpRequest:
-    """The request an HTTP Task's Parameters describe. ValueError (→ States.Runtime) when invalid."""
+def connection_arn(params: dict[str, Any]) -> str:
+    """R2: the ConnectionArn from InvocationConfig or Authentication. ValueError → States.Runtime."""
+    for name in CONNECTION_FIELDS:
+        block = params.get(name)
+        if isinstance(block, dict) and isinstance(block.get("ConnectionArn"), str) and block["ConnectionArn"]:
+            return str(block["ConnectionArn"])
+    raise ValueError(
+        "the HTTP Task needs InvocationConfig.ConnectionArn or Authentication.ConnectionArn (an EventBridge connection ARN)"
+    )
+
+
+def build_request(
+    params: dict[str, Any], connection: dict[str, Any] | None = None, region: str = "us-east-1"
+) -> HttpRequest:
+    """The request an HTTP Task's Parameters describe, merged with the connection (H2, M1, M2, T1, H3, H4).
+    ValueError (→ States.Runtime) when invalid."""
     method, parts = check_parameters(params)
     headers = _task_headers(params.get("Headers"))
     query = parse_qsl(parts.query, keep_blank_values=True) + _query_pairs(params.get("QueryParameters"))
     body = params.get("RequestBody")
 
     if connection is not None:
-        taken = {name.lower() for name, _ in headers}
-        for name, value in _connection_headers(connection):
-            if name.lower() not in taken:
-                headers.append((name, value))
-        query += _connection_pairs(connection, "QueryStringParameters")
+        headers = _merge(headers, _connection_headers(connection), case_insensitive=True)  # H2
+        query = _merge(query, _connection_pairs(connection, "QueryStringParameters"), case_insensitive=False)  # M1
         extra_body = _connection_pairs(connection, "BodyParameters")
-        if extra_body:
+        if extra_body:  # M2
+            if isinstance(body, str):
+                raise ValueError(
+                    "the RequestBody is a string and the connection has body parameters: "
+                    "Step Functions cannot merge them (States.Runtime)"
+                )
             if body is None:
                 body = {}
             if not isinstance(body, dict):
                 raise ValueError("the connection adds body parameters but the RequestBody is not an object")
             body = {**body, **dict(extra_body)}
 
+    encoding, array_format = _transform(params.get("Transform"))
     content = None
     if body is not None:
-        if isinstance(body, str):
+        if encoding == "URL_ENCODED":  # T1, after merging
+            content = form_encode(body, array_format).encode()
+        elif isinstance(body, str):
             content = body.encode()
         else:
             content = json.dumps(body, separators=(",", ":")).encode()
-            if not any(name.lower() == "content-type" for name, _ in headers):
+            if not any(name.lower() == "content-type" for name, _ in headers):  # H4
                 headers.append(("Content-Type", "application/json; charset=UTF-8"))
+    managed = [("User-Agent", USER_AGENT.format(region=region)), ("Range", RANGE)]  # H3
+    headers = _merge(headers, managed, case_insensitive=True)
     url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
     return HttpRequest(method=method, url=url, headers=headers, content=content)
 
 
+def _merge(
+    base: list[tuple[str, str]], winners: list[tuple[str, str]], *, case_insensitive: bool
+) -> list[tuple[str, str]]:
+    """`base` with every name `winners` has replaced by the winners' values (H2, M1, H3)."""
+
+    def norm(name: str) -> str:
+        return name.lower() if case_insensitive else name
+
+    taken = {norm(name) for name, _ in winners}
+    return [(n, v) for n, v in base if norm(n) not in taken] + list(winners)
+
+
+def _transform(raw: Any) -> tuple[str, str]:
+    """T1: (RequestBodyEncoding, ArrayFormat), defaults NONE and INDICES. ValueError → States.Runtime."""
+    if raw is None:
+        return "NONE", "INDICES"
+    if not isinstance(raw, dict):
+        raise ValueError(f"Transform must be an object, got {type(raw).__name__}")
+    encoding = raw.get("RequestBodyEncoding", "NONE")
+    if encoding not in BODY_ENCODINGS:
+        raise ValueError(f"RequestBodyEncoding must be NONE or URL_ENCODED, got {encoding!r}")
+    options = raw.get("RequestEncodingOptions") or {}
+    array_format = options.get("ArrayFormat", "INDICES") if isinstance(options, dict) else None
+    if array_format not in ARRAY_FORMATS:
+        raise ValueError(f"ArrayFormat must be one of {', '.join(sorted(ARRAY_FORMATS))}, got {array_format!r}")
+    return encoding, array_format
+
+
+def form_encode(body: Any, array_format: str = "INDICES") -> str:
+    """T1: a RequestBody as form data — nested objects as key[sub], arrays by ArrayFormat,
+    keys and values percent-encoded (space as %20)."""
+    if isinstance(body, str):
+        return body
+    if not isinstance(body, dict):
+        raise ValueError(f"a URL_ENCODED RequestBody must be an object, got {type(body).__name__}")
+    pairs: list[tuple[str, str]] = []
+
+    def walk(key: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for sub, item in value.items():
+                walk(f"{key}[{sub}]", item)
+        elif isinstance(value, list):
+            if array_format == "COMMAS":
+                pairs.append((key, ",".join(_scalar(v) for v in value)))
+                return
+            for i, item in enumerate(value):
+                name = {"INDICES": f"{key}[{i}]", "BRACKETS": f"{key}[]"}.get(array_format, key)
+                walk(name, item)
+        else:
+            pairs.append((key, _scalar(value)))
+
+    for key, value in body.items():
+        walk(str(key), value)
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe=',')}" for k, v in pairs)
+
+
 def _task_headers(raw: Any) -> list[tuple[str, str]]:
+    """The task's Headers; H1 (a forbidden name → ValueError → States.Runtime)."""
     if raw is None:
         return []
     if not isinstance(raw, dict):
@@ -316,14 +611,10 @@ def _task_headers(raw: Any) -> list[tuple[str, str]]:
     for name, value in raw.items():
         lower = name.lower()
         if lower in FORBIDDEN_HEADERS or lower.startswith(FORBIDDEN_HEADER_PREFIXES):
+            hint = " (put credentials in the EventBridge connection)" if lower == "authorization" else ""
             raise ValueError(
                 f"The 'Headers' field contains unsupported values: [{name}] "
-                "(a header AWS does not let an HTTP Task set)"
-            )
-        if lower == "authorization" and not settings.allow_authorization_header:
-            raise ValueError(
-                f"The 'Headers' field contains unsupported values: [{name}] "
-                "(Authorization refused: install(allow_authorization_header=False))"
+                f"(a header AWS does not let an HTTP Task set){hint}"
             )
         values = value if isinstance(value, list) else [value]
         out.append((name, ",".join(_scalar(v) for v in values)))
@@ -368,8 +659,8 @@ def _connection_headers(conn: dict[str, Any]) -> list[tuple[str, str]]:
             out.append((key["ApiKeyName"], str(key.get("ApiKeyValue", ""))))
     elif auth_type is not None:
         raise ValueError(f"EventBridge connections of type {auth_type} are not emulated (BASIC and API_KEY are)")
-    out += _connection_pairs(conn, "HeaderParameters")
-    return out
+    # H2: the connection's own header parameters win over its auth header too (same name: last wins)
+    return _merge(out, _connection_pairs(conn, "HeaderParameters"), case_insensitive=True)
 
 
 def _connection_pairs(conn: dict[str, Any], kind: str) -> list[tuple[str, str]]:
@@ -378,7 +669,7 @@ def _connection_pairs(conn: dict[str, Any], kind: str) -> list[tuple[str, str]]:
 
 
 def send(request: HttpRequest, timeout_s: float | None = None) -> dict[str, Any]:
-    """Send the request; return AWS's HTTP Task output or raise HttpTaskError."""
+    """Send the request; return the HTTP Task output (O1) or raise HttpTaskError (O2, O3) / ValueError (O4)."""
     timeout_s = settings.http_timeout_s if timeout_s is None else timeout_s
     what = f"{request.method} {request.url}"
     try:
@@ -404,12 +695,18 @@ def send(request: HttpRequest, timeout_s: float | None = None) -> dict[str, Any]
 
 
 def task_output(resp: httpx.Response) -> dict[str, Any]:
+    """O1; O4 (an answer AWS cannot return → ValueError → States.Runtime)."""
     headers: dict[str, list[str]] = {}
     for raw_name, raw_value in resp.headers.raw:
         headers.setdefault(raw_name.decode("latin-1"), []).append(raw_value.decode("latin-1"))
-    text = resp.text
-    body: Any = text
     media = (resp.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media in UNSUPPORTED_MEDIA_TYPES or media.startswith(UNSUPPORTED_MEDIA_PREFIXES):
+        raise ValueError(f"the HTTP Task cannot return an answer of content-type {media} (States.Runtime)")
+    try:
+        text = resp.content.decode(resp.encoding or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        raise ValueError("the answer's body can't be read as a valid string (States.Runtime)") from None
+    body: Any = text
     if text and (media == "application/json" or media.endswith("+json")):
         try:
             body = json.loads(text)
@@ -436,7 +733,7 @@ def _http() -> httpx.Client:
 
 
 def lookup_connection(arn: str) -> dict[str, Any]:
-    """The EventBridge connection `arn` as moto (in this process) holds it, or HttpTaskError."""
+    """The EventBridge connection `arn` as moto (in this process) holds it, or HttpTaskError (O5)."""
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[2] != "events" or not parts[5].startswith("connection/"):
         raise HttpTaskError(CONNECTION_NOT_FOUND_ERROR, f"not an EventBridge connection ARN: {arn!r}")
@@ -456,16 +753,13 @@ def lookup_connection(arn: str) -> dict[str, Any]:
     )
 
 
-def invoke(params: dict[str, Any]) -> dict[str, Any]:
+def invoke(params: dict[str, Any], region: str = "us-east-1") -> dict[str, Any]:
     """Run one HTTP Task with these (already evaluated) Parameters."""
     check_parameters(params)
     _task_headers(params.get("Headers"))
-    auth = params.get("Authentication")
-    arn = auth.get("ConnectionArn") if isinstance(auth, dict) else None
-    if not isinstance(arn, str) or not arn:
-        raise ValueError("the HTTP Task needs Authentication.ConnectionArn (an EventBridge connection ARN)")
-    connection = lookup_connection(arn)
-    return send(build_request(params, connection))
+    _transform(params.get("Transform"))
+    connection = lookup_connection(connection_arn(params))
+    return send(build_request(params, connection, region=region))
 
 
 # -- the moto side: a Task state class, built on first use (moto imported lazily) --------------
@@ -484,16 +778,14 @@ def _service_class() -> Any:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
     )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.eval.event import event_detail
+
+    event_details: Any = event_detail.EventDetails  # a TypedDict: only the one key a TaskFailed event has
 
     class HttpErrorName(ErrorName):
         """An error name of the HTTP Task (States.Http.*, Events.*); matched like a custom name."""
 
     class StateTaskServiceHttp(StateTaskService):
-        _PARAMETERS = frozenset(
-            {"ApiEndpoint", "Method", "Headers", "QueryParameters", "RequestBody", "Authentication", "Transform"}
-        )
-
         def from_state_props(self, state_props: Any) -> None:
             super().from_state_props(state_props)
             if self.resource.condition:
@@ -503,12 +795,12 @@ def _service_class() -> Any:
                 )
 
         def _get_supported_parameters(self) -> set[str] | None:
-            return set(self._PARAMETERS) if self.resource.api_action.lower() == "invoke" else None
+            return set(PARAMETERS) if self.resource.api_action.lower() == "invoke" else None
 
         def _eval_service_task(
             self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
         ) -> None:
-            env.stack.append(invoke(normalised_parameters))
+            env.stack.append(invoke(normalised_parameters, region=resource_runtime_part.region))
 
         def _from_error(self, env: Any, ex: Exception) -> Any:
             if isinstance(ex, HttpTaskError):
@@ -516,17 +808,13 @@ def _service_class() -> Any:
                     env=env,
                     error_name=HttpErrorName(error_name=ex.error),
                     event_type=HistoryEventType.TaskFailed,
-                    # moto's EventDetails is a TypedDict of every kind of detail; an event carries one
-                    event_details=cast(
-                        "EventDetails",
-                        {
-                            "taskFailedEventDetails": TaskFailedEventDetails(
-                                error=ex.error,
-                                cause=ex.cause,
-                                resource=self._get_sfn_resource(),
-                                resourceType=self._get_sfn_resource_type(),
-                            )
-                        },
+                    event_details=event_details(
+                        taskFailedEventDetails=TaskFailedEventDetails(
+                            error=ex.error,
+                            cause=ex.cause,
+                            resource=self._get_sfn_resource(),
+                            resourceType=self._get_sfn_resource_type(),
+                        )
                     ),
                 )
             return super()._from_error(env=env, ex=ex)

@@ -64,8 +64,11 @@ def exchange_request(
     query: dict[str, Any] | None = None,
     body: Any = None,
     has_body: bool | None = None,
+    connection_arn: str | None = None,
 ) -> dict[str, Any]:
-    """The BDD state machine's input. `body` is sent when given (or when `has_body` is True)."""
+    """The BDD state machine's input. `body` is sent when given (or when `has_body` is True);
+    `connection_arn` (the EventBridge connection carrying the credentials, see aws/connections.py)
+    replaces the machine's default connection when given."""
     request: dict[str, Any] = {
         "ApiEndpoint": api_endpoint,
         "Method": method.upper(),
@@ -74,6 +77,8 @@ def exchange_request(
     }
     if has_body or (has_body is None and body is not None):
         request["RequestBody"] = body
+    if connection_arn is not None:
+        request["ConnectionArn"] = connection_arn
     return request
 
 

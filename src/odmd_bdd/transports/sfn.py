@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from odmd_bdd.aws.answers import http_answer
+from odmd_bdd.aws.connections import AuthConnections, split_authorization
 from odmd_bdd.aws.sfn_transport import exchange_request, flat_headers, run_exchange
 from odmd_bdd.contracts import Operation
 from odmd_bdd.transports.base import Exchange, prepare
@@ -15,10 +17,17 @@ from odmd_bdd.transports.base import Exchange, prepare
 class SfnTransport:
     name = "sfn"
 
-    def __init__(self, sfn_client: Any, state_machine_arn: str, deadline_s: float = 30.0):
+    def __init__(
+        self,
+        sfn_client: Any,
+        state_machine_arn: str,
+        deadline_s: float = 30.0,
+        connections: AuthConnections | None = None,
+    ):
         self.sfn = sfn_client
         self.state_machine_arn = state_machine_arn
         self.deadline_s = deadline_s
+        self._connections = connections  # made on the first request with an Authorization header
 
     def send(
         self,
@@ -31,10 +40,15 @@ class SfnTransport:
         headers: dict[str, str] | None = None,
     ) -> Exchange:
         url, req_headers, has_body = prepare(base_url, op, body, path_params, headers)
-        request = exchange_request(url, op.method, headers=req_headers, query=query, body=body, has_body=has_body)
+        # An HTTP Task may not send Authorization itself: it travels in an EventBridge connection.
+        task_headers, authorization = split_authorization(req_headers)
+        arn = None if authorization is None else self.connections.arn_for(authorization)
+        request = exchange_request(
+            url, op.method, headers=task_headers, query=query, body=body, has_body=has_body, connection_arn=arn
+        )
         started = time.perf_counter()
         # FAILED / TIMED_OUT / ABORTED raise ExecutionFailed (an AssertionError) with error and cause.
-        output = run_exchange(self.sfn, self.state_machine_arn, request, self.deadline_s)
+        output = http_answer(run_exchange(self.sfn, self.state_machine_arn, request, self.deadline_s))
         elapsed = (time.perf_counter() - started) * 1000
         response_headers = flat_headers(output.get("Headers"))
         return Exchange(
@@ -51,6 +65,12 @@ class SfnTransport:
             elapsed_ms=elapsed,
             transport=self.name,
         )
+
+    @property
+    def connections(self) -> AuthConnections:
+        if self._connections is None:
+            self._connections = AuthConnections.beside(self.sfn)
+        return self._connections
 
     def close(self) -> None:
         """Nothing to release: the boto3 client belongs to the enver."""
