@@ -90,6 +90,15 @@ def _noop() -> None:
     """Body of a collected scenario: pytest-bdd runs the steps."""
 
 
+class FeatureCollectError(pytest.Collector.CollectError):
+    """A feature file that cannot be collected, with the problems as data (file, line, message)
+    for tools that report them (odmd-bdd check); pytest prints `str()`: one `file:line: message` each."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
 class FeatureFile(pytest.Module):
     """A `.feature` file as a test module: one test per scenario, checked at collection."""
 
@@ -102,28 +111,32 @@ class FeatureFile(pytest.Module):
     def _where(self, line: int | str) -> str:
         return f"{self._rel()}:{line}"
 
+    def _fail(self, line: int, message: str, code: str = "feature.collect") -> FeatureCollectError:
+        return FeatureCollectError([Problem(code, self._rel(), message, line=line)])
+
     def _getobj(self) -> types.ModuleType:
         constellation = self.config.stash.get(CONSTELLATION, None)
         if constellation is None:
-            raise self.CollectError(f"{self._where(1)}: no constellation file at {constellation_path(self.config)}")
+            raise self._fail(1, f"no constellation file at {constellation_path(self.config)}")
         try:
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise self.CollectError(f"{self._where(1)}: cannot read the feature file: {exc}") from None
+            raise self._fail(1, f"cannot read the feature file: {exc}") from None
         for number, line in enumerate(text.splitlines(), 1):
             if not line.lstrip().startswith("#"):
                 try:
                     constellation.dataset.constants.check(line, self._where(number))
                 except ConstantError as exc:
-                    raise self.CollectError(str(exc)) from None
+                    message = str(exc).removeprefix(f"{self._where(number)}: ")  # the where we gave it
+                    raise self._fail(number, message, "feature.unknown-constant") from None
         misleading = _misleading(self._rel(), text)
         if misleading:
-            raise self.CollectError("\n".join(str(problem) for problem in misleading))
+            raise FeatureCollectError(misleading)
         try:
             feature = get_feature(str(self.path.parent), self.path.name)
         except GherkinParseError as exc:
-            raise self.CollectError(
-                f"{self._where(exc.line)}: malformed feature file: {exc.message} — {exc.line_content.strip()!r}"
+            raise self._fail(
+                exc.line, f"malformed feature file: {exc.message} — {exc.line_content.strip()!r}", "feature.syntax"
             ) from None
         module = types.ModuleType(self.path.stem)
         module.__file__ = str(self.path)
@@ -134,7 +147,7 @@ class FeatureFile(pytest.Module):
             try:
                 test = bdd_scenario(str(self.path), name, features_base_dir=str(self.path.parent))(_noop)
             except (Exception, pytest.fail.Exception) as exc:
-                raise self.CollectError(f"{self._where(template.line_number)}: scenario {name!r}: {exc}") from None
+                raise self._fail(template.line_number, f"scenario {name!r}: {exc}") from None
             cast(Any, test).odmd_steps = len(template.steps)  # harness.shards deals long scenarios out first
             setattr(module, test_name, pytest.mark.usefixtures("layer")(test))
         return module

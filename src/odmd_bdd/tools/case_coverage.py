@@ -31,7 +31,9 @@ import pytest
 
 from odmd_bdd.actors import SESSION, Observation
 from odmd_bdd.checks import expect
+from odmd_bdd.checks.problems import Problem
 from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.harness.collection import FeatureCollectError
 from odmd_bdd.localenv.matching import subset_score
 
 
@@ -54,7 +56,8 @@ class CoverageRecorder:
 
     def __init__(self) -> None:
         self.runs: dict[str, ScenarioRun] = {}
-        self.collect_errors: list[tuple[str, str]] = []  # (nodeid, message)
+        self.collect_errors: list[tuple[str, str]] = []  # (nodeid, message): what pytest could not collect
+        self.feature_problems: dict[str, list[Problem]] = {}  # nodeid -> the feature file's problems, as data
         self.rootpath: Path | None = None
 
     @pytest.hookimpl
@@ -79,6 +82,12 @@ class CoverageRecorder:
             run = self.runs[report.nodeid] = ScenarioRun(report.nodeid, path, line, name)
         if run.failure is None:
             run.failure = text
+
+    @pytest.hookimpl
+    def pytest_exception_interact(self, node: Any, call: Any, report: Any) -> None:
+        error = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(error, FeatureCollectError):
+            self.feature_problems[node.nodeid] = error.problems
 
     @pytest.hookimpl
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -106,6 +115,7 @@ class FeatureRun:
     exit_code: int
     output: str  # pytest's own output, for when the run could not start
     rootpath: Path | None  # collection errors name files relative to it
+    feature_problems: dict[str, list[Problem]] = field(default_factory=dict)  # nodeid -> problems, as data
 
     @property
     def passed(self) -> list[ScenarioRun]:
@@ -141,7 +151,12 @@ def run_features(features: Path, constellation_path: Path) -> FeatureRun:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = pytest.main(args, plugins=[recorder])
     return FeatureRun(
-        list(recorder.runs.values()), recorder.collect_errors, int(code), out.getvalue(), recorder.rootpath
+        list(recorder.runs.values()),
+        recorder.collect_errors,
+        int(code),
+        out.getvalue(),
+        recorder.rootpath,
+        recorder.feature_problems,
     )
 
 

@@ -423,9 +423,6 @@ def check_feature_constants(constants: Constants, features: list[Path]) -> list[
     return problems
 
 
-_LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+): (?P<message>.*)$", re.S)
-
-
 def check_coverage(
     constellation: Constellation, features_dir: Path, lines: YamlLines, file: str, skip_collect_errors_in: set[str]
 ) -> tuple[list[Problem], dict[str, Any]]:
@@ -450,14 +447,15 @@ def check_coverage(
         )
         return problems, stats
     for nodeid, message in run.collect_errors:
-        located = _LOCATED.match(message)
-        if located:
-            shown = display((run.rootpath or Path.cwd()) / located["file"])
+        located = run.feature_problems.get(nodeid)
+        if not located:
+            problems.append(Problem(nodeid, 0, f"cannot be collected: {message}", "coverage"))
+            continue
+        for found in located:
+            shown = display((run.rootpath or Path.cwd()) / found.where)
             if shown in skip_collect_errors_in:
                 continue  # already reported line by line (unknown constants)
-            problems.append(Problem(shown, int(located["line"]), located["message"], "coverage"))
-        else:
-            problems.append(Problem(nodeid, 0, f"cannot be collected: {message}", "coverage"))
+            problems.append(Problem(shown, found.line, found.message, "coverage"))
     for scenario in run.scenarios:
         if not scenario.passed:
             problems.append(
