@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
-from odmd_bdd.localenv import LocalEnver
+from odmd_bdd.localenv import Fault, LocalEnver
 from odmd_bdd.resolution.envers import resolve_enver
 
 
@@ -79,3 +79,59 @@ def test_an_event_bus_without_a_region_is_one_clear_error(tmp_path):
     )
     with pytest.raises(OdmdError, match=r"enver foreign: event_bus needs region"):
         Constellation.load(path)
+
+
+UC1 = "features/uc1_authentication_key_entity.feature"
+SMOKE = "logs_in_registers_the_root_key"  # a scenario with three event steps
+
+
+@pytest.fixture
+def foreign_with_bus(reference_constellation):
+    """Services running apart from the enver under test, publishing their events to an SQS of their own."""
+    from odmd_bdd.aws import EmbeddedAws
+
+    with EmbeddedAws(preload=("sqs",)) as bus, LocalEnver(reference_constellation, sqs=bus.client("sqs")) as foreign:
+        yield foreign, bus
+
+
+def _urls(project, foreign) -> str:
+    (project.path / "urls.yaml").write_text(
+        "base_urls:\n" + "".join(f"  {k}: {v}\n" for k, v in foreign.base_urls.items())
+    )
+    return "urls.yaml"
+
+
+@pytest.mark.parametrize("layer", ["api", "gui"])
+def test_without_an_event_bus_event_steps_are_reported_not_checked_never_passed(project, foreign_with_bus, layer):
+    foreign, _ = foreign_with_bus
+    urls = _urls(project, foreign)
+    result = project.runpytest_subprocess(
+        UC1, "-k", SMOKE, "--layer", layer, "--base-urls", urls, "--web-client-url", foreign.web_client_url, "-rs"
+    )
+    result.assert_outcomes(skipped=1)
+    out = result.stdout.str()
+    assert out.count("no event bus: every service is at an explicit address") >= 1
+    assert out.count("event steps are reported as not checked") == 1  # said once, at the start
+    result.stdout.fnmatch_lines(["SKIPPED*not checked: KeyRegistered event for ${ROOT_KEY_ID} (no event bus*"])
+    junit = (project.path / "reports" / "junit.xml").read_text(encoding="utf-8")
+    assert "<skipped" in junit and "not checked: KeyRegistered event" in junit
+
+
+@pytest.mark.parametrize("layer", ["api", "gui"])
+def test_with_an_event_bus_named_event_steps_are_checked(project, foreign_with_bus, layer):
+    foreign, bus = foreign_with_bus
+    path = project.path / "fixtures" / "envers" / "constellation.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + f"\n  foreign:\n    revision: b..foreign\n    event_bus:\n"
+        f"      endpoint_url: {bus.endpoint_url}\n      region: {bus.region}\n",
+        encoding="utf-8",
+    )
+    urls = _urls(project, foreign)
+    args = (UC1, "-k", SMOKE, "--layer", layer, "--enver", "foreign", "--base-urls", urls)
+    result = project.runpytest_subprocess(*args, "--web-client-url", foreign.web_client_url)
+    result.assert_outcomes(passed=1)
+
+    foreign.faults.replace([Fault(operation="key-service.registerKey", event="drop")])  # now the event never comes
+    result = project.runpytest_subprocess(*args, "--web-client-url", foreign.web_client_url, "--event-timeout", "1")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*no KeyRegistered event for ${ROOT_KEY_ID}*"])

@@ -94,6 +94,7 @@ class World:
         self.run_id = run_id or uuid.uuid4().hex[:16]
         self.session_token: str | None = None
         self.answers: list[Observation] = []
+        self.not_checked: list[str] = []  # what a step could not check here (e.g. events without a bus)
 
     def __repr__(self) -> str:
         return f"<World: {len(self.answers)} answers, session={'yes' if self.session_token else 'no'}>"

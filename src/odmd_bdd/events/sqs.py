@@ -92,6 +92,20 @@ class ReceivedEvent:
 
 
 @dataclass
+@dataclass
+class NoEventBus:
+    """The inbox of a run whose enver has no event bus: event steps are reported not checked
+    (a distinct outcome, never a pass) instead of failing each on its own."""
+
+    reason: str
+    received: list[ReceivedEvent] = field(default_factory=list)
+    available: bool = False
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
 class EventInbox:
     """One scenario run's view of the events: what arrived on its queues, kept once read.
 
@@ -108,6 +122,7 @@ class EventInbox:
     peek: bool = False
     since: float | None = None  # epoch seconds
     shared: bool = False
+    available: bool = True  # a NoEventBus says False
 
     def __post_init__(self) -> None:
         self.queues = QueueUrls(self.sqs)

@@ -70,6 +70,14 @@ def attach_new_events(request: pytest.FixtureRequest) -> None:
         Recorder(redactor).events(inbox.received[shown:], request.getfixturevalue("layer"))
 
 
+def skip_if_not_checked(request: pytest.FixtureRequest) -> None:
+    """A scenario some of whose steps could not check what they name ends skipped, saying which:
+    "not checked" is its own outcome in the terminal, JUnit and Allure, never a pass."""
+    world = request.getfixturevalue("world") if "world" in request.fixturenames else None
+    if world is not None and world.not_checked:
+        pytest.skip(f"not checked: {'; '.join(world.not_checked)}")
+
+
 def enver_info(config: pytest.Config) -> dict[str, str]:
     """What the report says about the enver: this process's, or (xdist controller) the workers' merged."""
     resolved = config.stash.get(ENVER, None)

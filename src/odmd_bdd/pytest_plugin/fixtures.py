@@ -11,7 +11,7 @@ from odmd_bdd.actors import World
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.data.placeholders import Constants
-from odmd_bdd.events.sqs import EventInbox, MessageIndex
+from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
 from odmd_bdd.harness import gui_layer, layer_actors, run_enver, shared_enver
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
@@ -81,7 +81,7 @@ def message_index(enver: Enver) -> MessageIndex:
 @pytest.fixture
 def events(
     request: pytest.FixtureRequest, enver: Enver, world: World, message_index: MessageIndex
-) -> Iterator[EventInbox]:
+) -> Iterator[EventInbox | NoEventBus]:
     """This scenario run's events; what arrives is attached to the step that waited for it."""
     inbox = run_enver.open_inbox(request.node, enver, message_index, world.run_id)
     yield inbox

@@ -60,6 +60,10 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest) -> None:
     report_hygiene.attach_new_events(request)
 
 
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:
+    report_hygiene.skip_if_not_checked(request)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     report_hygiene.write_terminal_summary(terminalreporter, config)
 
