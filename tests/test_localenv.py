@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from odmd_bdd.localenv import Fault
-from odmd_bdd.localenv.matching import choose_case, subset_score
+from odmd_bdd.checks.phase0 import choose_case, subset_score
 
 UUID = "550e8400-e29b-41d4-a716-446655440001"
 

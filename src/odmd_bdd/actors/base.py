@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from odmd_bdd.checks.phase0 import Phase0Answer
 from odmd_bdd.data import jsonpath
 from odmd_bdd.data.dataset import Case
 from odmd_bdd.transports import RUN_HEADER as RUN_HEADER  # re-exported: the GUI capture reads it here
@@ -66,6 +67,7 @@ class Observation:
     status: int
     body: Any
     exchanges: list[Exchange] = field(default_factory=list)
+    expected: Phase0Answer | None = None  # what a Phase 0 mock answers here (envers with answers: full)
 
     @property
     def label(self) -> str:
@@ -94,6 +96,7 @@ class World:
         self.run_id = run_id or uuid.uuid4().hex[:16]
         self.session_token: str | None = None
         self.answers: list[Observation] = []
+        self.answered_cases: set[str] = set()  # the dataset cases a mock has answered in this run
         self.not_checked: list[str] = []  # what a step could not check here (e.g. events without a bus)
 
     def __repr__(self) -> str:

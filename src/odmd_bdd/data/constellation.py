@@ -53,6 +53,9 @@ class EventBus:
     region: str
 
 
+ANSWER_MODES = ("full", "named")  # an enver's answers: compared in full with the dataset, or only as steps name
+
+
 @dataclass(frozen=True)
 class EnverSpec:
     name: str
@@ -63,6 +66,7 @@ class EnverSpec:
     endpoint_url: str | None = None  # an AWS endpoint other than the region's (e.g. a test stack)
     transport: str = "http"  # how the API layer reaches services: http | sfn
     event_bus: EventBus | None = None  # where events are read when every service has an explicit address
+    answers: str = "full"  # full: every answer compared with the dataset; named: only what steps name
 
     @property
     def is_main(self) -> bool:
@@ -110,15 +114,21 @@ class Constellation:
             transport = spec.get("transport", "http")
             if transport not in ("http", "sfn"):
                 raise OdmdError(f"{path}: enver {name}: transport must be http or sfn, not {transport!r}")
+            revision = spec.get("revision", f"b..{name}")
+            mock = bool(spec.get("embedded", False)) or revision.split("..")[-1] == "mock"
+            answers = spec.get("answers", "full" if mock else "named")
+            if answers not in ANSWER_MODES:
+                raise OdmdError(f"{path}: enver {name}: answers must be full or named, not {answers!r}")
             envers[name] = EnverSpec(
                 name=name,
-                revision=spec.get("revision", f"b..{name}"),
+                revision=revision,
                 embedded=bool(spec.get("embedded", False)),
                 region=spec.get("region"),
                 profile=spec.get("profile"),
                 endpoint_url=spec.get("endpoint_url"),
                 transport=transport,
                 event_bus=_event_bus(spec.get("event_bus"), path, name),
+                answers=answers,
             )
         return cls(
             path=path,

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from odmd_bdd.data.matchers import compile_matcher
 from odmd_bdd.data.placeholders import Constants
 from odmd_bdd.errors import ConstantError, DatasetError
 
@@ -35,6 +36,8 @@ class Case:
     after: tuple[str, ...] = ()  # cases that must have been answered earlier in the same run
     events: tuple[dict[str, Any], ...] = ()  # [{"message": name, "payload": {...}}]
     where: str = ""  # file:line of the case, for messages
+    template: dict[str, Any] = field(default_factory=dict)  # the response as written: ${NAME}s unresolved
+    matchers: dict[str, str] = field(default_factory=dict)  # body field (dotted) -> matcher name
 
     def __repr__(self) -> str:
         return f"<Case {self.ref}>"
@@ -137,6 +140,14 @@ def _case(ref: str, kind: str, spec: Any, constants: Constants, where: str) -> C
     response = spec["response"] or {}
     if not isinstance(response.get("status"), int):
         raise DatasetError(f"{where}: case {ref}: response.status must be an HTTP status code")
+    matchers = response.get("matchers") or {}
+    if not isinstance(matchers, dict):
+        raise DatasetError(f"{where}: case {ref}: response.matchers maps body fields (dotted) to matcher names")
+    for dotted, name in matchers.items():
+        try:
+            compile_matcher(name)
+        except ValueError as exc:
+            raise DatasetError(f"{where}: case {ref}: response.matchers.{dotted}: {exc}") from None
     events = spec.get("events") or []
     if not isinstance(events, list) or not all(
         isinstance(e, dict) and "message" in e and "payload" in e for e in events
@@ -144,7 +155,9 @@ def _case(ref: str, kind: str, spec: Any, constants: Constants, where: str) -> C
         raise DatasetError(f"{where}: case {ref}: events must be a list of {{message, payload}}")
     try:
         request = constants.substitute(spec["request"] or {}, where=f"{where}: {ref}.request")
-        response = constants.substitute(response, where=f"{where}: {ref}.response")
+        response = constants.substitute(
+            {k: v for k, v in response.items() if k != "matchers"}, where=f"{where}: {ref}.response"
+        )
         events = constants.substitute(events, where=f"{where}: {ref}.events")
     except ConstantError as exc:
         raise DatasetError(str(exc)) from None
@@ -160,6 +173,8 @@ def _case(ref: str, kind: str, spec: Any, constants: Constants, where: str) -> C
         after=tuple(spec.get("after") or ()),
         events=tuple(events),
         where=where,
+        template={k: v for k, v in (spec["response"] or {}).items() if k != "matchers"},
+        matchers={str(k): str(v) for k, v in matchers.items()},
     )
 
 

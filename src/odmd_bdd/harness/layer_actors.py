@@ -8,12 +8,24 @@ from typing import Any
 import pytest
 
 from odmd_bdd.actors import ApiActor, World
+from odmd_bdd.actors.whole_answer import WholeAnswerActor
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.reporting.evidence import Recorder
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.reporting.redaction import SENSITIVE_KEY, Redactor
 from odmd_bdd.resolution.envers import Enver
 
 
 def actor_for(request: pytest.FixtureRequest, layer: str, enver: Enver, world: World, redactor: Redactor) -> Any:
+    actor = _layer_actor(request, layer, enver, world, redactor)
+    if enver.spec.answers != "full":
+        return actor
+    constellation: Constellation = request.getfixturevalue("constellation")
+    return WholeAnswerActor(
+        actor, enver, constellation.dataset, constellation.valid_bearer_tokens(), world, SENSITIVE_KEY.search
+    )
+
+
+def _layer_actor(request: pytest.FixtureRequest, layer: str, enver: Enver, world: World, redactor: Redactor) -> Any:
     if layer == "api":
         return ApiActor(enver, request.getfixturevalue("api_transport"), world, Recorder(redactor))
     if layer == "gui":

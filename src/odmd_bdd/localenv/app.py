@@ -1,7 +1,7 @@
 """The ASGI app of the embedded enver, generated from contracts and the dataset.
 
-Per request: bearer check (401) → JSON body and schema validation (400, Zod issues) →
-dataset case (2xx or the dataset's error answer; 404 when no case matches) → fault plan.
+Per request: the Phase 0 answer rule (checks.phase0: 401, 400 with Zod issues, the dataset
+case, 404) → fault plan.
 """
 
 from __future__ import annotations
@@ -20,25 +20,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from odmd_bdd.contracts import OpenApiContract, Operation, zod_issues
+from odmd_bdd.checks import phase0
+from odmd_bdd.contracts import OpenApiContract, Operation
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.events.sqs import EventPublisher
 from odmd_bdd.localenv.answers import Answer
 from odmd_bdd.localenv.faults import Fault, FaultPlan
-from odmd_bdd.localenv.matching import choose_case
 from odmd_bdd.localenv.runs import ANONYMOUS, RUN_HEADER, RunLog
 from odmd_bdd.localenv.web import WebClientState, web_client_routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _error(status: int, error: str, message: str) -> Answer:
-    return Answer(status=status, body={"error": error, "message": message})
-
-
-def _zod(issues: list[dict[str, Any]]) -> Answer:
-    return Answer(status=400, body={"name": "ZodError", "issues": issues})
 
 
 def answer_for(
@@ -52,25 +44,14 @@ def answer_for(
     answered: frozenset[str] = frozenset(),
 ) -> tuple[Answer, Case | None]:
     """The answer of a Phase 0 mock service to one request, and the case it came from (pure)."""
-    if op.secured:
-        auth = headers.get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or token.strip() not in tokens:
-            return _error(401, "unauthorized", "Missing or invalid bearer token"), None
     body: Any = None
     if op.request_validator is not None:
         try:
             body = json.loads(raw_body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return _zod([{"code": "custom", "path": [], "message": "Malformed JSON body"}]), None
-        issues = zod_issues(op.request_errors(body))
-        if issues:
-            return _zod(issues), None
-    request = {"body": body, "path": path_params, "query": query}
-    case = choose_case(cases, request, answered)
-    if case is None:
-        return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request"), None
-    return Answer(status=case.status, body=copy.deepcopy(case.response.get("body"))), case
+            body = phase0.MALFORMED
+    rule = phase0.answer(op, cases, tokens, headers, body, path_params, query, answered)
+    return Answer(status=rule.status, body=rule.body), rule.case
 
 
 def _endpoint(

@@ -28,6 +28,11 @@ from odmd_bdd.errors import EnverError
 from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.resolution.odmd_share import ShareResolver
 
+ANSWERS_SAID = {
+    "full": "full (every answer compared with the dataset)",
+    "named": "named (only the fields the steps name are compared)",
+}
+
 
 @dataclass(frozen=True)
 class EmbeddedAddress:
@@ -75,7 +80,12 @@ class Enver:
 
     def describe(self) -> dict[str, str]:
         """What the report records about this enver: base URLs and artifact versions."""
-        out = {"enver": self.name, "revision": self.spec.revision, "services_from": self.services_from()}
+        out = {
+            "enver": self.name,
+            "revision": self.spec.revision,
+            "services_from": self.services_from(),
+            "answers": ANSWERS_SAID[self.spec.answers],
+        }
         for svc in self.services.values():
             out[f"{svc.name}.base_url"] = svc.base_url
             out[f"{svc.name}.base_url_source"] = svc.source

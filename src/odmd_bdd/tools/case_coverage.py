@@ -31,10 +31,10 @@ import pytest
 
 from odmd_bdd.actors import SESSION, Observation
 from odmd_bdd.checks import expect
+from odmd_bdd.checks.phase0 import subset_score
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.harness.collection import FeatureCollectError
-from odmd_bdd.localenv.matching import subset_score
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""The Phase 0 answer rule: what a mock enver answers to a request, and from which dataset case.
+
+The embedded enver answers by this rule, and the harness checks every answer of a mock or local
+enver against it (checks.whole_answer), so both sides compute the same expectation from the
+same contracts and dataset, each from its own copy.
+
+Per request: bearer check (401) → JSON body and schema validation (400, Zod issues) → dataset
+case (its status and body; 404 when no case matches). A case matches when every field its request names is present and equal in the actual
+request (extra fields in the request are allowed) and every case it comes `after` has been
+answered earlier in the same run. A case with `after` wins over one without; then the case
+naming the most fields; ties go to the case defined first. A `fallback` case answers when
+nothing else matches.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from odmd_bdd.contracts import Operation, zod_issues
+from odmd_bdd.data.dataset import Case
+
+MALFORMED = object()  # a request body that is not JSON
+
+
+@dataclass
+class Phase0Answer:
+    """What a Phase 0 mock service answers: status, body, and the case it came from (None for a
+    401, a 400 from validation, or a 404 when no case matches)."""
+
+    status: int
+    body: Any
+    case: Case | None = None
+
+    @property
+    def issues(self) -> list[dict[str, Any]]:
+        return list(self.body.get("issues", [])) if isinstance(self.body, dict) and self.status == 400 else []
+
+
+def _error(status: int, error: str, message: str) -> Phase0Answer:
+    return Phase0Answer(status, {"error": error, "message": message})
+
+
+def answer(
+    op: Operation,
+    cases: list[Case],
+    tokens: set[str],
+    headers: dict[str, str],
+    body: Any,
+    path_params: dict[str, str],
+    query: dict[str, str],
+    answered: set[str] | frozenset[str] = frozenset(),
+) -> Phase0Answer:
+    """The answer of a Phase 0 mock service to one request (pure). `headers` have lower-case
+    names; `body` is the parsed JSON body, None for none, or MALFORMED."""
+    if op.secured:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token.strip() not in tokens:
+            return _error(401, "unauthorized", "Missing or invalid bearer token")
+    if op.request_validator is not None:
+        if body is MALFORMED:
+            return _zod([{"code": "custom", "path": [], "message": "Malformed JSON body"}])
+        issues = zod_issues(op.request_errors(body))
+        if issues:
+            return _zod(issues)
+    else:
+        body = None
+    case = choose_case(cases, {"body": body, "path": path_params, "query": query}, answered)
+    if case is None:
+        return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request")
+    return Phase0Answer(case.status, copy.deepcopy(case.response.get("body")), case)
+
+
+def _zod(issues: list[dict[str, Any]]) -> Phase0Answer:
+    return Phase0Answer(400, {"name": "ZodError", "issues": issues})
+
+
+def subset_score(expected: Any, actual: Any) -> int | None:
+    """How many leaf values of `expected` equal those in `actual`; None on any mismatch."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return None
+        total = 0
+        for key, value in expected.items():
+            if key not in actual:
+                return None
+            score = subset_score(value, actual[key])
+            if score is None:
+                return None
+            total += score
+        return total
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(expected) != len(actual):
+            return None
+        total = 0
+        for e, a in zip(expected, actual):
+            score = subset_score(e, a)
+            if score is None:
+                return None
+            total += score
+        return total
+    return 1 if expected == actual and type(expected) is type(actual) else None
+
+
+def choose_case(
+    cases: list[Case], request: dict[str, Any], answered: set[str] | frozenset[str] = frozenset()
+) -> Case | None:
+    best: tuple[tuple[int, int], Case] | None = None
+    fallback = None
+    for case in cases:
+        if not case.served or not all(ref in answered for ref in case.after):
+            continue
+        if case.fallback and fallback is None:
+            fallback = case
+        score = subset_score(case.request, request)
+        if score is None:
+            continue
+        rank = (len(case.after), score)
+        if best is None or rank > best[0]:
+            best = (rank, case)
+    if best is not None:
+        return best[1]
+    return fallback
