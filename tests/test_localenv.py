@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from odmd_bdd.localenv import Fault
 from odmd_bdd.checks.phase0 import choose_case, subset_score
+from odmd_bdd.localenv import Fault
 
 UUID = "550e8400-e29b-41d4-a716-446655440001"
 
