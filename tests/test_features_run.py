@@ -9,6 +9,7 @@ import http.server
 import json
 import socket
 import threading
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -240,6 +241,25 @@ def test_a_run_stopped_by_a_bad_dataset_rewrites_the_reports_with_the_reason(pro
     [result_file] = list((reports / "allure-results").glob("*-result.json"))
     stopped = json.loads(result_file.read_text(encoding="utf-8"))
     assert stopped["status"] == "broken" and "invalid YAML" in stopped["statusDetails"]["message"]
+
+
+def test_a_gui_run_stopped_midway_says_why_in_junit_and_allure(project, monkeypatch):
+    """The browser cannot start: the GUI layer stops the run; junit.xml keeps what ran, has no
+    empty test case, and names why the run stopped; Allure says the same."""
+    reports = project.path / "reports"
+    monkeypatch.setenv("CHROMIUM_PATH", "/nonexistent/chrome")
+    result = project.runpytest_subprocess(FEATURE)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    suite = ET.parse(reports / "junit.xml").getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert all(case.get("name") for case in cases), "an empty test case is left in junit.xml"
+    stopped = [case for case in cases if case.get("name") == "odmd-bdd run stopped"]
+    assert len(stopped) == 1 and "CHROMIUM_PATH=/nonexistent/chrome" in stopped[0].find("error").get("message")
+    assert int(suite.get("tests")) == len(cases)
+    results = [json.loads(f.read_text()) for f in (reports / "allure-results").glob("*-result.json")]
+    assert [r["statusDetails"]["message"] for r in results if r["name"] == "odmd-bdd run stopped"] == [
+        stopped[0].find("error").get("message")
+    ]
 
 
 def test_a_missing_constellation_is_said_once_for_the_run(project):

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import collection, layers, options, report_hygiene, step_lookup
+from odmd_bdd.harness import collection, early_stop, layers, options, report_hygiene, step_lookup
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -19,6 +19,7 @@ def pytest_configure(config: pytest.Config) -> None:
     step_lookup.install()  # pytest-bdd's step lookup, remembered per module
     collection.load_project(config)
     report_hygiene.clean_traces(config)
+    early_stop.watch(config)  # a run stopped midway says so in junit.xml and Allure
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
