@@ -51,6 +51,18 @@ def add_options(parser: pytest.Parser) -> None:
         help="plant the faults of this plan in the embedded enver (the harness's reliability suite)",
     )
     group.addoption(
+        "--odmd-calls",
+        default=None,
+        metavar="FILE.json",
+        help="write which dataset cases answered each scenario (the mutation run's baseline; serial runs)",
+    )
+    group.addoption(
+        "--odmd-mutants",
+        default=None,
+        metavar="FILE.json",
+        help="run each scenario once per mutant of the cases it exercises (odmd-bdd mutate writes the file)",
+    )
+    group.addoption(
         "--allow-main",
         action="store_true",
         default=False,

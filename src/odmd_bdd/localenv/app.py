@@ -72,7 +72,7 @@ def _endpoint(
         if case is not None:
             runs.record(run, case.ref)
             answer.events = copy.deepcopy(list(case.events))
-        answer = faults.apply(op.service, op.operation_id, answer)
+        answer = faults.apply(op.service, op.operation_id, answer, run, case.ref if case else None)
         if answer.events and publisher is not None:
             # Published before the answer leaves, so a client that got the answer finds the event.
             await run_in_threadpool(publisher.publish, answer.events, None if run == ANONYMOUS else run)

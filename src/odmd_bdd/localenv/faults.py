@@ -32,6 +32,8 @@ class Fault:
     cors_origin: str | None = None  # Access-Control-Allow-Origin of the answer
     event: str | None = None  # "drop" or "malform" the answer's events
     event_set: dict[str, Any] = field(default_factory=dict)  # dotted path -> value, in each event payload
+    case: str | None = None  # only answers from this dataset case
+    run: str | None = None  # only answers to runs whose X-Odmd-Run starts with `<run>~` (a mutant's runs)
 
     EVENT_MODES = ("drop", "malform")
 
@@ -53,6 +55,8 @@ class Fault:
             "cors_origin",
             "event",
             "event_set",
+            "case",
+            "run",
         }
         unknown = set(raw) - allowed
         if unknown or "operation" not in raw:
@@ -69,6 +73,8 @@ class Fault:
             cors_origin=raw.get("cors_origin"),
             event=raw.get("event"),
             event_set=dict(raw.get("event_set") or {}),
+            case=raw.get("case"),
+            run=raw.get("run"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,24 +84,39 @@ class Fault:
             if v not in (None, {}, (), 0.0)
         }
 
-    def applies_to(self, service: str, operation_id: str) -> bool:
+    def applies_to(self, service: str, operation_id: str, run: str | None = None, case: str | None = None) -> bool:
+        if self.case is not None and self.case != case:
+            return False
+        if self.run is not None and not (run or "").startswith(self.run + RUN_KEY):
+            return False
         return self.operation in (operation_id, f"{service}.{operation_id}")
+
+
+RUN_KEY = "~"  # a run id `<key>~<rest>` is subject to the faults planted with run=<key>
 
 
 class FaultPlan:
     """A thread-safe list of faults; the server consults it on every answer."""
 
     def __init__(self) -> None:
-        self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self.replace([])
 
     def replace(self, faults: list[Fault]) -> None:
         with self._lock:
             self._faults = list(faults)
+            self._by_run: dict[str | None, list[Fault]] = {}
+            for fault in self._faults:
+                self._by_run.setdefault(fault.run, []).append(fault)
+
+    def _candidates(self, run: str | None) -> list[Fault]:
+        """The faults for every run, then those keyed to this run's key (hundreds of mutants cost a lookup)."""
+        key = run.split(RUN_KEY, 1)[0] if run and RUN_KEY in run else None
+        with self._lock:
+            return self._by_run.get(None, []) + (self._by_run.get(key, []) if key is not None else [])
 
     def add(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
+        self.replace([*self.faults(), fault])
 
     def clear(self) -> None:
         self.replace([])
@@ -104,10 +125,12 @@ class FaultPlan:
         with self._lock:
             return list(self._faults)
 
-    def apply(self, service: str, operation_id: str, answer: Answer) -> Answer:
+    def apply(
+        self, service: str, operation_id: str, answer: Answer, run: str | None = None, case: str | None = None
+    ) -> Answer:
         original_status = answer.status
-        for fault in self.faults():
-            if not fault.applies_to(service, operation_id):
+        for fault in self._candidates(run):
+            if not fault.applies_to(service, operation_id, run, case):
                 continue
             if fault.when_status is not None and fault.when_status != original_status:
                 continue

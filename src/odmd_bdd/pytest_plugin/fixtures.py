@@ -12,7 +12,7 @@ from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.data.placeholders import Constants
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
-from odmd_bdd.harness import gui_layer, layer_actors, run_enver, shared_enver
+from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, shared_enver
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
 from odmd_bdd.reporting.redaction import Redactor
@@ -63,9 +63,15 @@ def api_transport(pytestconfig: pytest.Config, enver: Enver) -> Iterator[Transpo
     transport.close()
 
 
+@pytest.fixture(autouse=True)
+def odmd_mutant(request: pytest.FixtureRequest) -> str | None:
+    """The mutant this scenario run is keyed to (--odmd-mutants), else None."""
+    return getattr(request, "param", None)
+
+
 @pytest.fixture
-def world() -> World:
-    return World()
+def world(odmd_mutant: str | None) -> World:
+    return World(mutants.run_id(odmd_mutant))
 
 
 @pytest.fixture(scope="session")

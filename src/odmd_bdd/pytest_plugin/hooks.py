@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import collection, early_stop, layers, options, report_hygiene, step_lookup
+from odmd_bdd.harness import collection, early_stop, layers, mutants, options, report_hygiene, step_lookup
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +38,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     layers.parametrize_layers(metafunc)
+    mutants.parametrize(metafunc)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -62,6 +63,7 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest) -> None:
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:
+    mutants.record_calls(request.node, request.getfixturevalue("world").answered_cases)
     report_hygiene.skip_if_not_checked(request)
 
 
@@ -71,3 +73,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     report_hygiene.record_enver(session)
+    mutants.write_calls(session.config)

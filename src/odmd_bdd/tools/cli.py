@@ -126,6 +126,43 @@ def _reliability(args: argparse.Namespace) -> int:
     return 0 if green and all(v.ok for v in verdicts) and (flaky is None or flaky.identical) else 1
 
 
+def _mutate(args: argparse.Namespace) -> int:
+    from odmd_bdd.data.constellation import Constellation
+    from odmd_bdd.tools.mutants.generate import generate
+    from odmd_bdd.tools.mutants.run import markdown, run_mutants
+
+    try:
+        constellation = Constellation.load(args.constellation)
+        mutants = generate(constellation)
+    except OdmdError as exc:
+        print(f"odmd-bdd: {exc}", file=sys.stderr)
+        return 2
+    if args.list:
+        for m in mutants:
+            print(f"{m.id}  {m.kind:28}  {m.case:40}  {m.description}")
+        return 0
+    layers: dict[str, int | None] = {"api": None}
+    if args.gui_per_class:
+        layers["gui"] = args.gui_per_class
+    try:
+        result = run_mutants(
+            Path.cwd(), mutants, layers, workers=args.workers, progress=lambda line: print(line, flush=True)
+        )
+    except RuntimeError as exc:
+        print(f"odmd-bdd: {exc}", file=sys.stderr)
+        return 1
+    text = markdown(result)
+    if args.out:
+        # The section replaces its earlier self; the rest of the file (the catalog's matrix) stays.
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        kept = old.split("## Generated mutants", 1)[0].rstrip()
+        args.out.write_text((kept + "\n\n" if kept else "") + text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0 if not any(lr.survived for lr in result.layers.values()) else 1
+
+
 def _browser(args: argparse.Namespace) -> int:
     """Find (as root: install) the GUI layer's Chromium once, at set-up; say plainly if there is none."""
     from odmd_bdd.gui.browser import BrowserNotFound, find_chromium
@@ -198,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run the unfaulted features N times; every run must give identical results",
     )
     rel.set_defaults(func=_reliability)
+    mut = sub.add_parser("mutate", help="generate mutants from the contracts and dataset and run them")
+    mut.add_argument("--constellation", type=Path, default=Path("fixtures/envers/constellation.yaml"))
+    mut.add_argument("--list", action="store_true", help="only list the mutants")
+    mut.add_argument("--out", type=Path, default=None, help="write the score as a Markdown section of this file")
+    mut.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (default 2)")
+    mut.add_argument(
+        "--gui-per-class", type=int, default=0, metavar="N", help="also run N mutants per class on the GUI layer"
+    )
+    mut.set_defaults(func=_mutate)
     browser = sub.add_parser("browser", help="find (as root: apt-get install) the Chromium the GUI layer drives")
     browser.add_argument("--no-install", action="store_true", help="only look; never run apt-get")
     browser.set_defaults(func=_browser)

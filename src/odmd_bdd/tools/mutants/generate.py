@@ -1,0 +1,151 @@
+"""Mutants from the contracts and the dataset, one planted fault each.
+
+Per answer field of every served dataset case (leaves and objects, nested too): removed, wrong
+type, broken format or pattern, broken enum (each only where the response schema says so, as the
+contract's own validator reports), another constant of the same type (schema-valid but wrong),
+and an undeclared extra field. Per answer: another status the operation declares, no
+Content-Type, a wrong Content-Type. Each mutant is keyed to its case (Fault.case) and to runs
+of its own (Fault.run = its id), so all of them are planted on one enver at once.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from odmd_bdd.data import jsonpath
+from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.data.dataset import Case
+
+CLASSES = (
+    "field removed",
+    "field wrong type",
+    "field broken format",
+    "field broken enum",
+    "field another constant",
+    "field undeclared extra",
+    "answer another status",
+    "answer no content type",
+    "answer wrong content type",
+)
+BROKEN = "odmd::broken value"
+
+
+@dataclass
+class Mutant:
+    id: str
+    kind: str  # one of CLASSES
+    case: str
+    operation: str  # service.operationId
+    description: str
+    fault: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "class": self.kind,
+            "case": self.case,
+            "operation": self.operation,
+            "description": self.description,
+            "fault": self.fault,
+        }
+
+
+def _leaves(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            dotted = f"{prefix}.{key}" if prefix else str(key)
+            out.append((dotted, sub))
+            out.extend(_leaves(sub, dotted))
+    return out
+
+
+def _wrong_type(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return 12345
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return {"items": value}
+    return [value]
+
+
+def _keywords(validator: Any, body: Any, dotted: str) -> set[str]:
+    """The schema keywords the contract's validator says `BROKEN` at `dotted` breaks."""
+    if validator is None:
+        return set()
+    mutated = copy.deepcopy(body)
+    jsonpath.set_(mutated, dotted, BROKEN)
+    want = dotted.split(".")
+    return {e.validator for e in validator.iter_errors(mutated) if [str(p) for p in e.absolute_path] == want}
+
+
+def _another_constant(value: Any, constants: dict[str, Any]) -> tuple[str, Any] | None:
+    """A constant of the same type and, for strings, the same shape (length class, prefix)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    same = [(n, v) for n, v in constants.items() if type(v) is type(value) and v != value]
+    if isinstance(value, str):
+        shaped = [(n, v) for n, v in same if str(v)[:4] == value[:4] and abs(len(str(v)) - len(value)) <= 4]
+        same = shaped or same
+    return same[0] if same else None
+
+
+def generate(constellation: Constellation) -> list[Mutant]:
+    dataset = constellation.dataset
+    constants = dict(dataset.constants.items())
+    out: list[Mutant] = []
+
+    def add(kind: str, case: Case, description: str, **fault: Any) -> None:
+        op = f"{case.service}.{case.operation}"
+        mutant_id = f"m{len(out) + 1:04d}"
+        out.append(
+            Mutant(
+                mutant_id,
+                kind,
+                case.ref,
+                op,
+                description,
+                {"operation": op, "case": case.ref, "run": mutant_id, **fault},
+            )
+        )
+
+    for case in dataset.cases.values():
+        if not case.served or case.service not in constellation.contracts:
+            continue
+        op = constellation.contracts[case.service].operations.get(case.operation)
+        if op is None:
+            continue
+        body = case.response.get("body")
+        validator = op.responses.get(str(case.status))
+        for dotted, value in _leaves(body):
+            add("field removed", case, f"{dotted} removed", remove=[dotted])
+            add(
+                "field wrong type",
+                case,
+                f"{dotted} as {type(_wrong_type(value)).__name__}",
+                set={dotted: _wrong_type(value)},
+            )
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                broken = _keywords(validator, body, dotted)
+                if broken & {"format", "pattern"}:
+                    add("field broken format", case, f"{dotted} breaks its format", set={dotted: BROKEN})
+                if "enum" in broken or "const" in broken:
+                    add("field broken enum", case, f"{dotted} outside its enum", set={dotted: BROKEN})
+                other = _another_constant(value, constants)
+                if other is not None:
+                    add("field another constant", case, f"{dotted} is ${{{other[0]}}}", set={dotted: other[1]})
+        if isinstance(body, dict):
+            add("field undeclared extra", case, "an undeclared field odmd_extra", set={"odmd_extra": "x"})
+        others = sorted(int(s) for s in op.responses if s.isdigit() and int(s) != case.status)
+        if others:
+            add("answer another status", case, f"status {others[0]}", status=others[0])
+        add("answer no content type", case, "no Content-Type header", content_type="")
+        add("answer wrong content type", case, "Content-Type text/plain", content_type="text/plain")
+    return out

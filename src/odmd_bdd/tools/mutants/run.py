@@ -1,0 +1,177 @@
+"""Running generated mutants: one baseline, then one pytest run per layer for all of them.
+
+1. The baseline (serial, unfaulted, `--odmd-calls`) must be green; it says which dataset cases
+   answered each scenario.
+2. Every mutant is planted at once (Fault.run = its id, Fault.case = its case) and each scenario
+   runs once per mutant of the cases it exercised (`--odmd-mutants`), `-n 2`.
+3. A mutant is killed on a layer when one of its scenario runs failed; it survived when all
+   passed; it is not exercised when no scenario of that layer is answered from its case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from odmd_bdd.tools.mutants.generate import CLASSES, Mutant
+
+TIMEOUT_S = 3600
+_PARAMS = re.compile(r"\[(?P<params>[^\]]+)\]$")
+
+
+@dataclass
+class LayerResult:
+    layer: str
+    seconds: float
+    killed: dict[str, str] = field(default_factory=dict)  # mutant id -> the first failure's message
+    survived: set[str] = field(default_factory=set)
+    runs: int = 0
+
+
+@dataclass
+class MutationResult:
+    mutants: list[Mutant]
+    baseline_seconds: float
+    layers: dict[str, LayerResult] = field(default_factory=dict)
+
+
+def _pytest(root: Path, args: list[str], junit: Path) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    cmd += ["-o", "addopts=--strict-markers", f"--junitxml={junit}", *args]
+    return subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=TIMEOUT_S)
+
+
+def run_mutants(
+    root: Path,
+    mutants: list[Mutant],
+    layers: dict[str, int | None],
+    workers: int = 2,
+    progress: Callable[[str], None] = print,
+) -> MutationResult:
+    """`layers`: layer -> how many mutants per class to run there (None: all)."""
+    with tempfile.TemporaryDirectory(prefix="odmd-mutants-") as tmp:
+        folder = Path(tmp)
+        calls_file = folder / "calls.json"
+        started = time.monotonic()
+        layer_args = ["--layer", next(iter(layers))] if len(layers) == 1 else []
+        base = _pytest(root, [*layer_args, f"--odmd-calls={calls_file}"], folder / "baseline.xml")
+        if base.returncode != 0:
+            raise RuntimeError(f"the unfaulted baseline is not green (exit {base.returncode}):\n{base.stdout[-2000:]}")
+        result = MutationResult(mutants, time.monotonic() - started)
+        calls = json.loads(calls_file.read_text(encoding="utf-8"))
+        progress(f"baseline green in {result.baseline_seconds:.1f}s; {len(mutants)} mutants")
+        for layer, per_class in layers.items():
+            chosen = _sample(mutants, calls, per_class)
+            (folder / "mutants.json").write_text(
+                json.dumps({"mutants": [m.to_dict() for m in chosen], "calls": calls}), encoding="utf-8"
+            )
+            (folder / "plan.json").write_text(json.dumps({"enver": [m.fault for m in chosen]}), encoding="utf-8")
+            junit = folder / f"{layer}.xml"
+            started = time.monotonic()
+            args = [
+                "--layer",
+                layer,
+                f"--odmd-mutants={folder / 'mutants.json'}",
+                f"--odmd-faults={folder / 'plan.json'}",
+            ]
+            proc = _pytest(root, [*args, "-n", str(workers)] if workers > 1 else args, junit)
+            lr = LayerResult(layer, time.monotonic() - started)
+            _read_junit(junit, lr, {m.id for m in chosen})
+            if not junit.exists():
+                raise RuntimeError(
+                    f"the {layer} mutant run wrote no report (exit {proc.returncode}):\n{proc.stdout[-2000:]}"
+                )
+            result.layers[layer] = lr
+            progress(
+                f"{layer}: {len(lr.killed)} killed, {len(lr.survived)} survived of {len(chosen)} run "
+                f"({lr.runs} scenario runs, {lr.seconds:.1f}s)"
+            )
+        return result
+
+
+def _exercised(mutant: Mutant, calls: dict[str, list[str]]) -> bool:
+    return any(mutant.case in cases for cases in calls.values())
+
+
+def _sample(mutants: list[Mutant], calls: dict[str, list[str]], per_class: int | None) -> list[Mutant]:
+    exercised = [m for m in mutants if _exercised(m, calls)]
+    if per_class is None:
+        return exercised
+    out: list[Mutant] = []
+    for kind in CLASSES:
+        of_kind = [m for m in exercised if m.kind == kind]
+        step = max(1, len(of_kind) // per_class) if of_kind else 1
+        out.extend(of_kind[::step][:per_class])
+    return out
+
+
+def _read_junit(junit: Path, result: LayerResult, ids: set[str]) -> None:
+    if not junit.exists():
+        return
+    passed: set[str] = set()
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        m = _PARAMS.search(case.get("name") or "")
+        mutant = next((p for p in (m.group("params").split("-") if m else []) if p in ids), None)
+        if mutant is None or case.find("skipped") is not None:
+            continue
+        result.runs += 1
+        bad = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if bad is not None:
+            result.killed.setdefault(
+                mutant, (bad.get("message") or "").splitlines()[0][:200] if bad.get("message") else ""
+            )
+        else:
+            passed.add(mutant)
+    result.survived = passed - set(result.killed)
+
+
+def markdown(result: MutationResult) -> str:
+    lines = [
+        "## Generated mutants",
+        "",
+        "`odmd-bdd mutate` derives mutants from the contracts and the dataset "
+        "(src/odmd_bdd/tools/mutants/generate.py), plants all of them on one embedded enver, keyed by "
+        "run id, and runs each against the scenarios whose dataset cases it changes. "
+        f"{len(result.mutants)} mutants generated.",
+        "",
+    ]
+    layers = list(result.layers)
+    lines.append("| class | " + " | ".join(f"{layer}: killed / run" for layer in layers) + " |")
+    lines.append("|---|" + "---:|" * len(layers))
+    for kind in CLASSES:
+        ids = {m.id for m in result.mutants if m.kind == kind}
+        cells = []
+        for layer in layers:
+            lr = result.layers[layer]
+            run = ids & (set(lr.killed) | lr.survived)
+            killed = ids & set(lr.killed)
+            cells.append(f"{len(killed)} / {len(run)}" + (f" ({100 * len(killed) // len(run)}%)" if run else ""))
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    unexercised = [
+        m for m in result.mutants if all(m.id not in set(lr.killed) | lr.survived for lr in result.layers.values())
+    ]
+    lines += ["", f"Not exercised (no scenario is answered from the mutant's case): {len(unexercised)}."]
+    by_id = {m.id: m for m in result.mutants}
+    survivors = [(layer, by_id[i]) for layer, lr in result.layers.items() for i in sorted(lr.survived)]
+    lines += ["", "### Survivors", ""]
+    if not survivors:
+        lines.append("None.")
+    for layer, m in survivors:
+        lines.append(f"- [{layer}] {m.id} {m.kind}: {m.case} {m.description}")
+    lines += [
+        "",
+        "Run times: baseline "
+        + f"{result.baseline_seconds:.0f}s; "
+        + "; ".join(f"{layer} {lr.runs} scenario runs in {lr.seconds:.0f}s" for layer, lr in result.layers.items())
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)

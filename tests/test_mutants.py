@@ -1,0 +1,64 @@
+"""Generated mutants (issue 13 item 11): derived from the contracts and the dataset, planted all
+at once on one enver keyed by run id, and run against the scenarios that exercise them."""
+
+import collections
+
+import httpx
+
+from odmd_bdd.localenv import Fault
+from odmd_bdd.tools.mutants.generate import CLASSES, Mutant, generate
+from odmd_bdd.tools.mutants.run import markdown, run_mutants
+
+
+def test_hundreds_of_mutants_of_every_class_each_keyed_to_its_case_and_runs(reference_constellation):
+    mutants = generate(reference_constellation)
+    assert len(mutants) >= 500
+    assert set(collections.Counter(m.kind for m in mutants)) == set(CLASSES)
+    assert len({m.id for m in mutants}) == len(mutants)
+    for m in mutants:
+        fault = Fault.from_dict(m.fault)
+        assert fault.run == m.id and fault.case == m.case
+        assert m.case in reference_constellation.dataset.cases
+
+
+def test_a_run_keyed_fault_changes_only_the_answers_of_its_runs(local_enver, clean_faults, reference_constellation):
+    local_enver.faults.replace([Fault.from_dict({"operation": "login", "run": "m0001", "set": {"user_id": "other"}})])
+    token = reference_constellation.dataset.constants["TEMP_TOKEN"]
+    url = local_enver.base_urls["identity-service"] + "/auth/login"
+
+    def user(run):
+        return httpx.post(url, json={"temp_token": token}, headers={"X-Odmd-Run": run}).json()["user_id"]
+
+    assert user("m0001~abc") == "other"
+    assert user("m00012~abc") != "other" and user("m0002~abc") != "other" and user("plain") != "other"
+
+
+def test_a_sample_of_mutants_is_killed_and_a_no_op_mutant_survives(project, reference_constellation):
+    """Two mutants per class on the API layer, plus one that changes nothing: the runner must
+    count the sample killed and that one survived (a runner that cannot see a survivor proves nothing)."""
+    mutants = generate(reference_constellation)
+    sample = []
+    for kind in CLASSES:
+        sample += [m for m in mutants if m.kind == kind and m.case.startswith("UC1.")][:2]
+    login = reference_constellation.dataset.case("UC1.login")
+    no_op = Mutant(
+        "m9999",
+        "field another constant",
+        "UC1.login",
+        "identity-service.login",
+        "user_id set to itself",
+        {
+            "operation": "identity-service.login",
+            "case": "UC1.login",
+            "run": "m9999",
+            "set": {"user_id": login.response["body"]["user_id"]},
+        },
+    )
+    result = run_mutants(project.path, [*sample, no_op], {"api": None}, workers=1, progress=lambda line: None)
+    api = result.layers["api"]
+    ran = set(api.killed) | api.survived
+    assert api.survived == {"m9999"}
+    assert ran >= {m.id for m in sample if m.case in ("UC1.login", "UC1.register_root_key", "UC1.create_root_entity")}
+    assert len(api.killed) >= 2 * len(CLASSES) - 2
+    report = markdown(result)
+    assert "- [api] m9999 field another constant: UC1.login user_id set to itself" in report
