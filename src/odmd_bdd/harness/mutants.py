@@ -38,7 +38,7 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
         return
     plan = _read(path)
     key = scenario_key(
-        str(getattr(metafunc.module, "__file__", "")), metafunc.function.__name__, metafunc.config.rootpath
+        str(getattr(metafunc.module, "__file__", "")), metafunc.definition.originalname, metafunc.config.rootpath
     )
     exercised = set(plan.get("calls", {}).get(key, []))
     ids = [m["id"] for m in plan["mutants"] if m["case"] in exercised]
