@@ -49,9 +49,11 @@ def test_every_family_is_registered_by_name():
         "feature.literal-constant",
     ):
         assert name in REGISTRY
+    for name in ("gui_text.field", "gui_text.status", "gui_text.issue", "gui_text.answer"):
+        assert name in REGISTRY
     for name in ("answer.whole", "answer.body"):
         assert name in REGISTRY
-    families = {"contract", "event", "gui_capture", "expect", "feature", "answer"}
+    families = {"contract", "event", "gui_capture", "gui_text", "expect", "feature", "answer"}
     assert all(name.split(".")[0] in families for name in REGISTRY)
 
 

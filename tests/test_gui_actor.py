@@ -168,6 +168,108 @@ def test_a_client_that_shows_a_wrong_value_fails_naming_the_field(gui, planted, 
     )
 
 
+ANSWERED_LOGIN = "[gui] identity-service login (UC1.login): the web client shows other than the service answered:"
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("undefined", '"undefined"'),
+        ("[object Object]", '"[object Object]"'),
+        ("", '"" (no text)'),
+        ("null", '"null"'),
+        ("user_12345", '"user_12345"'),
+    ],
+)
+def test_a_client_whose_text_is_not_the_value_fails_though_its_data_json_is_right(
+    gui, planted, reference_constellation, text, said
+):
+    planted.web_client.faults.replace([ClientFault(kind="text", operation="login", field="user_id", value=text)])
+    ui = gui()
+    with pytest.raises(AssertionError) as caught:
+        log_in(ui, reference_constellation.dataset)
+    assert str(caught.value) == (
+        f'{ANSWERED_LOGIN}\n  - user_id: the page shows {said}, the service answered "user_12345_system"'
+    )
+    assert ui.world.last.body["user_id"] == "user_12345_system"  # what data-json said: the wire value
+
+
+def test_a_status_whose_text_is_not_the_code_fails_naming_it(gui, planted, reference_constellation):
+    planted.web_client.faults.replace([ClientFault(kind="text", operation="login", field="$status", value="OK")])
+    with pytest.raises(AssertionError) as caught:
+        log_in(gui(), reference_constellation.dataset)
+    assert str(caught.value) == f'{ANSWERED_LOGIN}\n  - status: the page shows "OK", the service answered 200'
+
+
+def test_a_credential_field_may_be_masked_but_not_blank_and_its_value_is_never_printed(
+    gui, planted, reference_constellation
+):
+    ui = gui()
+    log_in(ui, reference_constellation.dataset)  # the reference client shows session_token as a mask: right
+    assert ui.session.client.shown["identity-service login"].texts["session_token"] == "•••••• (hidden)"
+    planted.web_client.faults.replace([ClientFault(kind="text", operation="login", field="session_token", value="")])
+    with pytest.raises(AssertionError) as caught:
+        log_in(gui(), reference_constellation.dataset)
+    assert str(caught.value) == (
+        f'{ANSWERED_LOGIN}\n  - session_token: the page shows "" (no text), the service answered a credential '
+        "(not printed)"
+    )
+    assert "mock_auth_jwt_token_for_testing" not in str(caught.value)
+
+
+def test_a_field_keeping_the_text_of_the_previous_answer_fails_naming_both_values(
+    gui, planted, reference_constellation
+):
+    dataset = reference_constellation.dataset
+    planted.web_client.faults.replace([ClientFault(kind="stale", operation="createEntity", field="entity_id")])
+    ui = gui()
+    log_in(ui, dataset)
+    ui.perform(action(dataset, "UC1.create_root_entity"))  # the first answer is shown right
+    with pytest.raises(AssertionError) as caught:
+        ui.perform(action(dataset, "UC2.create_child_entity"))
+    root, child = (str(dataset.constants[name]) for name in ("ROOT_ENTITY_ID", "CHILD_ENTITY_ID"))
+    assert str(caught.value) == (
+        "[gui] identity-service createEntity (UC2.create_child_entity): the web client shows other than the "
+        f'service answered:\n  - entity_id: the page shows "{root}", the service answered "{child}" '
+        "(the text it showed for the previous answer)"
+    )
+
+
+def test_an_issue_whose_text_lacks_its_message_fails_naming_it(gui, planted, reference_constellation):
+    dataset = reference_constellation.dataset
+    planted.web_client.faults.replace(
+        [ClientFault(kind="text", operation="registerKey", field="$issues", value="public_key: undefined")]
+    )
+    ui = gui()
+    log_in(ui, dataset)
+    with pytest.raises(AssertionError) as caught:
+        ui.perform(action(dataset, "UC1.register_key_without_public_key"))
+    assert str(caught.value).endswith(
+        '\n  - issues[0]: the page shows "public_key: undefined", the service answered "Required"'
+    )
+    assert ui.world.last.status == 400
+
+
+@pytest.mark.parametrize(
+    "testid, scope",
+    [
+        ("op.login", "service.identity-service"),  # the form
+        ("login.temp_token", "service.identity-service / op.login"),  # an input
+        ("login.submit", "service.identity-service / op.login"),
+        ("login.status", "service.identity-service / op.login / login.answer"),
+        ("login.result.user_id", "service.identity-service / op.login / login.answer"),
+    ],
+)
+def test_a_test_id_rendered_twice_fails_naming_it_and_the_count(gui, planted, reference_constellation, testid, scope):
+    planted.web_client.faults.replace([ClientFault(kind="duplicate", operation="login", testid=testid)])
+    with pytest.raises(GuiConventionError) as caught:
+        log_in(gui(), reference_constellation.dataset)
+    assert str(caught.value) == (
+        f"the web client has 2 elements with data-testid={testid!r} inside {scope} where the convention "
+        "requires one (see docs/WEB_CLIENT_CONVENTION.md)"
+    )
+
+
 def test_a_button_calling_an_undeclared_route_is_a_contract_violation_naming_it(gui, planted, reference_constellation):
     planted.web_client.faults.replace([ClientFault(kind="route", operation="registerKey", path="/key/registr")])
     ui = gui()

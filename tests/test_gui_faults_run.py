@@ -79,6 +79,48 @@ def test_a_button_calling_a_wrong_route_fails_the_gui_run_with_a_contract_violat
 
 
 @pytest.mark.parametrize(
+    "feature, selection, fault, lines",
+    [
+        (  # the page shows "undefined" where data-json is right
+            FEATURE,
+            SMOKE,
+            {"kind": "text", "operation": "identity-service.login", "field": "user_id", "value": "undefined"},
+            [
+                "*[[]gui[]] identity-service login (UC1.login): the web client shows other than the service answered:*",
+                '*- user_id: the page shows "undefined", the service answered "user_12345_system"*',
+            ],
+        ),
+        (  # the second link's panel keeps the status text of the first
+            "features/uc2_entity_data_relationship.feature",
+            "twice",
+            {"kind": "stale", "operation": "chain-service.createLink", "field": "$status"},
+            [
+                "*[[]gui[]] chain-service createLink (UC2.link_child_under_root): the web client shows other than*",
+                '*- status: the page shows "201*", the service answered 409 (the text it showed for the previous answer)*',
+            ],
+        ),
+        (  # two submit buttons: the harness does not pick one
+            FEATURE,
+            SMOKE,
+            {"kind": "duplicate", "operation": "key-service.registerKey", "testid": "registerKey.submit"},
+            [
+                "*GuiConventionError: the web client has 2 elements with data-testid='registerKey.submit' inside "
+                "service.key-service / op.registerKey where the convention requires one*",
+            ],
+        ),
+    ],
+    ids=["text", "stale", "duplicate"],
+)
+def test_a_client_showing_the_user_other_than_its_data_json_fails_the_gui_run_only(
+    project, feature, selection, fault, lines
+):
+    plant(project, **fault)
+    result = project.runpytest_subprocess(feature, "-k", selection, "-v", "--gui-trace", "off")
+    assert outcomes_by_layer(result) == {"api": "passed", "gui": "failed"}
+    result.stdout.fnmatch_lines(lines)
+
+
+@pytest.mark.parametrize(
     "args, snapshots",
     [
         ((), False),  # the default: the action log and the console

@@ -59,11 +59,27 @@ def test_client_faults_reach_config_from_python_and_over_http(local_enver, clien
     assert httpx.delete(url).json() == [] and client_faults.faults() == []
 
 
+def test_the_text_stale_and_duplicate_faults_reach_config_with_the_fields_they_need(local_enver, client_faults):
+    url = f"{local_enver.url}/_odmd/web-client/faults"
+    plan = [
+        {"kind": "text", "operation": "login", "field": "user_id", "value": None},  # null: the text is empty
+        {"kind": "stale", "operation": "createLink", "field": "$status"},
+        {"kind": "duplicate", "operation": "login", "testid": "login.submit"},
+    ]
+    assert httpx.put(url, json=plan).status_code == 200
+    assert httpx.get(local_enver.web_client_url + "config.json").json()["faults"] == plan
+
+
 @pytest.mark.parametrize(
     "fault, message",
     [
         ({"kind": "paint", "operation": "login"}, "unknown client fault kind 'paint'"),
         ({"kind": "route", "operation": "login"}, "a 'route' client fault needs operation and path"),
+        (
+            {"kind": "duplicate", "operation": "login", "field": "x"},
+            "a 'duplicate' client fault needs operation and testid",
+        ),
+        ({"kind": "stale", "operation": "login"}, "a 'stale' client fault needs operation and field"),
         ({"kind": "show", "operation": "login", "field": "x", "colour": "red"}, "a client fault may have"),
     ],
 )

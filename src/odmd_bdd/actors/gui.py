@@ -8,7 +8,8 @@ level can get wrong:
 - every request the client sent is a route of a contract and its answer conforms
   (ContractViolation naming the route or the field);
 - the client called the operation the action names;
-- the page shows what the service answered (same status, same value in every shown field).
+- the page shows what the service answered (same status, same value in every shown field),
+  in its data-json and in the text the user sees (checks.gui_text: the rendering rule).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from odmd_bdd.actors.base import SESSION, Action, Observation, World
+from odmd_bdd.checks import gui_text
 from odmd_bdd.checks.problems import lines
 from odmd_bdd.data import jsonpath
 from odmd_bdd.errors import ContractViolation, OdmdError, TransportError
@@ -127,6 +129,8 @@ class GuiActor:
         out = []
         if shown.status != answered.status:
             out.append(f"status: shown {shown.status}, answered {answered.status}")
+        agreed: dict[str, tuple[str | None, Any]] = {}  # the fields whose data-json is right: is their text?
+        issues: list[tuple[str | None, Any]] = []
         if isinstance(shown.body, dict) and isinstance(answered.response_body, dict):
             for path, value in sorted(shown.fields.items()):
                 got = jsonpath.get(answered.response_body, path, _ABSENT)
@@ -134,10 +138,25 @@ class GuiActor:
                     out.append(f"{path}: shown {_shown(path, value)}, but the answer has no such field")
                 elif got != value or type(got) is not type(value):
                     out.append(f"{path}: shown {_shown(path, value)}, answered {_shown(path, got)}")
+                else:
+                    agreed[path] = (shown.texts.get(path), got)
             if "issues" in shown.body and shown.body["issues"] != answered.response_body.get("issues"):
                 out.append(f"issues: shown {shown.body['issues']}, answered {answered.response_body.get('issues')}")
+            elif "issues" in shown.body:
+                issues = list(zip(shown.issue_texts, shown.body["issues"], strict=False))
         elif shown.body != answered.response_body:
             out.append(f"answer: shown {shown.body!r:.200}, answered {answered.response_body!r:.200}")
+        out += lines(
+            gui_text.answer(
+                shown.status_text,
+                answered.status if shown.status == answered.status else None,
+                agreed,
+                issues,
+                shown=shown.fields,
+                credential=lambda path: bool(SENSITIVE_KEY.search(path)),
+                previous={**shown.previous_texts, gui_text.STATUS: shown.previous_status_text},
+            )
+        )
         return out
 
 

@@ -2,10 +2,10 @@
 
 Importing the package registers every family (see `problems.REGISTRY`): contract (OpenAPI
 requests and answers), event (AsyncAPI payloads), gui_capture (the web client's traffic),
-feature (feature-file text that misleads). `checks.expect` (Then-step comparisons) registers
-when the steps import it.
+gui_text (the text the web client shows), feature (feature-file text that misleads).
+`checks.expect` (Then-step comparisons) registers when the steps import it.
 """
 
-from odmd_bdd.checks import contract, events, feature_text, gui_capture
+from odmd_bdd.checks import contract, events, feature_text, gui_capture, gui_text
 
-__all__ = ["contract", "events", "feature_text", "gui_capture"]
+__all__ = ["contract", "events", "feature_text", "gui_capture", "gui_text"]

@@ -14,10 +14,17 @@ element to be actionable, and an answer is complete when the panel's data-seq mo
 value it had before the click (`locator.wait_for`, polled in the page every animation frame).
 
 Round trips are few on purpose: what the harness only reads (does the page, the form, the
-panel, the button exist; is the page visible; the form's controls; data-seq; the answer) is
-read with one `page.evaluate` per step rather than one Playwright call per element. With the
-trace on (the default, for failures), every Playwright call also makes the browser take DOM
-snapshots; per action this halves the calls (bench/: the GUI layer's cost vs bare Playwright).
+panel, the button exist; is the page visible; the form's controls; data-seq; the answer, its
+data-json and its visible text) is read with one `page.evaluate` per step rather than one
+Playwright call per element. With the trace on (the default, for failures), every Playwright
+call also makes the browser take DOM snapshots; per action this halves the calls (bench/: the
+GUI layer's cost vs bare Playwright).
+
+Lookups are strict: where the convention needs one element with a data-testid (in its scope:
+the document, the service's page, the form, the answer panel), two fail with a
+GuiConventionError naming the test id and the count; no lookup takes the first of several.
+The read-only round trips count the matches as they look; the Playwright locators act only
+on elements those counts found unique (and are strict themselves).
 """
 
 from __future__ import annotations
@@ -36,23 +43,37 @@ CONVENTION = "docs/WEB_CLIENT_CONVENTION.md"
 DEFAULT_SESSION_KEY = "odmd.session_token"
 _MISSING = object()
 
-# The first element of each selector, each inside the one before (as locator.first chains find it).
-_FIND_JS = """const find = (selectors) => selectors.reduce((el, sel) => el && el.querySelector(sel), document);
+# Strict lookups by data-testid: `one(root, id)` is the element with that test id inside `root`;
+# more than one records the first duplicate in `dup` (returned to Python, which raises).
+# `find(ids)` chains them, each inside the one before.
+_FIND_JS = """let dup = null;
+  const esc = (id) => id.replace(/["\\\\]/g, '\\\\$&');
+  const css = (id) => `[data-testid="${esc(id)}"]`;
+  const one = (root, id) => {
+    if (!root) return null;
+    const all = root.querySelectorAll(css(id));
+    if (all.length > 1 && !dup) dup = {testid: id, count: all.length};
+    return all[0] || null;
+  };
+  const find = (ids) => ids.reduce((el, id) => one(el, id), document);
   """
 
 # One round trip: is the service's page there and visible (Playwright's definition: a non-empty
-# box, visibility visible), is its navigation link there.
+# box, visibility visible), is its navigation link there (and is each one of a kind).
 _SECTION_JS = (
     """([section, nav]) => {
   """
     + _FIND_JS
     + """const page = find([section]);
+  const pageDup = dup;
   let visible = false;
   if (page) {
     const box = page.getBoundingClientRect();
     visible = getComputedStyle(page).visibility === 'visible' && box.width > 0 && box.height > 0;
   }
-  return {section: !!page, visible, nav: !!find([nav])};
+  dup = null;
+  const link = find([nav]);
+  return {section: !!page, visible, nav: !!link, dup: pageDup, navDup: dup};
 }"""
 )
 
@@ -63,42 +84,70 @@ _FORM_JS = (
   """
     + _FIND_JS
     + """const found = find([section, form]);
-  if (!found) return null;
-  const panel = found.querySelector(answer);
+  if (!found) return {form: null, dup};
+  const panel = one(found, answer), button = one(found, submit);
   return {
-    controls: [...found.querySelectorAll('input[data-testid], select[data-testid], textarea[data-testid]')]
-      .map(c => ({testid: c.dataset.testid, tag: c.tagName.toLowerCase(), type: (c.type || '').toLowerCase(),
-                  value: c.type === 'checkbox' ? String(c.checked) : c.value,
-                  options: c.tagName === 'SELECT' ? [...c.options].map(o => o.value) : null})),
-    answer: !!panel, seq: panel ? panel.getAttribute('data-seq') : null, submit: !!found.querySelector(submit),
+    form: {
+      controls: [...found.querySelectorAll('input[data-testid], select[data-testid], textarea[data-testid]')]
+        .map(c => ({testid: c.dataset.testid, tag: c.tagName.toLowerCase(), type: (c.type || '').toLowerCase(),
+                    value: c.type === 'checkbox' ? String(c.checked) : c.value,
+                    options: c.tagName === 'SELECT' ? [...c.options].map(o => o.value) : null})),
+      answer: !!panel, seq: panel ? panel.getAttribute('data-seq') : null, submit: !!button,
+    },
+    dup,
   };
 }"""
 )
 
-# One round trip: everything the answer panel shows, as the raw data-json strings.
+# One round trip: everything the answer panel shows, as the raw data-json strings and the visible
+# text of each element (innerText; null when it is not rendered: display none, visibility hidden).
 _ANSWER_JS = (
-    """([selectors, op]) => {
+    """([ids, op]) => {
   """
     + _FIND_JS
-    + """const panel = find(selectors);
-  const one = (id) => panel.querySelector(`[data-testid="${id}"]`);
-  const status = one(`${op}.status`), result = one(`${op}.result`), error = one(`${op}.error`);
-  const fields = {};
-  for (const node of panel.querySelectorAll(`[data-testid^="${op}.result."]`)) {
-    fields[node.dataset.testid.slice(op.length + 8)] = node.getAttribute('data-json');
+    + """const panel = find(ids);
+  if (!panel) return {dup};
+  const text = (node) => node.checkVisibility && !node.checkVisibility({visibilityProperty: true, checkVisibilityCSS: true})
+    ? null : node.innerText;
+  const status = one(panel, `${op}.status`), result = one(panel, `${op}.result`), error = one(panel, `${op}.error`);
+  const issues = one(panel, `${op}.issues`);
+  const fields = {}, texts = {};
+  for (const node of panel.querySelectorAll(`[data-testid^="${esc(op)}.result."]`)) {
+    const path = node.dataset.testid.slice(op.length + 8);
+    if (Object.prototype.hasOwnProperty.call(fields, path)) { one(panel, node.dataset.testid); continue; }
+    fields[path] = node.getAttribute('data-json');
+    texts[path] = text(node);
   }
-  const issues = one(`${op}.issues`);
+  const items = issues ? [...issues.querySelectorAll(css(`${op}.issue`))] : null;
   return {
     state: panel.dataset.state || null,
     status: status ? status.getAttribute('data-json') : null,
-    statusText: status ? status.textContent : null,
+    statusText: status ? text(status) : null,
     whole: result && result.hasAttribute('data-json') ? result.getAttribute('data-json') : null,
     fields,
-    issues: issues ? [...issues.querySelectorAll(`[data-testid="${op}.issue"]`)].map(i => i.getAttribute('data-json')) : null,
+    texts,
+    issues: items ? items.map(i => i.getAttribute('data-json')) : null,
+    issueTexts: items ? items.map(text) : null,
     error: error ? error.textContent : null,
+    dup,
   };
 }"""
 )
+
+# One round trip once the client is ready: the app element (how many), its state, and why it failed.
+_READY_JS = """() => {
+  const apps = document.querySelectorAll('[data-testid="app"]');
+  if (apps.length !== 1) return {count: apps.length};
+  const app = apps[0], error = document.querySelector('[data-testid="app.error"]');
+  return {count: 1, ready: app.getAttribute('data-ready'), key: app.getAttribute('data-session-key'),
+          error: error ? error.textContent : null};
+}"""
+
+# Polled every animation frame until the client is ready (or broken: an error, two app elements).
+_READY_WAIT_JS = """() => {
+  const apps = document.querySelectorAll('[data-testid="app"]');
+  return apps.length > 1 || (apps.length === 1 && ['true', 'error'].includes(apps[0].getAttribute('data-ready')));
+}"""
 
 _SET_TOKEN_JS = """([key, token]) => {
   if (token === null) sessionStorage.removeItem(key); else sessionStorage.setItem(key, token);
@@ -117,6 +166,22 @@ def _css(testid: str) -> str:
 
 def _missing(what: str, testid: str) -> GuiConventionError:
     return GuiConventionError(f"the web client has no {what} (data-testid={testid!r}; see {CONVENTION})")
+
+
+def _duplicated(testid: str, count: int, scope: list[str]) -> GuiConventionError:
+    inside = f" inside {' / '.join(scope)}" if scope else ""
+    return GuiConventionError(
+        f"the web client has {count} elements with data-testid={testid!r}{inside} where the "
+        f"convention requires one (see {CONVENTION})"
+    )
+
+
+def _strict(dup: dict[str, Any] | None, chain: list[str]) -> None:
+    """Raise for the duplicate a strict JS lookup recorded; `chain`: the test ids it looked for,
+    each inside the one before (the duplicate's scope is the part of the chain before it)."""
+    if dup:
+        testid = dup["testid"]
+        raise _duplicated(testid, dup["count"], chain[: chain.index(testid)] if testid in chain else chain)
 
 
 def _json(raw: str | None, where: str) -> Any:
@@ -140,10 +205,15 @@ class ShownAnswer:
     operation: str
     state: str | None
     status: int | None
-    status_text: str | None
+    status_text: str | None  # the status element's visible text (None: not rendered)
     body: Any
     fields: dict[str, Any] = field(default_factory=dict)  # every shown field path (nested too) -> value
     error: str | None = None
+    texts: dict[str, str | None] = field(default_factory=dict)  # field path -> visible text (None: not rendered)
+    issue_texts: list[str | None] = field(default_factory=list)  # the visible text of each issue item
+    # The texts of the operation's previous answer on this page (to say a text is a stale one).
+    previous_texts: dict[str, str | None] = field(default_factory=dict)
+    previous_status_text: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -157,28 +227,28 @@ class WebClientPage:
         self.timeout_ms = timeout_s * 1000
         self.session_key = DEFAULT_SESSION_KEY
         self.opened = False
+        self.shown: dict[str, ShownAnswer] = {}  # "<service> <operationId>" -> the last answer read
 
     def open(self) -> WebClientPage:
         try:
             self.page.goto(self.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
         except PlaywrightError as exc:
             raise OdmdError(f"the web client at {self.url} cannot be opened: {str(exc).splitlines()[0]}") from None
-        root = self.page.get_by_test_id("app")
         try:
-            self.page.locator('[data-testid="app"]:is([data-ready="true"], [data-ready="error"])').wait_for(
-                state="attached", timeout=self.timeout_ms
-            )
+            self.page.wait_for_function(_READY_WAIT_JS, polling="raf", timeout=self.timeout_ms)
         except PlaywrightTimeoutError:
             raise GuiConventionError(
                 f"the web client at {self.url} did not become ready within "
                 f'{self.timeout_ms / 1000:g}s (data-testid=app with data-ready="true"; '
                 f"see {CONVENTION})"
             ) from None
-        if root.get_attribute("data-ready") == "error":
-            problem = self.page.get_by_test_id("app.error")
-            detail = problem.text_content() if problem.count() else "no app.error element"
+        ready = self.page.evaluate(_READY_JS)
+        if ready["count"] != 1:
+            raise _duplicated("app", ready["count"], [])
+        if ready["ready"] == "error":
+            detail = ready["error"] if ready["error"] is not None else "no app.error element"
             raise OdmdError(f"the web client at {self.url} failed to start: {detail}")
-        self.session_key = root.get_attribute("data-session-key") or DEFAULT_SESSION_KEY
+        self.session_key = ready["key"] or DEFAULT_SESSION_KEY
         self.opened = True
         return self
 
@@ -193,14 +263,16 @@ class WebClientPage:
     # --- navigation ---------------------------------------------------------------------
 
     def service(self, name: str) -> ServicePage:
-        found = self.page.evaluate(_SECTION_JS, [_css(f"service.{name}"), _css(f"nav.{name}")])
+        found = self.page.evaluate(_SECTION_JS, [f"service.{name}", f"nav.{name}"])
         if not found["section"]:
             raise _missing(f"page for {name}", f"service.{name}")
-        section = self.page.get_by_test_id(f"service.{name}").first
+        _strict(found["dup"], [])
+        section = self.page.get_by_test_id(f"service.{name}")
         if not found["visible"]:
             if not found["nav"]:
                 raise _missing(f"navigation link to {name}", f"nav.{name}")
-            self.page.get_by_test_id(f"nav.{name}").first.click()
+            _strict(found["navDup"], [])
+            self.page.get_by_test_id(f"nav.{name}").click()
             try:
                 section.wait_for(state="visible", timeout=self.timeout_ms)
             except PlaywrightTimeoutError:
@@ -219,7 +291,7 @@ class ServicePage:
 
     def operation(self, operation_id: str) -> OperationForm:
         """The form; whether it exists is checked by its first fill or submit, in the same round trip."""
-        form = self.section.get_by_test_id(f"op.{operation_id}").first
+        form = self.section.get_by_test_id(f"op.{operation_id}")
         return OperationForm(self.client, self.name, operation_id, form)
 
 
@@ -229,16 +301,22 @@ class OperationForm:
         self.service = service
         self.op = operation_id
         self.form = form
-        self._selectors = [_css(f"service.{service}"), _css(f"op.{operation_id}")]
+        self._scope = [f"service.{service}", f"op.{operation_id}"]  # the test ids the form is found in
         self._state: dict[str, Any] | None = None  # what _FORM_JS read, until the next submit
 
     def _inspect(self) -> dict[str, Any]:
         if self._state is None:
-            state = self.client.page.evaluate(
-                _FORM_JS, [*self._selectors, _css(f"{self.op}.answer"), _css(f"{self.op}.submit")]
-            )
+            found = self.client.page.evaluate(_FORM_JS, [*self._scope, f"{self.op}.answer", f"{self.op}.submit"])
+            state = found["form"]
             if state is None:
                 raise _missing(f"form for {self.label}", f"op.{self.op}")
+            _strict(found["dup"], self._scope)
+            seen: dict[str, int] = {}
+            for control in state["controls"]:
+                seen[control["testid"]] = seen.get(control["testid"], 0) + 1
+            for testid, count in seen.items():
+                if count > 1:
+                    raise _duplicated(testid, count, self._scope)
             self._state = state
         return self._state
 
@@ -315,7 +393,7 @@ class OperationForm:
         state, self._state = self._inspect(), None
         if not state["answer"]:
             raise _missing(f"answer panel of {self.label}", f"{self.op}.answer")
-        panel = self.form.get_by_test_id(f"{self.op}.answer").first
+        panel = self.form.get_by_test_id(f"{self.op}.answer")
         before = state["seq"]
         try:
             seq = int(before or "0")
@@ -325,9 +403,9 @@ class OperationForm:
             ) from None
         if not state["submit"]:
             raise _missing(f"submit button of {self.label}", f"{self.op}.submit")
-        self.form.get_by_test_id(f"{self.op}.submit").first.click()
+        self.form.get_by_test_id(f"{self.op}.submit").click()
         # wait_for polls in the page every animation frame; expect() would back off to 100/250/500 ms.
-        done = self.form.locator(f'[data-testid="{self.op}.answer"][data-seq="{seq + 1}"]')
+        done = self.form.locator(f'{_css(f"{self.op}.answer")}[data-seq="{seq + 1}"]')
         try:
             done.wait_for(state="attached", timeout=self.client.timeout_ms)
         except PlaywrightTimeoutError:
@@ -340,7 +418,11 @@ class OperationForm:
 
     def read(self, panel: Locator | None = None) -> ShownAnswer:
         """What the answer panel shows (`panel` is not needed: the panel is found by data-testid)."""
-        raw = self.client.page.evaluate(_ANSWER_JS, [[*self._selectors, _css(f"{self.op}.answer")], self.op])
+        chain = [*self._scope, f"{self.op}.answer"]
+        raw = self.client.page.evaluate(_ANSWER_JS, [chain, self.op])
+        _strict(raw["dup"], chain)
+        if "fields" not in raw:
+            raise _missing(f"answer panel of {self.label}", f"{self.op}.answer")
         where = f"the web client's answer for {self.label}"
         status = _json(raw["status"], f"{where}: {self.op}.status")
         fields = {path: _json(value, f"{where}: {self.op}.result.{path}") for path, value in raw["fields"].items()}
@@ -357,4 +439,19 @@ class OperationForm:
             raise GuiConventionError(
                 f"{where}: {self.op}.status shows no numeric status (data-json={raw['status']!r}; see {CONVENTION})"
             )
-        return ShownAnswer(self.op, raw["state"], status, raw["statusText"], body, fields, raw["error"])
+        before = self.client.shown.get(self.label)
+        shown = ShownAnswer(
+            self.op,
+            raw["state"],
+            status,
+            raw["statusText"],
+            body,
+            fields,
+            raw["error"],
+            texts=raw["texts"],
+            issue_texts=raw["issueTexts"] or [],
+            previous_texts=before.texts if before else {},
+            previous_status_text=before.status_text if before else None,
+        )
+        self.client.shown[self.label] = shown
+        return shown

@@ -8,9 +8,10 @@ The client is static HTML/CSS/JS (`webclient/`); what it needs at run time comes
      "faults": [<ClientFault>, ...]}
 
 Client faults are deliberate bugs of the web client (show a wrong value, call a wrong
-route) that the harness's own tests plant to prove the GUI layer catches them. Set them on
-a running enver with `LocalEnver.web_client.faults.replace([...])` or
-`PUT /_odmd/web-client/faults`; the client reads them when a page loads.
+route, show a text other than the value, keep a stale text, render a test id twice) that
+the harness's own tests plant to prove the GUI layer catches them. Set them on a running
+enver with `LocalEnver.web_client.faults.replace([...])` or `PUT /_odmd/web-client/faults`;
+the client reads them when a page loads.
 """
 
 from __future__ import annotations
@@ -40,12 +41,20 @@ class ClientFault:
 
     kind: str
     operation: str
-    field: str | None = None  # show: the dotted answer field shown wrongly
-    value: Any = None  # show: the value shown instead
+    field: str | None = None  # show/hide/text/stale: the dotted answer field ($status, $issues: text/stale)
+    value: Any = None  # show: the value shown instead; text: the text shown instead
     path: str | None = None  # route: the route called instead of the operation's
+    testid: str | None = None  # duplicate: the data-testid rendered twice
 
-    # kind -> the fields it needs (app.js has one FAULTS entry per kind)
-    KINDS: ClassVar[dict[str, tuple[str, ...]]] = {"show": ("field", "value"), "route": ("path",), "hide": ("field",)}
+    # kind -> the fields it needs (app.js has one FAULTS entry per kind); `value` may be null
+    KINDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "show": ("field", "value"),
+        "route": ("path",),
+        "hide": ("field",),
+        "text": ("field", "value"),
+        "stale": ("field",),
+        "duplicate": ("testid",),
+    }
 
     def __post_init__(self) -> None:
         if self.kind not in self.KINDS:
@@ -56,14 +65,14 @@ class ClientFault:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ClientFault:
-        allowed = {"kind", "operation", "field", "value", "path"}
+        allowed = {"kind", "operation", "field", "value", "path", "testid"}
         unknown = set(raw) - allowed
         if unknown:
             raise ValueError(f"a client fault may have {sorted(allowed)}; got {sorted(raw)}")
         return cls(**raw)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None or k == "value" and self.kind == "show"}
+        return {k: v for k, v in asdict(self).items() if v is not None or k in self.KINDS[self.kind]}
 
 
 class ClientFaultPlan:

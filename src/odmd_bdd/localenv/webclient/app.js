@@ -89,6 +89,17 @@
 
   // --- GUI faults: deliberate client bugs the harness's own tests plant (config.faults) ----
   // Each kind changes one thing; a new kind is one entry here and one in localenv/web.py.
+  // Hooks: answer(fault, body) changes the body before it is shown; path(fault) the route called;
+  // shown(fault, panel, operationId, before) the rendered answer panel (`before`: data-testid ->
+  // text of the panel as it was before the request); dom(fault, form) the operation's form, once
+  // it is on the page and again after every answer.
+
+  // The elements of an answer field of a text or stale fault: a dotted field, $status or $issues.
+  function shownElements(panel, operationId, field) {
+    const testid = field === "$status" ? `${operationId}.status`
+      : field === "$issues" ? `${operationId}.issue` : `${operationId}.result.${field}`;
+    return [...panel.querySelectorAll(`[data-testid="${testid}"]`)];
+  }
 
   const FAULTS = {
     // The answer panel shows `value` for the field `field` instead of what the service answered.
@@ -102,6 +113,24 @@
       const parent = keys.length > 1 ? getPath(body, keys.slice(0, -1).join(".")) : body;
       if (isObject(parent)) delete parent[keys[keys.length - 1]];
       return body;
+    } },
+    // The element of `field` shows the text `value` ("undefined", "[object Object]", "") while its
+    // data-json stays right.
+    text: { shown: (fault, panel, operationId) => {
+      const text = fault.value === null || fault.value === undefined ? "" : String(fault.value);
+      for (const node of shownElements(panel, operationId, fault.field)) node.textContent = text;
+    } },
+    // The element of `field` keeps the text of the previous answer (its data-json is the new one).
+    stale: { shown: (fault, panel, operationId, before) => {
+      for (const node of shownElements(panel, operationId, fault.field)) {
+        if (before.has(node.dataset.testid)) node.textContent = before.get(node.dataset.testid);
+      }
+    } },
+    // The element with data-testid `testid` (the form itself for op.<operationId>) is there twice.
+    duplicate: { dom: (fault, form) => {
+      const scope = form.dataset.testid === fault.testid ? form.parentElement : form;
+      const found = scope.querySelectorAll(`[data-testid="${fault.testid}"]`);
+      if (found.length === 1) found[0].after(found[0].cloneNode(true));
     } },
   };
 
@@ -203,6 +232,10 @@
     }
   }
 
+  function applyDomFaults(service, operationId, form) {
+    for (const fault of faultsFor(service, operationId, "dom")) FAULTS[fault.kind].dom(fault, form);
+  }
+
   function renderOperation(service, op) {
     const form = el("form", { class: "op", "data-testid": `op.${op.id}`, "data-operation": op.id, novalidate: true },
       el("h3", { text: op.summary }), el("p", { class: "route", text: `${op.method} ${op.path}` }));
@@ -282,6 +315,7 @@
 
   async function send(service, op, form, answer) {
     const seq = Number(answer.dataset.seq) || 0;
+    const before = new Map([...answer.querySelectorAll("[data-testid]")].map((n) => [n.dataset.testid, n.textContent]));
     answer.dataset.state = "pending";
     answer.replaceChildren(el("span", { text: "sending…" }));
     const headers = { Accept: "application/json" };
@@ -301,6 +335,8 @@
       if (response.ok) keepSession(body);
       for (const fault of faultsFor(service, op.id, "answer")) body = FAULTS[fault.kind].answer(fault, body);
       renderAnswer(answer, op.id, response.status, response.statusText, body);
+      for (const fault of faultsFor(service, op.id, "shown")) FAULTS[fault.kind].shown(fault, answer, op.id, before);
+      applyDomFaults(service, op.id, form);
       answer.dataset.state = "done";
     } catch (error) {
       answer.replaceChildren(el("p", { class: "failure", "data-testid": `${op.id}.error`, text: `No answer: ${error.message}` }));
@@ -367,6 +403,9 @@
       nav.append(el("a", { href: `#/${name}`, "data-testid": `nav.${name}`, text: name }));
       pages.append(renderService(name, docs[i]));
     });
+    for (const form of [...document.querySelectorAll("form.op")]) {
+      applyDomFaults(form.closest("section.page").dataset.testid.slice("service.".length), form.dataset.operation, form);
+    }
     document.querySelector('[data-testid="session.logout"]').addEventListener("click", logOut);
     window.addEventListener("hashchange", showPage);
     window.addEventListener("storage", showSession);
