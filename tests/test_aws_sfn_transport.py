@@ -76,6 +76,19 @@ def test_a_200_exchange_round_trip(embedded_aws, sfn, bdd_machine, http_server):
     assert seen.headers["authorization"] == "Bearer mock_temp_token_12345"
 
 
+def test_two_processes_carrying_one_token_keep_their_own_connections(embedded_aws, sfn, bdd_machine, http_server):
+    """xdist workers on one embedded AWS: moto's CreateConnection replaces a connection of the same
+    name under a new ARN, so a shared name left the first worker's cached ARN pointing nowhere."""
+    token = "Bearer mock_temp_token_12345"
+    first, second = (AuthConnections(embedded_aws.client("events")) for _ in range(2))
+    arns = [first.arn_for(token), second.arn_for(token)]
+    assert arns[0] != arns[1]
+    for arn in arns:
+        request = exchange_request(f"{http_server.url}/json/e", "GET", connection_arn=arn)
+        assert run_exchange(sfn, bdd_machine, request)["StatusCode"] == 200
+        assert http_server.last().headers["authorization"] == token
+
+
 def test_a_get_goes_without_a_body(sfn, bdd_machine, http_server):
     out = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/json/e", "GET"))
     assert out["StatusCode"] == 200

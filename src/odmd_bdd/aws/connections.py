@@ -11,7 +11,10 @@ execution input (`ConnectionArn`), an API_KEY connection whose key *is* that hea
 `ApiKeyName: Authorization`, `ApiKeyValue: Bearer <token>` — the connection then sends
 `Authorization: Bearer <token>`, which the services under test accept. One connection per
 distinct header value (a session has few: the session token, a wrong one), named from a
-hash of the value (never the value itself), created on first use and reused after.
+hash of the value and of this process's scope (never the value itself), created on first use
+and reused after. The scope keeps concurrent processes (xdist workers on one embedded AWS)
+from racing on one name: moto's CreateConnection replaces a connection of the same name under
+a new ARN, which left the other worker's cached ARN pointing nowhere.
 A request without `Authorization` names no connection: the machine's default (the dummy
 basic-auth one) is used.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from typing import Any
 
 from odmd_bdd.errors import TransportError
@@ -40,15 +44,17 @@ def split_authorization(headers: dict[str, str]) -> tuple[dict[str, str], str | 
     return rest, (values[-1] if values else None)
 
 
-def connection_name(authorization: str) -> str:
-    return NAME_PREFIX + hashlib.sha256(authorization.encode()).hexdigest()[:32]
+def connection_name(authorization: str, scope: str = "") -> str:
+    """A name for the connection carrying `authorization`, unique per `scope`; never the value itself."""
+    return NAME_PREFIX + hashlib.sha256(f"{scope}\0{authorization}".encode()).hexdigest()[:32]
 
 
 class AuthConnections:
     """API_KEY EventBridge connections standing for `Authorization` header values."""
 
-    def __init__(self, events_client: Any):
+    def __init__(self, events_client: Any, scope: str | None = None):
         self.events = events_client
+        self.scope = uuid.uuid4().hex if scope is None else scope
         self._arns: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -79,7 +85,7 @@ class AuthConnections:
         with self._lock:
             if authorization in self._arns:
                 return self._arns[authorization]
-            name = connection_name(authorization)
+            name = connection_name(authorization, self.scope)
             params = {"ApiKeyAuthParameters": {"ApiKeyName": AUTH_HEADER, "ApiKeyValue": authorization}}
             try:
                 try:
@@ -104,7 +110,7 @@ class AuthConnections:
         with self._lock:
             for authorization in list(self._arns):
                 try:
-                    self.events.delete_connection(Name=connection_name(authorization))
+                    self.events.delete_connection(Name=connection_name(authorization, self.scope))
                 except Exception:  # already gone, or no permission: nothing else to do here
                     pass
                 self._arns.pop(authorization, None)
