@@ -89,6 +89,19 @@ def test_two_processes_carrying_one_token_keep_their_own_connections(embedded_aw
         assert http_server.last().headers["authorization"] == token
 
 
+def test_closing_the_transport_deletes_its_connections(embedded_aws, sfn, bdd_machine):
+    """On AWS each connection holds a Secrets Manager secret: a run leaves none behind."""
+    from odmd_bdd.transports import SfnTransport
+
+    events = embedded_aws.client("events")
+    connections = AuthConnections(events)
+    transport = SfnTransport(sfn, bdd_machine, connections=connections)
+    arn = connections.arn_for("Bearer mock_temp_token_12345")
+    assert arn in [c["ConnectionArn"] for c in events.list_connections()["Connections"]]
+    transport.close()
+    assert arn not in [c["ConnectionArn"] for c in events.list_connections()["Connections"]]
+
+
 def test_a_get_goes_without_a_body(sfn, bdd_machine, http_server):
     out = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/json/e", "GET"))
     assert out["StatusCode"] == 200

@@ -21,7 +21,8 @@ basic-auth one) is used.
 On AWS this needs `events:CreateConnection`/`DescribeConnection` for the harness and
 `events:RetrieveConnectionCredentials` on `connection/odmd-bdd-auth-*` (plus the
 connection secrets) for the state machine's role; creating a connection also creates a
-Secrets Manager secret (the EventBridge docs), so delete them after a run (`delete_all`).
+Secrets Manager secret (the EventBridge docs), so the transport deletes its own at close
+(`delete_all`).
 """
 
 from __future__ import annotations

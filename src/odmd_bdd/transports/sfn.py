@@ -73,4 +73,7 @@ class SfnTransport:
         return self._connections
 
     def close(self) -> None:
-        """Nothing to release: the boto3 client belongs to the enver."""
+        """Delete the Authorization connections this transport made (on AWS each holds a secret);
+        the boto3 client itself belongs to the enver."""
+        if self._connections is not None:
+            self._connections.delete_all()
