@@ -37,7 +37,7 @@ def test_every_family_is_registered_by_name():
     assert REGISTRY["contract.request"] is contract.request
     assert REGISTRY["contract.response"] is contract.response
     assert REGISTRY["event.payload"] is events.payload
-    for name in ("gui_capture.outside", "gui_capture.unforwarded", "gui_capture.answer"):
+    for name in ("gui_capture.outside", "gui_capture.unanswered", "gui_capture.cors", "gui_capture.answer"):
         assert name in REGISTRY
     assert REGISTRY["expect.body"] is expect.body
     for name in ("expect.field", "expect.status", "expect.case"):
@@ -114,8 +114,12 @@ def test_the_gui_capture_names_the_route_or_the_field(register_key):
     [outside] = gui_capture.outside("GET", "https://example.com/x", "fetch")
     assert (outside.code, outside.where) == ("gui_capture.outside", "GET https://example.com/x")
     assert gui_capture.outside("GET", "https://example.com/x.png", "image") == []
-    [unforwarded] = gui_capture.unforwarded("GET", "http://127.0.0.1:1/x", OSError("refused"))
-    assert str(unforwarded) == "GET http://127.0.0.1:1/x: the harness could not forward it: refused"
+    [unanswered] = gui_capture.unanswered("GET", "http://127.0.0.1:1/x", "net::ERR_CONNECTION_REFUSED")
+    assert str(unanswered) == "GET http://127.0.0.1:1/x: the browser got no answer: net::ERR_CONNECTION_REFUSED"
+    [cors] = gui_capture.cors_refused(
+        "GET", "http://127.0.0.1:1/x", "Request header field authorization is not allowed"
+    )
+    assert (cors.code, cors.where) == ("gui_capture.cors", "GET http://127.0.0.1:1/x")
 
 
 def test_contracts_load_documents_and_never_import_the_checks():

@@ -132,7 +132,7 @@ def test_each_request_of_the_page_is_an_exchange_with_the_run_header_and_redacte
         "registerKey",
         201,
     )
-    assert exchange.request_headers["X-Odmd-Run"] == ui.world.run_id
+    assert exchange.request_headers["x-odmd-run"] == ui.world.run_id  # as the browser sent it, names in lower case
     assert exchange.request_body == dataset.case("UC1.register_root_key").request["body"]
     [(layer, record)] = ui.recorder.kept[-1:]
     assert layer == "gui" and record["operation"] == "key-service registerKey"
@@ -411,3 +411,95 @@ def test_a_client_without_the_operations_form_fails_at_once_naming_the_test_id(
         r"\(data-testid='service.key-service'; see docs/WEB_CLIENT_CONVENTION.md\)",
     ):
         ui.perform(action(reference_constellation.dataset, "UC1.register_root_key"))
+
+
+def test_a_preflight_that_does_not_allow_authorization_turns_the_gui_red_naming_the_header(
+    gui, planted, reference_constellation
+):
+    """The browser's requests reach the service for real: its CORS preflight decides, as in production."""
+    planted.faults.replace([Fault(operation="key-service.registerKey", preflight_drop=("authorization",))])
+    ui = gui()
+    log_in(ui, reference_constellation.dataset)  # identity-service's preflights are untouched
+    with pytest.raises(ContractViolation) as caught:
+        ui.perform(action(reference_constellation.dataset, "UC1.register_root_key"))
+    [problem] = caught.value.problems
+    assert problem.startswith("POST http://127.0.0.1:")
+    assert "the browser refused the answer (CORS)" in problem
+    assert "Request header field authorization is not allowed by Access-Control-Allow-Headers" in problem
+
+
+def test_an_answer_with_a_wrong_allowed_origin_turns_the_gui_red_naming_the_header(
+    gui, planted, reference_constellation
+):
+    planted.faults.replace([Fault(operation="identity-service.login", cors_origin="http://elsewhere.invalid")])
+    with pytest.raises(ContractViolation) as caught:
+        log_in(gui(), reference_constellation.dataset)
+    [problem] = caught.value.problems
+    assert "the browser refused the answer (CORS)" in problem and "Access-Control-Allow-Origin" in problem
+
+
+class PreflightLog(http.server.BaseHTTPRequestHandler):
+    """A page on one origin and a JSON service that logs its preflights; CORS allows everything."""
+
+    seen: list[str] = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_OPTIONS(self) -> None:
+        self.seen.append(f"OPTIONS {self.path}")
+        self.send_response(204)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Headers", self.headers.get("Access-Control-Request-Headers", ""))
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        self.seen.append(f"GET {self.path}")
+        body, kind = (b"<p>page</p>", "text/html") if self.path == "/page" else (b"{}", "application/json")
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_playwright_routing_answers_cors_preflights_itself_so_the_capture_installs_no_route(browser):
+    """Why gui.capture observes instead of routing: with any route on a context, the preflight never
+    reaches the service (Playwright fulfils it, echoing the requested headers); without one it does."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PreflightLog)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page_url = f"http://127.0.0.1:{server.server_port}/page"
+    api_url = f"http://localhost:{server.server_port}/api"  # another origin: a preflighted request
+    call = "async (u) => (await fetch(u, {headers: {Authorization: 'Bearer x'}})).status"
+    try:
+        seen = {}
+        for routed in (False, True):
+            PreflightLog.seen = []
+            context = browser.new_context()
+            if routed:
+                context.route("**/api", lambda route: route.continue_())
+            page = context.new_page()
+            page.goto(page_url)
+            assert page.evaluate(call, api_url) == 200
+            context.close()
+            seen[routed] = [line for line in PreflightLog.seen if line.endswith("/api")]
+        assert seen[False] == ["OPTIONS /api", "GET /api"]
+        assert seen[True] == ["GET /api"]  # the preflight was answered by Playwright
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_request_outside_the_constellation_goes_nowhere_and_is_reported(gui):
+    """No route blocks it: the context's proxy leads nowhere but to the client's and services' hosts."""
+    ui = gui()
+    page = ui.session.client.page
+    ui.session.capture.take(wait=False)
+    outcome = page.evaluate(
+        "async () => { try { await fetch('http://example.invalid/x'); return 'answered' }"
+        " catch (e) { return 'failed' } }"
+    )
+    assert outcome == "failed"
+    [captured] = ui.session.capture.take()
+    assert [p.code for p in captured.problems] == ["gui_capture.outside"]
+    assert str(captured.problems[0]).startswith("GET http://example.invalid/x: the web client called a URL outside")

@@ -89,7 +89,7 @@ class GuiActor:
         self._authenticate(client, action)
         form = client.service(action.service).operation(action.operation)
         form.fill(action.body, action.path, action.query)
-        self.session.capture.take()  # anything before the click belongs to no action
+        self.session.capture.take(wait=False)  # anything before the click belongs to no action
         shown = form.submit()
         captured = self.session.capture.take()
         exchanges = [c.exchange for c in captured]

@@ -18,7 +18,7 @@ SCRIPT_REQUESTS = ("fetch", "xhr")  # what the client sends from script, not the
 @check("gui_capture.outside")
 def outside(method: str, url: str, resource_type: str) -> list[Problem]:
     """A request outside the constellation is a problem when the client sends it from script
-    (the capture blocks it either way: a scenario never talks to the internet)."""
+    (it goes nowhere either way: a scenario never talks to the internet)."""
     if resource_type not in SCRIPT_REQUESTS:
         return []
     return [
@@ -30,10 +30,18 @@ def outside(method: str, url: str, resource_type: str) -> list[Problem]:
     ]
 
 
-@check("gui_capture.unforwarded")
-def unforwarded(method: str, url: str, error: Exception) -> list[Problem]:
-    """A request the harness could not forward (the page got no answer)."""
-    return [Problem("gui_capture.unforwarded", f"{method} {url}", f"the harness could not forward it: {error}")]
+@check("gui_capture.unanswered")
+def unanswered(method: str, url: str, reason: str) -> list[Problem]:
+    """A request to a service that got no answer in the browser (refused, reset, page gone)."""
+    return [Problem("gui_capture.unanswered", f"{method} {url}", f"the browser got no answer: {reason}")]
+
+
+@check("gui_capture.cors")
+def cors_refused(method: str, url: str, reason: str) -> list[Problem]:
+    """The browser refused the service's answer under CORS; `reason` is the browser's own, which
+    names the header at fault (a preflight's Access-Control-Allow-Headers/-Methods, the answer's
+    Access-Control-Allow-Origin)."""
+    return [Problem("gui_capture.cors", f"{method} {url}", f"the browser refused the answer (CORS): {reason}")]
 
 
 @check("gui_capture.answer")

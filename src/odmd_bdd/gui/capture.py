@@ -1,12 +1,20 @@
-"""Every request the web client sends, captured from the browser and mapped to its contract.
+"""Every request the web client sends, observed in the browser and mapped to its contract.
 
-The capture is a Playwright route on the scenario's browser context: a request to a
-service of the enver is forwarded by the harness (`route.fetch`, which adds the run's
-X-Odmd-Run header as the API layer does) and its answer handed back to the page
-unchanged. So each exchange is recorded before the page sees its answer, and a check run
-after the page shows the answer never misses one. The web client's own files pass
-through untouched; any other request the client makes from script (fetch/XHR) is blocked
-and reported, since a scenario may only talk to the constellation.
+The browser's traffic reaches the services as it would in production: the harness installs
+no Playwright route, because with any route on a context Playwright answers every CORS
+preflight itself (echoing the requested headers) and a CORS fault of a service could never
+turn a scenario red. Instead the capture
+
+- adds the run's X-Odmd-Run header to every request (`set_extra_http_headers`: a real
+  header, so it takes part in CORS like any other the client sends);
+- notes each request of the page (`request` events) and, when the actor asks (`take`),
+  waits for its answer (`Request.response`, `Response.finished`) and records the exchange,
+  so a check run after the page shows an answer never misses one;
+- reads why the browser refused an answer from the console (Chromium names the CORS header
+  at fault) and reports it as a problem of the exchange;
+- keeps the scenario off the internet with a per-context proxy that goes nowhere, bypassed
+  for the web client's and the services' hosts only: a request elsewhere fails at once and
+  is reported.
 """
 
 from __future__ import annotations
@@ -14,19 +22,26 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from odmd_bdd.actors.base import RUN_HEADER
 from odmd_bdd.checks import gui_capture
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.contracts import Operation
+from odmd_bdd.names import RUN_HEADER
 from odmd_bdd.resolution.envers import Enver, ServiceEndpoint
 from odmd_bdd.transports import Exchange
 
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Request
+
 TRANSPORT = "browser"
+NOWHERE_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens, a connection is refused at once
+CORS_REFUSAL = re.compile(
+    r"Access to (?:fetch|XMLHttpRequest) at '([^']+)' from origin '[^']+' has been blocked by CORS policy: (.+)"
+)
+CONSOLE_WAIT_MS = 2000  # how long a refused request's console line may trail its failure
 
 
 @dataclass
@@ -56,6 +71,10 @@ def _parse(raw: bytes | str | None, content_type: str | None) -> Any:
     return text
 
 
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
 class NetworkCapture:
     def __init__(self, enver: Enver, web_client_url: str, run_id: str, timeout_s: float):
         self.enver = enver
@@ -70,19 +89,58 @@ class NetworkCapture:
             key=lambda pair: len(pair[0]),
             reverse=True,
         )
+        self._pending: list[tuple[Request, ServiceEndpoint, str]] = []
         self._records: list[Captured] = []
+        self._refusals: dict[str, str] = {}  # URL -> why the browser refused its answer (console)
         self._lock = threading.Lock()
+        self._context: BrowserContext | None = None
 
-    def install(self, context) -> None:
-        # Everything but the web client's own files; the pattern runs in the browser's driver, so
-        # loading the client costs no round trip to Python.
-        context.route(re.compile("^(?!" + re.escape(self.web_client_url) + ")"), self._handle)
+    def proxy(self) -> dict[str, str]:
+        """The context's proxy: nowhere, except for the web client and the services (see module doc)."""
+        hosts = {_host(self.web_client_url)} | {_host(svc.base_url) for _prefix, svc in self._services}
+        return {"server": NOWHERE_PROXY, "bypass": ",".join(sorted(h for h in hosts if h))}
 
-    def take(self) -> list[Captured]:
-        """Every exchange captured since the last call."""
+    def install(self, context: BrowserContext) -> None:
+        self._context = context
+        context.set_extra_http_headers({RUN_HEADER: self.run_id})
+        context.on("request", self._on_request)
+        context.on("console", self._on_console)
+
+    def take(self, wait: bool = True) -> list[Captured]:
+        """Every exchange since the last call, each with its answer (`wait=False`: drop the pending)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if wait:
+            for request, svc, path in pending:
+                self._record(self._observe(request, svc, path))
         with self._lock:
             taken, self._records = self._records, []
         return taken
+
+    # -- events (no Playwright call in here: the sync API dispatches them between our calls) --
+
+    def _on_request(self, request: Request) -> None:
+        url = request.url
+        if url.startswith(self.web_client_url):
+            return
+        found = self._service_of(url)
+        if found is not None:
+            with self._lock:
+                self._pending.append((request, *found))
+            return
+        problems = gui_capture.outside(request.method, url, request.resource_type)
+        if problems:
+            self._record(self._unanswered(request, problems))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        refused = CORS_REFUSAL.search(message.text)
+        if refused:
+            with self._lock:
+                self._refusals[refused.group(1)] = refused.group(2)
+
+    # -- recording -------------------------------------------------------------------------
 
     def _service_of(self, url: str) -> tuple[ServiceEndpoint, str] | None:
         bare = url.split("?", 1)[0].split("#", 1)[0]
@@ -95,88 +153,71 @@ class NetworkCapture:
         with self._lock:
             self._records.append(captured)
 
-    def _handle(self, route, request) -> None:
-        try:
-            self._forward(route, request)
-        except Exception as exc:  # never leave the page's request hanging; report instead
-            self._record(
-                Captured(
-                    Exchange(
-                        service="?",
-                        operation_id="?",
-                        method=request.method,
-                        url=request.url,
-                        request_headers=dict(request.headers),
-                        request_body=None,
-                        status=0,
-                        transport=TRANSPORT,
-                    ),
-                    None,
-                    None,
-                    gui_capture.unforwarded(request.method, request.url, exc),
-                )
-            )
-            try:
-                route.abort("failed")
-            except Exception:  # the route may already be handled
+    def _refusal(self, url: str) -> str | None:
+        """Why the browser refused `url`'s answer, if it said so on the console."""
+        with self._lock:
+            if url in self._refusals:
+                return self._refusals.pop(url)
+        if self._context is not None:
+            try:  # the console line may trail the failure: wait for it, briefly
+                self._context.wait_for_event("console", lambda m: url in m.text, timeout=CONSOLE_WAIT_MS)
+            except Exception:  # no such line: not a CORS refusal
                 pass
+        with self._lock:
+            return self._refusals.pop(url, None)
 
-    def _forward(self, route, request) -> None:
-        url = request.url
-        preflight = request.method == "OPTIONS" and "access-control-request-method" in request.headers
-        if url.startswith(self.web_client_url) or preflight:
-            route.continue_()
-            return
-        found = self._service_of(url)
-        if found is None:
-            problems = gui_capture.outside(request.method, url, request.resource_type)
-            if problems:
-                self._record(
-                    Captured(
-                        Exchange(
-                            service="?",
-                            operation_id="?",
-                            method=request.method,
-                            url=url,
-                            request_headers=dict(request.headers),
-                            request_body=_parse(request.post_data, "json"),
-                            status=0,
-                            transport=TRANSPORT,
-                        ),
-                        None,
-                        None,
-                        problems,
-                    )
-                )
-                route.abort("blockedbyclient")
-            elif url.startswith(self.web_client_origin + "/"):
-                route.continue_()  # e.g. /favicon.ico next to the client
-            else:
-                route.abort("blockedbyclient")  # a scenario never talks to the internet
-            return
-        svc, path = found
+    def _unanswered(self, request: Request, problems: list[Problem], service: str = "?") -> Captured:
+        return Captured(
+            Exchange(
+                service=service,
+                operation_id="?",
+                method=request.method,
+                url=request.url,
+                request_headers=dict(request.headers),
+                request_body=_parse(request.post_data, request.headers.get("content-type")),
+                status=0,
+                transport=TRANSPORT,
+            ),
+            None,
+            None,
+            problems,
+        )
+
+    def _observe(self, request: Request, svc: ServiceEndpoint, path: str) -> Captured:
         match = svc.contract.find(request.method, path)
         op, _params = match if match is not None else (None, {})
-        headers = {**request.headers, RUN_HEADER: self.run_id}
-        request_body = _parse(request.post_data, request.headers.get("content-type"))
-        started = time.perf_counter()
-        response = route.fetch(headers=headers, timeout=self.timeout_ms, max_redirects=0)
-        elapsed = (time.perf_counter() - started) * 1000
+        try:
+            response = request.response()  # waits for the answer; None when the browser got none
+            if response is not None:
+                response.finished()  # the body too (or its failure)
+            failure = request.failure
+        except Exception as exc:  # the page or its context went away meanwhile
+            return self._unanswered(request, gui_capture.unanswered(request.method, request.url, str(exc)), svc.name)
+        if response is None or failure:
+            refusal = self._refusal(request.url)
+            reason = f"{failure or 'no answer'}" + (f" ({refusal})" if refusal else "")
+            problems = (
+                gui_capture.cors_refused(request.method, request.url, refusal)
+                if refusal
+                else gui_capture.unanswered(request.method, request.url, reason)
+            )
+            return self._unanswered(request, problems, svc.name)
         raw = response.body()
-        response_headers = response.headers
+        response_headers = response.all_headers()
         content_type = response_headers.get("content-type")
+        timing = request.timing
         exchange = Exchange(
             service=svc.name,
             operation_id=op.operation_id if op else "(undeclared route)",
             method=request.method,
-            url=url,
-            request_headers=headers,
-            request_body=request_body,
+            url=request.url,
+            request_headers=request.all_headers(),
+            request_body=_parse(request.post_data, request.headers.get("content-type")),
             status=response.status,
             response_headers=dict(response_headers),
             response_body=_parse(raw, content_type),
             content_type=content_type,
-            elapsed_ms=elapsed,
+            elapsed_ms=max(0.0, timing.get("responseEnd", 0.0) - max(timing.get("requestStart", 0.0), 0.0)),
             transport=TRANSPORT,
         )
         problems = gui_capture.answer(
@@ -189,5 +230,4 @@ class NetworkCapture:
             exchange.response_body,
             content_type,
         )
-        self._record(Captured(exchange, svc.name, op, problems))
-        route.fulfill(response=response, body=raw)
+        return Captured(exchange, svc.name, op, problems)

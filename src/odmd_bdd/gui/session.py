@@ -62,7 +62,11 @@ class GuiSession:
         return f"<GuiSession {self.web_client_url}>"
 
     def open(self) -> GuiSession:
-        self.context = self.browser.new_context(viewport=VIEWPORT, service_workers="block")
+        self.context = self.browser.new_context(
+            viewport=VIEWPORT,
+            service_workers="block",
+            proxy=self.capture.proxy(),
+        )
         self.context.set_default_timeout(self.timeout_s * 1000)
         if self.trace:
             # No screencast filmstrip (~25% more): a failure gets a full-page screenshot of its own.

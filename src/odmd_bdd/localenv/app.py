@@ -138,6 +138,45 @@ class FaultyCorsOrigin:
         await self.app(scope, receive, rewrite)
 
 
+class FaultyPreflight:
+    """Outermost middleware: a CORS preflight for an operation with a `preflight_drop` fault
+    leaves those headers out of the Access-Control-Allow-Headers that CORSMiddleware wrote."""
+
+    def __init__(self, app: Any, constellation: Constellation, faults: FaultPlan):
+        self.app = app
+        self.constellation = constellation
+        self.faults = faults
+
+    def _dropped(self, scope: Any) -> set[str]:
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        method = headers.get("access-control-request-method")
+        if scope["method"] != "OPTIONS" or not method:
+            return set()
+        service, _, rest = scope["path"].lstrip("/").partition("/")
+        contract = self.constellation.contracts.get(service)
+        found = contract.find(method, "/" + rest) if contract is not None else None
+        return self.faults.preflight_drop(service, found[0].operation_id) if found else set()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        dropped = self._dropped(scope) if scope["type"] == "http" else set()
+        if not dropped:
+            await self.app(scope, receive, send)
+            return
+
+        async def rewrite(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = []
+                for k, v in message.get("headers", []):
+                    if k.decode().lower() == "access-control-allow-headers":
+                        kept = [h for h in v.decode().split(",") if h.strip().lower() not in dropped]
+                        v = ",".join(kept).encode()
+                    headers.append((k, v))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
+
+
 def build_app(
     constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None, publisher: EventPublisher | None = None
 ) -> Starlette:
@@ -171,6 +210,7 @@ def build_app(
     web_client = WebClientState()
     routes.extend(web_client_routes(constellation, web_client))
     middleware = [
+        Middleware(FaultyPreflight, constellation=constellation, faults=faults),
         Middleware(FaultyCorsOrigin),
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]),
     ]

@@ -2,7 +2,8 @@
 
 A fault names an operation (`service.operationId`, or just `operationId`) and what to do
 to its answers: another status, fields set or removed, another body or content type, a
-delay, a wrong CORS origin, its events dropped, malformed or altered. `when_status` limits
+delay, a wrong CORS origin, headers left out of its CORS preflight's Access-Control-Allow-Headers,
+its events dropped, malformed or altered. `when_status` limits
 it to answers that would have had that status (e.g. make a 400 answer 200). The harness's
 own tests use fault plans to prove that each check fails when it should; `PUT
 /_odmd/faults` sets a plan over HTTP for a running enver.
@@ -30,6 +31,7 @@ class Fault:
     when_status: int | None = None  # only answers that would have had this status
     delay_s: float = 0.0  # the answer leaves this much later
     cors_origin: str | None = None  # Access-Control-Allow-Origin of the answer
+    preflight_drop: tuple[str, ...] = ()  # request headers its CORS preflight does not allow (any run)
     event: str | None = None  # "drop" or "malform" the answer's events
     event_set: dict[str, Any] = field(default_factory=dict)  # dotted path -> value, in each event payload
     case: str | None = None  # only answers from this dataset case
@@ -53,6 +55,7 @@ class Fault:
             "when_status",
             "delay_s",
             "cors_origin",
+            "preflight_drop",
             "event",
             "event_set",
             "case",
@@ -71,6 +74,7 @@ class Fault:
             when_status=raw.get("when_status"),
             delay_s=float(raw.get("delay_s") or 0.0),
             cors_origin=raw.get("cors_origin"),
+            preflight_drop=tuple(h.lower() for h in raw.get("preflight_drop") or ()),
             event=raw.get("event"),
             event_set=dict(raw.get("event_set") or {}),
             case=raw.get("case"),
@@ -124,6 +128,16 @@ class FaultPlan:
     def faults(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)
+
+    def preflight_drop(self, service: str, operation_id: str) -> set[str]:
+        """The request headers a preflight for this operation must not allow (a preflight carries
+        no X-Odmd-Run, so only faults for every run apply)."""
+        return {
+            header
+            for fault in self._candidates(None)
+            if fault.run is None and fault.case is None and fault.applies_to(service, operation_id)
+            for header in fault.preflight_drop
+        }
 
     def apply(
         self, service: str, operation_id: str, answer: Answer, run: str | None = None, case: str | None = None
