@@ -6,7 +6,7 @@ import collections
 import httpx
 
 from odmd_bdd.localenv import Fault
-from odmd_bdd.tools.mutants.generate import CLASSES, Mutant, generate
+from odmd_bdd.tools.mutants.generate import CLASSES, Mutant, generate, observable
 from odmd_bdd.tools.mutants.run import markdown, run_mutants
 
 
@@ -58,7 +58,22 @@ def test_a_sample_of_mutants_is_killed_and_a_no_op_mutant_survives(project, refe
     api = result.layers["api"]
     ran = set(api.killed) | api.survived
     assert api.survived == {"m9999"}
-    assert ran >= {m.id for m in sample if m.case in ("UC1.login", "UC1.register_root_key", "UC1.create_root_entity")}
-    assert len(api.killed) >= 2 * len(CLASSES) - 2
+    uc1 = ("UC1.login", "UC1.register_root_key", "UC1.create_root_entity")
+    assert ran >= {m.id for m in sample if m.case in uc1 and observable(m.kind, "api")}
+    assert not ran & {m.id for m in sample if not observable(m.kind, "api")}  # CORS: the browser's
+    assert len(api.killed) >= 2 * sum(observable(kind, "api") for kind in CLASSES) - 2
     report = markdown(result)
+    assert "| answer wrong CORS origin | n/a (only a browser enforces CORS) |" in report
     assert "- [api] m9999 field another constant: UC1.login user_id set to itself" in report
+
+
+def test_a_gui_sample_kills_what_only_a_browser_sees(project, reference_constellation):
+    """On the GUI layer: a wrong CORS origin (which the API layer cannot observe) and a wrong field."""
+    mutants = generate(reference_constellation)
+    picks = [
+        next(m for m in mutants if m.kind == kind and m.case == "UC1.login")
+        for kind in ("answer wrong CORS origin", "field another constant")
+    ]
+    result = run_mutants(project.path, picks, {"gui": None}, workers=1, progress=lambda line: None)
+    gui = result.layers["gui"]
+    assert set(gui.killed) == {m.id for m in picks} and not gui.survived

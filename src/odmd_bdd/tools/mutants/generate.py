@@ -4,7 +4,8 @@ Per answer field of every served dataset case (leaves and objects, nested too): 
 type, broken format or pattern, broken enum (each only where the response schema says so, as the
 contract's own validator reports), another constant of the same type (schema-valid but wrong),
 and an undeclared extra field. Per answer: another status the operation declares, no
-Content-Type, a wrong Content-Type. Each mutant is keyed to its case (Fault.case) and to runs
+Content-Type, a wrong Content-Type, a CORS Access-Control-Allow-Origin for another origin (only a
+browser enforces CORS: that class runs on the GUI layer alone, `OBSERVABLE_ON`). Each mutant is keyed to its case (Fault.case) and to runs
 of its own (Fault.run = its id), so all of them are planted on one enver at once.
 """
 
@@ -28,7 +29,19 @@ CLASSES = (
     "answer another status",
     "answer no content type",
     "answer wrong content type",
+    "answer wrong CORS origin",
 )
+# Classes that only some layers can observe, with the reason the others cannot.
+OBSERVABLE_ON: dict[str, tuple[tuple[str, ...], str]] = {
+    "answer wrong CORS origin": (("gui",), "only a browser enforces CORS"),
+}
+
+
+def observable(kind: str, layer: str) -> bool:
+    """Whether a mutant of class `kind` can turn a scenario of `layer` red at all."""
+    return layer in OBSERVABLE_ON.get(kind, ((layer,), ""))[0]
+
+
 BROKEN = "odmd::broken value"
 
 
@@ -148,4 +161,10 @@ def generate(constellation: Constellation) -> list[Mutant]:
             add("answer another status", case, f"status {others[0]}", status=others[0])
         add("answer no content type", case, "no Content-Type header", content_type="")
         add("answer wrong content type", case, "Content-Type text/plain", content_type="text/plain")
+        add(
+            "answer wrong CORS origin",
+            case,
+            "Access-Control-Allow-Origin: http://elsewhere.invalid",
+            cors_origin="http://elsewhere.invalid",
+        )
     return out

@@ -5,7 +5,8 @@
 2. Every mutant is planted at once (Fault.run = its id, Fault.case = its case) and each scenario
    runs once per mutant of the cases it exercised (`--odmd-mutants`), `-n 2`.
 3. A mutant is killed on a layer when one of its scenario runs failed; it survived when all
-   passed; it is not exercised when no scenario of that layer is answered from its case.
+   passed; it is not exercised when no scenario of that layer is answered from its case. A class
+   a layer cannot observe (generate.OBSERVABLE_ON) is not run there, and the report says why.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from odmd_bdd.tools.mutants.generate import CLASSES, Mutant
+from odmd_bdd.tools.mutants.generate import CLASSES, OBSERVABLE_ON, Mutant, observable
 
 TIMEOUT_S = 3600
 _PARAMS = re.compile(r"\[(?P<params>[^\]]+)\]$")
@@ -69,7 +70,7 @@ def run_mutants(
         calls = json.loads(calls_file.read_text(encoding="utf-8"))
         progress(f"baseline green in {result.baseline_seconds:.1f}s; {len(mutants)} mutants")
         for layer, per_class in layers.items():
-            chosen = _sample(mutants, calls, per_class)
+            chosen = [m for m in _sample(mutants, calls, per_class) if observable(m.kind, layer)]
             (folder / "mutants.json").write_text(
                 json.dumps({"mutants": [m.to_dict() for m in chosen], "calls": calls}), encoding="utf-8"
             )
@@ -150,6 +151,9 @@ def markdown(result: MutationResult) -> str:
         ids = {m.id for m in result.mutants if m.kind == kind}
         cells = []
         for layer in layers:
+            if not observable(kind, layer):
+                cells.append(f"n/a ({OBSERVABLE_ON[kind][1]})")
+                continue
             lr = result.layers[layer]
             run = ids & (set(lr.killed) | lr.survived)
             killed = ids & set(lr.killed)
