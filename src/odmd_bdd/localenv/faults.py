@@ -2,7 +2,8 @@
 
 A fault names an operation (`service.operationId`, or just `operationId`) and what to do
 to its answers: another status, fields set or removed, another body or content type, a
-delay, a wrong CORS origin, its events dropped, malformed or altered. `when_status` limits
+delay, a wrong CORS origin, its events dropped, malformed, duplicated or altered, replaced by
+another case's events (`event_from`) or sent to another channel's queue (`event_queue`). `when_status` limits
 it to answers that would have had that status (e.g. make a 400 answer 200). The harness's
 own tests use fault plans to prove that each check fails when it should; `PUT
 /_odmd/faults` sets a plan over HTTP for a running enver.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +32,14 @@ class Fault:
     when_status: int | None = None  # only answers that would have had this status
     delay_s: float = 0.0  # the answer leaves this much later
     cors_origin: str | None = None  # Access-Control-Allow-Origin of the answer
-    event: str | None = None  # "drop" or "malform" the answer's events
+    event: str | None = None  # "drop", "malform" or "duplicate" (send twice) the answer's events
     event_set: dict[str, Any] = field(default_factory=dict)  # dotted path -> value, in each event payload
+    event_from: str | None = None  # a dataset case's ref: its events are sent instead of the answer's
+    event_queue: str | None = None  # a queue (its base name): the events go there, not to their channel's
     case: str | None = None  # only answers from this dataset case
     run: str | None = None  # only answers to runs whose X-Odmd-Run starts with `<run>~` (a mutant's runs)
 
-    EVENT_MODES = ("drop", "malform")
+    EVENT_MODES = ("drop", "malform", "duplicate")
 
     def __post_init__(self) -> None:
         if self.event is not None and self.event not in self.EVENT_MODES:
@@ -55,6 +59,8 @@ class Fault:
             "cors_origin",
             "event",
             "event_set",
+            "event_from",
+            "event_queue",
             "case",
             "run",
         }
@@ -73,6 +79,8 @@ class Fault:
             cors_origin=raw.get("cors_origin"),
             event=raw.get("event"),
             event_set=dict(raw.get("event_set") or {}),
+            event_from=raw.get("event_from"),
+            event_queue=raw.get("event_queue"),
             case=raw.get("case"),
             run=raw.get("run"),
         )
@@ -126,8 +134,16 @@ class FaultPlan:
             return list(self._faults)
 
     def apply(
-        self, service: str, operation_id: str, answer: Answer, run: str | None = None, case: str | None = None
+        self,
+        service: str,
+        operation_id: str,
+        answer: Answer,
+        run: str | None = None,
+        case: str | None = None,
+        events_of: Callable[[str], Sequence[dict[str, Any]]] | None = None,
     ) -> Answer:
+        """The answer with every applicable fault applied; `events_of(case ref)` gives a case's
+        events for `event_from` (the enver's dataset)."""
         original_status = answer.status
         for fault in self._candidates(run):
             if not fault.applies_to(service, operation_id, run, case):
@@ -143,17 +159,28 @@ class FaultPlan:
                 status=fault.status or answer.status,
                 body=body,
                 content_type=answer.content_type if fault.content_type is None else fault.content_type,
-                events=_faulty_events(answer.events, fault),
+                events=_faulty_events(answer.events, fault, events_of),
                 delay_s=max(answer.delay_s, fault.delay_s),
                 cors_origin=fault.cors_origin or answer.cors_origin,
             )
         return answer
 
 
-def _faulty_events(events: list[dict[str, Any]], fault: Fault) -> list[dict[str, Any]]:
+def _faulty_events(
+    events: list[dict[str, Any]], fault: Fault, events_of: Callable[[str], Sequence[dict[str, Any]]] | None
+) -> list[dict[str, Any]]:
     if fault.event == "drop":
         return []
+    if fault.event_from is not None:
+        if events_of is None:
+            raise ValueError(f"event_from {fault.event_from!r}: this enver has no dataset to take the events from")
+        events = list(events_of(fault.event_from))
     out = copy.deepcopy(events)
+    if fault.event == "duplicate":
+        out = out + copy.deepcopy(out)
+    if fault.event_queue is not None:
+        for event in out:
+            event["queue"] = fault.event_queue
     for event in out:
         if fault.event == "malform":
             # Only the discriminator survives: every other required field is missing.
