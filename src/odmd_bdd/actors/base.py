@@ -97,6 +97,9 @@ class World:
         self.session_token: str | None = None
         self.answers: list[Observation] = []
         self.answered_cases: set[str] = set()  # the dataset cases a mock has answered in this run
+        # each answer a mock gave from a dataset case, in order (a case answered twice is here twice);
+        # None where the enver's answers are not computed (answers: named)
+        self.case_answers: list[Case] | None = None
         self.not_checked: list[str] = []  # what a step could not check here (e.g. events without a bus)
 
     def __repr__(self) -> str:

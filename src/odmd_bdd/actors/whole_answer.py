@@ -40,6 +40,8 @@ class WholeAnswerActor:
         self.tokens = tokens
         self.world = world
         self.names = whole_answer.ValueNames(dataset.constants, secret_path)
+        if world.case_answers is None:
+            world.case_answers = []  # this run's answers are known: each one from a case is noted
 
     def __getattr__(self, name: str) -> Any:  # the wrapped actor's session, recorder, ...
         return getattr(self.actor, name)
@@ -63,6 +65,7 @@ class WholeAnswerActor:
         observation.expected = expected
         if expected.case is not None:
             self.world.answered_cases.add(expected.case.ref)
+            self.world.case_answers = [*(self.world.case_answers or []), expected.case]
         problems = whole_answer.answer(exchange.status, exchange.response_body, expected, self.names)
         if problems:
             case = expected.case

@@ -3,6 +3,7 @@ the step helpers that raise them; each failure names the layer, operation, field
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from odmd_bdd.actors import Observation
@@ -11,7 +12,7 @@ from odmd_bdd.checks.problems import Problem, check, lines
 from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractViolation
-from odmd_bdd.events.sqs import EventInbox, queue_name
+from odmd_bdd.events.sqs import EventInbox, ReceivedEvent, queue_name
 from odmd_bdd.reporting.redaction import MASK, SENSITIVE_KEY
 
 
@@ -89,9 +90,19 @@ def contains(value: Any, wanted: Any) -> bool:
     return False
 
 
-def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expected, timeout: float) -> None:
+def event_published(
+    inbox: EventInbox,
+    dataset: Dataset,
+    name: str,
+    about: Expected,
+    timeout: float,
+    answered: Sequence[Case] | None = None,
+) -> None:
     """An event `name` mentioning `about` arrives within `timeout`, conforms to its AsyncAPI
-    message, and equals the dataset's payload for it."""
+    message, and equals exactly the payload of a `name` event that one of `answered` (the cases
+    this scenario's actions were answered with, one per answer) declares, and arrives no more
+    often than they declare it. `answered=None` (an enver whose answers are not known): it
+    equals a payload the dataset has for it."""
     message = inbox.messages.get(name)
     event, seen = inbox.wait_for(name, lambda payload: contains(payload, about.value), timeout)
     if event is None:
@@ -102,25 +113,52 @@ def event_published(inbox: EventInbox, dataset: Dataset, name: str, about: Expec
             raise ContractViolation(
                 f"{name} event on {e.queue} ({message.service} events), expected for {about.describe()}", problems
             )
-        arrived = "; ".join(e.raw[:200] for e in seen) or "nothing"
+        own = queue_name(message.queue, inbox.run)
+        inbox.sweep()  # was it sent to another queue?
+        elsewhere = [
+            e for e in inbox.received if e.message == name and e.queue != own and contains(e.payload, about.value)
+        ]
+        arrived = "; ".join(_arrived(dataset, e) for e in seen) or "nothing"
+        also = "".join(f"; it arrived on another queue, {e.queue}: {events.shown(e)}" for e in elsewhere)
         raise AssertionError(
-            f"no {name} event for {about.describe()} arrived on "
-            f"{queue_name(message.queue, inbox.run)} within {timeout:g}s (arrived: {arrived})"
+            f"no {name} event for {about.describe()} arrived on {own} within {timeout:g}s (arrived: {arrived}){also}"
         )
+    inbox.sweep_message(name)  # a duplicate already waiting is seen now, not after the scenario
+    mentioning = [e for e in inbox.received if e.message == name and contains(e.payload, about.value)]
+    if answered is not None:
+        declared = [
+            x
+            for x in events.expected_events(answered, lambda m: queue_name(inbox.messages.get(m).queue, inbox.run))
+            if x.message == name
+        ]
+        wanted = [x for x in declared if contains(x.payload, about.value)]
+        event = next((e for e in mentioning if any(events.same(x.payload, e.payload) for x in wanted)), event)
     problems = lines(events.payload(message, event.payload))
     if problems:
         raise ContractViolation(f"{name} event on {event.queue} ({message.service} events)", problems)
-    candidates = [
-        ev["payload"]
-        for case in dataset.cases.values()
-        for ev in case.events
-        if ev["message"] == name and contains(ev["payload"], about.value)
-    ]
-    if candidates and event.payload not in candidates:
-        diffs = min((body(c, event.payload) for c in candidates), key=len)
-        raise AssertionError(
-            f"{name} event for {about.describe()} differs from the dataset:\n  " + "\n  ".join(lines(diffs))
-        )
+    if answered is None:
+        candidates = [
+            ev["payload"]
+            for case in dataset.cases.values()
+            for ev in case.events
+            if ev["message"] == name and contains(ev["payload"], about.value)
+        ]
+        if candidates and event.payload not in candidates:
+            diffs = min((body(c, event.payload) for c in candidates), key=len)
+            raise AssertionError(
+                f"{name} event for {about.describe()} differs from the dataset:\n  " + "\n  ".join(lines(diffs))
+            )
+        return
+    arrivals = sum(1 for e in inbox.received if e.message == name and events.same(e.payload, event.payload))
+    found = events.case_event(event, arrivals, wanted or declared, dataset, [c.ref for c in answered])
+    if found:
+        raise AssertionError(f"{name} event for {about.describe()}:\n  " + "\n  ".join(lines(found)))
+
+
+def _arrived(dataset: Dataset, event: ReceivedEvent) -> str:
+    """An event as a miss lists it, with the dataset case(s) whose payload it is."""
+    cases = events.cases_with(dataset, event.message, event.payload)
+    return events.shown(event) + (f" (the payload of dataset case {', '.join(cases)})" if cases else "")
 
 
 @check("expect.case")

@@ -76,8 +76,9 @@ class EventPublisher:
     def publish(self, events: list[dict[str, Any]], run: str | None) -> None:
         for event in events:
             message = self.messages.get(event["message"])
+            # "queue": a planted fault sends the event to another channel's queue
             self.queues.sqs.send_message(
-                QueueUrl=self.queues.url(queue_name(message.queue, run)),
+                QueueUrl=self.queues.url(queue_name(event.get("queue") or message.queue, run)),
                 MessageBody=json.dumps(event["payload"]),
                 MessageAttributes={"event_type": {"DataType": "String", "StringValue": message.name}},
             )
@@ -149,36 +150,69 @@ class EventInbox:
         """Receive once from each of the message's queues; False when none of them exists."""
         read = False
         for name in self._names(message):
-            url = self._url(name)
-            if url is None:
-                continue
-            read = True
-            answer = self.sqs.receive_message(
-                QueueUrl=url,
-                MaxNumberOfMessages=10,
-                WaitTimeSeconds=max(1, min(20, math.ceil(wait_s))),
-                MessageAttributeNames=["All"],
-                **({"VisibilityTimeout": 0, "AttributeNames": ["SentTimestamp"]} if self.peek else {}),
-            )
-            for item in answer.get("Messages", []):
-                if self.peek:
-                    if item.get("MessageId") in self._seen_ids:
-                        continue
-                    self._seen_ids.add(item.get("MessageId", ""))
-                    sent = int((item.get("Attributes") or {}).get("SentTimestamp", "0")) / 1000
-                    if self.since is not None and sent < self.since - 1:
-                        continue
-                body = item.get("Body", "")
-                try:
-                    payload: Any = json.loads(body)
-                except ValueError:
-                    payload = body
-                attrs = item.get("MessageAttributes") or {}
-                kind = (attrs.get("event_type") or {}).get("StringValue") or message.name
-                self.received.append(ReceivedEvent(kind, name, payload, body))
-                if not self.peek:
-                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
+            read = self._receive(name, message.name, wait_s) is not None or read
         return read
+
+    def _receive(self, name: str, kind: str, wait_s: float) -> int | None:
+        """Receive once from queue `name` (long-polling up to `wait_s`, 0: not at all); how many
+        events that added, None when the queue does not exist (peek)."""
+        url = self._url(name)
+        if url is None:
+            return None
+        answer = self.sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0 if wait_s <= 0 else max(1, min(20, math.ceil(wait_s))),
+            MessageAttributeNames=["All"],
+            **({"VisibilityTimeout": 0, "AttributeNames": ["SentTimestamp"]} if self.peek else {}),
+        )
+        added = 0
+        for item in answer.get("Messages", []):
+            if self.peek:
+                if item.get("MessageId") in self._seen_ids:
+                    continue
+                self._seen_ids.add(item.get("MessageId", ""))
+                sent = int((item.get("Attributes") or {}).get("SentTimestamp", "0")) / 1000
+                if self.since is not None and sent < self.since - 1:
+                    continue
+            body = item.get("Body", "")
+            try:
+                payload: Any = json.loads(body)
+            except ValueError:
+                payload = body
+            attrs = item.get("MessageAttributes") or {}
+            event_kind = (attrs.get("event_type") or {}).get("StringValue") or kind
+            self.received.append(ReceivedEvent(event_kind, name, payload, body))
+            added += 1
+            if not self.peek:
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
+        return added
+
+    def run_queues(self) -> dict[str, str]:
+        """Every queue of this run: queue name -> the message named for it (the first, if several share it)."""
+        queues: dict[str, str] = {}
+        for message in self.messages.by_name.values():
+            for name in self._names(message):
+                queues.setdefault(name, message.name)
+        return queues
+
+    def sweep(self) -> None:
+        """Take everything already waiting on every queue of this run, without waiting for more."""
+        for name, kind in self.run_queues().items():
+            while self._receive(name, kind, 0):
+                pass
+
+    def poll(self, names: set[str], wait_s: float) -> None:
+        """Long-poll the queues of the messages `names` once each (up to `wait_s`)."""
+        for name in sorted(names):
+            self._drain(self.messages.get(name), wait_s)
+
+    def sweep_message(self, name: str) -> None:
+        """Take everything already waiting on the queues of message `name`, without waiting."""
+        message = self.messages.get(name)
+        for queue in self._names(message):
+            while self._receive(queue, message.name, 0):
+                pass
 
     def wait_for(self, name: str, matches, timeout: float) -> tuple[ReceivedEvent | None, list[ReceivedEvent]]:
         """The first `name` event for which `matches(payload)` holds, waiting up to `timeout`.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -61,6 +61,7 @@ def _endpoint(
     faults: FaultPlan,
     runs: RunLog,
     publisher: EventPublisher | None,
+    events_of: Callable[[str], Sequence[dict[str, Any]]],
 ) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         raw = await request.body()
@@ -72,7 +73,7 @@ def _endpoint(
         if case is not None:
             runs.record(run, case.ref)
             answer.events = copy.deepcopy(list(case.events))
-        answer = faults.apply(op.service, op.operation_id, answer, run, case.ref if case else None)
+        answer = faults.apply(op.service, op.operation_id, answer, run, case.ref if case else None, events_of)
         if answer.events and publisher is not None:
             # Published before the answer leaves, so a client that got the answer finds the event.
             await run_in_threadpool(publisher.publish, answer.events, None if run == ANONYMOUS else run)
@@ -98,7 +99,15 @@ def _service_routes(
     return [
         Route(
             op.path,
-            _endpoint(op, dataset.cases_for(contract.service, op.operation_id), tokens, faults, runs, publisher),
+            _endpoint(
+                op,
+                dataset.cases_for(contract.service, op.operation_id),
+                tokens,
+                faults,
+                runs,
+                publisher,
+                lambda ref: dataset.case(ref).events,
+            ),
             methods=[op.method],
             name=f"{contract.service}.{op.operation_id}",
         )
@@ -193,7 +202,11 @@ def build_app(
         if request.method == "PUT":
             try:
                 raw = await request.json()
-                faults.replace([Fault.from_dict(f) for f in (raw if isinstance(raw, list) else [raw])])
+                planned = [Fault.from_dict(f) for f in (raw if isinstance(raw, list) else [raw])]
+                unknown = [f.event_from for f in planned if f.event_from and f.event_from not in dataset.cases]
+                if unknown:
+                    raise ValueError(f"event_from: no dataset case {', '.join(map(str, unknown))}")
+                faults.replace(planned)
             except (ValueError, TypeError, AttributeError) as exc:
                 return JSONResponse({"error": "bad_fault_plan", "message": str(exc)}, status_code=400)
         elif request.method == "DELETE":

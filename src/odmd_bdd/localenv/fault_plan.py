@@ -42,7 +42,12 @@ class FaultPlanFile:
         from odmd_bdd.localenv.web import ClientFault
 
         try:
-            local.faults.replace([Fault.from_dict(f) for f in self.enver])
+            faults = [Fault.from_dict(f) for f in self.enver]
+            cases = local.constellation.dataset.cases
+            unknown = [f.event_from for f in faults if f.event_from and f.event_from not in cases]
+            if unknown:
+                raise ValueError(f"event_from: no dataset case {', '.join(map(str, unknown))}")
+            local.faults.replace(faults)
             local.web_client.faults.replace([ClientFault.from_dict(f) for f in self.client])
         except (ValueError, TypeError) as exc:
             raise OdmdError(f"invalid fault plan: {exc}") from None

@@ -3,7 +3,8 @@
 A fault names an operation (`service.operationId`, or just `operationId`) and what to do
 to its answers: another status, fields set or removed, another body or content type, a
 delay, a wrong CORS origin, headers left out of its CORS preflight's Access-Control-Allow-Headers,
-its events dropped, malformed or altered. `when_status` limits
+its events dropped, malformed, duplicated or altered, replaced by another case's events
+(`event_from`) or sent to another channel's queue (`event_queue`). `when_status` limits
 it to answers that would have had that status (e.g. make a 400 answer 200). The harness's
 own tests use fault plans to prove that each check fails when it should; `PUT
 /_odmd/faults` sets a plan over HTTP for a running enver.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,12 +34,14 @@ class Fault:
     delay_s: float = 0.0  # the answer leaves this much later
     cors_origin: str | None = None  # Access-Control-Allow-Origin of the answer
     preflight_drop: tuple[str, ...] = ()  # request headers its CORS preflight does not allow (any run)
-    event: str | None = None  # "drop" or "malform" the answer's events
+    event: str | None = None  # "drop", "malform" or "duplicate" (send twice) the answer's events
     event_set: dict[str, Any] = field(default_factory=dict)  # dotted path -> value, in each event payload
+    event_from: str | None = None  # a dataset case's ref: its events are sent instead of the answer's
+    event_queue: str | None = None  # a queue (its base name): the events go there, not to their channel's
     case: str | None = None  # only answers from this dataset case
     run: str | None = None  # only answers to runs whose X-Odmd-Run starts with `<run>~` (a mutant's runs)
 
-    EVENT_MODES = ("drop", "malform")
+    EVENT_MODES = ("drop", "malform", "duplicate")
 
     def __post_init__(self) -> None:
         if self.event is not None and self.event not in self.EVENT_MODES:
@@ -58,6 +62,8 @@ class Fault:
             "preflight_drop",
             "event",
             "event_set",
+            "event_from",
+            "event_queue",
             "case",
             "run",
         }
@@ -77,6 +83,8 @@ class Fault:
             preflight_drop=tuple(h.lower() for h in raw.get("preflight_drop") or ()),
             event=raw.get("event"),
             event_set=dict(raw.get("event_set") or {}),
+            event_from=raw.get("event_from"),
+            event_queue=raw.get("event_queue"),
             case=raw.get("case"),
             run=raw.get("run"),
         )
@@ -140,8 +148,16 @@ class FaultPlan:
         }
 
     def apply(
-        self, service: str, operation_id: str, answer: Answer, run: str | None = None, case: str | None = None
+        self,
+        service: str,
+        operation_id: str,
+        answer: Answer,
+        run: str | None = None,
+        case: str | None = None,
+        events_of: Callable[[str], Sequence[dict[str, Any]]] | None = None,
     ) -> Answer:
+        """The answer with every applicable fault applied; `events_of(case ref)` gives a case's
+        events for `event_from` (the enver's dataset)."""
         original_status = answer.status
         for fault in self._candidates(run):
             if not fault.applies_to(service, operation_id, run, case):
@@ -157,17 +173,28 @@ class FaultPlan:
                 status=fault.status or answer.status,
                 body=body,
                 content_type=answer.content_type if fault.content_type is None else fault.content_type,
-                events=_faulty_events(answer.events, fault),
+                events=_faulty_events(answer.events, fault, events_of),
                 delay_s=max(answer.delay_s, fault.delay_s),
                 cors_origin=fault.cors_origin or answer.cors_origin,
             )
         return answer
 
 
-def _faulty_events(events: list[dict[str, Any]], fault: Fault) -> list[dict[str, Any]]:
+def _faulty_events(
+    events: list[dict[str, Any]], fault: Fault, events_of: Callable[[str], Sequence[dict[str, Any]]] | None
+) -> list[dict[str, Any]]:
     if fault.event == "drop":
         return []
+    if fault.event_from is not None:
+        if events_of is None:
+            raise ValueError(f"event_from {fault.event_from!r}: this enver has no dataset to take the events from")
+        events = list(events_of(fault.event_from))
     out = copy.deepcopy(events)
+    if fault.event == "duplicate":
+        out = out + copy.deepcopy(out)
+    if fault.event_queue is not None:
+        for event in out:
+            event["queue"] = fault.event_queue
     for event in out:
         if fault.event == "malform":
             # Only the discriminator survives: every other required field is missing.

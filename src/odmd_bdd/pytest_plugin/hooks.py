@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import collection, early_stop, layers, mutants, options, report_hygiene, step_lookup
+from odmd_bdd.harness import collection, early_stop, layers, mutants, options, report_hygiene, run_events, step_lookup
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +64,7 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest) -> None:
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:
     mutants.record_calls(request.node, request.getfixturevalue("world").answered_cases)
+    run_events.check_run_events(request)
     report_hygiene.skip_if_not_checked(request)
 
 
