@@ -3,6 +3,7 @@ that they do not use, and an event bus only where one is named."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -82,7 +83,7 @@ def test_an_event_bus_without_a_region_is_one_clear_error(tmp_path):
 
 
 UC1 = "features/uc1_authentication_key_entity.feature"
-SMOKE = "logs_in_registers_the_root_key"  # a scenario with three event steps
+SMOKE = "logs_in_registers_the_root_key"  # a scenario with two event steps
 
 
 @pytest.fixture
@@ -106,15 +107,37 @@ def test_without_an_event_bus_event_steps_are_reported_not_checked_never_passed(
     foreign, _ = foreign_with_bus
     urls = _urls(project, foreign)
     result = project.runpytest_subprocess(
-        UC1, "-k", SMOKE, "--layer", layer, "--base-urls", urls, "--web-client-url", foreign.web_client_url, "-rs"
-    )
+        UC1, "-k", SMOKE, "--layer", layer, "--base-urls", urls, "--web-client-url", foreign.web_client_url, "-rs",
+        "--alluredir", "allure-results",
+    )  # fmt: skip
     result.assert_outcomes(skipped=1)
     out = result.stdout.str()
     assert out.count("no event bus: every service is at an explicit address") >= 1
     assert out.count("event steps are reported as not checked") == 1  # said once, at the start
-    result.stdout.fnmatch_lines(["SKIPPED*not checked: KeyRegistered event for ${ROOT_KEY_ID} (no event bus*"])
+    result.stdout.fnmatch_lines(["NOT CHECKED*not checked: KeyRegistered event for ${ROOT_KEY_ID} (no event bus*"])
+    assert "passed" not in out.splitlines()[-1]
+    # without -rs too: a section of its own names every not-checked scenario and why
+    result.stdout.fnmatch_lines(
+        ["*1 scenario(s) not checked (not passed)*", f"NOT CHECKED *{SMOKE}*: not checked: KeyRegistered event*"]
+    )
     junit = (project.path / "reports" / "junit.xml").read_text(encoding="utf-8")
     assert "<skipped" in junit and "not checked: KeyRegistered event" in junit
+
+    # Allure: the scenario is skipped, and so is each event step, with its reason; no event step passed
+    (scenario,) = [
+        json.loads(path.read_text(encoding="utf-8")) for path in (project.path / "allure-results").glob("*-result.json")
+    ]
+    assert scenario["status"] == "skipped"
+    assert "not checked: KeyRegistered event" in scenario["statusDetails"]["message"]
+    event_steps = [step for step in scenario["steps"] if " event is published for " in step["name"]]
+    assert len(event_steps) == 2  # KeyRegistered, EntityCreated
+    for step in event_steps:
+        assert step["status"] == "skipped", step
+        assert step["statusDetails"]["message"].startswith("not checked: ")
+        assert "event for" in step["statusDetails"]["message"]
+        assert "(no event bus" in step["statusDetails"]["message"]
+    others = [step for step in scenario["steps"] if step not in event_steps]
+    assert others and all(step["status"] == "passed" for step in others)
 
 
 @pytest.mark.parametrize("layer", ["api", "gui"])
