@@ -76,10 +76,12 @@ NOT_CHECKED = "not checked"  # the reason every not-checked outcome starts with:
 def _new_not_checked(request: pytest.FixtureRequest) -> list[str]:
     """The not-checked notes the step that just ran added to the scenario's world."""
     world = request.getfixturevalue("world") if "world" in request.fixturenames else None
-    notes = list(world.not_checked) if world is not None else []
-    shown = request.node.stash.get(NOT_CHECKED_SHOWN, 0)
-    request.node.stash[NOT_CHECKED_SHOWN] = len(notes)
-    return notes[shown:]
+    if world is None:
+        return []
+    notes = list(world.not_checked)
+    of_world, shown = request.node.stash.get(NOT_CHECKED_SHOWN, (id(world), 0))
+    request.node.stash[NOT_CHECKED_SHOWN] = (id(world), len(notes))
+    return notes[shown if of_world == id(world) else 0 :]  # a rerun's world starts afresh
 
 
 def close_step_not_checked(request: pytest.FixtureRequest, step: Any) -> None:
