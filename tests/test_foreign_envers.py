@@ -33,17 +33,26 @@ def test_a_local_enver_with_every_service_elsewhere_starts_nothing_embedded(
         assert enver.local is None and enver.aws is None and enver.sqs() is None
         info = enver.describe()
         assert info["services_from"] == f"6 explicit (file {every_service_elsewhere})"
+        assert info["answers"] == "6 explicit-address service(s): checked by their steps only (full applies to none)"
         assert all(info[f"{name}.base_url_source"] == f"file {every_service_elsewhere}" for name in enver.services)
     finally:
         enver.close()
 
 
-def test_a_partly_foreign_enver_says_which_services_came_from_where(reference_constellation, tmp_path):
+def test_a_partly_foreign_enver_says_which_services_came_from_where_and_which_the_answers_mode_covers(
+    reference_constellation, tmp_path
+):
     urls = tmp_path / "urls.yaml"
     urls.write_text("base_urls:\n  identity-service: http://127.0.0.1:9/id\n")
     enver = resolve_enver(reference_constellation, "local", base_url_file=urls, probe=False)
     try:
-        assert enver.describe()["services_from"] == f"1 explicit (file {urls}), 5 from /odmd-share (embedded)"
+        info = enver.describe()
+        assert info["services_from"] == f"1 explicit (file {urls}), 5 from /odmd-share (embedded)"
+        assert info["answers"] == (
+            "full for 5 service(s) resolved from the enver (every answer compared with the dataset); "
+            "1 explicit-address service(s): checked by their steps only"
+        )
+        assert not enver.service("key-service").explicit and enver.service("identity-service").explicit
     finally:
         enver.close()
 

@@ -158,6 +158,9 @@ def test_stack_outputs_are_the_fallback_for_a_missing_parameter(local, deployed_
         enver = resolve_enver(deployed_constellation, "mock")
         assert enver.service("identity-service").base_url == url
         assert enver.service("identity-service").source == "stack identity-service-mock"
+        assert not enver.service("identity-service").explicit  # resolved from the enver: the whole answer is checked
+        assert enver.describe()["services_from"] == "6 from /odmd-share, 1 of them via stack outputs"
+        assert enver.describe()["answers"] == "full (every answer compared with the dataset)"
         enver.close()
         cfn.delete_stack(StackName="identity-service-mock")
         with pytest.raises(

@@ -52,6 +52,11 @@ class ServiceEndpoint:
     events: AsyncApiContract | None = None
     artifacts: list[Artifact] = field(default_factory=list)
 
+    @property
+    def explicit(self) -> bool:
+        """At an address given explicitly (--base-urls, ODMD_*_BASE_URL), not resolved from the enver."""
+        return self.source.startswith(("env ", "file "))
+
 
 @dataclass(repr=False)
 class Enver:
@@ -84,7 +89,7 @@ class Enver:
             "enver": self.name,
             "revision": self.spec.revision,
             "services_from": self.services_from(),
-            "answers": ANSWERS_SAID[self.spec.answers],
+            "answers": self.answers_said(),
         }
         for svc in self.services.values():
             out[f"{svc.name}.base_url"] = svc.base_url
@@ -97,16 +102,31 @@ class Enver:
             out["bdd_state_machine_arn"] = self.state_machine_arn
         return out
 
+    def answers_said(self) -> str:
+        """The answers mode and the services it applies to: the whole-answer check leaves services
+        at explicit addresses to their steps (they are not the mock enver's)."""
+        if self.spec.answers != "full":
+            return ANSWERS_SAID[self.spec.answers]
+        explicit = sum(svc.explicit for svc in self.services.values())
+        if not explicit:
+            return ANSWERS_SAID["full"]
+        resolved = len(self.services) - explicit
+        full = f"full for {resolved} service(s) resolved from the enver (every answer compared with the dataset)"
+        steps_only = f"{explicit} explicit-address service(s): checked by their steps only"
+        return f"{full}; {steps_only}" if resolved else f"{steps_only} (full applies to none)"
+
     def services_from(self) -> str:
         """Where the services' addresses came from, in one line: '6 from /odmd-share (embedded)',
         or '2 explicit (env ODMD_KEY_BASE_URL, ...), 4 from /odmd-share' for a partly foreign enver."""
-        explicit = [svc.source for svc in self.services.values() if not svc.source.startswith("share")]
-        shared = [svc.source for svc in self.services.values() if svc.source.startswith("share")]
+        explicit = [svc.source for svc in self.services.values() if svc.explicit]
+        shared = [svc.source for svc in self.services.values() if not svc.explicit]
         parts = []
         if explicit:
             parts.append(f"{len(explicit)} explicit ({', '.join(dict.fromkeys(explicit))})")
         if shared:
-            parts.append(f"{len(shared)} from /odmd-share{' (embedded)' if self.spec.embedded else ''}")
+            stacks = [source for source in shared if source.startswith("stack ")]
+            via = f", {len(stacks)} of them via stack outputs" if stacks else ""
+            parts.append(f"{len(shared)} from /odmd-share{' (embedded)' if self.spec.embedded else ''}{via}")
         return ", ".join(parts) or "none"
 
     @property
