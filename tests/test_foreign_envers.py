@@ -80,6 +80,85 @@ def test_an_event_bus_named_for_an_enver_is_where_its_events_are_read(tmp_path, 
             enver.close()
 
 
+def _bus_constellation(tmp_path, bus, queues: str = "") -> Constellation:
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT / "fixtures", copy / "fixtures", dirs_exist_ok=True)
+    path = copy / "fixtures" / "envers" / "constellation.yaml"
+    path.write_text(
+        (ROOT / "fixtures" / "envers" / "constellation.yaml").read_text(encoding="utf-8")
+        + f"\n  foreign:\n    revision: b..foreign\n    event_bus:\n"
+        f"      endpoint_url: {bus.endpoint_url}\n      region: {bus.region}\n{queues}",
+        encoding="utf-8",
+    )
+    return Constellation.load(path)
+
+
+def test_an_event_bus_with_named_queues_reads_each_channel_from_its_named_queue(tmp_path, every_service_elsewhere):
+    """event_bus.queues: a channel -> the queue (by name, or by URL) the services publish it to;
+    the inbox reads it as it is and neither creates nor deletes it."""
+    from odmd_bdd.aws import EmbeddedAws
+    from odmd_bdd.events.sqs import EventInbox, MessageIndex
+    from odmd_bdd.harness.run_enver import open_inbox
+
+    with EmbeddedAws(preload=("sqs",)) as bus:
+        sqs = bus.client("sqs")
+        by_name = sqs.create_queue(QueueName="team-key-registered")["QueueUrl"]
+        by_url = sqs.create_queue(QueueName="team-signatures")["QueueUrl"]
+        queues = (
+            "      queues:\n        key-service.key-registered: team-key-registered\n"
+            f"        key-service-signature-completed: {by_url}\n"
+        )
+        enver = resolve_enver(
+            _bus_constellation(tmp_path, bus, queues), "foreign", base_url_file=every_service_elsewhere
+        )
+        try:
+            assert enver.event_queues == {
+                "key-service.key-registered": "team-key-registered",
+                "key-service-signature-completed": by_url,
+            }
+            node = type("Node", (), {"stash": pytest.Stash()})()
+            inbox = open_inbox(node, enver, MessageIndex(enver.event_contracts), "run-1")
+            assert isinstance(inbox, EventInbox)
+            sqs.send_message(QueueUrl=by_name, MessageBody=json.dumps({"key_id": "k-1"}))
+            sqs.send_message(QueueUrl=by_url, MessageBody=json.dumps({"session_id": "s-1"}))
+            found, _ = inbox.wait_for("KeyRegistered", lambda p: p.get("key_id") == "k-1", timeout=10)
+            assert found is not None and found.queue == "team-key-registered"
+            found, _ = inbox.wait_for("SignatureCompleted", lambda p: p.get("session_id") == "s-1", timeout=10)
+            assert found is not None and found.queue == by_url
+            inbox.close()
+            left = sqs.list_queues()["QueueUrls"]
+            assert by_name in left and by_url in left  # the services' queues stay
+            assert not any("--" in url for url in left)  # no per-run queue was made
+        finally:
+            enver.close()
+
+
+def test_a_named_queue_of_no_channel_or_that_does_not_exist_is_one_clear_error(tmp_path, every_service_elsewhere):
+    from odmd_bdd.aws import EmbeddedAws
+    from odmd_bdd.events.sqs import EventInbox, MessageIndex
+
+    with EmbeddedAws(preload=("sqs",)) as bus:
+        typo = "      queues:\n        key-service.key-registred: team-key-registered\n"
+        with pytest.raises(
+            OdmdError, match="event_bus queues names no channel of the contracts: key-service.key-registred"
+        ):
+            resolve_enver(_bus_constellation(tmp_path, bus, typo), "foreign", base_url_file=every_service_elsewhere)
+        absent = "      queues:\n        key-service.key-registered: no-such-queue\n"
+        enver = resolve_enver(
+            _bus_constellation(tmp_path, bus, absent), "foreign", base_url_file=every_service_elsewhere
+        )
+        try:
+            inbox = EventInbox(enver.sqs(), MessageIndex(enver.event_contracts), "run-1", named=enver.event_queues)
+            with pytest.raises(
+                OdmdError, match=f"event_bus queue 'no-such-queue' cannot be found at {bus.endpoint_url}"
+            ):
+                inbox.wait_for("KeyRegistered", lambda p: True, timeout=1)
+        finally:
+            enver.close()
+    with pytest.raises(OdmdError, match="event_bus queues must map a channel"):
+        _bus_constellation(tmp_path, bus, "      queues: [a, b]\n")
+
+
 def test_an_event_bus_without_a_region_is_one_clear_error(tmp_path):
     shutil.copytree(ROOT / "fixtures", tmp_path / "fixtures")
     path = tmp_path / "fixtures" / "envers" / "constellation.yaml"

@@ -67,6 +67,7 @@ class Enver:
     aws_client: Any = None  # service name -> boto3 client of the enver's AWS (embedded or deployed)
     web_client_url: str | None = None
     state_machine_arn: str | None = None
+    event_queues: dict[str, str] = field(default_factory=dict)  # named queues of the event_bus (explicit runs)
 
     @property
     def name(self) -> str:
@@ -246,6 +247,7 @@ def resolve_enver(
             )
         if resolver is None and spec.event_bus is not None:
             enver.aws_client = _memo(_bus_clients(spec))
+            enver.event_queues = _named_queues(enver, spec.event_bus.queues)
         enver.web_client_url = web_client
         if enver.local is not None:  # the embedded web client calls the services where they were resolved
             enver.local.web_client.base_urls = {svc.name: svc.base_url for svc in enver.services.values()}
@@ -334,6 +336,19 @@ def _resolver(
         client = _deployed_clients(spec, constellation)
     enver.aws_client = client = client if spec.embedded else _memo(client)  # embedded ones are memoized
     return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
+
+
+def _named_queues(enver: Enver, queues: dict[str, str]) -> dict[str, str]:
+    """The event_bus's named queues, each keyed by a channel (or queue name) of the contracts."""
+    known = {m.channel for c in enver.event_contracts.values() for m in c.messages.values()}
+    known |= {m.queue for c in enver.event_contracts.values() for m in c.messages.values()}
+    unknown = sorted(set(queues) - known)
+    if unknown:
+        raise EnverError(
+            f"enver {enver.name!r}: event_bus queues names no channel of the contracts: {', '.join(unknown)} "
+            f"(channels: {', '.join(sorted(known))})"
+        )
+    return dict(queues)
 
 
 def _bus_clients(spec: EnverSpec) -> Callable[[str], Any]:
