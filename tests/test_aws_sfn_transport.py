@@ -35,6 +35,7 @@ def sfn(embedded_aws):
 
 
 def test_the_shipped_definition_has_its_placeholder_and_renders_to_json():
+    """Relies on deploy.py rule 7 (top-level TimeoutSeconds)."""
     assert "${ConnectionArn}" in definition_template()
     rendered = json.loads(render_definition("arn:aws:events:us-east-1:1:connection/c/u"))
     tasks = [s for s in rendered["States"].values() if s["Type"] == "Task"]
@@ -43,6 +44,8 @@ def test_the_shipped_definition_has_its_placeholder_and_renders_to_json():
     assert all(t["Parameters"]["InvocationConfig"] == {"ConnectionArn.$": "$.ConnectionArn"} for t in tasks)
     assert rendered["States"]["DefaultConnection"]["Result"] == "arn:aws:events:us-east-1:1:connection/c/u"
     assert not any("Authorization" in json.dumps(t["Parameters"]) for t in tasks)
+    # deploy.py rule 7: the top-level TimeoutSeconds bounds an execution, above the HTTP Task's 60 s
+    assert rendered["TimeoutSeconds"] > 60
 
 
 def test_deploying_twice_keeps_one_machine_and_one_connection(embedded_aws, bdd_machine, sfn):
@@ -103,6 +106,7 @@ def test_closing_the_transport_deletes_its_connections(embedded_aws, sfn, bdd_ma
 
 
 def test_a_get_goes_without_a_body(sfn, bdd_machine, http_server):
+    """Relies on deploy.py rule 1 (Choice IsPresent: no RequestBody, no ConnectionArn in the input)."""
     out = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/json/e", "GET"))
     assert out["StatusCode"] == 200
     assert http_server.last().headers["authorization"].startswith("Basic ")  # the default (dummy) connection
@@ -111,6 +115,8 @@ def test_a_get_goes_without_a_body(sfn, bdd_machine, http_server):
 
 @pytest.mark.parametrize("status", [400, 401, 404, 409, 500])
 def test_an_http_error_answer_is_an_observation_not_a_failure(sfn, bdd_machine, http_server, status):
+    """Relies on deploy.py rules 2 (Choice StringMatches), 3 (Catch ResultPath) and 5 (intrinsic
+    functions StringSplit / ArrayGetItem / StringToJson turn the error name into the status)."""
     raw = run_exchange(sfn, bdd_machine, exchange_request(f"{http_server.url}/status/{status}", "GET"))
     assert raw["StatusCode"] == status and raw["Failure"]["Error"] == f"States.Http.StatusCode.{status}"
     assert raw["ResponseBody"] is None  # the machine parses only the documented error name
@@ -152,6 +158,8 @@ def test_a_status_error_whose_cause_is_not_json_still_yields_the_status(embedded
 
 
 def test_a_refused_connection_fails_the_execution_and_names_error_and_cause(sfn, bdd_machine):
+    """Relies on deploy.py rules 2 (StringMatches: a socket error is no HTTP answer) and 6 (Fail
+    ErrorPath / CausePath re-raise the caught error and cause)."""
     url = refused_url()
     with pytest.raises(ExecutionFailed) as err:
         run_exchange(sfn, bdd_machine, exchange_request(url, "GET"))
@@ -167,6 +175,7 @@ def test_a_refused_connection_fails_the_execution_and_names_error_and_cause(sfn,
 
 
 def test_an_input_without_headers_fails_the_execution_with_the_path_named(sfn, bdd_machine, http_server):
+    """Relies on deploy.py rule 4 (States.ALL does not catch States.Runtime on AWS) and rule 6."""
     with pytest.raises(ExecutionFailed) as err:
         run_exchange(sfn, bdd_machine, {"ApiEndpoint": f"{http_server.url}/json/x", "Method": "GET"})
     assert err.value.status == "FAILED"

@@ -129,7 +129,8 @@ def test_deployed_enver_without_credentials_says_what_to_do(project):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(
         [
-            "*enver 'mock' (b..mock) is resolved through /odmd-share in SSM, but the standard "
+            "*enver 'mock' (b..mock) is resolved through /odmd-share (SSM at the AWS default endpoint, region *), "
+            "but the standard "
             "AWS credential chain has no credentials*ODMD_IDENTITY_BASE_URL, ODMD_KEY_BASE_URL, "
             "* or --base-urls FILE*"
         ]

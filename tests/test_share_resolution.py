@@ -5,6 +5,7 @@ The local enver publishes itself at b..mock; a copy of the constellation then po
 must find everything — or name exactly what is missing.
 """
 
+import re
 import shutil
 
 import pytest
@@ -84,6 +85,57 @@ def test_missing_parameters_are_one_error_naming_every_path_the_endpoint_and_the
             ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
 
 
+def test_an_empty_share_is_one_error_naming_every_missing_parameter_the_endpoint_and_the_region(
+    local, deployed_constellation, ssm
+):
+    """Nothing published at the revision: the schema URL and base URL of every service, the
+    BDD state machine (sfn transport) and the web client, all in one error (issue 16, D6)."""
+    path = deployed_constellation.path
+    raw = yaml.safe_load(path.read_text())
+    raw["envers"]["empty"] = {**raw["envers"]["mock"], "revision": "b..empty", "transport": "sfn"}
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    constellation = Constellation.load(path)
+    with pytest.raises(EnverError) as caught:
+        resolve_enver(constellation, "empty", probe=False)
+    message = str(caught.value)
+    expected = [
+        f"/odmd-share/{s.build_id}/b..empty/{s.base_url_producer}{child}"
+        for s in constellation.services.values()
+        for child in ("/schema-url", "")
+    ]
+    expected += [
+        "/odmd-share/web-client-bdd/b..empty/bddStateMachineArn",
+        "/odmd-share/web-client/b..empty/webClientUrl",
+    ]
+    assert f"{len(expected)} shared value(s) are not published in /odmd-share" in message
+    assert re.findall(r"/odmd-share/[^\s,]+", message) == expected
+    assert (
+        "/odmd-share/identity-service/b..empty/identityApiBaseUrl (the fallback stack 'identity-service-mock'"
+        in message
+    )
+    assert f"SSM at {ssm.meta.endpoint_url}, region {ssm.meta.region_name}" in message
+
+
+def test_without_credentials_the_error_names_the_endpoint_and_the_region(deployed_constellation, monkeypatch, tmp_path):
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    endpoint = deployed_constellation.enver("mock").endpoint_url
+    with pytest.raises(EnverError, match=f"SSM at {endpoint}, region us-east-1.*no credentials"):
+        resolve_enver(deployed_constellation, "mock", probe=False)
+
+
+def test_an_unreachable_aws_names_the_endpoint_and_the_region(deployed_constellation):
+    path = deployed_constellation.path
+    raw = yaml.safe_load(path.read_text())
+    raw["envers"]["mock"]["endpoint_url"] = "http://127.0.0.1:9"  # the discard port: nothing answers
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(EnverError, match="could not be reached \\(SSM at http://127.0.0.1:9, region us-east-1\\)"):
+        resolve_enver(Constellation.load(path), "mock", probe=False)
+
+
 def test_a_missing_artifact_version_is_one_error_naming_the_s3_address(local, deployed_constellation, ssm):
     schema_url = "/odmd-share/jwks-service/b..mock/jwksApiBaseUrl/schema-url"
     good = ssm.get_parameter(Name=schema_url)["Parameter"]["Value"]
@@ -106,9 +158,14 @@ def test_stack_outputs_are_the_fallback_for_a_missing_parameter(local, deployed_
         enver = resolve_enver(deployed_constellation, "mock")
         assert enver.service("identity-service").base_url == url
         assert enver.service("identity-service").source == "stack identity-service-mock"
+        assert not enver.service("identity-service").explicit  # resolved from the enver: the whole answer is checked
+        assert enver.describe()["services_from"] == "6 from /odmd-share, 1 of them via stack outputs"
+        assert enver.describe()["answers"] == "full (every answer compared with the dataset)"
         enver.close()
         cfn.delete_stack(StackName="identity-service-mock")
-        with pytest.raises(EnverError, match=f"shared value {IDENTITY_BASE} is not published.*identity-service-mock"):
+        with pytest.raises(
+            EnverError, match=f"(?s)not published in /odmd-share.*{IDENTITY_BASE} .*identity-service-mock"
+        ):
             resolve_enver(deployed_constellation, "mock")
     finally:
         ssm.put_parameter(Name=IDENTITY_BASE, Value=url, Type="String", Overwrite=True)

@@ -55,7 +55,7 @@ class WholeAnswerActor:
 
     def perform(self, action: Action) -> Observation:
         observation = self.actor.perform(action)
-        if not self.enver.service(action.service).source.startswith("share"):
+        if self.enver.service(action.service).explicit:
             return observation  # at an explicit address: not the mock enver's service, only steps compare
         calls = [e for e in observation.exchanges if (e.service, e.operation_id) == (action.service, action.operation)]
         if len(calls) != 1:  # the GUI actor has already failed a submit that made no call, or several

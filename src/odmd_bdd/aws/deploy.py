@@ -41,6 +41,40 @@ The decision: every HTTP answer is an observation; only "no answer" fails the ex
   state then re-raises it unchanged — same observable result.
 - `TimeoutSeconds: 120` on the machine bounds an execution nobody stops.
 
+The ASL rules the machine relies on beyond the HTTP Task (whose rules R1… are in
+odmd_bdd.aws.http_invoke), each with where AWS documents it. Pages (all
+https://docs.aws.amazon.com/step-functions/latest/dg/):
+  [INTR]   intrinsic-functions.html ("Intrinsic functions for JSONPath states in Step Functions")
+  [FAIL]   state-fail.html ("Fail workflow state")
+  [CHOICE] state-choice.html ("Choice workflow state")
+  [ERR]    concepts-error-handling.html ("Handling errors in Step Functions workflows")
+  [TOP]    statemachine-structure.html ("State machine structure in Amazon States Language")
+Tests name the rule they rely on (tests/test_aws_sfn_transport.py).
+1. Choice `IsPresent` [CHOICE "Data-test expression", IsPresent]: `$.ConnectionArn` and
+   `$.RequestBody` may be absent from the input; `"IsPresent": true` tests for the field
+   without failing on its absence (HasConnection, HasRequestBody), so a GET goes without a body
+   and an input without ConnectionArn takes the deploy-time connection.
+2. Choice `StringMatches` [CHOICE "Data-test expression", StringMatches]: a pattern whose
+   `*` matches any run of characters; `"States.Http.StatusCode.*"` tells an HTTP answer from
+   every other error (IsHttpAnswer). ErrorEquals itself has no wildcard [ERR].
+3. Catch `ResultPath` [ERR "Catch fallback states", "Error output"]: a caught error's output is
+   `{"Error", "Cause"}`; `"ResultPath": "$.Failure"` places it beside the original input, so
+   the next state still has the request and the error (ExchangeWithBody, Exchange).
+4. `States.ALL` [ERR "Error names"]: matches any error name except `States.Runtime` (and
+   `States.DataLimitExceeded`), which fail the execution directly — so bad input (no `Headers`)
+   fails the execution even though the Task catches States.ALL.
+5. Intrinsic functions [INTR]: in a Parameters field whose name ends in `.$`,
+   `States.StringSplit(string, delimiter)` → an array, `States.ArrayGetItem(array, index)` →
+   the element (0-based), `States.StringToJson(string)` → the parsed JSON value. Together they
+   turn `States.Http.StatusCode.404` into the number 404 (AnswerFromError): element 3 of the
+   name split on '.'. String arguments are single-quoted.
+6. Fail `ErrorPath` / `CausePath` [FAIL]: a Fail state takes its error and cause from the
+   state input by reference path (instead of a static `Error`/`Cause`); NoAnswer re-raises the
+   caught error and cause unchanged, so a failed execution names them.
+7. Top-level `TimeoutSeconds` [TOP]: the longest an execution may run; past it the execution
+   fails with `States.Timeout`. 120 s bounds an execution nobody stops (above the HTTP Task's
+   60 s limit, [HTTP] in http_invoke).
+
 `${ConnectionArn}` is substituted at deploy time (CloudFormation `DefinitionSubstitutions`
 syntax, so a CDK stack can use the file as it is). The connection is an EventBridge
 connection — a dummy basic-auth one when the API needs none.

@@ -34,11 +34,18 @@ _S3_URL = re.compile(r"^s3://(?P<bucket>[^/@]+)/(?P<key>.+)@(?P<version>[^@/]+)$
 
 
 class ShareNotFound(EnverError):
-    """A /odmd-share parameter the enver should have published is missing."""
+    """A /odmd-share parameter the enver should have published is missing; `note` says what
+    else was tried (a fallback stack)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, note: str = ""):
         self.name = name
-        super().__init__(f"shared value {name} is not published (SSM parameter not found)")
+        self.note = note
+        super().__init__(f"shared value {name} is not published (SSM parameter not found){'; ' + note if note else ''}")
+
+    @property
+    def label(self) -> str:
+        """The parameter's name, with what else was tried: one entry of a list of missing values."""
+        return f"{self.name} ({self.note})" if self.note else self.name
 
 
 class ArtifactNotFound(ContractError):

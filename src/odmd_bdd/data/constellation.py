@@ -47,10 +47,13 @@ class SharedValue:
 
 @dataclass(frozen=True)
 class EventBus:
-    """The SQS endpoint a run reads events from when no /odmd-share resolution brings one."""
+    """The SQS endpoint a run reads events from when no /odmd-share resolution brings one, and
+    optionally the queue (name or URL) the services publish each channel to: `queues` maps an
+    AsyncAPI channel (or the contract's queue name) to it."""
 
     endpoint_url: str | None
     region: str
+    queues: dict[str, str] = field(default_factory=dict)
 
 
 ANSWER_MODES = ("full", "named")  # an enver's answers: compared in full with the dataset, or only as steps name
@@ -197,9 +200,16 @@ def _event_bus(raw: Any, path: Path, enver: str) -> EventBus | None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("region"), str):
         raise OdmdError(f"{path}: enver {enver}: event_bus needs region (and endpoint_url for a non-AWS endpoint)")
-    unknown = set(raw) - {"endpoint_url", "region"}
+    unknown = set(raw) - {"endpoint_url", "region", "queues"}
     if unknown:
         raise OdmdError(
-            f"{path}: enver {enver}: event_bus has endpoint_url and region, not {', '.join(sorted(unknown))}"
+            f"{path}: enver {enver}: event_bus has endpoint_url, region and queues, not {', '.join(sorted(unknown))}"
         )
-    return EventBus(raw.get("endpoint_url"), raw["region"])
+    queues = raw.get("queues") or {}
+    if not isinstance(queues, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in queues.items()
+    ):
+        raise OdmdError(
+            f"{path}: enver {enver}: event_bus queues must map a channel (or contract queue name) to a queue name or URL"
+        )
+    return EventBus(raw.get("endpoint_url"), raw["region"], dict(queues))

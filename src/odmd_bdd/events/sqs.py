@@ -3,6 +3,10 @@
 Isolation: a publisher that is told the run (X-Odmd-Run) sends to `<queue>--<run>`
 instead of `<queue>`, and each scenario run reads only its own queues, so parallel runs
 never take each other's messages. Receiving long-polls with a deadline; nothing sleeps.
+
+Named queues: an explicit-address run's event bus may name the queue (name or URL) its
+services publish a channel to (constellation `event_bus.queues`). The inbox reads that queue
+as it is — the services are not told the run — and neither creates nor deletes it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from odmd_bdd.contracts import AsyncApiContract, Message
-from odmd_bdd.errors import ContractError
+from odmd_bdd.errors import ContractError, EnverError
 
 RUN_SUFFIX = "--"
 _QUEUE_CHARS = re.compile(r"[^A-Za-z0-9_-]")
@@ -124,6 +128,7 @@ class EventInbox:
     since: float | None = None  # epoch seconds
     shared: bool = False
     available: bool = True  # a NoEventBus says False
+    named: dict[str, str] = field(default_factory=dict)  # channel or contract queue -> queue name or URL
 
     def __post_init__(self) -> None:
         self.queues = QueueUrls(self.sqs)
@@ -132,10 +137,15 @@ class EventInbox:
         self._existing: dict[str, str | None] = {}  # peek: queue name -> URL, None when there is none
 
     def _names(self, message: Message) -> list[str]:
+        named = self.named.get(message.channel) or self.named.get(message.queue)
+        if named:
+            return [named]
         own = queue_name(message.queue, self.run)
         return [own, message.queue] if self.shared and own != message.queue else [own]
 
     def _url(self, name: str) -> str | None:
+        if name in self.named.values():
+            return self._named_url(name)
         if not self.peek:
             self._touched.add(name)
             return self.queues.url(name)
@@ -145,6 +155,20 @@ class EventInbox:
             except Exception:  # that queue does not exist on this enver
                 self._existing[name] = None
         return self._existing[name]
+
+    def _named_url(self, name: str) -> str:
+        """A named queue's URL: given, or looked up (never created: it is the services' queue)."""
+        if name.startswith(("https://", "http://")):
+            return name
+        if self._existing.get(name) is None:
+            try:
+                self._existing[name] = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            except Exception as exc:
+                endpoint = getattr(getattr(self.sqs, "meta", None), "endpoint_url", "?")
+                raise EnverError(
+                    f"event_bus queue {name!r} cannot be found at {endpoint}: {exc}; check event_bus.queues"
+                ) from None
+        return self._existing[name] or name
 
     def _drain(self, message: Message, wait_s: float) -> bool:
         """Receive once from each of the message's queues; False when none of them exists."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from odmd_bdd.harness import shards
-from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, PHASE_REPORTS, REDACTOR
+from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, NOT_CHECKED_SHOWN, PHASE_REPORTS, REDACTOR
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
 
@@ -70,12 +70,77 @@ def attach_new_events(request: pytest.FixtureRequest) -> None:
         Recorder(redactor).events(inbox.received[shown:], request.getfixturevalue("layer"))
 
 
+NOT_CHECKED = "not checked"  # the reason every not-checked outcome starts with: "not checked: ..."
+
+
+def _new_not_checked(request: pytest.FixtureRequest) -> list[str]:
+    """The not-checked notes the step that just ran added to the scenario's world."""
+    world = request.getfixturevalue("world") if "world" in request.fixturenames else None
+    if world is None:
+        return []
+    notes = list(world.not_checked)
+    of_world, shown = request.node.stash.get(NOT_CHECKED_SHOWN, (id(world), 0))
+    request.node.stash[NOT_CHECKED_SHOWN] = (id(world), len(notes))
+    return notes[shown if of_world == id(world) else 0 :]  # a rerun's world starts afresh
+
+
+def close_step_not_checked(request: pytest.FixtureRequest, step: Any) -> None:
+    """A step that could not check what it names is closed in Allure as skipped, with the reason,
+    before allure-pytest-bdd closes it as passed (it then finds the step closed and leaves it)."""
+    notes = _new_not_checked(request)
+    if not notes:
+        return
+    listener = _allure_bdd_listener(request.config)
+    if listener is None:
+        return
+    from allure_commons.model2 import Status, StatusDetails
+    from allure_pytest_bdd.steps import get_step_uuid, stop_gherkin_step
+
+    details = StatusDetails(message=f"{NOT_CHECKED}: {'; '.join(notes)}")
+    stop_gherkin_step(
+        listener.lifecycle, request.node, get_step_uuid(step), status=Status.SKIPPED, status_details=details
+    )
+
+
+def _allure_bdd_listener(config: pytest.Config) -> Any:
+    """allure-pytest-bdd's listener of this run (registered with --alluredir), or None."""
+    try:
+        from allure_pytest_bdd.pytest_bdd_listener import PytestBDDListener
+    except ImportError:
+        return None
+    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, PytestBDDListener)), None)
+
+
+def not_checked_status(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    """A scenario that ended "not checked" keeps pytest's skipped category (JUnit writes <skipped>,
+    -rs lists it) but shows as N / NOT CHECKED in the progress line, never as a pass."""
+    if report.skipped and _skip_reason(report).startswith(f"{NOT_CHECKED}:"):
+        return "skipped", "N", "NOT CHECKED"
+    return None
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr or "")
+    return reason.removeprefix("Skipped: ")
+
+
+def write_not_checked(terminalreporter: Any) -> None:
+    """Every not-checked scenario with its reason, without -rs: a skip here is not an ordinary one."""
+    reports = [r for r in terminalreporter.stats.get("skipped", []) if _skip_reason(r).startswith(f"{NOT_CHECKED}:")]
+    if not reports:
+        return
+    terminalreporter.write_sep("-", f"{len(reports)} scenario(s) {NOT_CHECKED} (not passed)")
+    for report in reports:
+        terminalreporter.write_line(f"NOT CHECKED {report.nodeid}: {_skip_reason(report)}")
+
+
 def skip_if_not_checked(request: pytest.FixtureRequest) -> None:
     """A scenario some of whose steps could not check what they name ends skipped, saying which:
     "not checked" is its own outcome in the terminal, JUnit and Allure, never a pass."""
     world = request.getfixturevalue("world") if "world" in request.fixturenames else None
     if world is not None and world.not_checked:
-        pytest.skip(f"not checked: {'; '.join(world.not_checked)}")
+        pytest.skip(f"{NOT_CHECKED}: {'; '.join(world.not_checked)}")
 
 
 def enver_info(config: pytest.Config) -> dict[str, str]:

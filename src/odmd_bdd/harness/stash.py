@@ -15,3 +15,4 @@ REDACTOR = pytest.StashKey[Redactor]()  # config: what no report may show
 PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()  # item: "setup"/"call"/"teardown" -> report
 INBOX = pytest.StashKey[EventInbox]()  # item: this scenario run's events
 EVENTS_SHOWN = pytest.StashKey[int]()  # item: how many received events are attached to the report already
+NOT_CHECKED_SHOWN = pytest.StashKey[tuple[int, int]]()  # item: (id of world, its not_checked notes shown on steps)

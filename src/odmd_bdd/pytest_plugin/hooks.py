@@ -53,8 +53,9 @@ def pytest_bdd_before_step_call(request: pytest.FixtureRequest, step_func_args: 
 
 
 @pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd closes the step
-def pytest_bdd_after_step(request: pytest.FixtureRequest) -> None:
+def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
     report_hygiene.attach_new_events(request)
+    report_hygiene.close_step_not_checked(request, step)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -68,7 +69,12 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:
     report_hygiene.skip_if_not_checked(request)
 
 
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    return report_hygiene.not_checked_status(report)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    report_hygiene.write_not_checked(terminalreporter)
     report_hygiene.write_terminal_summary(terminalreporter, config)
 
 

@@ -52,6 +52,11 @@ class ServiceEndpoint:
     events: AsyncApiContract | None = None
     artifacts: list[Artifact] = field(default_factory=list)
 
+    @property
+    def explicit(self) -> bool:
+        """At an address given explicitly (--base-urls, ODMD_*_BASE_URL), not resolved from the enver."""
+        return self.source.startswith(("env ", "file "))
+
 
 @dataclass(repr=False)
 class Enver:
@@ -62,6 +67,7 @@ class Enver:
     aws_client: Any = None  # service name -> boto3 client of the enver's AWS (embedded or deployed)
     web_client_url: str | None = None
     state_machine_arn: str | None = None
+    event_queues: dict[str, str] = field(default_factory=dict)  # named queues of the event_bus (explicit runs)
 
     @property
     def name(self) -> str:
@@ -84,7 +90,7 @@ class Enver:
             "enver": self.name,
             "revision": self.spec.revision,
             "services_from": self.services_from(),
-            "answers": ANSWERS_SAID[self.spec.answers],
+            "answers": self.answers_said(),
         }
         for svc in self.services.values():
             out[f"{svc.name}.base_url"] = svc.base_url
@@ -97,16 +103,31 @@ class Enver:
             out["bdd_state_machine_arn"] = self.state_machine_arn
         return out
 
+    def answers_said(self) -> str:
+        """The answers mode and the services it applies to: the whole-answer check leaves services
+        at explicit addresses to their steps (they are not the mock enver's)."""
+        if self.spec.answers != "full":
+            return ANSWERS_SAID[self.spec.answers]
+        explicit = sum(svc.explicit for svc in self.services.values())
+        if not explicit:
+            return ANSWERS_SAID["full"]
+        resolved = len(self.services) - explicit
+        full = f"full for {resolved} service(s) resolved from the enver (every answer compared with the dataset)"
+        steps_only = f"{explicit} explicit-address service(s): checked by their steps only"
+        return f"{full}; {steps_only}" if resolved else f"{steps_only} (full applies to none)"
+
     def services_from(self) -> str:
         """Where the services' addresses came from, in one line: '6 from /odmd-share (embedded)',
         or '2 explicit (env ODMD_KEY_BASE_URL, ...), 4 from /odmd-share' for a partly foreign enver."""
-        explicit = [svc.source for svc in self.services.values() if not svc.source.startswith("share")]
-        shared = [svc.source for svc in self.services.values() if svc.source.startswith("share")]
+        explicit = [svc.source for svc in self.services.values() if svc.explicit]
+        shared = [svc.source for svc in self.services.values() if not svc.explicit]
         parts = []
         if explicit:
             parts.append(f"{len(explicit)} explicit ({', '.join(dict.fromkeys(explicit))})")
         if shared:
-            parts.append(f"{len(shared)} from /odmd-share{' (embedded)' if self.spec.embedded else ''}")
+            stacks = [source for source in shared if source.startswith("stack ")]
+            via = f", {len(stacks)} of them via stack outputs" if stacks else ""
+            parts.append(f"{len(shared)} from /odmd-share{' (embedded)' if self.spec.embedded else ''}{via}")
         return ", ".join(parts) or "none"
 
     @property
@@ -174,6 +195,7 @@ def resolve_enver(
             explicit[svc] = (environ[sspec.base_url_env], f"env {sspec.base_url_env}")
 
     enver = Enver(spec=spec, services={})
+    where = _where(spec)  # the endpoint and region errors name; the resolver's own once it exists
     try:
         resolver = _resolver(
             constellation,
@@ -185,44 +207,67 @@ def resolve_enver(
             local_port=local_port,
             attach=attach,
         )
+        if resolver is not None:
+            where = resolver.where()
         missing: list[str] = []  # every unpublished /odmd-share value, named at once
-        for svc, sspec in constellation.services.items():
+
+        def collect(read: Callable[..., Any], *args: Any) -> Any:
             try:
-                if resolver is not None:
-                    contracts = resolver.contracts(sspec)
-                    url, source = explicit.get(svc) or resolver.base_url(sspec)
-                else:
-                    contracts = constellation.service_contracts[svc]
-                    url, source = explicit[svc]
+                return read(*args)
             except ShareNotFound as exc:
-                missing.append(exc.name)
+                missing.append(exc.label)
+                return None
+
+        for svc, sspec in constellation.services.items():
+            if resolver is not None:
+                contracts = collect(resolver.contracts, sspec)
+                found = explicit.get(svc) or collect(resolver.base_url, sspec)
+            else:
+                contracts, found = constellation.service_contracts[svc], explicit[svc]
+            if contracts is None or found is None:
                 continue
+            url, source = found
             if spec.embedded and source == "share":
                 source = "share (embedded)"
             enver.services[svc] = ServiceEndpoint(
                 svc, url.rstrip("/"), contracts.http, source, contracts.events, contracts.artifacts
             )
+        state_machine = None
+        if spec.transport == "sfn":
+            state_machine = collect(_shared, constellation.bdd_state_machine, resolver, environ, True)
+        if missing and constellation.web_client is not None:  # optional, but named too when resolution fails
+            web_client = collect(_shared, constellation.web_client, resolver, environ, True)
+        else:
+            web_client = _shared(constellation.web_client, resolver, environ, required=False)
         if missing and resolver is not None:
             raise EnverError(
                 f"enver {name!r} ({spec.revision}): {len(missing)} shared value(s) are not published in "
-                f"/odmd-share ({resolver.where()}): {', '.join(missing)}. Deploy the enver (or check --enver "
-                f"and the region), or give these services' addresses explicitly (--base-urls FILE)"
+                f"/odmd-share ({resolver.where()}):\n  " + "\n  ".join(missing) + "\nDeploy the enver (or check "
+                "--enver and the region), or give these services' addresses explicitly (--base-urls FILE)"
             )
         if resolver is None and spec.event_bus is not None:
             enver.aws_client = _memo(_bus_clients(spec))
-        enver.web_client_url = _shared(constellation.web_client, resolver, environ, required=False)
+            enver.event_queues = _named_queues(enver, spec.event_bus.queues)
+        enver.web_client_url = web_client
         if enver.local is not None:  # the embedded web client calls the services where they were resolved
             enver.local.web_client.base_urls = {svc.name: svc.base_url for svc in enver.services.values()}
-        if spec.transport == "sfn":
-            enver.state_machine_arn = _shared(constellation.bdd_state_machine, resolver, environ, required=True)
+        enver.state_machine_arn = state_machine
         if probe:
             check_reachable(enver)
     except BaseException as exc:
         enver.close()
         if _is_aws_error(exc):
-            raise EnverError(f"enver {name!r} ({spec.revision}): AWS refused or could not be reached: {exc}") from None
+            raise EnverError(
+                f"enver {name!r} ({spec.revision}): AWS refused or could not be reached ({where}): {exc}"
+            ) from None
         raise
     return enver
+
+
+def _where(spec: EnverSpec, region: str | None = None) -> str:
+    """The endpoint and region a deployed enver's AWS is reached at, for messages."""
+    endpoint = spec.endpoint_url or "the AWS default endpoint"
+    return f"SSM at {endpoint}, region {region or spec.region or 'none'}"
 
 
 def _env(shared: SharedValue | None) -> str:
@@ -293,6 +338,19 @@ def _resolver(
     return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
 
 
+def _named_queues(enver: Enver, queues: dict[str, str]) -> dict[str, str]:
+    """The event_bus's named queues, each keyed by a channel (or queue name) of the contracts."""
+    known = {m.channel for c in enver.event_contracts.values() for m in c.messages.values()}
+    known |= {m.queue for c in enver.event_contracts.values() for m in c.messages.values()}
+    unknown = sorted(set(queues) - known)
+    if unknown:
+        raise EnverError(
+            f"enver {enver.name!r}: event_bus queues names no channel of the contracts: {', '.join(unknown)} "
+            f"(channels: {', '.join(sorted(known))})"
+        )
+    return dict(queues)
+
+
 def _bus_clients(spec: EnverSpec) -> Callable[[str], Any]:
     """Clients for the event bus an explicit-address run names (constellation `event_bus`): the
     standard credential chain, or dummy credentials for a local endpoint that takes any."""
@@ -316,12 +374,15 @@ def _deployed_clients(spec: EnverSpec, constellation: Constellation):
     if session.get_credentials() is None:
         envs = ", ".join(s.base_url_env for s in constellation.services.values())
         raise EnverError(
-            f"enver {spec.name!r} ({spec.revision}) is resolved through /odmd-share in SSM, but the "
-            f"standard AWS credential chain has no credentials (environment, profile, SSO, role). "
+            f"enver {spec.name!r} ({spec.revision}) is resolved through /odmd-share "
+            f"({_where(spec, session.region_name)}), but the standard AWS credential chain has no "
+            f"credentials (environment, profile, SSO, role). "
             f"Log in to AWS, or give every service's address: {envs} or --base-urls FILE"
         )
     if session.region_name is None:
-        raise EnverError(f"enver {spec.name!r}: no AWS region; set region in the constellation file or AWS_REGION")
+        raise EnverError(
+            f"enver {spec.name!r}: no AWS region ({_where(spec)}); set region in the constellation file or AWS_REGION"
+        )
     return lambda service: session.client(service, endpoint_url=spec.endpoint_url)
 
 

@@ -14,7 +14,6 @@ from odmd_bdd.aws.share import ShareNotFound, fetch_artifact, read_schema_url, r
 from odmd_bdd.contracts import Artifact, ServiceContracts, load_service_contracts
 from odmd_bdd.contracts.artifacts import parse_artifact
 from odmd_bdd.data.constellation import ServiceSpec, SharedValue
-from odmd_bdd.errors import EnverError
 
 
 class ShareResolver:
@@ -62,11 +61,11 @@ class ShareResolver:
         try:
             stacks = self.cfn.describe_stacks(StackName=stack)["Stacks"]
         except self.cfn.exceptions.ClientError as exc:
-            raise EnverError(
-                f"{missing} and the fallback stack {stack!r} cannot be read: "
-                f"{exc.response.get('Error', {}).get('Message', exc)}"
+            raise ShareNotFound(
+                missing.name,
+                f"the fallback stack {stack!r} cannot be read: {exc.response.get('Error', {}).get('Message', exc)}",
             ) from None
         for output in (stacks[0].get("Outputs") or []) if stacks else []:
             if output.get("OutputKey") == producer:
                 return output["OutputValue"]
-        raise EnverError(f"{missing}, and stack {stack!r} has no output {producer!r} either")
+        raise ShareNotFound(missing.name, f"nor is it an output of stack {stack!r}")
