@@ -5,7 +5,9 @@ type, broken format or pattern, broken enum (each only where the response schema
 contract's own validator reports), another constant of the same type (schema-valid but wrong),
 and an undeclared extra field. Per answer: another status the operation declares, no
 Content-Type, a wrong Content-Type, a CORS Access-Control-Allow-Origin for another origin (only a
-browser enforces CORS: that class runs on the GUI layer alone, `OBSERVABLE_ON`). Each mutant is keyed to its case (Fault.case) and to runs
+browser enforces CORS: that class runs on the GUI layer alone, `OBSERVABLE_ON`). Per answer
+that publishes events: dropped, duplicated, another case's events instead, sent to another
+channel's queue, a payload field changed. Each mutant is keyed to its case (Fault.case) and to runs
 of its own (Fault.run = its id), so all of them are planted on one enver at once.
 """
 
@@ -30,6 +32,11 @@ CLASSES = (
     "answer no content type",
     "answer wrong content type",
     "answer wrong CORS origin",
+    "event dropped",
+    "event duplicated",
+    "event of another case",
+    "event on another queue",
+    "event field changed",
 )
 # Classes that only some layers can observe, with the reason the others cannot.
 OBSERVABLE_ON: dict[str, tuple[tuple[str, ...], str]] = {
@@ -110,9 +117,20 @@ def _another_constant(value: Any, constants: dict[str, Any]) -> tuple[str, Any] 
     return same[0] if same else None
 
 
+def _queues(constellation: Constellation) -> dict[str, str]:
+    """Message name -> the base name of the queue its channel publishes to."""
+    return {
+        name: message.queue
+        for contract in constellation.event_contracts.values()
+        for name, message in contract.messages.items()
+    }
+
+
 def generate(constellation: Constellation) -> list[Mutant]:
     dataset = constellation.dataset
     constants = dict(dataset.constants.items())
+    queues = _queues(constellation)
+    with_events = [c for c in dataset.cases.values() if c.served and c.events]
     out: list[Mutant] = []
 
     def add(kind: str, case: Case, description: str, **fault: Any) -> None:
@@ -167,4 +185,27 @@ def generate(constellation: Constellation) -> list[Mutant]:
             "Access-Control-Allow-Origin: http://elsewhere.invalid",
             cors_origin="http://elsewhere.invalid",
         )
+        if case.events:
+            _event_mutants(add, case, with_events, queues)
     return out
+
+
+def _event_mutants(add: Any, case: Case, with_events: list[Case], queues: dict[str, str]) -> None:
+    add("event dropped", case, "its events are not published", event="drop")
+    add("event duplicated", case, "its events are published twice", event="duplicate")
+    other = next((c for c in with_events if c.ref != case.ref and c.events != case.events), None)
+    if other is not None:
+        add("event of another case", case, f"the events of {other.ref} instead", event_from=other.ref)
+    own = {queues.get(e["message"]) for e in case.events}
+    elsewhere = sorted(set(queues.values()) - own)
+    if elsewhere:
+        add("event on another queue", case, f"its events go to {elsewhere[0]}", event_queue=elsewhere[0])
+    payload = case.events[0]["payload"]
+    field_name = next((k for k in payload if k != "event_type"), None) if isinstance(payload, dict) else None
+    if field_name is not None:
+        add(
+            "event field changed",
+            case,
+            f"{case.events[0]['message']}.{field_name} changed",
+            event_set={field_name: "odmd::changed"},
+        )
