@@ -5,7 +5,7 @@ import collections
 
 import httpx
 
-from odmd_bdd.localenv import Fault
+from odmd_bdd.localenv import ClientFault, Fault
 from odmd_bdd.tools.mutants.generate import CLASSES, Mutant, generate, observable
 from odmd_bdd.tools.mutants.run import markdown, run_mutants
 
@@ -16,8 +16,12 @@ def test_hundreds_of_mutants_of_every_class_each_keyed_to_its_case_and_runs(refe
     assert set(collections.Counter(m.kind for m in mutants)) == set(CLASSES)
     assert len({m.id for m in mutants}) == len(mutants)
     for m in mutants:
-        fault = Fault.from_dict(m.fault)
-        assert fault.run == m.id and fault.case == m.case
+        assert bool(m.fault) != bool(m.client)  # one planted fault: the enver's or the web client's
+        if m.fault:
+            fault = Fault.from_dict(m.fault)
+            assert fault.run == m.id and fault.case == m.case
+        else:
+            assert ClientFault.from_dict(m.client).run == m.id and not observable(m.kind, "api")
         assert m.case in reference_constellation.dataset.cases
 
 
@@ -31,6 +35,20 @@ def test_a_run_keyed_fault_changes_only_the_answers_of_its_runs(local_enver, cle
 
     assert user("m0001~abc") == "other"
     assert user("m00012~abc") != "other" and user("m0002~abc") != "other" and user("plain") != "other"
+
+
+def test_a_run_keyed_client_fault_is_served_only_to_the_pages_of_its_runs(local_enver, clean_faults):
+    planted = ClientFault(kind="hide", operation="login", field="user_id", run="m0001")
+    local_enver.web_client.faults.replace([planted])
+    try:
+
+        def served(run):
+            return httpx.get(local_enver.web_client_url + "config.json", headers={"X-Odmd-Run": run}).json()["faults"]
+
+        assert served("m0001~abc") == [planted.to_dict()]
+        assert served("m00012~abc") == [] and served("plain") == []
+    finally:
+        local_enver.web_client.faults.clear()
 
 
 def test_a_sample_of_mutants_is_killed_and_a_no_op_mutant_survives(project, reference_constellation):
@@ -68,12 +86,20 @@ def test_a_sample_of_mutants_is_killed_and_a_no_op_mutant_survives(project, refe
 
 
 def test_a_gui_sample_kills_what_only_a_browser_sees(project, reference_constellation):
-    """On the GUI layer: a wrong CORS origin (which the API layer cannot observe) and a wrong field."""
+    """On the GUI layer: a wrong CORS origin and web client bugs (which the API layer cannot observe),
+    and a wrong field."""
     mutants = generate(reference_constellation)
     picks = [
         next(m for m in mutants if m.kind == kind and m.case == "UC1.login")
-        for kind in ("answer wrong CORS origin", "field another constant")
+        for kind in (
+            "answer wrong CORS origin",
+            "field another constant",
+            *(k for k in CLASSES if k.startswith("gui ")),
+        )
     ]
     result = run_mutants(project.path, picks, {"gui": None}, workers=1, progress=lambda line: None)
     gui = result.layers["gui"]
-    assert set(gui.killed) == {m.id for m in picks} and not gui.survived
+    stale = next(m for m in picks if m.kind == "gui field stale text")
+    # every scenario answers login once: a stale text has nothing to keep, so that mutant is not run
+    assert set(gui.killed) == {m.id for m in picks} - {stale.id} and not gui.survived
+    assert "Of these, 1 'gui field stale text' mutants are equivalent: a stale text needs" in markdown(result)

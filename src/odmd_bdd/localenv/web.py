@@ -11,7 +11,9 @@ Client faults are deliberate bugs of the web client (show a wrong value, call a 
 route, show a text other than the value, keep a stale text, render a test id twice) that
 the harness's own tests plant to prove the GUI layer catches them. Set them on a running
 enver with `LocalEnver.web_client.faults.replace([...])` or `PUT /_odmd/web-client/faults`;
-the client reads them when a page loads.
+the client reads them when a page loads. A fault with `run` (a generated mutant's key) is
+served only to pages whose config.json request carries an X-Odmd-Run of that key's runs
+(`<run>~…`, as Fault.run), so hundreds of them can be planted on one enver at once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.localenv.faults import RUN_KEY
+from odmd_bdd.names import RUN_HEADER
 
 WEB_CLIENT_DIR = Path(__file__).resolve().parent / "webclient"
 WEB_CLIENT_PATH = "/web-client"
@@ -45,6 +49,7 @@ class ClientFault:
     value: Any = None  # show: the value shown instead; text: the text shown instead
     path: str | None = None  # route: the route called instead of the operation's
     testid: str | None = None  # duplicate: the data-testid rendered twice
+    run: str | None = None  # only pages loaded by runs whose X-Odmd-Run starts with `<run>~`
 
     # kind -> the fields it needs (app.js has one FAULTS entry per kind); `value` may be null
     KINDS: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -65,7 +70,7 @@ class ClientFault:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ClientFault:
-        allowed = {"kind", "operation", "field", "value", "path", "testid"}
+        allowed = {"kind", "operation", "field", "value", "path", "testid", "run"}
         unknown = set(raw) - allowed
         if unknown:
             raise ValueError(f"a client fault may have {sorted(allowed)}; got {sorted(raw)}")
@@ -73,6 +78,9 @@ class ClientFault:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None or k in self.KINDS[self.kind]}
+
+    def served_to(self, run: str | None) -> bool:
+        return self.run is None or (run or "").startswith(self.run + RUN_KEY)
 
 
 class ClientFaultPlan:
@@ -107,7 +115,9 @@ class WebClientState:
         self.faults = ClientFaultPlan()
 
 
-def client_config(constellation: Constellation, state: WebClientState, origin: str) -> dict[str, Any]:
+def client_config(
+    constellation: Constellation, state: WebClientState, origin: str, run: str | None = None
+) -> dict[str, Any]:
     base_urls = state.base_urls or state.own_base_urls or {name: f"{origin}/{name}" for name in constellation.services}
     return {
         "services": {
@@ -116,7 +126,7 @@ def client_config(constellation: Constellation, state: WebClientState, origin: s
             if name in base_urls
         },
         "session": {"storage_key": SESSION_STORAGE_KEY, "token_field": SESSION_TOKEN_FIELD},
-        "faults": [f.to_dict() for f in state.faults.faults()],
+        "faults": [f.to_dict() for f in state.faults.faults() if f.served_to(run)],
     }
 
 
@@ -125,7 +135,8 @@ def web_client_routes(constellation: Constellation, state: WebClientState) -> li
 
     async def config(request: Request) -> Response:
         origin = f"{request.url.scheme}://{request.url.netloc}"
-        return JSONResponse(client_config(constellation, state, origin), headers=NO_STORE)
+        run = request.headers.get(RUN_HEADER)
+        return JSONResponse(client_config(constellation, state, origin, run), headers=NO_STORE)
 
     async def contract(request: Request) -> Response:
         name = request.path_params["service"]

@@ -7,7 +7,9 @@ and an undeclared extra field. Per answer: another status the operation declares
 Content-Type, a wrong Content-Type, a CORS Access-Control-Allow-Origin for another origin (only a
 browser enforces CORS: that class runs on the GUI layer alone, `OBSERVABLE_ON`). Per answer
 that publishes events: dropped, duplicated, another case's events instead, sent to another
-channel's queue, a payload field changed. Each mutant is keyed to its case (Fault.case) and to runs
+channel's queue, a payload field changed. Per answer field the web client shows (GUI layer
+only): another value shown, a wrong text ("undefined"), a stale text, the field hidden — as
+planted web client bugs (localenv.web.ClientFault, keyed to the mutant's runs too). Each mutant is keyed to its case (Fault.case) and to runs
 of its own (Fault.run = its id), so all of them are planted on one enver at once.
 """
 
@@ -37,10 +39,15 @@ CLASSES = (
     "event of another case",
     "event on another queue",
     "event field changed",
+    "gui field shows another value",
+    "gui field wrong text",
+    "gui field stale text",
+    "gui field hidden",
 )
 # Classes that only some layers can observe, with the reason the others cannot.
 OBSERVABLE_ON: dict[str, tuple[tuple[str, ...], str]] = {
     "answer wrong CORS origin": (("gui",), "only a browser enforces CORS"),
+    **{kind: (("gui",), "a web client bug") for kind in CLASSES if kind.startswith("gui ")},
 }
 
 
@@ -59,7 +66,8 @@ class Mutant:
     case: str
     operation: str  # service.operationId
     description: str
-    fault: dict[str, Any] = field(default_factory=dict)
+    fault: dict[str, Any] = field(default_factory=dict)  # a localenv.Fault (the enver's answers and events)
+    client: dict[str, Any] = field(default_factory=dict)  # or a localenv.web.ClientFault (the web client)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +77,7 @@ class Mutant:
             "operation": self.operation,
             "description": self.description,
             "fault": self.fault,
+            "client": self.client,
         }
 
 
@@ -147,6 +156,12 @@ def generate(constellation: Constellation) -> list[Mutant]:
             )
         )
 
+    def add_client(mutant_class: str, case: Case, description: str, **fault: Any) -> None:
+        op = f"{case.service}.{case.operation}"
+        mutant_id = f"m{len(out) + 1:04d}"
+        client = {"operation": op, "run": mutant_id, **fault}
+        out.append(Mutant(mutant_id, mutant_class, case.ref, op, description, client=client))
+
     for case in dataset.cases.values():
         if not case.served or case.service not in constellation.contracts:
             continue
@@ -187,6 +202,29 @@ def generate(constellation: Constellation) -> list[Mutant]:
         )
         if case.events:
             _event_mutants(add, case, with_events, queues)
+        for dotted, value in _leaves(body):
+            if isinstance(value, (dict, list)):
+                continue
+            other = _another_constant(value, constants)
+            shown = other[1] if other is not None else BROKEN
+            add_client(
+                "gui field shows another value",
+                case,
+                f"{dotted} shows {shown!r}",
+                kind="show",
+                field=dotted,
+                value=shown,
+            )
+            add_client(
+                "gui field wrong text",
+                case,
+                f"{dotted} reads 'undefined'",
+                kind="text",
+                field=dotted,
+                value="undefined",
+            )
+            add_client("gui field stale text", case, f"{dotted} keeps the previous text", kind="stale", field=dotted)
+            add_client("gui field hidden", case, f"{dotted} is not shown", kind="hide", field=dotted)
     return out
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 import subprocess
@@ -74,7 +75,8 @@ def run_mutants(
             (folder / "mutants.json").write_text(
                 json.dumps({"mutants": [m.to_dict() for m in chosen], "calls": calls}), encoding="utf-8"
             )
-            (folder / "plan.json").write_text(json.dumps({"enver": [m.fault for m in chosen]}), encoding="utf-8")
+            plan = {"enver": [m.fault for m in chosen if m.fault], "client": [m.client for m in chosen if m.client]}
+            (folder / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
             junit = folder / f"{layer}.xml"
             started = time.monotonic()
             args = [
@@ -98,12 +100,26 @@ def run_mutants(
         return result
 
 
-def _exercised(mutant: Mutant, calls: dict[str, list[str]]) -> bool:
-    return any(mutant.case in cases for cases in calls.values())
+# Classes whose fault changes nothing unless a scenario meets a condition, and that condition.
+NEEDS_AN_EARLIER_ANSWER = "gui field stale text"
+EQUIVALENT_UNLESS = {
+    NEEDS_AN_EARLIER_ANSWER: "a stale text needs an earlier answer of the same operation in the scenario",
+}
+
+
+def _exercised(mutant: Mutant, calls: dict[str, list[str]], operations: dict[str, str]) -> bool:
+    """Whether a scenario is answered from the mutant's case in a way its fault can change."""
+    scenarios = [cases for cases in calls.values() if mutant.case in cases]
+    if mutant.kind == NEEDS_AN_EARLIER_ANSWER:
+        return any(
+            operations.get(other) == mutant.operation for cases in scenarios for other in cases if other != mutant.case
+        )
+    return bool(scenarios)
 
 
 def _sample(mutants: list[Mutant], calls: dict[str, list[str]], per_class: int | None) -> list[Mutant]:
-    exercised = [m for m in mutants if _exercised(m, calls)]
+    operations = {m.case: m.operation for m in mutants}
+    exercised = [m for m in mutants if _exercised(m, calls, operations)]
     if per_class is None:
         return exercised
     out: list[Mutant] = []
@@ -162,7 +178,14 @@ def markdown(result: MutationResult) -> str:
     unexercised = [
         m for m in result.mutants if all(m.id not in set(lr.killed) | lr.survived for lr in result.layers.values())
     ]
-    lines += ["", f"Not exercised (no scenario is answered from the mutant's case): {len(unexercised)}."]
+    equivalent = collections.Counter(m.kind for m in unexercised if m.kind in EQUIVALENT_UNLESS)
+    lines += [
+        "",
+        "Not exercised (no scenario is answered from the mutant's case, or none in a way its fault "
+        f"can change): {len(unexercised)}.",
+    ]
+    for kind, count in sorted(equivalent.items()):
+        lines.append(f"Of these, {count} '{kind}' mutants are equivalent: {EQUIVALENT_UNLESS[kind]}.")
     by_id = {m.id: m for m in result.mutants}
     survivors = [(layer, by_id[i]) for layer, lr in result.layers.items() for i in sorted(lr.survived)]
     lines += ["", "### Survivors", ""]
