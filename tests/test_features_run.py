@@ -283,3 +283,34 @@ def test_a_step_line_outside_any_scenario_stops_collection_with_its_line(project
     result.stdout.fnmatch_lines(
         ["*features/uc1_authentication_key_entity.feature:6: 'Then the request succeeds' is outside any scenario*"]
     )
+
+
+def test_an_outline_placeholder_without_an_examples_column_stops_collection_with_its_line(project):
+    path = project.path / "features" / "uc1_authentication_key_entity.feature"
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    with path.open("a", encoding="utf-8") as feature:
+        feature.write(
+            "\n  Scenario Outline: planted\n"
+            "    Given the user is logged in to <service>\n\n"
+            "    Examples:\n      | other |\n      | x     |\n"
+        )
+    result = project.runpytest_subprocess("features/uc1_authentication_key_entity.feature", "--layer", "api")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    step_line, table_line = lines + 3, lines + 5
+    result.stdout.fnmatch_lines(
+        [
+            f"*features/uc1_authentication_key_entity.feature:{step_line}: <service> has no column in the "
+            f"Examples table at line {table_line} (columns: other)*"
+        ]
+    )
+
+
+def test_each_run_starts_with_an_empty_reports_traces(project):
+    old = project.path / "reports" / "traces" / "an_earlier_run" / "trace.zip"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"PK")
+    result = project.runpytest_subprocess(
+        "features/uc1_authentication_key_entity.feature", "--layer", "api", "-k", "refreshes"
+    )
+    result.assert_outcomes(passed=1)
+    assert not old.parent.exists()

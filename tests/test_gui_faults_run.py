@@ -8,6 +8,7 @@ and runs pytest on the UC1 feature in a subprocess.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import pytest
@@ -175,14 +176,20 @@ def _every_byte_under(folder) -> dict[str, bytes]:
     return out
 
 
-def test_a_failing_gui_run_leaves_no_secret_anywhere_under_reports(project, reference_constellation):
-    plant(project, kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")
+@pytest.mark.parametrize("outcome", ["failed", "passed"])
+def test_a_gui_run_leaves_no_secret_anywhere_under_reports(project, reference_constellation, outcome):
+    if outcome == "failed":
+        plant(project, kind="show", operation="identity-service.login", field="user_id", value="user_99999_fake")
     result = project.runpytest_subprocess(FEATURE, "-k", SMOKE, "-v", "--layer", "gui", "--gui-trace", "full")
-    assert outcomes_by_layer(result)["gui"] == "failed"
+    assert outcomes_by_layer(result)["gui"] == outcome
 
     files = _every_byte_under(project.path / "reports")
-    assert any(name.endswith("trace.zip!trace.network") for name in files)  # the network log was recorded
+    if outcome == "failed":
+        assert any(name.endswith("trace.zip!trace.network") for name in files)  # the network log was recorded
     secrets = reference_constellation.dataset.constants.secret_values()
     assert "mock_auth_jwt_token_for_testing" in secrets
     leaks = [(name, secret) for name, data in files.items() for secret in secrets if secret.encode() in data]
     assert leaks == []
+    # and no credential the dataset does not list: any Bearer or Basic value left unmasked
+    unmasked = re.compile(rb"(?i)(bearer|basic)\s+(?!\*\*\*redacted)[A-Za-z0-9._~+/=-]{6,}")
+    assert [(name, m.group(0)) for name, data in files.items() for m in unmasked.finditer(data)] == []
