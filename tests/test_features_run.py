@@ -238,7 +238,9 @@ def test_a_run_stopped_by_a_bad_dataset_rewrites_the_reports_with_the_reason(pro
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     junit = (reports / "junit.xml").read_text(encoding="utf-8")
     assert "last_run_green" not in junit and "odmd-bdd run stopped before any scenario ran" in junit
-    assert "master-mock-dataset.yaml" in junit and "invalid YAML" in junit
+    assert "master-mock-dataset.yaml:" in junit and "invalid YAML" in junit  # file:line of the bad line
+    said = [line for line in result.outlines + result.errlines if "invalid YAML" in line]
+    assert len(said) == 1, said
     [result_file] = list((reports / "allure-results").glob("*-result.json"))
     stopped = json.loads(result_file.read_text(encoding="utf-8"))
     assert stopped["status"] == "broken" and "invalid YAML" in stopped["statusDetails"]["message"]
@@ -269,6 +271,8 @@ def test_a_missing_constellation_is_said_once_for_the_run(project):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     said = [line for line in result.outlines + result.errlines if "no constellation file at" in line]
     assert len(said) == 1, said
+    junit = (project.path / "reports" / "junit.xml").read_text(encoding="utf-8")
+    assert "odmd-bdd run stopped before any scenario ran" in junit and "no constellation file at" in junit
 
 
 def test_a_step_line_outside_any_scenario_stops_collection_with_its_line(project):
