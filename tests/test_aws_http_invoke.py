@@ -74,6 +74,9 @@ def test_other_actions_of_the_http_service_are_rejected_at_create_time(embedded_
 
 
 def test_wait_for_task_token_is_rejected_at_create_time(embedded_aws, connection_arn):
+    """R1 — https://docs.aws.amazon.com/step-functions/latest/dg/call-https-apis.html ("HTTP Task
+    fields"): the Resource is arn:aws:states:::http:invoke; the docs name no .sync or
+    .waitForTaskToken variant, so only request-response is accepted."""
     definition = http_task(connection_arn, ApiEndpoint="http://127.0.0.1:1/", Method="GET")
     definition["States"]["Call"]["Resource"] = "arn:aws:states:::http:invoke.waitForTaskToken"
     with pytest.raises(ClientError, match="request-response"):
@@ -84,6 +87,9 @@ def test_wait_for_task_token_is_rejected_at_create_time(embedded_aws, connection
 
 
 def test_a_post_reaches_the_server_and_the_output_is_aws_shaped(embedded_aws, connection_arn, http_server):
+    """O1 and R4 — https://docs.aws.amazon.com/step-functions/latest/dg/call-https-apis.html: the 2xx
+    output {StatusCode, StatusText, Headers, ResponseBody} (ResponseBody parsed when JSON, as the
+    CDK docs' $states.result.ResponseBody reads it); QueryParameters appended and URL-encoded."""
     definition = http_task(
         connection_arn,
         **{
@@ -224,3 +230,26 @@ def test_a_method_from_a_path_outside_the_list_is_a_runtime_error(embedded_aws, 
     definition = http_task(connection_arn, **{"ApiEndpoint": f"{http_server.url}/", "Method.$": "$.m"})
     run = run_to_end(embedded_aws, definition, {"m": "FETCH"})
     assert run["status"] == "FAILED" and "Method must be one of" in run["cause"]
+
+
+def test_m3_an_oauth_connection_is_not_emulated_and_fails_clearly(embedded_aws, http_server):
+    """M3 — https://docs.aws.amazon.com/step-functions/latest/dg/call-https-apis.html ("Connection"):
+    OAuth connections need a token endpoint on AWS; the embedded AWS does not emulate them, so a task
+    using one fails with States.Runtime naming the type, never with a silent unauthenticated call."""
+    events = embedded_aws.client("events")
+    arn = events.create_connection(
+        Name="tests-oauth",
+        AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+        AuthParameters={
+            "OAuthParameters": {
+                "ClientParameters": {"ClientID": "c", "ClientSecret": "s"},
+                "AuthorizationEndpoint": "https://127.0.0.1/token",
+                "HttpMethod": "POST",
+            }
+        },
+    )["ConnectionArn"]
+    before = len(http_server.seen)
+    run = run_to_end(embedded_aws, http_task(arn, ApiEndpoint=f"{http_server.url}/json/x", Method="GET"))
+    assert run["status"] == "FAILED", run
+    assert run.get("error") == "States.Runtime" and "OAUTH_CLIENT_CREDENTIALS" in run.get("cause", ""), run
+    assert len(http_server.seen) == before  # nothing was sent
