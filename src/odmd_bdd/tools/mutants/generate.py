@@ -68,6 +68,11 @@ class Mutant:
     description: str
     fault: dict[str, Any] = field(default_factory=dict)  # a localenv.Fault (the enver's answers and events)
     client: dict[str, Any] = field(default_factory=dict)  # or a localenv.web.ClientFault (the web client)
+    # The fault changes nothing unless one of these cases also answers the scenario (a stale text
+    # needs another answer of the operation that showed the field with another value); empty with
+    # `conditional`: it never can.
+    requires: tuple[str, ...] = ()
+    conditional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +83,7 @@ class Mutant:
             "description": self.description,
             "fault": self.fault,
             "client": self.client,
+            "requires": list(self.requires),
         }
 
 
@@ -156,11 +162,24 @@ def generate(constellation: Constellation) -> list[Mutant]:
             )
         )
 
-    def add_client(mutant_class: str, case: Case, description: str, **fault: Any) -> None:
+    def add_client(
+        mutant_class: str, case: Case, description: str, requires: tuple[str, ...] | None = None, **fault: Any
+    ) -> None:
         op = f"{case.service}.{case.operation}"
         mutant_id = f"m{len(out) + 1:04d}"
         client = {"operation": op, "run": mutant_id, **fault}
-        out.append(Mutant(mutant_id, mutant_class, case.ref, op, description, client=client))
+        out.append(
+            Mutant(
+                mutant_id,
+                mutant_class,
+                case.ref,
+                op,
+                description,
+                client=client,
+                requires=requires or (),
+                conditional=requires is not None,
+            )
+        )
 
     for case in dataset.cases.values():
         if not case.served or case.service not in constellation.contracts:
@@ -223,7 +242,22 @@ def generate(constellation: Constellation) -> list[Mutant]:
                 field=dotted,
                 value="undefined",
             )
-            add_client("gui field stale text", case, f"{dotted} keeps the previous text", kind="stale", field=dotted)
+            shown_before = tuple(
+                other.ref
+                for other in dataset.cases.values()
+                if other.ref != case.ref
+                and other.served
+                and (other.service, other.operation) == (case.service, case.operation)
+                and jsonpath.get(other.response.get("body"), dotted, None) not in (None, value)
+            )
+            add_client(
+                "gui field stale text",
+                case,
+                f"{dotted} keeps the previous text",
+                requires=shown_before,
+                kind="stale",
+                field=dotted,
+            )
             add_client("gui field hidden", case, f"{dotted} is not shown", kind="hide", field=dotted)
     return out
 

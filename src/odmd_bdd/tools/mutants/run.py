@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import collections
 import json
 import re
 import subprocess
@@ -42,6 +41,7 @@ class LayerResult:
 class MutationResult:
     mutants: list[Mutant]
     baseline_seconds: float
+    calls: dict[str, list[str]] | None = None  # scenario -> the dataset cases that answered it (baseline)
     layers: dict[str, LayerResult] = field(default_factory=dict)
 
 
@@ -67,8 +67,8 @@ def run_mutants(
         base = _pytest(root, [*layer_args, f"--odmd-calls={calls_file}"], folder / "baseline.xml")
         if base.returncode != 0:
             raise RuntimeError(f"the unfaulted baseline is not green (exit {base.returncode}):\n{base.stdout[-2000:]}")
-        result = MutationResult(mutants, time.monotonic() - started)
         calls = json.loads(calls_file.read_text(encoding="utf-8"))
+        result = MutationResult(mutants, time.monotonic() - started, calls)
         progress(f"baseline green in {result.baseline_seconds:.1f}s; {len(mutants)} mutants")
         for layer, per_class in layers.items():
             chosen = [m for m in _sample(mutants, calls, per_class) if observable(m.kind, layer)]
@@ -100,26 +100,21 @@ def run_mutants(
         return result
 
 
-# Classes whose fault changes nothing unless a scenario meets a condition, and that condition.
-NEEDS_AN_EARLIER_ANSWER = "gui field stale text"
-EQUIVALENT_UNLESS = {
-    NEEDS_AN_EARLIER_ANSWER: "a stale text needs an earlier answer of the same operation in the scenario",
-}
+STALE_REASON = (
+    "a stale text shows only where the scenario has another answer of the operation with another value in the field"
+)
 
 
-def _exercised(mutant: Mutant, calls: dict[str, list[str]], operations: dict[str, str]) -> bool:
+def _exercised(mutant: Mutant, calls: dict[str, list[str]]) -> bool:
     """Whether a scenario is answered from the mutant's case in a way its fault can change."""
     scenarios = [cases for cases in calls.values() if mutant.case in cases]
-    if mutant.kind == NEEDS_AN_EARLIER_ANSWER:
-        return any(
-            operations.get(other) == mutant.operation for cases in scenarios for other in cases if other != mutant.case
-        )
+    if mutant.conditional:
+        return any(other in cases for cases in scenarios for other in mutant.requires)
     return bool(scenarios)
 
 
 def _sample(mutants: list[Mutant], calls: dict[str, list[str]], per_class: int | None) -> list[Mutant]:
-    operations = {m.case: m.operation for m in mutants}
-    exercised = [m for m in mutants if _exercised(m, calls, operations)]
+    exercised = [m for m in mutants if _exercised(m, calls)]
     if per_class is None:
         return exercised
     out: list[Mutant] = []
@@ -175,17 +170,24 @@ def markdown(result: MutationResult) -> str:
             killed = ids & set(lr.killed)
             cells.append(f"{len(killed)} / {len(run)}" + (f" ({100 * len(killed) // len(run)}%)" if run else ""))
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
-    unexercised = [
-        m for m in result.mutants if all(m.id not in set(lr.killed) | lr.survived for lr in result.layers.values())
+    ran = {i for lr in result.layers.values() for i in set(lr.killed) | lr.survived}
+    equivalent = [
+        m
+        for m in result.mutants
+        if m.conditional and m.id not in ran and result.calls is not None and not _exercised(m, result.calls)
     ]
-    equivalent = collections.Counter(m.kind for m in unexercised if m.kind in EQUIVALENT_UNLESS)
+    unexercised = [
+        m
+        for m in result.mutants
+        if m.id not in ran and result.calls is not None and not m.conditional and not _exercised(m, result.calls)
+    ]
+    sampled_out = len(result.mutants) - len(ran) - len(equivalent) - len(unexercised)
     lines += [
         "",
-        "Not exercised (no scenario is answered from the mutant's case, or none in a way its fault "
-        f"can change): {len(unexercised)}.",
+        f"Not exercised (no scenario is answered from the mutant's case): {len(unexercised)}. "
+        f"Equivalent ({STALE_REASON}, in no scenario): {len(equivalent)}. "
+        f"Left out by the GUI layer's per-class sample, or of a class a layer cannot observe: {sampled_out}.",
     ]
-    for kind, count in sorted(equivalent.items()):
-        lines.append(f"Of these, {count} '{kind}' mutants are equivalent: {EQUIVALENT_UNLESS[kind]}.")
     by_id = {m.id: m for m in result.mutants}
     survivors = [(layer, by_id[i]) for layer, lr in result.layers.items() for i in sorted(lr.survived)]
     lines += ["", "### Survivors", ""]
