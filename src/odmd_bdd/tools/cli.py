@@ -8,7 +8,6 @@ odmd-bdd lint [PATHS...]             check feature files: syntax, steps, constan
 odmd-bdd new UCn [--out features/]   scaffold a use case's feature file from the dataset
 odmd-bdd checkpoint [--enver E]      each service's phase checklist from real evidence (exit 1: fails/regressed)
 odmd-bdd add-service NAME --contract FILE   add a service: constellation entry, contract, drafted dataset cases
-odmd-bdd corpus [--out docs/CONTRACTS.md]   load, serve and fuzz every document of @readme/oas-examples
 """
 
 from __future__ import annotations
@@ -101,15 +100,6 @@ def _add_service(args: argparse.Namespace) -> int:
     draft, written = add_service(args.name, args.contract, args.constellation, use_case=args.use_case)
     print(report(draft, written))
     return 0
-
-
-def _corpus(args: argparse.Namespace) -> int:
-    from odmd_bdd.tools.corpus import run_corpus, write_table
-
-    rows = run_corpus(args.root, fuzz=not args.no_fuzz, progress=lambda line: print(line, flush=True))
-    write_table(rows, args.out, args.root)
-    print(f"wrote {args.out}")
-    return 0 if all(r.ok for r in rows) else 1
 
 
 def _project(args: argparse.Namespace) -> int:
@@ -239,18 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
     )
     add.set_defaults(func=_add_service)
-    corpus = sub.add_parser("corpus", help="the conformance corpus: every OpenAPI document of @readme/oas-examples")
-    corpus.add_argument(
-        "--root",
-        type=Path,
-        default=Path("node_modules/@readme/oas-examples"),
-        help="the installed package (default: node_modules/@readme/oas-examples; npm ci installs it)",
-    )
-    corpus.add_argument(
-        "--out", type=Path, default=Path("docs/CONTRACTS.md"), help="the table (default: docs/CONTRACTS.md)"
-    )
-    corpus.add_argument("--no-fuzz", action="store_true", help="skip schemathesis")
-    corpus.set_defaults(func=_corpus)
     proj = sub.add_parser("project", help="write each service's MOCK_ENVER_CONTEXT.md from the dataset")
     proj.add_argument(
         "--constellation",
