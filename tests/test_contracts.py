@@ -116,7 +116,8 @@ def test_request_errors_become_zod_issues(key_service):
     [
         ('{"openapi": "3.1.0",\n "paths": {,}}', "mem:2: schema artifact is not valid JSON"),
         ('{"paths": {}}', "mem: schema artifact has no odmdKind"),
-        ('{"odmdKind": "openapi", "openapi": "3.0.3"}', "needs an OpenAPI 3.1 document"),
+        ('{"odmdKind": "openapi", "openapi": "2.0"}', r"needs an OpenAPI 3.1 \(or 3.0\) document"),
+        ('{"odmdKind": "openapi", "openapi": "3.0.3"}', "not a valid OpenAPI 3.0 document: .info. is a required"),
         ("[1, 2]", "must be a JSON object"),
     ],
 )

@@ -45,3 +45,15 @@ def test_exchange_record_is_redacted_everywhere():
     )
     text = str(ex.redacted(R))
     assert "mock_" not in text and "'user_id': 'u'" in text
+
+
+def test_api_keys_and_basic_credentials_are_masked_wherever_a_scheme_puts_them():
+    from odmd_bdd.reporting.redaction import MASK, Redactor
+
+    r = Redactor()
+    assert r.headers({"api_key": "key-12345", "Authorization": "Basic YWxpY2U6czNjcmV0"}) == {
+        "api_key": MASK,
+        "Authorization": f"Basic {MASK}",
+    }
+    assert r.text("http://h/notes?api_key=qkey-123&limit=2") == f"http://h/notes?api_key={MASK}&limit=2"
+    assert r.text("later: key-12345") == f"later: {MASK}"  # a key seen in a header is learnt

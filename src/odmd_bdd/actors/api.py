@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from odmd_bdd.actors.base import SESSION, Action, Observation, World
 from odmd_bdd.checks import contract
 from odmd_bdd.checks.problems import lines
+from odmd_bdd.contracts import Operation
 from odmd_bdd.errors import ContractViolation, OdmdError
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Transport, call_headers
+from odmd_bdd.transports.base import call_auth
 
 
 class ApiActor:
@@ -23,29 +27,43 @@ class ApiActor:
     def __repr__(self) -> str:
         return f"<ApiActor enver={self.enver.name} transport={self.transport.name}>"
 
-    def _headers(self, action: Action) -> dict[str, str]:
+    def _auth(self, action: Action, op: Operation, credentials: dict[str, str]) -> tuple[dict[str, str], list]:
+        """The headers (run, credentials) and credential query pairs of one call: `action.auth`
+        SESSION presents the service's mock credentials per scheme and the session token for
+        the others; an explicit token is presented for every scheme (a wrong credential)."""
+        run = call_headers(self.world.run_id)
         if action.auth is None:
-            return call_headers(self.world.run_id)
-        token: str | None = action.auth
-        if action.auth == SESSION:
-            token = self.world.session_token
-            if token is None:
-                raise OdmdError(
-                    f"{action.label} needs a session, but no step of this scenario has logged in "
-                    f"(start it with a step that logs the user in)"
+            return run, []
+        if action.auth != SESSION:
+            headers, query = call_auth(op, credentials, action.auth, instead=True)
+            return {**run, **headers}, query
+        token = self.world.session_token
+        headers, query = call_auth(op, credentials, token)
+        if op.secured and not headers and not query:
+            raise OdmdError(
+                f"{action.label} needs a session, but no step of this scenario has logged in "
+                f"(start it with a step that logs the user in)"
+                + (
+                    f", and the constellation names no mock credential for "
+                    f"{', '.join(s.describe() for s in op.schemes)} (services.{action.service}.credentials)"
+                    if any(not s.bearer for s in op.schemes)
+                    else ""
                 )
-        return call_headers(self.world.run_id, token)
+            )
+        return {**run, **headers}, query
 
     def perform(self, action: Action) -> Observation:
         service = self.enver.service(action.service)
         op = service.contract.operation(action.operation)
+        headers, auth_query = self._auth(action, op, service.credentials)
+        query: Any = [*action.query.items(), *auth_query] if auth_query else action.query
         exchange = self.transport.send(
             service.base_url,
             op,
             body=action.body,
             path_params=action.path,
-            query=action.query,
-            headers=self._headers(action),
+            query=query,
+            headers=headers,
         )
         self.recorder.exchange(exchange, self.layer)
         observation = Observation(self.layer, action, exchange.status, exchange.response_body, [exchange])

@@ -14,11 +14,13 @@ level can get wrong:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from odmd_bdd.actors.base import SESSION, Action, Observation, World
 from odmd_bdd.checks import gui_text
 from odmd_bdd.checks.problems import lines
+from odmd_bdd.contracts.security import presentation
 from odmd_bdd.data import jsonpath
 from odmd_bdd.errors import ContractViolation, OdmdError, TransportError
 from odmd_bdd.gui.capture import Captured
@@ -44,6 +46,7 @@ class GuiActor:
         # While an action runs with another token than the session's (or none), the session's
         # token is kept here: (the token the page held, the token the harness put in its place).
         self._override: tuple[str | None, str | None] | None = None
+        self._credentials_set: str | None = None  # what sessionStorage[<key>.credentials] holds (None: absent)
 
     def __repr__(self) -> str:
         return f"<GuiActor web client={self.session.web_client_url}>"
@@ -52,9 +55,12 @@ class GuiActor:
 
     def _authenticate(self, client: WebClientPage, action: Action) -> None:
         """Make the page hold the token `action.auth` asks for (see WEB_CLIENT_CONVENTION.md)."""
+        self._credentials(client, action)
         current = client.session_token()
         if action.auth == SESSION:
             token = self.world.session_token
+            if token is None and not self._needs_token(action):
+                return  # the mock credentials of config.json present every scheme the operation asks for
             if token is None:
                 raise OdmdError(
                     f"{action.label} needs a session, but no step of this scenario has logged in "
@@ -81,6 +87,29 @@ class GuiActor:
             self._override = (self._override[0], wanted)
         if current != wanted:
             client.set_session_token(wanted)
+
+    def _needs_token(self, action: Action) -> bool:
+        endpoint = self.enver.service(action.service)
+        op = endpoint.contract.operation(action.operation)
+        return op.secured and presentation(op.security, lambda s: endpoint.credentials.get(s.name)) is None
+
+    def _credentials(self, client: WebClientPage, action: Action) -> None:
+        """sessionStorage[<key>.credentials] (WEB_CLIENT_CONVENTION.md): absent for the session (the
+        mock credentials of config.json apply), none at all for no auth, the explicit token for every
+        scheme of the service (a wrong credential). Only for services with credentials of their own."""
+        endpoint = self.enver.service(action.service)
+        if not endpoint.credentials:
+            return
+        if action.auth == SESSION:
+            wanted = None
+        elif action.auth is None:
+            wanted = json.dumps({})
+        else:
+            schemes = endpoint.contract.security_schemes
+            wanted = json.dumps({action.service: dict.fromkeys(schemes, action.auth)})
+        if wanted != self._credentials_set:
+            client.page.evaluate(_SET_ITEM_JS, [f"{client.session_key}.credentials", wanted])
+            self._credentials_set = wanted
 
     # --- one action -----------------------------------------------------------------------
 
@@ -161,3 +190,4 @@ class GuiActor:
 
 
 _ABSENT = object()
+_SET_ITEM_JS = "([key, value]) => value === null ? sessionStorage.removeItem(key) : sessionStorage.setItem(key, value)"

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from odmd_bdd.actors.base import Action, Observation, World
 from odmd_bdd.checks import phase0, whole_answer
 from odmd_bdd.checks.problems import lines
+from odmd_bdd.contracts.security import Credentials
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Exchange
@@ -30,7 +31,7 @@ class WholeAnswerActor:
         actor: Any,
         enver: Enver,
         dataset: Dataset,
-        tokens: set[str],
+        tokens: Credentials | set[str],
         world: World,
         secret_path: Callable[[str], object],
     ):
@@ -92,6 +93,6 @@ class WholeAnswerActor:
             headers,
             exchange.request_body,
             params,
-            dict(parse_qsl(url.query, keep_blank_values=True)),
+            parse_qsl(url.query, keep_blank_values=True),
             frozenset(self.world.answered_cases),
         )

@@ -166,7 +166,11 @@ def case_answer(obs: Observation, case: Case) -> list[Problem]:
     """The answer has the case's status, every field of its body, and every issue it lists."""
     problems = []
     if obs.status != case.status:
-        problems.append(Problem("expect.case.status", "status", f"expected {case.status}, got {obs.status}"))
+        said = obs.body.get("message") if isinstance(obs.body, dict) else None
+        why = f" ({said})" if isinstance(said, str) and said else ""  # e.g. which credential a 401 wanted
+        if obs.status == 400 and obs.zod_paths():
+            why = f" (issues at {', '.join(obs.zod_paths())})"
+        problems.append(Problem("expect.case.status", "status", f"expected {case.status}, got {obs.status}{why}"))
     if "body" in case.response:
         problems += body(case.response["body"], obs.body)
     for issue in case.response.get("issues") or []:

@@ -4,7 +4,8 @@ The embedded enver answers by this rule, and the harness checks every answer of 
 enver against it (checks.whole_answer), so both sides compute the same expectation from the
 same contracts and dataset, each from its own copy.
 
-Per request: bearer check (401) → JSON body and schema validation (400, Zod issues) → dataset
+Per request: the operation's security requirements (401) → its parameters, read by style and
+schema, and its body, validated (400, Zod issues) → dataset
 case (its status and body; 404 when no case matches). A case matches when every field its request names is present and equal in the actual
 request (extra fields in the request are allowed) and every case it comes `after` has been
 answered earlier in the same run. A case with `after` wins over one without; then the case
@@ -15,10 +16,16 @@ nothing else matches.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+from jsonschema import ValidationError
+
 from odmd_bdd.contracts import Operation, zod_issues
+from odmd_bdd.contracts.parameters import Parameter
+from odmd_bdd.contracts.security import Credentials, unsatisfied
 from odmd_bdd.data.dataset import Case
 
 MALFORMED = object()  # a request body that is not JSON
@@ -45,31 +52,83 @@ def _error(status: int, error: str, message: str) -> Phase0Answer:
 def answer(
     op: Operation,
     cases: list[Case],
-    tokens: set[str],
+    tokens: Credentials | set[str] | frozenset[str],
     headers: dict[str, str],
     body: Any,
     path_params: dict[str, str],
-    query: dict[str, str],
+    query: Mapping[str, str] | Sequence[tuple[str, str]],
     answered: set[str] | frozenset[str] = frozenset(),
 ) -> Phase0Answer:
     """The answer of a Phase 0 mock service to one request (pure). `headers` have lower-case
-    names; `body` is the parsed JSON body, None for none, or MALFORMED."""
-    if op.secured:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or token.strip() not in tokens:
-            return _error(401, "unauthorized", "Missing or invalid bearer token")
+    names; `body` is the parsed JSON body (the text of a text/plain one), None for none, or
+    MALFORMED; `path_params` and `query` are the request's strings; `tokens` the valid
+    credentials (a set: the valid bearer tokens for every scheme)."""
+    pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+    cookies = parse_cookies(headers.get("cookie", ""))
+    refusal = unauthorized(op, Credentials.of(tokens), headers, dict(pairs), cookies)
+    if refusal is not None:
+        return _error(401, "unauthorized", refusal)
+    values, problems = op.read_parameters(path_params, pairs, headers, cookies)
+    issues = parameter_issues(problems)
     if op.request_validator is not None:
         if body is MALFORMED:
-            return _zod([{"code": "custom", "path": [], "message": "Malformed JSON body"}])
-        issues = zod_issues(op.request_errors(body))
-        if issues:
-            return _zod(issues)
-    else:
+            issues.append({"code": "custom", "path": [], "message": "Malformed JSON body"})
+        else:
+            issues += zod_issues(op.request_errors(body))
+    elif not op.has_body or body is MALFORMED:
         body = None
-    case = choose_case(cases, {"body": body, "path": path_params, "query": query}, answered)
+    if issues:
+        return _zod(issues)
+    case = choose_case(cases, {"body": body, "path": values["path"], "query": values["query"]}, answered)
     if case is None:
         return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request")
     return Phase0Answer(case.status, copy.deepcopy(case.response.get("body")), case)
+
+
+def unauthorized(
+    op: Operation,
+    credentials: Credentials,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    cookies: Mapping[str, str],
+) -> str | None:
+    """Why the request's credentials satisfy none of the operation's security requirements (None: they do)."""
+    return unsatisfied(
+        op.security,
+        lambda scheme: credentials.accepts(op.service, scheme, scheme.presented(headers, query, cookies)),
+    )
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {k: m.value for k, m in jar.items()}
+
+
+def parameter_issues(problems: list[tuple[Parameter, ValidationError | None]]) -> list[dict[str, Any]]:
+    """Zod issues of parameters that are missing or break their schemas, each under the
+    parameter's name (as Zod validating `req.params` / `req.query` names it)."""
+    issues: list[dict[str, Any]] = []
+    for p, err in problems:
+        if err is None:
+            types = [t for t in ([p.schema.get("type")] if isinstance(p.schema, dict) else []) if isinstance(t, str)]
+            expected = {"integer": "number"}.get(types[0], types[0]) if types else "string"
+            issues.append(
+                {
+                    "code": "invalid_type",
+                    "expected": expected,
+                    "received": "undefined",
+                    "path": [p.name],
+                    "message": "Required",
+                }
+            )
+            continue
+        for issue in zod_issues([err]):
+            issues.append({**issue, "path": [p.name, *issue["path"]]})
+    return issues
 
 
 def _zod(issues: list[dict[str, Any]]) -> Phase0Answer:

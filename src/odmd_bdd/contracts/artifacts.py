@@ -44,9 +44,9 @@ def parse_artifact(text: str | bytes, address: str, version: str | None = None) 
         kind = "openapi" if "openapi" in doc else "asyncapi" if "asyncapi" in doc else None
     if kind is None:
         raise ContractError(f"{address}: schema artifact has no odmdKind (expected one of {', '.join(KINDS)})")
-    if kind == "openapi" and not str(doc.get("openapi", "")).startswith("3.1"):
+    if kind == "openapi" and not str(doc.get("openapi", "")).startswith(("3.1", "3.0")):
         raise ContractError(
-            f"{address}: odmdKind openapi needs an OpenAPI 3.1 document, found openapi={doc.get('openapi')!r}"
+            f"{address}: odmdKind openapi needs an OpenAPI 3.1 (or 3.0) document, found openapi={doc.get('openapi')!r}"
         )
     validate_document(kind, text.decode("utf-8"), address)
     return Artifact(

@@ -81,7 +81,11 @@ def _schema_locations(kind: str, doc: dict[str, Any]) -> Iterator[tuple[tuple, A
 
 
 def _schemas_problem(kind: str, doc: dict[str, Any]) -> str | None:
-    dialect = jsonschema.Draft202012Validator if kind == "openapi" else jsonschema.Draft7Validator
+    dialect: Any = jsonschema.Draft7Validator
+    if kind == "openapi":
+        from openapi_schema_validator import OAS30Validator
+
+        dialect = OAS30Validator if _oas30(doc) else jsonschema.Draft202012Validator
     for path, schema in _schema_locations(kind, doc):
         try:
             dialect.check_schema(schema)
@@ -90,13 +94,19 @@ def _schemas_problem(kind: str, doc: dict[str, Any]) -> str | None:
     return None
 
 
-def _openapi_problem(doc: dict[str, Any]) -> str | None:
-    from openapi_spec_validator import OpenAPIV31SpecValidator
+def _oas30(doc: dict[str, Any]) -> bool:
+    return str(doc.get("openapi", "")).startswith("3.0")
 
-    error = next(iter(OpenAPIV31SpecValidator(doc).iter_errors()), None)
+
+def _openapi_problem(doc: dict[str, Any]) -> str | None:
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    validator = OpenAPIV30SpecValidator if _oas30(doc) else OpenAPIV31SpecValidator
+    error = next(iter(validator(doc).iter_errors()), None)
     if error is None:
         return None
-    return f"{pointer(error.absolute_path)}: not a valid OpenAPI 3.1 document: {error.message.splitlines()[0]}"
+    version = "3.0" if _oas30(doc) else "3.1"
+    return f"{pointer(error.absolute_path)}: not a valid OpenAPI {version} document: {error.message.splitlines()[0]}"
 
 
 @cache

@@ -130,8 +130,51 @@ def _issue(err: ValidationError) -> list[dict[str, Any]]:
         validation = "regex" if v == "pattern" else val
         return [{"code": "invalid_string", "validation": validation, "path": path, "message": f"Invalid {validation}"}]
     if v in ("anyOf", "oneOf"):
+        discriminated = _discriminated(err, path)
+        if discriminated is not None:
+            return discriminated
         return [{"code": "invalid_union", "path": path, "message": "Invalid input"}]
     return [{"code": "custom", "path": path, "message": err.message}]
+
+
+def _discriminated(err: ValidationError, path: list[Any]) -> list[dict[str, Any]] | None:
+    """A union with an OpenAPI `discriminator` reads as Zod's discriminatedUnion: a discriminator
+    value outside the mapping is `invalid_union_discriminator` at that property; a known one
+    reports the issues of its own branch only."""
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    disc = schema.get("discriminator")
+    if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+        return None
+    prop = disc["propertyName"]
+    branches = list(err.validator_value or [])
+    mapping = {str(k): str(v) for k, v in (disc.get("mapping") or {}).items()}
+    names: dict[str, int] = {}
+    for index, branch in enumerate(branches):
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        if not isinstance(ref, str):
+            continue
+        for value, target in mapping.items():
+            if target == ref or target == ref.rsplit("/", 1)[-1]:
+                names[value] = index
+        if not mapping:
+            names[ref.rsplit("/", 1)[-1]] = index
+    inst = err.instance
+    chosen = inst.get(prop) if isinstance(inst, dict) else None
+    if chosen not in names:
+        options = list(names)
+        return [
+            {
+                "code": "invalid_union_discriminator",
+                "options": options,
+                "path": [*path, prop],
+                "message": "Invalid discriminator value. Expected " + " | ".join(repr(o) for o in options),
+            }
+        ]
+    branch_errors = [
+        e for e in err.context or [] if e.relative_schema_path and e.relative_schema_path[0] == names[value]
+    ]
+    issues = [issue for e in branch_errors for issue in _issue(e)]
+    return issues or None
 
 
 def zod_issues(errors: Iterable[ValidationError]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from odmd_bdd.contracts import (
     load_service_contracts,
     local_fetch,
 )
+from odmd_bdd.contracts.security import Credentials
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.errors import EnverError, OdmdError
 
@@ -33,6 +34,7 @@ class ServiceSpec:
     contract_path: Path
     base_url_env: str
     stack: str | None = None  # CloudFormation stack whose outputs are the fallback to /odmd-share
+    credentials: dict[str, str] = field(default_factory=dict)  # security scheme -> constant of its mock credential
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Constellation:
                     contract_path=(base / spec["contract"]).resolve(),
                     base_url_env=spec.get("base_url_env") or _default_env(name),
                     stack=spec.get("stack"),
+                    credentials=_credentials(spec.get("credentials"), path, name),
                 )
             except (KeyError, TypeError) as exc:
                 raise OdmdError(f"{path}: service {name} lacks {exc}") from None
@@ -178,6 +181,31 @@ class Constellation:
         consts = self.dataset.constants
         return {str(consts[name]) for name in self.valid_bearer_constants if name in consts}
 
+    def mock_credentials(self, service: str) -> dict[str, str]:
+        """The credential a client presents per security scheme of `service` (scheme -> value),
+        from the constants the constellation names for it."""
+        consts = self.dataset.constants
+        spec = self.services.get(service)
+        named = spec.credentials if spec is not None else {}
+        return {scheme: str(consts[name]) for scheme, name in named.items() if name in consts}
+
+    def invalid_credential(self) -> str | None:
+        """The value steps send as a wrong credential (for any scheme): the invalid bearer token."""
+        name = self.invalid_bearer_constant
+        consts = self.dataset.constants
+        return str(consts[name]) if name and name in consts else None
+
+    def credentials(self) -> Credentials:
+        """What a mock service accepts: each service's mock credential per scheme it names, and
+        the valid bearer tokens for every other scheme."""
+        return Credentials(
+            default=self.valid_bearer_tokens(),
+            per_scheme={
+                name: {scheme: {value} for scheme, value in self.mock_credentials(name).items()}
+                for name in self.services
+            },
+        )
+
 
 def _shared(raw: Any, path: Path, key: str) -> SharedValue | None:
     if raw is None:
@@ -188,6 +216,17 @@ def _shared(raw: Any, path: Path, key: str) -> SharedValue | None:
         )
     except (KeyError, TypeError):
         raise OdmdError(f"{path}: {key} needs build_id and producer") from None
+
+
+def _credentials(raw: Any, path: Path, service: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise OdmdError(
+            f"{path}: service {service}: credentials map a security scheme of its contract to the name of a "
+            f"dataset constant (its mock credential), e.g. api_key: PETSTORE_API_KEY"
+        )
+    return dict(raw)
 
 
 def _default_env(service: str) -> str:

@@ -348,7 +348,10 @@ class OperationForm:
             else:
                 missing.append(f"field {dotted}")
 
-        if isinstance(body, dict):
+        whole = f"{self.op}.$body"  # the body typed whole (an array, text): WEB_CLIENT_CONVENTION.md
+        if whole in controls and body is not None:
+            plan[whole] = body
+        elif isinstance(body, dict):
             for key, value in body.items():
                 walk(value, key)
         elif body is not None:

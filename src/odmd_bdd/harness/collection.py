@@ -54,11 +54,22 @@ def load_project(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CONSTELLATION] = constellation
     config.stash[REDACTOR] = Redactor(dataset.constants.secret_values())
+    register_use_case_markers(config, dataset.titles)
     if config.getoption("headed") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise pytest.UsageError(
             "--headed needs a display, but $DISPLAY is not set: run under `xvfb-run pytest ...` "
             "or on a desktop, or drop --headed"
         )
+
+
+def register_use_case_markers(config: pytest.Config, titles: dict[str, str]) -> None:
+    """Each use case of the dataset is a marker (`@uc7`, `@pet`), so a new use case's tag needs no
+    edit of pyproject.toml (and no reinstall) to pass --strict-markers; a misspelt tag still fails."""
+    known = {line.split(":", 1)[0].strip() for line in config.getini("markers")}
+    for use_case, title in titles.items():
+        name = use_case.lower()
+        if name not in known:
+            config.addinivalue_line("markers", f"{name}: use case {use_case} of the dataset, {title}")
 
 
 def runs_features(config: pytest.Config) -> bool:

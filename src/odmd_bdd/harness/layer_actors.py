@@ -21,7 +21,7 @@ def actor_for(request: pytest.FixtureRequest, layer: str, enver: Enver, world: W
         return actor
     constellation: Constellation = request.getfixturevalue("constellation")
     return WholeAnswerActor(
-        actor, enver, constellation.dataset, constellation.valid_bearer_tokens(), world, SENSITIVE_KEY.search
+        actor, enver, constellation.dataset, constellation.credentials(), world, SENSITIVE_KEY.search
     )
 
 

@@ -22,6 +22,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from odmd_bdd.checks import phase0
 from odmd_bdd.contracts import OpenApiContract, Operation
+from odmd_bdd.contracts.openapi import METHODS, is_text
+from odmd_bdd.contracts.security import Credentials
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.events.sqs import EventPublisher
@@ -30,45 +32,64 @@ from odmd_bdd.localenv.faults import Fault, FaultPlan
 from odmd_bdd.localenv.runs import ANONYMOUS, RUN_HEADER, RunLog
 from odmd_bdd.localenv.web import WebClientState, web_client_routes
 
-Endpoint = Callable[[Request], Awaitable[Response]]
-
 
 def answer_for(
     op: Operation,
     cases: list[Case],
-    tokens: set[str],
+    tokens: Credentials | set[str],
     headers: dict[str, str],
     raw_body: bytes,
     path_params: dict[str, str],
-    query: dict[str, str],
+    query: dict[str, str] | list[tuple[str, str]],
     answered: frozenset[str] = frozenset(),
 ) -> tuple[Answer, Case | None]:
     """The answer of a Phase 0 mock service to one request, and the case it came from (pure)."""
     body: Any = None
-    if op.request_validator is not None:
+    if op.json_body:
         try:
             body = json.loads(raw_body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
+            body = phase0.MALFORMED
+    elif op.has_body and is_text(op.request_media):
+        try:
+            body = raw_body.decode("utf-8")
+        except UnicodeDecodeError:
             body = phase0.MALFORMED
     rule = phase0.answer(op, cases, tokens, headers, body, path_params, query, answered)
     return Answer(status=rule.status, body=rule.body), rule.case
 
 
+def encoded(op: Operation, answer: Answer) -> tuple[bytes, str | None]:
+    """The bytes and content type of an answer: none for a 204/304 or a declared response
+    without content, the text of a text/plain response, JSON otherwise."""
+    if answer.content_type != "application/json":  # a planted fault: another content type, or none
+        return json.dumps(answer.body).encode(), answer.content_type or None
+    if answer.status in (204, 304) or answer.status < 200:
+        return b"", None
+    key = op.response_key(answer.status)
+    media = op.response_media.get(key) if key is not None else None
+    if key is not None and media is None and answer.body is None:
+        return b"", None
+    if is_text(media) and isinstance(answer.body, str):
+        return answer.body.encode("utf-8"), "text/plain; charset=utf-8"
+    return json.dumps(answer.body).encode(), "application/json"
+
+
 def _endpoint(
     op: Operation,
     cases: list[Case],
-    tokens: set[str],
+    tokens: Credentials,
     faults: FaultPlan,
     runs: RunLog,
     publisher: EventPublisher | None,
     events_of: Callable[[str], Sequence[dict[str, Any]]],
-) -> Endpoint:
-    async def endpoint(request: Request) -> Response:
+) -> Callable[[Request, dict[str, str]], Awaitable[Response]]:
+    async def endpoint(request: Request, path_params: dict[str, str]) -> Response:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         run = headers.get(RUN_HEADER, ANONYMOUS)
         answer, case = answer_for(
-            op, cases, tokens, headers, raw, dict(request.path_params), dict(request.query_params), runs.answered(run)
+            op, cases, tokens, headers, raw, path_params, request.query_params.multi_items(), runs.answered(run)
         )
         if case is not None:
             runs.record(run, case.ref)
@@ -80,39 +101,61 @@ def _endpoint(
         if answer.delay_s:
             await asyncio.sleep(answer.delay_s)  # a planted fault: the service answers late
         extra = {FAULT_CORS_HEADER: answer.cors_origin} if answer.cors_origin else None
-        return Response(
-            json.dumps(answer.body), status_code=answer.status, media_type=answer.content_type or None, headers=extra
-        )
+        content, media = encoded(op, answer)
+        return Response(content, status_code=answer.status, media_type=media, headers=extra)
 
-    endpoint.__name__ = op.operation_id
     return endpoint
 
 
 def _service_routes(
     contract: OpenApiContract,
     dataset: Dataset,
-    tokens: set[str],
+    tokens: Credentials,
     faults: FaultPlan,
     runs: RunLog,
     publisher: EventPublisher | None,
-) -> list[Route]:
-    return [
-        Route(
-            op.path,
-            _endpoint(
-                op,
-                dataset.cases_for(contract.service, op.operation_id),
-                tokens,
-                faults,
-                runs,
-                publisher,
-                lambda ref: dataset.case(ref).events,
-            ),
-            methods=[op.method],
-            name=f"{contract.service}.{op.operation_id}",
+) -> list[BaseRoute]:
+    """One route per service: the contract finds the operation of a request (a literal path
+    wins over a template; any parameter name the contract may spell), so every operation is served."""
+    endpoints = {
+        op.operation_id: _endpoint(
+            op,
+            dataset.cases_for(contract.service, op.operation_id),
+            tokens,
+            faults,
+            runs,
+            publisher,
+            lambda ref: dataset.case(ref).events,
         )
         for op in contract.operations.values()
-    ]
+    }
+
+    async def dispatch(request: Request) -> Response:
+        path = "/" + request.path_params.get("rest", "")
+        found = contract.find(request.method, path)
+        if found is None and request.method == "HEAD":
+            found = contract.find("GET", path)
+        if found is None:
+            allowed = sorted(
+                {op.method for op in contract.operations.values() if op.matches(op.method, path) is not None}
+            )
+            if allowed:
+                return JSONResponse(
+                    {
+                        "error": "method_not_allowed",
+                        "message": f"{request.method} {path}: allowed {', '.join(allowed)}",
+                    },
+                    status_code=405,
+                    headers={"Allow": ", ".join(allowed)},
+                )
+            return JSONResponse(
+                {"error": "not_found", "message": f"{contract.service} has no operation at {request.method} {path}"},
+                status_code=404,
+            )
+        op, params = found
+        return await endpoints[op.operation_id](request, params)
+
+    return [Route("/{rest:path}", dispatch, methods=[m.upper() for m in METHODS], name=contract.service)]
 
 
 FAULT_CORS_HEADER = "x-odmd-fault-cors-origin"
@@ -189,7 +232,7 @@ class FaultyPreflight:
 def build_app(
     constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None, publisher: EventPublisher | None = None
 ) -> Starlette:
-    tokens = constellation.valid_bearer_tokens()
+    tokens = constellation.credentials()
     runs = runs if runs is not None else RunLog()
     # The enver answers from its own copy of the dataset, and every answer and event is a copy of
     # that: nothing the enver does to what it sends can reach the harness's expectations.

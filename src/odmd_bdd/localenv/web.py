@@ -5,6 +5,7 @@ The client is static HTML/CSS/JS (`webclient/`); what it needs at run time comes
 
     {"services": {"<name>": {"base_url": "...", "contract": "contracts/<name>.json"}},
      "session": {"storage_key": "odmd.session_token", "token_field": "session_token"},
+     "credentials": {"<name>": {"<security scheme>": "<mock credential>"}},
      "faults": [<ClientFault>, ...]}
 
 Client faults are deliberate bugs of the web client (show a wrong value, call a wrong
@@ -126,6 +127,8 @@ def client_config(
             if name in base_urls
         },
         "session": {"storage_key": SESSION_STORAGE_KEY, "token_field": SESSION_TOKEN_FIELD},
+        # the mock credential of each security scheme, as a user would have entered their API keys
+        "credentials": {name: constellation.mock_credentials(name) for name in constellation.services},
         "faults": [f.to_dict() for f in state.faults.faults() if f.served_to(run)],
     }
 

@@ -1,6 +1,7 @@
 """Keep credentials out of reports and logs.
 
-Redacts: sensitive headers (Authorization keeps its scheme), JSON fields whose names say
+Redacts: sensitive headers (Authorization keeps its scheme; any header named like a credential,
+as an apiKey scheme's `api_key`), credentials in a URL's query, JSON fields whose names say
 they hold a credential, `Bearer …` in free text, and every known secret value (the
 dataset's secret constants, and every credential field's value seen during the run)
 wherever it appears.
@@ -28,6 +29,10 @@ SENSITIVE_KEY = re.compile(
     r"token|secret|password|passwd|authorization|api[_-]?key|credential|private[_-]?key", re.IGNORECASE
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+# a credential in a URL's query (an apiKey scheme `in: query`): ?api_key=..., &access_token=...
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&][^=&#\s]*(?:token|secret|password|passwd|api[_-]?key|credential)[^=&#\s]*=)[^&#\s]+"
+)
 
 
 class Redactor:
@@ -42,6 +47,7 @@ class Redactor:
 
     def text(self, value: str) -> str:
         value = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", value)
+        value = _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, value)
         for secret in self._secrets:
             value = value.replace(secret, MASK)
         return value
@@ -49,7 +55,7 @@ class Redactor:
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out = {}
         for name, value in headers.items():
-            if name.lower() in SENSITIVE_HEADERS:
+            if name.lower() in SENSITIVE_HEADERS or SENSITIVE_KEY.search(name):
                 scheme = value.split(" ", 1)[0] if " " in value else ""
                 self.learn(value.split(" ", 1)[1] if scheme else value)
                 out[name] = f"{scheme} {MASK}".strip()

@@ -51,6 +51,7 @@ class ServiceEndpoint:
     source: str  # how the base URL was found: "share", "stack …", "env ODMD_…", "file …"
     events: AsyncApiContract | None = None
     artifacts: list[Artifact] = field(default_factory=list)
+    credentials: dict[str, str] = field(default_factory=dict)  # security scheme -> the mock credential sent
 
     @property
     def explicit(self) -> bool:
@@ -230,7 +231,13 @@ def resolve_enver(
             if spec.embedded and source == "share":
                 source = "share (embedded)"
             enver.services[svc] = ServiceEndpoint(
-                svc, url.rstrip("/"), contracts.http, source, contracts.events, contracts.artifacts
+                svc,
+                url.rstrip("/"),
+                contracts.http,
+                source,
+                contracts.events,
+                contracts.artifacts,
+                constellation.mock_credentials(svc),
             )
         state_machine = None
         if spec.transport == "sfn":

@@ -7,6 +7,7 @@ odmd-bdd steps [--format json]       the step catalog: every step, its parameter
 odmd-bdd lint [PATHS...]             check feature files: syntax, steps, constants, tags (exit 1: problems)
 odmd-bdd new UCn [--out features/]   scaffold a use case's feature file from the dataset
 odmd-bdd checkpoint [--enver E]      each service's phase checklist from real evidence (exit 1: fails/regressed)
+odmd-bdd add-service NAME --contract FILE   add a service: constellation entry, contract, drafted dataset cases
 """
 
 from __future__ import annotations
@@ -91,6 +92,14 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0 if report.ok else 1
+
+
+def _add_service(args: argparse.Namespace) -> int:
+    from odmd_bdd.tools.add_service import add_service, report
+
+    draft, written = add_service(args.name, args.contract, args.constellation, use_case=args.use_case)
+    print(report(draft, written))
+    return 0
 
 
 def _project(args: argparse.Namespace) -> int:
@@ -209,6 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.set_defaults(func=_check)
+    add = sub.add_parser("add-service", help="add a service from its OpenAPI document, with drafted dataset cases")
+    add.add_argument("name", help="the service name (lower case, e.g. petstore)")
+    add.add_argument("--contract", type=Path, required=True, help="its OpenAPI 3.1 (or 3.0) JSON document")
+    add.add_argument("--use-case", default=None, help="the use case of its drafted cases (default: NAME upper case)")
+    add.add_argument(
+        "--constellation",
+        type=Path,
+        default=DEFAULT_CONSTELLATION,
+        help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
+    )
+    add.set_defaults(func=_add_service)
     proj = sub.add_parser("project", help="write each service's MOCK_ENVER_CONTEXT.md from the dataset")
     proj.add_argument(
         "--constellation",

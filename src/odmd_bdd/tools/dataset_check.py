@@ -23,17 +23,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
 from odmd_bdd.checks import contract
 from odmd_bdd.checks import events as event_checks
-from odmd_bdd.contracts import ServiceContracts, zod_issues
+from odmd_bdd.contracts import OpenApiContract, Operation, ServiceContracts, zod_issues
+from odmd_bdd.contracts.openapi import short_message
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.data.placeholders import NAME_RE, WHOLE_RE, Constants, names_in
 from odmd_bdd.errors import ContractError, OdmdError
 from odmd_bdd.tools.case_coverage import CaseMatcher, journey_alignment, run_features
+from odmd_bdd.transports.base import prepare
 
 MIN_SHARED_LENGTH = 6  # shorter strings are enum words (`root`, `child`), not shared IDs
 _WORD = re.compile(r"[A-Za-z]+")
@@ -163,6 +166,55 @@ def _issue_text(issue: dict[str, Any]) -> str:
     return f"{issue.get('code', '?')} at {path}"
 
 
+def _parameter_problems(
+    http: OpenApiContract, op: Operation, case: Case, label: str
+) -> list[tuple[tuple[str, ...], str]]:
+    """The case's request as the harness sends it, read back as the embedded enver reads it: a
+    route the enver gives another operation (or none), a parameter value outside its schema, or
+    one that is read back as another value or type (`"7"` for an integer petId) can never be
+    answered by this case. (where in the case, message) pairs."""
+    given = case.request.get("path") or {}
+    query = case.request.get("query") or {}
+    template = re.findall(r"\{([^{}/]+)\}", op.path)
+    if set(given) != set(template):
+        return []  # said above, by name
+    url, _, _ = prepare("", op, None, given, None, query)
+    split = urlsplit(url)
+    found = http.find(op.method, unquote(split.path))
+    if found is None or found[0] is not op:
+        other = f"to {found[0].operation_id}" if found is not None else "to no operation"
+        return [
+            (
+                ("request", "path"),
+                f"{label}: the enver cannot route its request: {op.method} {unquote(split.path)} goes {other} "
+                f"of {op.service}, so this case is never answered",
+            )
+        ]
+    values, problems = op.read_parameters(found[1], parse_qsl(split.query, keep_blank_values=True))
+    out: list[tuple[tuple[str, ...], str]] = []
+    for param, err in problems:
+        where = ("request", param.location, param.name)
+        if err is None:
+            if param.location in ("path", "query"):
+                out.append((("request",), f"{label}: the {param.location} parameter {param.name!r} is required"))
+            continue
+        out.append(
+            (where, f"{label}: {param.location} parameter {param.name}: {short_message(err)} (schema: {param.schema})")
+        )
+    for location, sent in (("path", given), ("query", query)):
+        for name, value in sent.items():
+            read = values[location].get(name, value)
+            if op.parameter(location, name) is not None and (read != value or type(read) is not type(value)):
+                out.append(
+                    (
+                        ("request", location, name),
+                        f"{label}: the {location} parameter {name} is {value!r} ({type(value).__name__}), but the "
+                        f"enver reads it by its schema as {read!r} ({type(read).__name__}), so this case never matches",
+                    )
+                )
+    return out
+
+
 def check_examples(
     constellation: Constellation, contracts: dict[str, ServiceContracts], lines: YamlLines, file: str
 ) -> tuple[list[Problem], dict[str, int]]:
@@ -207,17 +259,23 @@ def check_examples(
                     f"{label}: the route {op.method} {op.path} needs the path parameter {name!r}; the case gives none",
                 )
 
+        param_problems = _parameter_problems(service.http, op, case, label)
+        if case.status != 400:
+            for where, message in param_problems:
+                report(base + where, message)
+
         body = case.request.get("body")
         if op.request_validator is None:
-            if body is not None:
+            if body is not None and not op.has_body:
                 report(
                     base + ("request", "body"),
                     f"{label}: sends a request body, but {op.method} {op.path} declares none",
                 )
-            if case.status == 400:
+            if case.status == 400 and not param_problems:
                 report(
                     base + ("response", "status"),
-                    f"{label}: expects 400, but {op.method} {op.path} has no request body schema to break",
+                    f"{label}: expects 400, but {op.method} {op.path} has no request body schema to break "
+                    f"and its parameters fit their schemas",
                 )
         else:
             stats["requests"] += 1

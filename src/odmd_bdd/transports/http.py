@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from odmd_bdd.contracts import Operation
 from odmd_bdd.errors import TransportError
-from odmd_bdd.transports.base import Exchange, prepare
+from odmd_bdd.transports.base import Exchange, encode_body, prepare
 
 
 class HttpTransport:
@@ -33,14 +33,14 @@ class HttpTransport:
         *,
         body: Any = None,
         path_params: dict[str, str] | None = None,
-        query: dict[str, Any] | None = None,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Exchange:
-        url, req_headers, has_body = prepare(base_url, op, body, path_params, headers)
-        content = json.dumps(body).encode() if has_body else None
+        url, req_headers, has_body = prepare(base_url, op, body, path_params, headers, query)
+        content = encode_body(op, body) if has_body else None
         started = time.perf_counter()
         try:
-            resp = self.client.request(op.method, url, content=content, params=query or None, headers=req_headers)
+            resp = self.client.request(op.method, url, content=content, headers=req_headers)
         except httpx.TimeoutException:
             raise TransportError(f"{op.label}: {op.method} {url} gave no answer within {self.timeout:g}s") from None
         except httpx.TransportError as exc:

@@ -5,13 +5,14 @@ so every feature runs unchanged on either transport."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from odmd_bdd.aws.answers import http_answer
 from odmd_bdd.aws.connections import AuthConnections, split_authorization
 from odmd_bdd.aws.sfn_transport import exchange_request, flat_headers, run_exchange
 from odmd_bdd.contracts import Operation
-from odmd_bdd.transports.base import Exchange, prepare
+from odmd_bdd.transports.base import Exchange, prepare, query_pairs
 
 
 class SfnTransport:
@@ -36,7 +37,7 @@ class SfnTransport:
         *,
         body: Any = None,
         path_params: dict[str, str] | None = None,
-        query: dict[str, Any] | None = None,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Exchange:
         url, req_headers, has_body = prepare(base_url, op, body, path_params, headers)
@@ -44,7 +45,13 @@ class SfnTransport:
         task_headers, authorization = split_authorization(req_headers)
         arn = None if authorization is None else self.connections.arn_for(authorization)
         request = exchange_request(
-            url, op.method, headers=task_headers, query=query, body=body, has_body=has_body, connection_arn=arn
+            url,
+            op.method,
+            headers=task_headers,
+            query=dict(query_pairs(op, query)) if query else None,
+            body=body,
+            has_body=has_body,
+            connection_arn=arn,
         )
         started = time.perf_counter()
         # FAILED / TIMED_OUT / ABORTED raise ExecutionFailed (an AssertionError) with error and cause.

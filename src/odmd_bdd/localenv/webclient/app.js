@@ -10,6 +10,7 @@
 //   op.<operationId>                  the operation's form
 //   <operationId>.<field.path>        an input of a body field (dotted for nested objects)
 //   <operationId>.$path.<name>        an input of a path parameter ($query.<name>: query)
+//   <operationId>.$body               the whole body as JSON, where it is not an object of fields
 //   <operationId>.submit              the button that sends the request
 //   <operationId>.answer              the answer panel: data-seq counts answers, data-state
 //   <operationId>.status              the HTTP status (data-json)
@@ -64,6 +65,38 @@
 
   function token() {
     return sessionStorage.getItem(sessionKey);
+  }
+
+  // The credential of each security scheme: sessionStorage[<key>.credentials] ({service: {scheme:
+  // value}}, set by the harness to send other ones or none), else config.json's mock credentials;
+  // a scheme without one gets the session token.
+  function credentialsOf(service) {
+    const kept = sessionStorage.getItem(`${sessionKey}.credentials`);
+    let all = (config && config.credentials) || {};
+    if (kept !== null) { try { all = JSON.parse(kept) || {}; } catch { all = {}; } }
+    return all[service] || {};
+  }
+
+  // Headers and query pairs presenting the first security requirement the client has every
+  // credential of (contract order); a cookie scheme cannot be set by fetch and is not sent.
+  function authOf(service, op) {
+    const creds = credentialsOf(service);
+    if (op.security.length === 0) return { headers: {}, query: [] };
+    for (const requirement of op.security) {
+      const values = requirement.map((s) => (creds[s.name] !== undefined ? creds[s.name] : token()));
+      if (values.some((v) => v === null || v === undefined)) continue;
+      const headers = {}; const query = [];
+      requirement.forEach((s, i) => {
+        if (s.type === "apiKey") {
+          if (s.in === "header") headers[s.name_] = values[i];
+          else if (s.in === "query") query.push([s.name_, values[i]]);
+        } else if (s.type === "http" && s.scheme === "basic") headers.Authorization = `Basic ${btoa(values[i])}`;
+        else if (s.type === "http" && s.scheme !== "bearer") headers.Authorization = `${s.scheme} ${values[i]}`;
+        else headers.Authorization = `Bearer ${values[i]}`;
+      });
+      return { headers, query };
+    }
+    return { headers: {}, query: [] };
   }
 
   function showSession() {
@@ -183,15 +216,27 @@
       for (const method of METHODS) {
         const spec = item && item[method];
         if (!spec || !spec.operationId) continue;
-        const security = spec.security !== undefined ? spec.security : doc.security || [];
-        const params = [...(item.parameters || []), ...(spec.parameters || [])].map((p) => resolve(doc, p))
-          .filter((p) => p.in === "path" || p.in === "query");
+        const declared = spec.security !== undefined ? spec.security : doc.security || [];
+        const schemes = (doc.components && doc.components.securitySchemes) || {};
+        const security = declared.some((req) => Object.keys(req).length === 0) ? []
+          : declared.map((req) => Object.keys(req).map((name) => {
+            const s = resolve(doc, schemes[name] || {});
+            return { name, type: s.type, scheme: (s.scheme || "").toLowerCase(), in: s.in, name_: s.name };
+          }));
+        const shared = (item.parameters || []).map((p) => resolve(doc, p));
+        const own = (spec.parameters || []).map((p) => resolve(doc, p));
+        const params = [...shared.filter((p) => !own.some((o) => o.name === p.name && o.in === p.in)), ...own]
+          .filter((p) => p.in === "path" || p.in === "query").map((p) => ({ ...p, schema: resolve(doc, p.schema || {}) }));
         const body = spec.requestBody && resolve(doc, spec.requestBody);
-        const bodySchema = body && body.content && body.content["application/json"] && body.content["application/json"].schema;
+        const content = (body && body.content) || {};
+        const media = Object.keys(content).find((m) => /^application\/(.+\+)?json/.test(m))
+          || Object.keys(content).find((m) => m.startsWith("text/plain")) || Object.keys(content)[0];
+        const bodySchema = media && content[media].schema ? resolve(doc, content[media].schema) : null;
+        const fields = bodySchema && bodySchema.properties && /json/.test(media) ? fieldsOf(doc, bodySchema) : [];
         ops.push({
           id: spec.operationId, method: method.toUpperCase(), path, summary: spec.summary || spec.operationId,
-          secured: security.some((req) => Object.keys(req).length > 0), params,
-          hasBody: Boolean(bodySchema), fields: bodySchema ? fieldsOf(doc, bodySchema) : [],
+          security, params, media, hasBody: Boolean(media), fields, wholeBody: Boolean(media) && fields.length === 0,
+          emptyBody: bodySchema && bodySchema.type === "object" ? {} : null,
         });
       }
     }
@@ -244,6 +289,9 @@
         p.required));
     }
     renderFields(form, op.id, op.fields);
+    if (op.wholeBody) {
+      form.append(labelled(`body (${op.media})`, input(`${op.id}.$body`, { kind: /json/.test(op.media) ? "json" : "string" }), true));
+    }
     form.append(el("button", { type: "submit", "data-testid": `${op.id}.submit`, text: "Send" }));
     const answer = el("div", { class: "answer", "data-testid": `${op.id}.answer`, "data-seq": "0", "data-state": "idle",
       "aria-live": "polite" });
@@ -289,7 +337,12 @@
   }
 
   // An empty input leaves its field out of the body.
-  function bodyOf(form, operationId) {
+  function bodyOf(form, operationId, op) {
+    if (op && op.wholeBody) {
+      const control = form.querySelector(`[data-testid="${operationId}.$body"]`);
+      if (!control || control.value === "") return undefined;
+      return /json/.test(op.media) ? valueOf(control) : control.value;
+    }
     const body = {};
     for (const control of form.querySelectorAll("input, select, textarea")) {
       const path = control.dataset.testid.slice(operationId.length + 1);
@@ -299,16 +352,29 @@
     return body;
   }
 
-  function urlOf(service, op, form) {
+  // A parameter's value as its style spells it: an array (JSON typed into the input) joined, or
+  // repeated in the query (form, exploded); a scalar as typed.
+  function paramValues(p, control) {
+    const value = kindOf(p.schema || {}) === "json" ? valueOf(control) : control.value;
+    if (!Array.isArray(value)) return [String(value)];
+    const style = p.style || (p.in === "query" ? "form" : "simple");
+    const explode = p.explode !== undefined ? p.explode : style === "form";
+    if (p.in === "query" && style === "form" && explode) return value.map(String);
+    return [value.map(String).join({ spaceDelimited: " ", pipeDelimited: "|" }[style] || ",")];
+  }
+
+  function urlOf(service, op, form, authQuery = []) {
     let path = op.path;
     for (const fault of faultsFor(service, op.id, "path")) path = FAULTS[fault.kind].path(fault, path);
     const query = new URLSearchParams();
     for (const p of op.params) {
       const control = form.querySelector(`[data-testid="${op.id}.$${p.in}.${p.name}"]`);
       if (!control || control.value === "") continue;
-      if (p.in === "path") path = path.replace(`{${p.name}}`, encodeURIComponent(control.value));
-      else query.append(p.name, control.value);
+      const values = paramValues(p, control);
+      if (p.in === "path") path = path.replace(`{${p.name}}`, encodeURIComponent(values[0]));
+      else for (const v of values) query.append(p.name, v);
     }
+    for (const [name, value] of authQuery) query.append(name, value);
     const qs = query.toString();
     return config.services[service].base_url.replace(/\/$/, "") + path + (qs ? `?${qs}` : "");
   }
@@ -318,15 +384,17 @@
     const before = new Map([...answer.querySelectorAll("[data-testid]")].map((n) => [n.dataset.testid, n.textContent]));
     answer.dataset.state = "pending";
     answer.replaceChildren(el("span", { text: "sending…" }));
-    const headers = { Accept: "application/json" };
+    const auth = authOf(service, op);
+    const headers = { Accept: "application/json", ...auth.headers };
     const init = { method: op.method, headers };
     if (op.hasBody) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(bodyOf(form, op.id));
+      const json = /json/.test(op.media);
+      headers["Content-Type"] = json ? "application/json" : op.media;
+      const body = bodyOf(form, op.id, op);
+      init.body = json ? JSON.stringify(body === undefined ? op.emptyBody : body) : (body || "");
     }
-    if (op.secured && token()) headers.Authorization = `Bearer ${token()}`;
     try {
-      const response = await fetch(urlOf(service, op, form), init);
+      const response = await fetch(urlOf(service, op, form, auth.query), init);
       const text = await response.text();
       let body = text === "" ? null : text;
       if ((response.headers.get("content-type") || "").includes("json")) {

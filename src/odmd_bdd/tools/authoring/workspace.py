@@ -65,9 +65,14 @@ class Workspace:
 
     @cached_property
     def markers(self) -> set[str]:
-        """Marker names registered in pyproject.toml's [tool.pytest.ini_options].markers, plus pytest's own."""
+        """Marker names registered in pyproject.toml's [tool.pytest.ini_options].markers, pytest's own,
+        and the dataset's use cases (the plugin registers those, lower case)."""
         path = self.root / "pyproject.toml"
         names = set(BUILTIN_MARKERS)
+        try:
+            names |= {uc.lower() for uc in self.dataset.titles}
+        except OdmdError:
+            pass  # no dataset: lint says so where it reads one
         if not path.is_file():
             return names
         try:

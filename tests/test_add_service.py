@@ -1,0 +1,103 @@
+"""Acceptance of #14: a third-party OpenAPI 3.1 service (the petstore of npm @readme/oas-examples)
+added with `odmd-bdd add-service`, a feature using an integer path parameter, a `$ref`'d request
+body and an apiKey-secured operation, green on both layers; planted faults (a wrong type, a
+missing key, a wrong key) turn it red with a clear message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, replace_in
+from odmd_bdd.tools.cli import main
+
+INSTALLED = ROOT / "node_modules" / "@readme" / "oas-examples" / "3.1" / "json" / "petstore.json"
+PETSTORE = INSTALLED if INSTALLED.is_file() else Path(__file__).parent / "fixtures" / "petstore-3.1.json"
+DATASET = "fixtures/dataset/master-mock-dataset.yaml"
+FEATURE = """@petstore
+Feature: Petstore, a third-party service added with add-service
+
+  Scenario: A pet is read by its integer id, with the API key
+    When the client sends the dataset case PETSTORE.getPetById
+    Then the answer matches the dataset case PETSTORE.getPetById
+    And the answer field name is doggie
+
+  Scenario: Users are created from a referenced request body
+    When the client sends the dataset case PETSTORE.createUsersWithArrayInput
+    Then the answer matches the dataset case PETSTORE.createUsersWithArrayInput
+"""
+
+
+@pytest.fixture
+def petstore(project, monkeypatch, capsys):
+    monkeypatch.chdir(project.path)
+    code = main(["add-service", "petstore", "--contract", str(PETSTORE)])
+    said = capsys.readouterr().out
+    assert code == 0, said
+    assert "api_key: PETSTORE_API_KEY" in said and "PETSTORE.getPetById: request.path.petId = 1" in said
+    (project.path / "features" / "petstore.feature").write_text(FEATURE, encoding="utf-8")
+    return project
+
+
+def _case(project, name: str) -> dict:
+    return yaml.safe_load((project.path / DATASET).read_text())["use_cases"]["PETSTORE"]["steps"][name]
+
+
+def test_add_service_writes_the_entry_the_contract_and_cases_that_pass_check(petstore, capsys):
+    constellation = yaml.safe_load((petstore.path / "fixtures/envers/constellation.yaml").read_text())
+    entry = constellation["services"]["petstore"]
+    assert entry["contract"] == "contracts/petstore.openapi.json"
+    assert entry["credentials"] == {"petstore_auth": "PETSTORE_PETSTORE_AUTH_TOKEN", "api_key": "PETSTORE_API_KEY"}
+    assert (petstore.path / "fixtures/contracts/petstore.openapi.json").is_file()
+    assert _case(petstore, "getPetById")["request"] == {"path": {"petId": 1}}
+    assert "# The constellation under test" in (petstore.path / "fixtures/envers/constellation.yaml").read_text()
+    code = main(["check"])
+    out = capsys.readouterr().out
+    petstore_problems = [line for line in out.splitlines() if "PETSTORE." in line and "not covered" not in line]
+    assert petstore_problems == [] and code in (0, 1)
+
+
+def test_the_petstore_feature_is_green_on_both_layers(petstore):
+    result = petstore.runpytest_subprocess("features/petstore.feature", "-v")
+    result.assert_outcomes(passed=4)
+
+
+def test_check_flags_a_path_value_of_the_wrong_type(petstore, capsys):
+    replace_in(petstore.path / DATASET, "petId: 1\n", "petId: '1'\n")
+    main(["check"])
+    out = capsys.readouterr().out
+    assert "the path parameter petId is '1' (str), but the enver reads it by its schema as 1 (int)" in out
+
+
+@pytest.mark.parametrize("layer", ["api", "gui"])
+@pytest.mark.parametrize(
+    "fault, said",
+    [
+        ("wrong type", ["*status: expected 200, got 400 (issues at petId)*"]),
+        (
+            "missing key",
+            [
+                "*status: expected 200, got 401 (Missing or invalid credentials*api_key (an API key in the header api_key))*"
+            ],
+        ),
+        (
+            "wrong key",
+            [
+                "*status: expected 200, got 401 (Missing or invalid credentials*api_key (an API key in the header api_key))*"
+            ],
+        ),
+    ],
+)
+def test_planted_faults_turn_the_feature_red_with_a_clear_message(petstore, layer, fault, said):
+    case = petstore.path / DATASET
+    if fault == "wrong type":  # the request sends a petId that is not an integer
+        replace_in(case, "petId: 1\n", "petId: one\n")
+    elif fault == "missing key":  # the request goes without the API key
+        replace_in(case, "    operation: getPetById\n", "    operation: getPetById\n        auth: none\n")
+    else:  # the request presents another key than the service's
+        replace_in(case, "    operation: getPetById\n", "    operation: getPetById\n        auth: wrong\n")
+    result = petstore.runpytest_subprocess("features/petstore.feature", "--layer", layer, "-k", "integer")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(said, consecutive=False)
