@@ -9,7 +9,7 @@ expected event once, on its channel's queue, and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -155,11 +155,17 @@ def run(arrived: Sequence[Arrived], expected: Sequence[ExpectedEvent], dataset: 
 
 @check("event.case")
 def case_event(
-    event: Arrived, arrivals: int, declared: Sequence[ExpectedEvent], dataset: Dataset, answered: Iterable[str]
+    event: Arrived,
+    arrivals: int,
+    declared: Sequence[ExpectedEvent],
+    dataset: Dataset,
+    answered: Iterable[str],
+    differences: Callable[[Any, Any], list[Problem]],
 ) -> list[Problem]:
     """One arrived event against exactly the events of the same message that the scenario's
     answered cases declare (`declared`, one entry per answer): equal to one of them, and
-    arriving (`arrivals` times, counting itself) no more often than they declare it."""
+    arriving (`arrivals` times, counting itself) no more often than they declare it.
+    `differences(expected, actual)` names how a payload differs (checks.expect.body)."""
     where = f"queue {event.queue}"
     twins = [x for x in declared if same(x.payload, event.payload)]
     if twins:
@@ -194,12 +200,10 @@ def case_event(
                 f"(answered: {', '.join(sorted(answered)) or 'none'}): {shown(event)}",
             )
         ]
-    from odmd_bdd.checks.expect import body  # expect imports this module
-
-    closest = min(declared, key=lambda x: len(body(x.payload, event.payload)))
+    closest = min(declared, key=lambda x: len(differences(x.payload, event.payload)))
     return [
         p.within(f"{where}: differs from the {event.message} event of dataset case {closest.case}")
-        for p in body(closest.payload, event.payload)
+        for p in differences(closest.payload, event.payload)
     ] or [
         Problem(
             "event.case.value",

@@ -150,7 +150,7 @@ def event_published(
             )
         return
     arrivals = sum(1 for e in inbox.received if e.message == name and events.same(e.payload, event.payload))
-    found = events.case_event(event, arrivals, wanted or declared, dataset, [c.ref for c in answered])
+    found = events.case_event(event, arrivals, wanted or declared, dataset, [c.ref for c in answered], body)
     if found:
         raise AssertionError(f"{name} event for {about.describe()}:\n  " + "\n  ".join(lines(found)))
 
