@@ -1,4 +1,4 @@
-"""Names shared across the package, defined once: the layers, the run header, default paths."""
+"""Names shared across the package, defined once: the layers, the run header, default paths, step words."""
 
 from __future__ import annotations
 
@@ -7,3 +7,4 @@ from pathlib import Path
 LAYERS: tuple[str, ...] = ("api", "gui")  # every layer a scenario can run on, in run order
 RUN_HEADER = "X-Odmd-Run"  # the run id every request carries: per-run enver state and event queues
 DEFAULT_CONSTELLATION = Path("fixtures") / "envers" / "constellation.yaml"  # relative to the project root
+STEP_WORDS: tuple[str, ...] = ("Given", "When", "Then", "And", "But")  # the Gherkin step keywords

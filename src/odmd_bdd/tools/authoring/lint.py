@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from odmd_bdd.data.placeholders import names_in
 from odmd_bdd.errors import ConstantError
 from odmd_bdd.harness import layers
+from odmd_bdd.names import STEP_WORDS
 from odmd_bdd.tools.authoring.workspace import Workspace, marker_name
 
 if TYPE_CHECKING:  # imported when linting, so that `odmd-bdd --help` stays quick
@@ -187,13 +188,11 @@ class Linter:
         return out
 
     def _description_hint(self, doc: FeatureDoc, scenario: Scenario) -> str:
-        from odmd_bdd.tools.authoring.features import KEYWORDS
-
         for line in doc.lines[scenario.line :]:
             word = line.strip().split(" ", 1)[0]
             if not word or word.startswith(("#", "@")):
                 continue
-            close = difflib.get_close_matches(word, KEYWORDS[-5:], n=1, cutoff=0.6)
+            close = difflib.get_close_matches(word, STEP_WORDS, n=1, cutoff=0.6)
             if close:
                 return f": {line.strip()!r} reads as its description — did you mean '{close[0]}'?"
             break
