@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rel.set_defaults(func=_reliability)
     mut = sub.add_parser("mutate", help="generate mutants from the contracts and dataset and run them")
-    mut.add_argument("--constellation", type=Path, default=Path("fixtures/envers/constellation.yaml"))
+    mut.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION)
     mut.add_argument("--list", action="store_true", help="only list the mutants")
     mut.add_argument("--out", type=Path, default=None, help="write the score as a Markdown section of this file")
     mut.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (default 2)")
