@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.names import LAYERS
+from odmd_bdd.names import DEFAULT_LAYER, LAYERS
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.case_coverage import CoverageRecorder
 from odmd_bdd.tools.checkpoint.model import FAIL, PASS, Item
@@ -181,7 +181,7 @@ def _failure(text: str, lines: int = 3) -> str:
 
 def _layer(nodeid: str) -> str:
     m = _LAYER.search(nodeid)
-    return m.group(1) if m else "api"
+    return m.group(1) if m else DEFAULT_LAYER
 
 
 def _rel(path: Path, root: Path | None) -> str:

@@ -99,7 +99,7 @@ def collect(
                     projections_text.get(service),
                     projection_errors.get(service),
                     existing,
-                ) + [bdd.item(service, "api"), bdd.item(service, "gui")]
+                ) + [bdd.item(service, layer) for layer in LAYERS]
                 phases["0B"] = PhaseEvidence(service, "0B", revision, True, items=items, inputs=inputs)
             else:
                 phases["0B"] = PhaseEvidence(service, "0B", revision, False, not_applicable("0B", revision, phase))
