@@ -70,13 +70,13 @@ def _local_enver(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from odmd_bdd.tools.dataset_check import run_check
+    from odmd_bdd.tools.dataset_check import as_dict, run_check
 
     report = run_check(args.constellation, args.features)
     if args.format == "json":
         print(
             json.dumps(
-                {"ok": report.ok, "problems": [p.as_dict() for p in report.problems], "stats": report.stats}, indent=2
+                {"ok": report.ok, "problems": [as_dict(p) for p in report.problems], "stats": report.stats}, indent=2
             )
         )
     else:

@@ -198,7 +198,7 @@ def _embedded_target(constellation: Constellation, enver: Enver, folder: Path) -
     """A constellation copy with an enver that reaches the running embedded enver through the
     embedded AWS it published itself into (absolute paths: the copy lives elsewhere)."""
     raw = yaml.safe_load(constellation.path.read_text(encoding="utf-8")) or {}
-    base = constellation.path.parent.parent if constellation.path.parent.name == "envers" else constellation.path.parent
+    base = constellation.base
     raw["dataset"] = str((base / raw.get("dataset", "dataset/master-mock-dataset.yaml")).resolve())
     for spec in (raw.get("services") or {}).values():
         spec["contract"] = str((base / spec["contract"]).resolve())
