@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -34,12 +33,11 @@ import pytest
 import yaml
 
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.names import DEFAULT_LAYER, LAYERS
+from odmd_bdd.names import DEFAULT_LAYER, LAYERS, id_params
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.case_coverage import CoverageRecorder
 from odmd_bdd.tools.checkpoint.model import FAIL, PASS, Item
 
-_LAYER = re.compile(r"\[(\w+)\]$")
 RUN_TIMEOUT_S = 900
 
 
@@ -180,8 +178,8 @@ def _failure(text: str, lines: int = 3) -> str:
 
 
 def _layer(nodeid: str) -> str:
-    m = _LAYER.search(nodeid)
-    return m.group(1) if m else DEFAULT_LAYER
+    params = id_params(nodeid)
+    return params if params in LAYERS else DEFAULT_LAYER
 
 
 def _rel(path: Path, root: Path | None) -> str:
