@@ -15,6 +15,7 @@ from odmd_bdd.contracts import ServiceContracts
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.tools.checkpoint import render
 from odmd_bdd.tools.checkpoint.bdd import LAYERS, BddRun, run_features
 from odmd_bdd.tools.checkpoint.context import ProbeContext
 from odmd_bdd.tools.checkpoint.items.schema_artifact import resolved_docs
@@ -99,7 +100,7 @@ def collect(
                     projections_text.get(service),
                     projection_errors.get(service),
                     existing,
-                ) + [bdd.item(service, layer) for layer in LAYERS]
+                ) + [render.bdd_item(bdd.attribute(service, layer)) for layer in LAYERS]
                 phases["0B"] = PhaseEvidence(service, "0B", revision, True, items=items, inputs=inputs)
             else:
                 phases["0B"] = PhaseEvidence(service, "0B", revision, False, not_applicable("0B", revision, phase))
