@@ -26,8 +26,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from odmd_bdd.names import DEFAULT_CONSTELLATION, RUN_HEADER
+
 ROOT = Path(__file__).resolve().parent.parent
-RUN_HEADER = "x-odmd-run"
 
 
 def _rebase(url: str, base: str) -> str:
@@ -48,7 +49,7 @@ def replay_api(scenarios: dict[str, list[dict]], base_url: str) -> tuple[dict[st
             started, cpu_started = time.perf_counter(), time.process_time()
             run = uuid.uuid4().hex[:16]
             for ex in exchanges:
-                headers = {k: (run if k.lower() == RUN_HEADER else v) for k, v in ex["headers"].items()}
+                headers = {k: (run if k.lower() == RUN_HEADER.lower() else v) for k, v in ex["headers"].items()}
                 content = ex["content"].encode() if ex["content"] is not None else None
                 resp = client.request(ex["method"], _rebase(ex["url"], base_url), content=content, headers=headers)
                 if resp.content:
@@ -67,7 +68,7 @@ def main() -> None:
     from odmd_bdd.data.constellation import Constellation
     from odmd_bdd.resolution.envers import resolve_enver
 
-    constellation = Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml")
+    constellation = Constellation.load(ROOT / DEFAULT_CONSTELLATION)
     enver = resolve_enver(constellation, "local")
     out: dict = {}
     try:
@@ -78,7 +79,7 @@ def main() -> None:
         if "--gui" in sys.argv and records.get("gui"):
             from gui_cost import run_bare, select_fields_of
 
-            selects = select_fields_of(ROOT / "fixtures" / "envers" / "constellation.yaml")
+            selects = select_fields_of(ROOT / DEFAULT_CONSTELLATION)
             nodeids = list(records["gui"])
             times, mismatched = run_bare(
                 [records["gui"][n] for n in nodeids], selects, local=enver.local, with_mismatches=True

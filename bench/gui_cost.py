@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from odmd_bdd.names import DEFAULT_CONSTELLATION, RUN_HEADER
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT_ENV = "ODMD_BENCH_OUT"
 
@@ -160,7 +162,7 @@ def run_bare(
     mismatched = 0
     started_here = local is None
     if started_here:
-        local = LocalEnver(Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml"))
+        local = LocalEnver(Constellation.load(ROOT / DEFAULT_CONSTELLATION))
     with local if started_here else nullcontext(local) as enver, sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=find_chromium(managed=pw.chromium.executable_path).path, args=list(LAUNCH_ARGS)
@@ -168,7 +170,7 @@ def run_bare(
         for actions in scenarios:
             started = time.perf_counter()
             context = browser.new_context()
-            context.set_extra_http_headers({"X-Odmd-Run": os.urandom(8).hex()})
+            context.set_extra_http_headers({RUN_HEADER: os.urandom(8).hex()})
             page = context.new_page()
             page.goto(enver.web_client_url)
             page.locator('[data-testid="app"][data-ready="true"]').wait_for(state="attached", timeout=timeout_ms)
@@ -245,7 +247,7 @@ def main() -> None:
     parser.add_argument("--features", default="features/")
     parser.add_argument("extra", nargs="*", help="extra pytest arguments for the harness run (after --)")
     args = parser.parse_args()
-    selects = select_fields_of(ROOT / "fixtures" / "envers" / "constellation.yaml")
+    selects = select_fields_of(ROOT / DEFAULT_CONSTELLATION)
     harness_wall, harness_gui, bare = [], [], []
     actions_per_scenario = []
     for round_no in range(1, args.rounds + 1):

@@ -26,11 +26,12 @@ def main() -> None:
     out: dict[str, float] = {}
     started = time.perf_counter()
     from odmd_bdd.data.constellation import Constellation
+    from odmd_bdd.names import DEFAULT_CONSTELLATION
     from odmd_bdd.resolution.envers import resolve_enver
 
     out["import_s"] = time.perf_counter() - started
     mark = time.perf_counter()
-    constellation = Constellation.load(ROOT / "fixtures" / "envers" / "constellation.yaml")
+    constellation = Constellation.load(ROOT / DEFAULT_CONSTELLATION)
     constellation.dataset  # noqa: B018 — loaded lazily; a run needs it at collection
     out["constellation_s"] = time.perf_counter() - mark
 

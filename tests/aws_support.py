@@ -153,9 +153,11 @@ def http_task(connection_arn: str, **parameters: Any) -> dict[str, Any]:
 
 
 def run_to_end(
-    aws: EmbeddedAws, definition: dict[str, Any], execution_input: Any = None, timeout: float = 15.0
+    aws: EmbeddedAws, definition: dict[str, Any], execution_input: Any = None, timeout: float = 120.0
 ) -> dict[str, Any]:
-    """Create a state machine from `definition`, run it once, return DescribeExecution at the end."""
+    """Create a state machine from `definition`, run it once, return DescribeExecution at the end.
+
+    `timeout` is a hang guard, not a budget (as in test_aws_embedded): a loaded machine must not trip it."""
     import time
     import uuid
 

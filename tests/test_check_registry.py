@@ -11,6 +11,7 @@ import odmd_bdd
 from odmd_bdd.actors import Action, Observation
 from odmd_bdd.checks import contract, events, expect, gui_capture
 from odmd_bdd.checks.problems import REGISTRY, Problem, lines
+from odmd_bdd.tools import dataset_check
 
 GOOD_KEY = {
     "key_id": "key_root_0001",
@@ -53,7 +54,10 @@ def test_every_family_is_registered_by_name():
         assert name in REGISTRY
     for name in ("answer.whole", "answer.body"):
         assert name in REGISTRY
-    families = {"contract", "event", "gui_capture", "gui_text", "expect", "feature", "answer"}
+    assert REGISTRY["dataset.examples"] is dataset_check.check_examples
+    for name in ("dataset.ids", "dataset.features", "dataset.coverage"):
+        assert name in REGISTRY
+    families = {"contract", "event", "gui_capture", "gui_text", "expect", "feature", "answer", "dataset"}
     assert all(name.split(".")[0] in families for name in REGISTRY)
 
 

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from odmd_bdd.checks.problems import Problem, check
+from odmd_bdd.names import STEP_WORDS
 
-STEP_WORDS = ("Given", "When", "Then", "And", "But")
-_STEP_LINE = re.compile(r"^\s*(Given|When|Then|And|But)\s+\S")
+_STEP_LINE = re.compile(rf"^\s*({'|'.join(STEP_WORDS)})\s+\S")
 _PLACEHOLDER = re.compile(r"<([^<>\s][^<>]*)>")
 _CASE_REF = re.compile(r"\bdataset case ([A-Za-z0-9_.\-]+)")
 

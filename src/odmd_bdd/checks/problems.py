@@ -55,6 +55,15 @@ def lines(problems: Iterable[Problem]) -> list[str]:
     return [str(problem) for problem in problems]
 
 
+def in_file_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Each problem once, sorted by where, line and message: the order `file:line: message`
+    reports print in (two problems at the same place with the same message are said once)."""
+    unique: dict[tuple[str, int, str], Problem] = {}
+    for problem in problems:
+        unique.setdefault((problem.where, problem.line, problem.message), problem)
+    return [unique[key] for key in sorted(unique)]
+
+
 def registered() -> dict[str, Any]:
     """Name -> check function, for `odmd-bdd steps`-like listings and tests."""
     return dict(REGISTRY)

@@ -99,7 +99,7 @@ class Constellation:
         except yaml.MarkedYAMLError as exc:
             line = f":{exc.problem_mark.line + 1}" if exc.problem_mark else ""
             raise OdmdError(f"{path}{line}: invalid YAML: {exc.problem}") from None
-        base = path.parent.parent if path.parent.name == "envers" else path.parent
+        base = constellation_base(path)
         services = {}
         for name, spec in (raw.get("services") or {}).items():
             try:
@@ -146,6 +146,11 @@ class Constellation:
             web_client=_shared(raw.get("web_client"), path, "web_client"),
             bdd_state_machine=_shared(raw.get("bdd_state_machine"), path, "bdd_state_machine"),
         )
+
+    @property
+    def base(self) -> Path:
+        """The folder this constellation's relative paths start from (see `constellation_base`)."""
+        return constellation_base(self.path)
 
     def enver(self, name: str) -> EnverSpec:
         try:
@@ -205,6 +210,13 @@ class Constellation:
                 for name in self.services
             },
         )
+
+
+def constellation_base(path: Path) -> Path:
+    """The folder a constellation file's relative paths (contracts, dataset, phase confirmations)
+    start from: the parent of its `envers/` folder (fixtures/envers/constellation.yaml ->
+    fixtures/), or else the folder the file is in."""
+    return path.parent.parent if path.parent.name == "envers" else path.parent
 
 
 def _shared(raw: Any, path: Path, key: str) -> SharedValue | None:

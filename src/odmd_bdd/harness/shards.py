@@ -30,15 +30,15 @@ given the same paths and `-m`/`-k` selection. It runs after `-m`/`-k` deselectio
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pytest
 
+from odmd_bdd.names import without_id_params
+
 WORKER_ENVERS = pytest.StashKey[dict[str, dict[str, str]]]()  # controller: worker id -> what its enver said
 WORKEROUTPUT_KEY = "odmd_enver"
-_PARAMS = re.compile(r"\[[^\]]*\]$")
 
 
 def is_worker(config: pytest.Config) -> bool:
@@ -61,7 +61,7 @@ def check_options(config: pytest.Config) -> None:
 
 def scenario_key(nodeid: str) -> str:
     """The scenario a test belongs to: its node id without the parametrization (`[api]`)."""
-    return _PARAMS.sub("", nodeid)
+    return without_id_params(nodeid)
 
 
 def shard_of(nodeids: Sequence[str], num_shards: int) -> dict[str, int]:

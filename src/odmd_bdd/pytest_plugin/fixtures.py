@@ -15,6 +15,7 @@ from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
 from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, shared_enver
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
+from odmd_bdd.names import DEFAULT_LAYER
 from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Transport
@@ -23,7 +24,7 @@ from odmd_bdd.transports import Transport
 @pytest.fixture
 def layer() -> str:
     """The layer of this run (scenarios are parametrized over it; plain tests get `api`)."""
-    return "api"
+    return DEFAULT_LAYER
 
 
 @pytest.fixture(scope="session")

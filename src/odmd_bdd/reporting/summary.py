@@ -24,12 +24,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from odmd_bdd.names import DEFAULT_CONSTELLATION, LAYERS
+from odmd_bdd.names import DEFAULT_CONSTELLATION, LAYERS, without_id_params
 from odmd_bdd.reporting.redaction import Redactor
 
 FAILING = ("failed", "broken")
 _UC = re.compile(r"^uc(\d+)$", re.IGNORECASE)
-_PER_WORKER = re.compile(r"\[[^\]]*\]$")
 EXIT_CODES = {
     0: "all passed",
     1: "scenarios failed",
@@ -127,7 +126,7 @@ def artifact_versions(env: dict[str, str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in env.items():
         if ".artifact." in key:
-            values = out.setdefault(_PER_WORKER.sub("", key), [])
+            values = out.setdefault(without_id_params(key), [])  # one entry across the workers
             if value not in values:
                 values.append(value)
     return out

@@ -71,13 +71,13 @@ def _local_enver(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from odmd_bdd.tools.dataset_check import run_check
+    from odmd_bdd.tools.dataset_check import as_dict, run_check
 
     report = run_check(args.constellation, args.features)
     if args.format == "json":
         print(
             json.dumps(
-                {"ok": report.ok, "problems": [p.as_dict() for p in report.problems], "stats": report.stats}, indent=2
+                {"ok": report.ok, "problems": [as_dict(p) for p in report.problems], "stats": report.stats}, indent=2
             )
         )
     else:
@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rel.set_defaults(func=_reliability)
     mut = sub.add_parser("mutate", help="generate mutants from the contracts and dataset and run them")
-    mut.add_argument("--constellation", type=Path, default=Path("fixtures/envers/constellation.yaml"))
+    mut.add_argument("--constellation", type=Path, default=DEFAULT_CONSTELLATION)
     mut.add_argument("--list", action="store_true", help="only list the mutants")
     mut.add_argument("--out", type=Path, default=None, help="write the score as a Markdown section of this file")
     mut.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (default 2)")

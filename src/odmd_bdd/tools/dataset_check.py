@@ -12,6 +12,9 @@ b. Is every shared ID written once? A literal in the dataset's use cases or in a
 c. Is every use-case step covered? Every `${NAME}` a feature names must exist, and every
    dataset case (and every step of a journey) must be realised by a passing scenario when
    the features run on the API layer against the embedded enver (see `case_coverage`).
+
+Each is a check in the registry (`checks.problems`): `dataset.examples`, `dataset.ids`,
+`dataset.features`, `dataset.coverage`. A problem's `where` is the file, `line` its line.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import difflib
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -29,6 +32,7 @@ import yaml
 
 from odmd_bdd.checks import contract
 from odmd_bdd.checks import events as event_checks
+from odmd_bdd.checks.problems import Problem, check, in_file_order
 from odmd_bdd.contracts import OpenApiContract, Operation, ServiceContracts, zod_issues
 from odmd_bdd.contracts.openapi import short_message
 from odmd_bdd.data.constellation import Constellation
@@ -44,23 +48,22 @@ _PATH_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.
 _UNESCAPE = re.compile(r"\\(.)")
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-    check: str = field(default="", compare=False)  # examples | ids | features | coverage
+EXAMPLES, IDS, FEATURES, COVERAGE = "dataset.examples", "dataset.ids", "dataset.features", "dataset.coverage"
 
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "check": self.check, "message": self.message}
+def as_dict(problem: Problem) -> dict[str, Any]:
+    """A problem as `odmd-bdd check --format json` writes it: its `where` is a file, its code a check."""
+    return {
+        "file": problem.where,
+        "line": problem.line,
+        "check": problem.code.removeprefix("dataset."),
+        "message": problem.message,
+    }
 
 
 @dataclass
 class Report:
-    problems: list[Problem]
+    problems: list[Problem]  # in file order: `where` is a file, `line` its line (0: the file as a whole)
     stats: dict[str, Any]
 
     @property
@@ -215,14 +218,21 @@ def _parameter_problems(
     return out
 
 
+@check(EXAMPLES)
 def check_examples(
-    constellation: Constellation, contracts: dict[str, ServiceContracts], lines: YamlLines, file: str
-) -> tuple[list[Problem], dict[str, int]]:
+    constellation: Constellation,
+    contracts: dict[str, ServiceContracts],
+    lines: YamlLines,
+    file: str,
+    stats: dict[str, Any] | None = None,
+) -> list[Problem]:
+    """Every case against its service's contracts; counts what it checked into `stats`."""
     problems: list[Problem] = []
-    stats = {"requests": 0, "responses": 0, "events": 0}
+    stats = {} if stats is None else stats
+    stats.update(requests=0, responses=0, events=0)
 
     def report(at: tuple, message: str) -> None:
-        problems.append(Problem(file, lines.line(*at), message, "examples"))
+        problems.append(Problem(EXAMPLES, file, message, line=lines.line(*at)))
 
     for case in constellation.dataset.cases.values():
         base = case_path(case)
@@ -310,11 +320,11 @@ def check_examples(
                 report(base + ("response", "status"), f"{label}: response {problem}")
 
         problems.extend(_check_events(case, service, label, lines, file, stats))
-    return problems, stats
+    return problems
 
 
 def _check_events(
-    case: Case, service: ServiceContracts, label: str, lines: YamlLines, file: str, stats: dict[str, int]
+    case: Case, service: ServiceContracts, label: str, lines: YamlLines, file: str, stats: dict[str, Any]
 ) -> list[Problem]:
     """Each event against the service's AsyncAPI message. The contract comes from the
     constellation (a `bundle` artifact naming an asyncapi part); a service without one
@@ -326,12 +336,12 @@ def _check_events(
         if service.events is None:
             problems.append(
                 Problem(
+                    EXAMPLES,
                     file,
-                    lines.line(*at, "message"),
                     f"{label}: publishes {name}, but "
                     f"{case.service} has no asyncapi artifact in the constellation to check it against "
                     f"(give it a bundle artifact with 'events')",
-                    "examples",
+                    line=lines.line(*at, "message"),
                 )
             )
             continue
@@ -339,12 +349,12 @@ def _check_events(
         if message is None:
             problems.append(
                 Problem(
+                    EXAMPLES,
                     file,
-                    lines.line(*at, "message"),
                     f"{label}: event {name} is not a message of "
                     f"{case.service}'s asyncapi artifact ({display(service.events.artifact.address)}; "
                     f"messages: {', '.join(sorted(service.events.messages)) or 'none'})",
-                    "examples",
+                    line=lines.line(*at, "message"),
                 )
             )
             continue
@@ -352,10 +362,10 @@ def _check_events(
         for problem in event_checks.payload(message, event["payload"]):
             problems.append(
                 Problem(
+                    EXAMPLES,
                     file,
-                    lines.line(*at, "payload", *json_path_steps(problem.where)),
                     f"{label}: event {name} payload {problem}",
-                    "examples",
+                    line=lines.line(*at, "payload", *json_path_steps(problem.where)),
                 )
             )
     return problems
@@ -394,6 +404,7 @@ def constants_by_value(constants: Constants, raw: dict[str, Any]) -> dict[str, l
     return {v: sorted(names, key=lambda n: _is_alias(raw.get(n))) for v, names in out.items()}
 
 
+@check(IDS)
 def check_shared_ids(
     dataset: Dataset, raw: dict[str, Any], lines: YamlLines, file: str, features: list[Path]
 ) -> list[Problem]:
@@ -409,19 +420,19 @@ def check_shared_ids(
                 if other != first:
                     problems.append(
                         Problem(
+                            IDS,
                             file,
-                            lines.line("constants", other),
                             f"constant {other} repeats the value {value!r} of ${{{first}}} "
                             f'(line {lines.line("constants", first)}); write {other}: "${{{first}}}" '
                             f"if it is the same ID, else give it a value of its own",
-                            "ids",
+                            line=lines.line("constants", other),
                         )
                     )
 
     for node in scalar_values(lines.node("use_cases")):
         if node.tag.endswith(":str") and node.value in by_value:
             preferred = [n for n in by_value[node.value] if not _is_alias(raw_constants.get(n))] or by_value[node.value]
-            problems.append(Problem(file, node.start_mark.line + 1, _repeat_message(node.value, preferred), "ids"))
+            problems.append(Problem(IDS, file, _repeat_message(node.value, preferred), line=node.start_mark.line + 1))
 
     id_values = {v: n for v, n in by_value.items() if _id_like(v)}
     for path in features:
@@ -431,7 +442,7 @@ def check_shared_ids(
                 continue
             for value in literal_ids_in(line, id_values):
                 preferred = [n for n in id_values[value] if not _is_alias(raw_constants.get(n))] or id_values[value]
-                problems.append(Problem(shown, number, _repeat_message(value, preferred), "ids"))
+                problems.append(Problem(IDS, shown, _repeat_message(value, preferred), line=number))
     return problems
 
 
@@ -466,6 +477,7 @@ def _read_lines(path: Path) -> list[str]:
 # --- c. every constant a feature names exists; every case is covered ---------------------
 
 
+@check(FEATURES)
 def check_feature_constants(constants: Constants, features: list[Path]) -> list[Problem]:
     problems = []
     for path in features:
@@ -477,52 +489,59 @@ def check_feature_constants(constants: Constants, features: list[Path]) -> list[
                 if name not in constants:
                     where = f"{shown}:{number}"
                     text = str(constants.unknown_error(name, where)).removeprefix(f"{where}: ")
-                    problems.append(Problem(shown, number, text, "features"))
+                    problems.append(Problem(FEATURES, shown, text, line=number))
     return problems
 
 
+@check(COVERAGE)
 def check_coverage(
-    constellation: Constellation, features_dir: Path, lines: YamlLines, file: str, skip_collect_errors_in: set[str]
-) -> tuple[list[Problem], dict[str, Any]]:
+    constellation: Constellation,
+    features_dir: Path,
+    lines: YamlLines,
+    file: str,
+    skip_collect_errors_in: set[str],
+    stats: dict[str, Any] | None = None,
+) -> list[Problem]:
+    """Runs the features on the embedded enver; counts the scenarios and covered cases into `stats`."""
     started = time.perf_counter()
     run = run_features(features_dir, constellation.path)
-    stats: dict[str, Any] = {
-        "scenarios": len(run.scenarios),
-        "scenarios_passed": len(run.passed),
-        "feature_run_seconds": round(time.perf_counter() - started, 2),
-    }
+    stats = {} if stats is None else stats
+    stats.update(
+        scenarios=len(run.scenarios),
+        scenarios_passed=len(run.passed),
+        feature_run_seconds=round(time.perf_counter() - started, 2),
+    )
     problems: list[Problem] = []
     if not run.scenarios and run.exit_code not in (0, 5):  # 5: no tests collected
         tail = " | ".join(line.strip() for line in run.output.strip().splitlines()[-3:] if line.strip())
         problems.append(
             Problem(
+                COVERAGE,
                 display(features_dir),
-                0,
                 f"the features could not be run on the embedded enver "
                 f"(pytest exit code {run.exit_code}), so coverage is unknown: {tail or 'no output'}",
-                "coverage",
             )
         )
-        return problems, stats
+        return problems
     for nodeid, message in run.collect_errors:
         located = run.feature_problems.get(nodeid)
         if not located:
-            problems.append(Problem(nodeid, 0, f"cannot be collected: {message}", "coverage"))
+            problems.append(Problem(COVERAGE, nodeid, f"cannot be collected: {message}"))
             continue
         for found in located:
             shown = display((run.rootpath or Path.cwd()) / found.where)
             if shown in skip_collect_errors_in:
                 continue  # already reported line by line (unknown constants)
-            problems.append(Problem(shown, found.line, found.message, "coverage"))
+            problems.append(Problem(COVERAGE, shown, found.message, line=found.line))
     for scenario in run.scenarios:
         if not scenario.passed:
             problems.append(
                 Problem(
+                    COVERAGE,
                     display(scenario.feature),
-                    scenario.line,
                     f"scenario {scenario.name!r} fails on the API layer against the embedded enver, "
                     f"so it covers nothing: {scenario.failure}",
-                    "coverage",
+                    line=scenario.line,
                 )
             )
 
@@ -534,7 +553,7 @@ def check_coverage(
         if case.ref not in covered:
             problems.append(
                 Problem(
-                    file, lines.line(*case_path(case)), f"case {case.ref} is not covered by any feature", "coverage"
+                    COVERAGE, file, f"case {case.ref} is not covered by any feature", line=lines.line(*case_path(case))
                 )
             )
     for uc, journey in dataset.journeys.items():
@@ -550,15 +569,15 @@ def check_coverage(
             if not performed[i]:
                 problems.append(
                     Problem(
+                        COVERAGE,
                         file,
-                        lines.line("use_cases", uc, "journey", i),
                         f"journey {uc} step {i + 1} ({ref}) is not covered: no scenario performs it "
                         f"in the order of the {uc} journey{hint}",
-                        "coverage",
+                        line=lines.line("use_cases", uc, "journey", i),
                     )
                 )
     stats["cases_covered"] = sum(1 for ref in dataset.cases if ref in covered)
-    return problems, stats
+    return problems
 
 
 # --- the whole check -----------------------------------------------------------------------
@@ -592,22 +611,17 @@ def run_check(constellation_path: str | Path, features_dir: str | Path, *, cover
         contracts = None
         problems.append(
             Problem(
+                EXAMPLES,
                 display(constellation.path),
-                0,
                 f"cannot load the service contracts, so no example is checked and the features are not run: {exc}",
-                "examples",
             )
         )
     if contracts is not None:
-        found, counts = check_examples(constellation, contracts, lines, file)
-        problems += found
-        stats.update(counts)
+        problems += check_examples(constellation, contracts, lines, file, stats)
     problems += check_shared_ids(dataset, raw, lines, file, features)
     unknown = check_feature_constants(dataset.constants, features)
     problems += unknown
     if contracts is not None and coverage:
-        found, counts = check_coverage(constellation, features_dir, lines, file, {p.file for p in unknown})
-        problems += found
-        stats.update(counts)
+        problems += check_coverage(constellation, features_dir, lines, file, {p.where for p in unknown}, stats)
     stats["seconds"] = round(time.perf_counter() - started, 2)
-    return Report(sorted(set(problems)), stats)
+    return Report(in_file_order(problems), stats)

@@ -46,12 +46,6 @@ def project(constellation_path: str | Path, out: str | Path = DEFAULT_OUT) -> li
 # --- rendering --------------------------------------------------------------------------
 
 
-def _base(constellation: Constellation) -> Path:
-    """The folder the constellation's relative paths start from (as Constellation.load has it)."""
-    path = constellation.path
-    return path.parent.parent if path.parent.name == "envers" else path.parent
-
-
 def _rel(address: str | Path, base: Path) -> str:
     try:
         return Path(os.path.relpath(Path(address).resolve(), base)).as_posix()
@@ -140,7 +134,7 @@ def _auth_text(constellation: Constellation, case: Case, secured: bool) -> str:
 def render_service(constellation: Constellation, service: str, contracts: ServiceContracts, raw: dict[str, Any]) -> str:
     dataset = constellation.dataset
     spec = constellation.services[service]
-    base = _base(constellation)
+    base = constellation.base
     http = contracts.http
     doc = http.artifact.document
     cases = [c for c in dataset.cases.values() if c.service == service]

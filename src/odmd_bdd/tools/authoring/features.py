@@ -16,6 +16,8 @@ from typing import Any, cast
 from gherkin.errors import CompositeParserException, ParserException
 from gherkin.parser import Parser
 
+from odmd_bdd.names import STEP_WORDS
+
 STEP_TYPES = {"Context": "given", "Action": "when", "Outcome": "then"}
 KEYWORDS = (
     "Feature",
@@ -25,11 +27,7 @@ KEYWORDS = (
     "Example",
     "Examples",
     "Rule",
-    "Given",
-    "When",
-    "Then",
-    "And",
-    "But",
+    *STEP_WORDS,
 )
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 

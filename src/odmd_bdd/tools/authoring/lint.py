@@ -13,28 +13,19 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from odmd_bdd.checks.problems import Problem, in_file_order
 from odmd_bdd.data.placeholders import names_in
 from odmd_bdd.errors import ConstantError
 from odmd_bdd.harness import layers
+from odmd_bdd.names import STEP_WORDS
 from odmd_bdd.tools.authoring.workspace import Workspace, marker_name
 
 if TYPE_CHECKING:  # imported when linting, so that `odmd-bdd --help` stays quick
     from odmd_bdd.tools.authoring.catalog import StepDef
     from odmd_bdd.tools.authoring.features import FeatureDoc, FeatureStep, Scenario
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 def scenario_layers(scenario: Scenario) -> tuple[str, ...]:
@@ -65,10 +56,10 @@ class Linter:
             try:
                 doc = parse_feature(path)
             except (OSError, UnicodeDecodeError) as exc:
-                problems.append(Problem(where, 1, f"cannot read the feature file: {exc}"))
+                problems.append(Problem("lint.unreadable", where, f"cannot read the feature file: {exc}", line=1))
                 continue
             docs.append(doc)
-            problems += [Problem(where, line, message) for line, message in doc.errors]
+            problems += [Problem("lint.syntax", where, message, line=line) for line, message in doc.errors]
             problems += self._constants(doc, where)
             if doc.errors:
                 continue
@@ -76,7 +67,7 @@ class Linter:
             problems += self._steps(doc, where)
             problems += self._scenarios(doc, where, test_names)
             problems += self._misleading(doc, where)
-        return sorted(set(problems)), docs
+        return in_file_order(problems), docs
 
     # --- the checks ---------------------------------------------------------------------------
 
@@ -90,7 +81,7 @@ class Linter:
                 if name not in self.constants:
                     error: ConstantError = self.constants.unknown_error(name, f"{where}:{number}")
                     _, _, message = str(error).partition(f"{where}:{number}: ")
-                    out.append(Problem(where, number, message))
+                    out.append(Problem("lint.unknown-constant", where, message, line=number))
         return out
 
     def _tags(self, doc: FeatureDoc, where: str) -> list[Problem]:
@@ -102,10 +93,11 @@ class Linter:
                 hint = f" — did you mean @{close[0]}?" if close else ""
                 out.append(
                     Problem(
+                        "lint.unknown-tag",
                         where,
-                        tag.line,
                         f"unknown tag @{tag.name}{hint} (tags are pytest markers: "
                         f"register new ones in pyproject.toml's markers)",
+                        line=tag.line,
                     )
                 )
         return out
@@ -117,9 +109,10 @@ class Linter:
             if not scenario.steps:
                 out.append(
                     Problem(
+                        "lint.no-steps",
                         where,
-                        scenario.line,
                         f"scenario {scenario.name!r} has no steps" + self._description_hint(doc, scenario),
+                        line=scenario.line,
                     )
                 )
             runs_on = scenario_layers(scenario)
@@ -131,7 +124,9 @@ class Linter:
                     if not found:
                         if step.line not in undefined:
                             undefined.add(step.line)
-                            out.append(Problem(where, step.line, self._undefined(step, text)))
+                            out.append(
+                                Problem("lint.undefined-step", where, self._undefined(step, text), line=step.line)
+                            )
                         break
                     if any(layer not in found[0].layers for layer in runs_on):
                         narrow[step.line] = found[0]
@@ -152,10 +147,11 @@ class Linter:
                 )
                 out.append(
                     Problem(
+                        "lint.layer",
                         where,
-                        min(narrow),
                         f"scenario {scenario.name!r} would run on the {'/'.join(missing)} layer, which "
                         f"some of its steps do not support ({steps}); {tag}",
+                        line=min(narrow),
                     )
                 )
         return out
@@ -166,13 +162,12 @@ class Linter:
         from odmd_bdd.checks import feature_text
 
         text = "\n".join(doc.lines)
-        found = [
+        return [
             *feature_text.step_lines_outside_scenarios(where, text, doc.gherkin),
             *feature_text.placeholders_without_columns(where, text, doc.gherkin),
             *feature_text.unknown_dataset_cases(where, doc.gherkin, self.workspace.dataset.cases),
             *feature_text.literals_of_constants(where, self._arguments(doc), self.constants),
         ]
-        return [Problem(where, problem.line, problem.message) for problem in found]
 
     def _arguments(self, doc: FeatureDoc) -> list[tuple[int, str]]:
         """(line, value) of every argument its step definition parses out of each step."""
@@ -187,13 +182,11 @@ class Linter:
         return out
 
     def _description_hint(self, doc: FeatureDoc, scenario: Scenario) -> str:
-        from odmd_bdd.tools.authoring.features import KEYWORDS
-
         for line in doc.lines[scenario.line :]:
             word = line.strip().split(" ", 1)[0]
             if not word or word.startswith(("#", "@")):
                 continue
-            close = difflib.get_close_matches(word, KEYWORDS[-5:], n=1, cutoff=0.6)
+            close = difflib.get_close_matches(word, STEP_WORDS, n=1, cutoff=0.6)
             if close:
                 return f": {line.strip()!r} reads as its description — did you mean '{close[0]}'?"
             break
@@ -224,10 +217,11 @@ class Linter:
             if scenario.name in by_name:
                 out.append(
                     Problem(
+                        "lint.duplicate-scenario",
                         where,
-                        scenario.line,
                         f"duplicate scenario name {scenario.name!r} (first at line {by_name[scenario.name]}): "
                         f"pytest-bdd keeps only one of them, the other never runs",
+                        line=scenario.line,
                     )
                 )
                 continue
@@ -237,10 +231,11 @@ class Linter:
                 line, name = local[test]
                 out.append(
                     Problem(
+                        "lint.same-test-name",
                         where,
-                        scenario.line,
                         f"scenario {scenario.name!r} gets the same test name {test} as {name!r} "
                         f"(line {line}): rename one of them",
+                        line=scenario.line,
                     )
                 )
                 continue
@@ -249,10 +244,11 @@ class Linter:
                 other_file, line, name = test_names[test]
                 out.append(
                     Problem(
+                        "lint.same-test-name",
                         where,
-                        scenario.line,
                         f"scenario {scenario.name!r} gets the same test name {test} as {name!r} in "
                         f"{other_file}:{line}: -k, JUnit and Allure cannot tell them apart; rename one",
+                        line=scenario.line,
                     )
                 )
             else:
@@ -275,7 +271,7 @@ def run(args: argparse.Namespace) -> int:
     scenarios = sum(len(d.scenarios) for d in docs)
     steps = sum(len(d.steps()) for d in docs)
     if problems:
-        files = len({p.path for p in problems})
+        files = len({p.where for p in problems})
         print(
             f"odmd-bdd lint: {len(problems)} problem{'s' * (len(problems) != 1)} in {files} of "
             f"{len(paths)} feature file{'s' * (len(paths) != 1)}"

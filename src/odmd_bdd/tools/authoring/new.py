@@ -201,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     written = path.resolve()
     others = workspace.feature_files() if (workspace.root / "features").is_dir() else []
     problems, docs = linter.lint(sorted({*others, written}))
-    problems = [p for p in problems if p.path == workspace.show(written)]
+    problems = [p for p in problems if p.where == workspace.show(written)]
     scenarios = sum(len(d.scenarios) for d in docs if d.path == written)
     print(
         f"odmd-bdd new: wrote {workspace.show(path)}: {scenarios} scenario{'s' * (scenarios != 1)} for the "

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -34,12 +33,10 @@ import pytest
 import yaml
 
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.names import LAYERS
+from odmd_bdd.names import DEFAULT_LAYER, LAYERS, id_params
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.tools.case_coverage import CoverageRecorder
-from odmd_bdd.tools.checkpoint.model import FAIL, PASS, Item
 
-_LAYER = re.compile(r"\[(\w+)\]$")
 RUN_TIMEOUT_S = 900
 
 
@@ -53,6 +50,19 @@ class ScenarioResult:
     failure: str | None
     services: list[str] = field(default_factory=list)  # in the order first reached
     last_service: str | None = None  # the service of the last exchange
+
+
+@dataclass
+class LayerAttribution:
+    """One service's share of one layer's run (see the module's attribution rules)."""
+
+    service: str
+    layer: str
+    not_run: str | None = None  # why the layer did not run
+    error: str | None = None  # why the features could not be run
+    passed: list[ScenarioResult] = field(default_factory=list)  # passed, exchanging with the service
+    against: list[ScenarioResult] = field(default_factory=list)  # failed at the service (or before any exchange)
+    elsewhere: list[ScenarioResult] = field(default_factory=list)  # failed at another service after reaching it
 
 
 @dataclass
@@ -80,41 +90,25 @@ class BddRun:
             "counts": {layer: dict(sorted(c.items())) for layer, c in sorted(counts.items())},
         }
 
-    def item(self, service: str, layer: str) -> Item:
-        item_id, title = f"bdd-{layer}", f"{'API' if layer == 'api' else 'GUI'}-level BDD of its use cases passes"
+    def attribute(self, service: str, layer: str) -> LayerAttribution:
+        """The scenarios of `layer` that count for `service`, against it, or failed past it."""
+        found = LayerAttribution(service, layer)
         if layer not in self.layers:
-            why = self.left_out.get(layer, f"the {layer} layer was left out of this checkpoint")
-            return Item(item_id, title, FAIL, [f"not run: {why}"])
+            found.not_run = self.left_out.get(layer, f"the {layer} layer was left out of this checkpoint")
+            return found
         if self.error:
-            return Item(item_id, title, FAIL, [f"the features could not be run: {self.error}"])
+            found.error = self.error
+            return found
         mine = [s for s in self.scenarios if s.layer == layer]
-        passed = [s for s in mine if s.outcome == "passed" and service in s.services]
-        against = [s for s in mine if s.outcome == "failed" and (s.last_service == service or not s.services)]
-        elsewhere = [s for s in mine if s.outcome == "failed" and s not in against and service in s.services]
-        lines = [f"✘ {s.where} {s.name!r} [{layer}]: {s.failure}" for s in against]
-        if passed:
-            names = ", ".join(repr(s.name) for s in passed[:4]) + (
-                f" and {len(passed) - 4} more" if len(passed) > 4 else ""
-            )
-            lines.append(
-                f"✔ {len(passed)} {layer} scenario{'s' if len(passed) != 1 else ''} exchanging with "
-                f"{service} passed: {names}"
-            )
-        for s in elsewhere:
-            lines.append(f"– {s.where} {s.name!r} [{layer}] failed at {s.last_service} after reaching {service}")
-        if against:
-            return Item(item_id, title, FAIL, [_clip(line) for line in lines])
-        if not passed:
-            return Item(
-                item_id,
-                title,
-                FAIL,
-                [_clip(line) for line in lines] + [f"no {layer} scenario exchanged with {service}"],
-            )
-        return Item(item_id, title, PASS, [_clip(line) for line in lines])
+        found.passed = [s for s in mine if s.outcome == "passed" and service in s.services]
+        found.against = [s for s in mine if s.outcome == "failed" and (s.last_service == service or not s.services)]
+        found.elsewhere = [
+            s for s in mine if s.outcome == "failed" and s not in found.against and service in s.services
+        ]
+        return found
 
 
-def _clip(text: str, limit: int = 300) -> str:
+def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -180,8 +174,8 @@ def _failure(text: str, lines: int = 3) -> str:
 
 
 def _layer(nodeid: str) -> str:
-    m = _LAYER.search(nodeid)
-    return m.group(1) if m else "api"
+    params = id_params(nodeid)
+    return params if params in LAYERS else DEFAULT_LAYER
 
 
 def _rel(path: Path, root: Path | None) -> str:
@@ -198,7 +192,7 @@ def _embedded_target(constellation: Constellation, enver: Enver, folder: Path) -
     """A constellation copy with an enver that reaches the running embedded enver through the
     embedded AWS it published itself into (absolute paths: the copy lives elsewhere)."""
     raw = yaml.safe_load(constellation.path.read_text(encoding="utf-8")) or {}
-    base = constellation.path.parent.parent if constellation.path.parent.name == "envers" else constellation.path.parent
+    base = constellation.base
     raw["dataset"] = str((base / raw.get("dataset", "dataset/master-mock-dataset.yaml")).resolve())
     for spec in (raw.get("services") or {}).values():
         spec["contract"] = str((base / spec["contract"]).resolve())

@@ -15,8 +15,9 @@ from odmd_bdd.contracts import ServiceContracts
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.resolution.envers import Enver
+from odmd_bdd.tools.checkpoint import render
 from odmd_bdd.tools.checkpoint.bdd import LAYERS, BddRun, run_features
-from odmd_bdd.tools.checkpoint.context import ProbeContext, as_problems
+from odmd_bdd.tools.checkpoint.context import ProbeContext
 from odmd_bdd.tools.checkpoint.items.schema_artifact import resolved_docs
 from odmd_bdd.tools.checkpoint.model import PHASES, Evidence, PhaseEvidence, current_phase, sha256
 from odmd_bdd.tools.checkpoint.phases import phase_0a, phase_0b, phase_1a
@@ -99,7 +100,7 @@ def collect(
                     projections_text.get(service),
                     projection_errors.get(service),
                     existing,
-                ) + [bdd.item(service, "api"), bdd.item(service, "gui")]
+                ) + [render.bdd_item(bdd.attribute(service, layer)) for layer in LAYERS]
                 phases["0B"] = PhaseEvidence(service, "0B", revision, True, items=items, inputs=inputs)
             else:
                 phases["0B"] = PhaseEvidence(service, "0B", revision, False, not_applicable("0B", revision, phase))
@@ -147,9 +148,9 @@ def _example_problems(constellation: Constellation, enver: Enver) -> dict[str, l
         own.__dict__["dataset"] = dataclasses.replace(
             dataset, cases={ref: c for ref, c in dataset.cases.items() if c.service == service}
         )  # `dataset` is a cached property: the copy holds the service's slice instead
-        problems, _ = check_examples(own, contracts, lines, display(dataset.path))
+        problems = check_examples(own, contracts, lines, display(dataset.path))
         if problems:
-            out[service] = as_problems("dataset.example", problems)
+            out[service] = problems
     return out
 
 

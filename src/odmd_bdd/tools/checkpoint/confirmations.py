@@ -112,9 +112,7 @@ def _problem(record: Any) -> str | None:
 
 def default_path(constellation: Constellation) -> Path:
     """`fixtures/phase-confirmations.yaml`: beside the constellation's envers/ folder."""
-    path = constellation.path
-    base = path.parent.parent if path.parent.name == "envers" else path.parent
-    return base / FILE_NAME
+    return constellation.base / FILE_NAME
 
 
 def new_record(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.contracts import Operation
@@ -21,10 +22,26 @@ from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Exchange, call_headers, make_transport
 
-if TYPE_CHECKING:
-    from odmd_bdd.tools.checkpoint.items.valid_request import ValidProbe
-
 RUN_PREFIX = "odmd-checkpoint-"
+
+
+@dataclass
+class ValidProbe:
+    """One dataset case sent as a valid request, and what came back (sent by items.valid_request;
+    kept here, where ProbeContext.valid holds them for every check of the run)."""
+
+    case: Case
+    request: str  # the evidence text of the request
+    exchange: Exchange | None
+    error: str | None = None  # no answer at all
+    problems: list[Problem] = field(default_factory=list)  # contract problems of the answer
+    differences: list[Problem] = field(default_factory=list)  # from the dataset's answer
+    run: str = ""
+    sent_at: float = 0.0
+
+    @property
+    def answered_2xx(self) -> bool:
+        return self.exchange is not None and 200 <= self.exchange.status < 300
 
 
 class ProbeContext:

@@ -1,9 +1,9 @@
 """The checks' findings as checklist items: the ✔/✘ evidence lines a person reads.
 
-Each `*_item` takes what one check (`tools.checkpoint.items.*`) returned and decides the
-item's outcome and its lines; nothing here measures. Lines name what was requested, what
-came back and which artifact version, clipped to one screen line; they leave out ports and
-timings.
+Each `*_item` takes what one check (`tools.checkpoint.items.*`, or `bdd.BddRun.attribute`)
+returned and decides the item's outcome and its lines; nothing here measures. Lines name
+what was requested, what came back and which artifact version, clipped to one screen line;
+they leave out ports and timings.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from odmd_bdd.checks.problems import Problem
+from odmd_bdd.tools.checkpoint.bdd import LayerAttribution
 from odmd_bdd.tools.checkpoint.context import ProbeContext
 from odmd_bdd.tools.checkpoint.items import (
     artifact_valid,
@@ -26,10 +27,11 @@ from odmd_bdd.tools.checkpoint.items import (
 from odmd_bdd.tools.checkpoint.model import FAIL, MARK, NA, PASS, Item
 
 MAX_LINE = 240
+MAX_BDD_LINE = 300  # a BDD line names a feature file, a scenario and its failure
 
 
-def clip(text: str) -> str:
-    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
+def clip(text: str, limit: int = MAX_LINE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _joined(problems: Iterable[Problem], limit: int) -> str:
@@ -237,3 +239,33 @@ def real_events_item(found: real_events.RealEvents) -> Item:
             )
         )
     return Item(ID, TITLE, _outcome(failed), lines)
+
+
+# --- the BDD items (0B) -----------------------------------------------------------------------
+
+
+def bdd_item(found: LayerAttribution) -> Item:
+    service, layer = found.service, found.layer
+    item_id, title = f"bdd-{layer}", f"{'API' if layer == 'api' else 'GUI'}-level BDD of its use cases passes"
+    if found.not_run is not None:
+        return Item(item_id, title, FAIL, [f"not run: {found.not_run}"])
+    if found.error:
+        return Item(item_id, title, FAIL, [f"the features could not be run: {found.error}"])
+    passed = found.passed
+    lines = [f"{MARK[FAIL]} {s.where} {s.name!r} [{layer}]: {s.failure}" for s in found.against]
+    if passed:
+        names = ", ".join(repr(s.name) for s in passed[:4]) + (
+            f" and {len(passed) - 4} more" if len(passed) > 4 else ""
+        )
+        lines.append(
+            f"{MARK[PASS]} {len(passed)} {layer} scenario{'s' if len(passed) != 1 else ''} exchanging with "
+            f"{service} passed: {names}"
+        )
+    for s in found.elsewhere:
+        lines.append(f"{MARK[NA]} {s.where} {s.name!r} [{layer}] failed at {s.last_service} after reaching {service}")
+    lines = [clip(line, MAX_BDD_LINE) for line in lines]
+    if found.against:
+        return Item(item_id, title, FAIL, lines)
+    if not passed:
+        return Item(item_id, title, FAIL, lines + [f"no {layer} scenario exchanged with {service}"])
+    return Item(item_id, title, PASS, lines)

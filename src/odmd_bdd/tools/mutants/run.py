@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odmd_bdd.names import id_params
 from odmd_bdd.tools.mutants.generate import CLASSES, OBSERVABLE_ON, Mutant, observable
 
 TIMEOUT_S = 3600
-_PARAMS = re.compile(r"\[(?P<params>[^\]]+)\]$")
 
 
 @dataclass
@@ -130,8 +129,8 @@ def _read_junit(junit: Path, result: LayerResult, ids: set[str]) -> None:
         return
     passed: set[str] = set()
     for case in ET.parse(junit).getroot().iter("testcase"):
-        m = _PARAMS.search(case.get("name") or "")
-        mutant = next((p for p in (m.group("params").split("-") if m else []) if p in ids), None)
+        params = id_params(case.get("name") or "")
+        mutant = next((p for p in (params.split("-") if params else []) if p in ids), None)
         if mutant is None or case.find("skipped") is not None:
             continue
         result.runs += 1

@@ -64,7 +64,7 @@ def check(
                 f"{ID}.unknown", "", f"dataset cases call operations the published contract lacks: {', '.join(unknown)}"
             )
         )
-    found.problems += [Problem(f"{ID}.example", p.where, p.message) for p in example_problems]
+    found.problems += [Problem(f"{ID}.example", p.where, p.message, line=p.line) for p in example_problems]
     if projection is None:
         found.problems.append(
             Problem(f"{ID}.generate", "", f"`odmd-bdd project` cannot generate its {FILE_NAME}: {projection_error}")

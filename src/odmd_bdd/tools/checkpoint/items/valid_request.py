@@ -4,35 +4,16 @@ first, same run); the answer must be 2xx matching the response schema. 1A reuses
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from odmd_bdd.checks import contract as contract_checks
 from odmd_bdd.checks import expect
 from odmd_bdd.checks.problems import Problem
 from odmd_bdd.data.dataset import Case
 from odmd_bdd.errors import OdmdError, TransportError
-from odmd_bdd.tools.checkpoint.context import ProbeContext, route
-from odmd_bdd.transports import Exchange
+from odmd_bdd.tools.checkpoint.context import ProbeContext, ValidProbe, route
 
 ID, TITLE = "valid-request-2xx", "valid request (the dataset's case) → 2xx matching the response schema"
-
-
-@dataclass
-class ValidProbe:
-    """One dataset case sent as a valid request, and what came back."""
-
-    case: Case
-    request: str  # the evidence text of the request
-    exchange: Exchange | None
-    error: str | None = None  # no answer at all
-    problems: list[Problem] = field(default_factory=list)  # contract problems of the answer
-    differences: list[Problem] = field(default_factory=list)  # from the dataset's answer
-    run: str = ""
-    sent_at: float = 0.0
-
-    @property
-    def answered_2xx(self) -> bool:
-        return self.exchange is not None and 200 <= self.exchange.status < 300
 
 
 @dataclass
