@@ -12,7 +12,7 @@ from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.data.placeholders import Constants
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
-from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, shared_enver
+from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, shared_enver, warm_enver
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
 from odmd_bdd.reporting.redaction import Redactor
@@ -50,8 +50,10 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
 
 @pytest.fixture(scope="session")
 def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator[Enver]:
-    """The enver under test, resolved once per session (an xdist worker reads its controller's)."""
-    resolved = run_enver.open_enver(pytestconfig, constellation, shared_enver.attach_or_none(pytestconfig))
+    """The enver under test, resolved once per session (an xdist worker reads its controller's; a run
+    reuses a running embedded enver of the project: harness/warm_enver.py)."""
+    attach = shared_enver.attach_or_none(pytestconfig) or warm_enver.attach_or_none(pytestconfig, constellation)
+    resolved = run_enver.open_enver(pytestconfig, constellation, attach)
     yield resolved
     resolved.close()
 

@@ -68,6 +68,7 @@ class Enver:
     web_client_url: str | None = None
     state_machine_arn: str | None = None
     event_queues: dict[str, str] = field(default_factory=dict)  # named queues of the event_bus (explicit runs)
+    reused: str | None = None  # a running embedded enver this run reuses (harness/warm_enver.py), said in the report
 
     @property
     def name(self) -> str:
@@ -97,6 +98,8 @@ class Enver:
             out[f"{svc.name}.base_url_source"] = svc.source
             for artifact in svc.artifacts or [svc.contract.artifact]:
                 out[f"{svc.name}.artifact.{artifact.kind}"] = artifact.label
+        if self.reused:
+            out["embedded_enver"] = self.reused
         if self.web_client_url:
             out["web_client_url"] = self.web_client_url
         if self.state_machine_arn:
