@@ -156,8 +156,7 @@ def _spawn(root: Path, constellation: Constellation) -> RunningEnver:
         str(constellation.path),
         "--project",
         str(root),
-        "--started-by",
-        KEPT_BY_RUN,
+        f"--started-by={KEPT_BY_RUN}",
     ]
     with open(log, "wb") as out:
         process = subprocess.Popen(
