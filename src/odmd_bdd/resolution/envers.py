@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import yaml
@@ -25,8 +25,10 @@ from odmd_bdd.aws.share import ShareNotFound
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
 from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
 from odmd_bdd.errors import EnverError
-from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.resolution.odmd_share import ShareResolver
+
+if TYPE_CHECKING:  # uvicorn and Starlette load only when an embedded enver starts in this process
+    from odmd_bdd.localenv import LocalEnver
 
 ANSWERS_SAID = {
     "full": "full (every answer compared with the dataset)",
@@ -319,6 +321,7 @@ def _resolver(
         client = _memo(lambda service: make_client(session, service, endpoint_url=attach.endpoint_url))
     elif spec.embedded:
         from odmd_bdd.aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
+        from odmd_bdd.localenv import LocalEnver
         from odmd_bdd.localenv.publish import publish_local_enver
 
         # The share protocol needs SSM and S3, events SQS: loaded at start, not on first use. Only
