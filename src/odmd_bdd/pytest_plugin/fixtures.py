@@ -111,6 +111,14 @@ def gui_browser(pytestconfig: pytest.Config) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def gui_contexts(pytestconfig: pytest.Config, gui_browser: Any) -> Iterator[Any]:
+    """The worker's browser contexts: reset between scenarios, or fresh each (--gui-isolation)."""
+    contexts = gui_layer.contexts(pytestconfig, gui_browser)
+    yield contexts
+    contexts.close()
+
+
+@pytest.fixture(scope="session")
 def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
     return run_enver.web_client_url(pytestconfig, enver)
 
@@ -118,13 +126,13 @@ def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
 @pytest.fixture
 def gui_session(
     request: pytest.FixtureRequest,
-    gui_browser: Any,
+    gui_contexts: Any,
     web_client_url: str,
     enver: Enver,
     world: World,
     redactor: Redactor,
 ) -> Iterator[Any]:
-    """This scenario's browser context; a failed scenario leaves a screenshot and a trace in reports/traces/."""
-    session = gui_layer.open_session(request, gui_browser, web_client_url, enver, world, redactor)
+    """This scenario's browser context and page; a failed scenario leaves a screenshot and a trace in reports/traces/."""
+    session = gui_layer.open_session(request, gui_contexts, web_client_url, enver, world, redactor)
     yield session
     gui_layer.close_session(request, session)
