@@ -54,7 +54,12 @@ def _local_enver(args: argparse.Namespace) -> int:
             raise OdmdError("resolve_enver(…, 'local') brought up no embedded enver")
         enver = resolved.local
     state = None
-    if resolved is not None:  # findable by the next `pytest features/` of the project (localenv/running.py)
+    path = running.state_path(args.project)
+    claimed = RunningEnver.read(path)
+    other = claimed is not None and running.alive(claimed.pid)  # the project's runs keep reusing that one
+    if (
+        resolved is not None and not other
+    ):  # findable by the next `pytest features/` of the project (localenv/running.py)
         state = RunningEnver(
             url=enver.url,
             web_url=enver.web_url,
@@ -66,7 +71,7 @@ def _local_enver(args: argparse.Namespace) -> int:
             digest=running.digest(constellation),
             started_by=args.started_by,
         )
-        state.write(running.state_path(args.project))
+        state.write(path)
     try:
         print(f"odmd-bdd embedded enver ({constellation.path.name}) on {enver.url}")
         for name, url in enver.base_urls.items():
@@ -82,8 +87,10 @@ def _local_enver(args: argparse.Namespace) -> int:
         if state is not None:
             print(
                 f"  {'reused by':<24} pytest features/ in {args.project.resolve()} "
-                f"(state: {running.state_path(args.project)}; odmd-bdd local-enver --stop stops it)"
+                f"(state: {path}; odmd-bdd local-enver --stop stops it)"
             )
+        elif other and claimed is not None:
+            print(f"  {'reused by':<24} no run: {path} names another running enver (pid {claimed.pid})")
         print("Ctrl-C stops it.", flush=True)
         try:
             stop.wait()
@@ -91,7 +98,7 @@ def _local_enver(args: argparse.Namespace) -> int:
             pass
     finally:
         if state is not None:
-            state.remove(running.state_path(args.project))
+            state.remove(path)
         resolved.close() if resolved is not None else enver.stop()
     return 0
 
