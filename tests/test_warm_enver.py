@@ -101,6 +101,12 @@ def test_a_kept_enver_is_reused_by_the_next_run_which_starts_no_embedded_aws(war
     assert loaded == {"moto": False, "playwright": False}  # no embedded AWS started: moto was never imported
     assert f"identity-service.base_url: {kept.url}/identity-service" in second.stdout.str()
 
+    # Distributed: the controller finds it and hands it to the workers; nobody starts an embedded AWS.
+    third, loaded = _run(warm_project, "-n", "2")
+    third.assert_outcomes(passed=7)
+    third.stdout.fnmatch_lines([f"odmd-bdd: reusing the running embedded enver (pid {kept.pid}, *"])
+    assert loaded == {"moto": False, "playwright": False}
+
 
 def test_a_changed_dataset_is_detected_and_a_fresh_enver_started(warm_project):
     process, state = _local_enver(warm_project)
