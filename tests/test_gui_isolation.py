@@ -78,12 +78,13 @@ def test_nothing_of_one_scenario_is_visible_to_the_next(browser, enver, local_en
         assert page.evaluate(LOOK)["js"] == "js"  # the plant took
         assert page.evaluate(FETCH, _jwks(enver)) > 0
         assert [c.service for c in first.capture.take() if c.service == "jwks-service"] == ["jwks-service"]
-        first_context = first.context
+        first_context, first_page = first.context, first.page
         first.close()
 
         second, second_world = _scenario(contexts, enver, local_enver.web_client_url)
         assert (second.context is first_context) == (isolation == "reset")
         assert contexts.made == (1 if isolation == "reset" else 2)
+        assert (second.page is first_page) == (isolation == "reset")  # its renderer process too
         assert second.context.cookies() == []
         page = second.client.page
         assert page.evaluate(LOOK) == NOTHING
@@ -102,15 +103,47 @@ def test_nothing_of_one_scenario_is_visible_to_the_next(browser, enver, local_en
         contexts.close()
 
 
-def test_a_reused_context_keeps_serving_after_an_evidence_run(browser, enver, local_enver, tmp_path):
-    """A failed scenario's evidence (screenshot, trace) does not stop the context being reset and reused."""
+def test_a_reused_context_stays_clean_after_evidence_and_a_page_that_left_its_origin(
+    browser, enver, local_enver, tmp_path
+):
+    """A failed scenario's evidence (screenshot, trace) does not stop the context being reset and
+    reused; a page that was on another origin too is replaced (its sessionStorage there goes with it)."""
+    contexts = Contexts(browser, "reset")
+    services = enver.services["jwks-service"].base_url
+    try:
+        for round in range(4):
+            session, _world = _scenario(contexts, enver, local_enver.web_client_url)
+            page = session.client.page
+            assert page.evaluate(LOOK) == NOTHING, round
+            page.evaluate(PLANT)
+            if round == 2:  # to the services' origin, leaving state there, and back
+                page.goto(services + "/jwks/isolation-probe")
+                page.evaluate(
+                    "() => { sessionStorage.setItem('leak', 'other origin'); localStorage.setItem('leak', 'x'); }"
+                )
+                page.goto(local_enver.web_client_url)
+            session.close(tmp_path / f"evidence-{round}" if round == 1 else None)
+        assert contexts.made == 1
+        assert contexts.pages_made == 2  # the page that visited two origins was replaced
+        session, _world = _scenario(contexts, enver, services + "/jwks/isolation-probe")
+        page = session.page
+        page.goto(services + "/jwks/isolation-probe")
+        assert page.evaluate("() => [sessionStorage.getItem('leak'), localStorage.getItem('leak')]") == [None, None]
+        session.close()
+    finally:
+        contexts.close()
+
+
+def test_a_page_that_keeps_writing_its_storage_leaves_nothing_behind(browser, enver, local_enver):
+    """The reset stops the page's scripts before clearing its sessionStorage: a timer cannot write it back."""
     contexts = Contexts(browser, "reset")
     try:
         for round in range(3):
             session, _world = _scenario(contexts, enver, local_enver.web_client_url)
-            assert session.client.page.evaluate(LOOK) == NOTHING
-            session.client.page.evaluate(PLANT)
-            session.close(tmp_path / f"evidence-{round}" if round == 1 else None)
-        assert contexts.made == 1
+            page = session.client.page
+            assert page.evaluate("() => sessionStorage.getItem('busy')") is None, round
+            page.evaluate("() => setInterval(() => sessionStorage.setItem('busy', String(Date.now())), 1)")
+            session.close()
+        assert contexts.pages_made == 1
     finally:
         contexts.close()

@@ -2,13 +2,14 @@
 
 Where the context comes from is the run's `--gui-isolation`:
 
-- `reset` (default): one context per worker, reset between scenarios the way Cypress isolates
-  tests — the scenario's page is closed (its JS realm and sessionStorage go with it), the
-  cookies, localStorage, IndexedDB, Cache Storage, service workers and HTTP cache of every
-  origin the scenario could reach are cleared (CDP `Storage.clearDataForOrigin`,
-  `Network.clearBrowserCache`), permissions are reset, the previous capture's listeners are
-  removed, and the next scenario gets a new page with its own run header and capture, and
-  a fresh navigation. No new renderer process is started per scenario.
+- `reset` (default): one context and page per worker, reset between scenarios the way Cypress
+  isolates tests — the page's sessionStorage is cleared with its scripts stopped and the page
+  leaves for about:blank (its JS realm goes; a page that was on more than one origin is
+  replaced by a new page instead), the cookies, localStorage, IndexedDB, Cache Storage,
+  service workers and HTTP cache of every origin the scenario could reach are cleared (CDP
+  `Storage.clearDataForOrigin`, `Network.clearBrowserCache`), permissions are reset, the
+  previous capture's listeners are removed, and the next scenario gets its own run header,
+  capture and trace, and a fresh navigation. No new context or renderer process per scenario.
 - `context`: a fresh context per scenario (the strict mode, as before).
 
 A context is reused only with the very options it was made with (viewport, the capture's
@@ -44,6 +45,11 @@ def evidence_dir(reports: Path, nodeid: str) -> Path:
 ISOLATION = ("reset", "context")  # --gui-isolation; the first is the default
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
 class Contexts:
     """Where each scenario's context comes from: a fresh one (`context`) or the worker's one,
     reset (`reset`). `acquire` gives a context and a blank page; `release` discards or resets."""
@@ -55,7 +61,9 @@ class Contexts:
         self.isolation = isolation
         self._kept: tuple[BrowserContext, Page] | None = None
         self._kept_options: dict[str, Any] = {}
+        self._visited: dict[Page, set[str]] = {}  # the origins each page's main frame was on
         self.made = 0  # contexts created: the isolation test and the bench read it
+        self.pages_made = 0  # pages created: a page kept across scenarios keeps its renderer process
 
     def acquire(self, **options: Any) -> tuple[BrowserContext, Page]:
         if self._kept is not None and self._kept_options == options:
@@ -64,29 +72,61 @@ class Contexts:
         self._discard()
         self.made += 1
         context = self.browser.new_context(**options)
-        return context, context.new_page()
+        return context, self._new_page(context)
+
+    def _new_page(self, context: BrowserContext) -> Page:
+        page = context.new_page()
+        self.pages_made += 1
+        visited = self._visited[page] = set()
+
+        def navigated(frame: Any) -> None:  # an event: no Playwright call in here
+            if frame.parent_frame is None:
+                visited.add(_origin(frame.url))
+
+        page.on("framenavigated", navigated)
+        return page
 
     def release(self, context: BrowserContext, origins: list[str], options: dict[str, Any]) -> None:
         """After the scenario (its tracing stopped and its listeners removed): close or reset."""
         if self.isolation == "context" or self._kept is not None:
+            self._forget(context)
             context.close()
             return
         try:
             page = self._reset(context, origins)
         except Exception:  # a context that cannot be reset is not reused
+            self._forget(context)
             context.close()
             return
         self._kept, self._kept_options = (context, page), options
 
-    @staticmethod
-    def _reset(context: BrowserContext, origins: list[str]) -> Page:
-        """The next scenario's blank page, in a context with nothing left of the last one."""
-        old = list(context.pages)
-        page = context.new_page()
-        for each in old:  # the realm, sessionStorage and any in-flight request go with the page
-            each.close()
+    def _reset(self, context: BrowserContext, origins: list[str]) -> Page:
+        """The next scenario's blank page, in a context with nothing left of the last one.
+
+        The page itself is kept (and with it its renderer process) when its main frame only
+        ever was on one origin: that origin's sessionStorage is cleared with the page's scripts
+        stopped, then the page leaves for about:blank (its JS realm goes). Otherwise the pages
+        are closed and a new one opened (sessionStorage belongs to the page)."""
+        pages = list(context.pages)
+        page = pages[0] if len(pages) == 1 else None
+        seen = self._visited.get(page, {""}) if page is not None else {""}
+        on = _origin(page.url) if page is not None else ""
+        keep = page is not None and not page.is_closed() and seen <= {on, ""}
+        if not keep:
+            page = self._new_page(context)
+            for each in pages:  # the realm, sessionStorage and any in-flight request go with the page
+                self._visited.pop(each, None)
+                each.close()
+        assert page is not None
         cdp = context.new_cdp_session(page)  # a page's session: the storage of this context only
         try:
+            if keep:
+                cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})  # nothing rewrites it now
+                if on:
+                    cdp.send("DOMStorage.clear", {"storageId": {"securityOrigin": on, "isLocalStorage": False}})
+                page.goto("about:blank")
+                cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
+                self._visited[page].clear()  # the set the page's listener adds to
             for origin in origins:
                 cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
             cdp.send("Network.clearBrowserCache")
@@ -96,9 +136,14 @@ class Contexts:
         context.clear_permissions()
         return page
 
+    def _forget(self, context: BrowserContext) -> None:
+        for page in context.pages:
+            self._visited.pop(page, None)
+
     def _discard(self) -> None:
         if self._kept is not None:
             try:
+                self._forget(self._kept[0])
                 self._kept[0].close()
             finally:
                 self._kept = None
