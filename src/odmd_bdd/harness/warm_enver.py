@@ -112,7 +112,10 @@ def described(config: pytest.Config) -> str | None:
 
 
 def _warm(config: pytest.Config, constellation: Constellation) -> RunningEnver | None:
-    if _why_not(config, constellation) is not None:
+    why_not = _why_not(config, constellation)
+    if why_not is not None:
+        if config.getoption("keep_enver"):
+            say(config, f"odmd-bdd: --keep-enver ignored ({why_not}): this run's enver stops with it")
         return None
     transport = config.getoption("transport") or constellation.envers[config.getoption("enver")].transport
     root = config.rootpath
