@@ -1,3 +1,4 @@
+import json
 import signal
 import subprocess
 import sys
@@ -7,9 +8,19 @@ import httpx
 from conftest import CONSTELLATION_FILE, ROOT
 
 
-def test_local_enver_command_serves_until_terminated():
+def test_local_enver_command_serves_until_terminated(tmp_path):
+    state = tmp_path / ".odmd" / "enver.json"  # its state file, for runs to reuse it (not the checkout's)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--constellation", str(CONSTELLATION_FILE)],
+        [
+            sys.executable,
+            "-m",
+            "odmd_bdd.tools.cli",
+            "local-enver",
+            "--constellation",
+            str(CONSTELLATION_FILE),
+            "--project",
+            str(tmp_path),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -33,9 +44,11 @@ def test_local_enver_command_serves_until_terminated():
         ssm = isolated_session().client("ssm", endpoint_url=aws)
         value = ssm.get_parameter(Name="/odmd-share/identity-service/b..mock/identityApiBaseUrl")["Parameter"]["Value"]
         assert value == f"{url}/identity-service"
+        assert json.loads(state.read_text())["url"] == url
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+    assert not state.exists()  # it removed its state file as it stopped
 
 
 def test_bad_constellation_is_one_line_on_stderr(tmp_path):

@@ -1,10 +1,27 @@
-"""One scenario on the GUI layer: a fresh browser context, its page, its capture, its evidence."""
+"""One scenario on the GUI layer: its browser context and page, its capture, its evidence.
+
+Where the context comes from is the run's `--gui-isolation`:
+
+- `reset` (default): one context and page per worker, reset between scenarios the way Cypress
+  isolates tests — the page's sessionStorage is cleared with its scripts stopped and the page
+  leaves for about:blank (its JS realm goes; a page that was on more than one origin is
+  replaced by a new page instead), the cookies, localStorage, IndexedDB, Cache Storage,
+  service workers and HTTP cache of every origin the scenario could reach are cleared (CDP
+  `Storage.clearDataForOrigin`, `Network.clearBrowserCache`), permissions are reset, the
+  previous capture's listeners are removed, and the next scenario gets its own run header,
+  capture and trace, and a fresh navigation. No new context or renderer process per scenario.
+- `context`: a fresh context per scenario (the strict mode, as before).
+
+A context is reused only with the very options it was made with (viewport, the capture's
+proxy-to-nowhere and its bypass list); a crashed or otherwise unusable one is discarded.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.capture import NetworkCapture
@@ -23,6 +40,116 @@ def evidence_dir(reports: Path, nodeid: str) -> Path:
     """reports/traces/<the test id, made a file name>/"""
     name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", nodeid).strip("_")[-150:]
     return reports / "traces" / name
+
+
+ISOLATION = ("reset", "context")  # --gui-isolation; the first is the default
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
+class Contexts:
+    """Where each scenario's context comes from: a fresh one (`context`) or the worker's one,
+    reset (`reset`). `acquire` gives a context and a blank page; `release` discards or resets."""
+
+    def __init__(self, browser: GuiBrowser, isolation: str = ISOLATION[0]):
+        if isolation not in ISOLATION:
+            raise ValueError(f"isolation must be one of {', '.join(ISOLATION)}, not {isolation!r}")
+        self.browser = browser
+        self.isolation = isolation
+        self._kept: tuple[BrowserContext, Page] | None = None
+        self._kept_options: dict[str, Any] = {}
+        self._visited: dict[Page, set[str]] = {}  # the origins each page's main frame was on
+        self.made = 0  # contexts created: the isolation test and the bench read it
+        self.pages_made = 0  # pages created: a page kept across scenarios keeps its renderer process
+
+    def acquire(self, **options: Any) -> tuple[BrowserContext, Page]:
+        if self._kept is not None and self._kept_options == options:
+            kept, self._kept = self._kept, None
+            return kept
+        self._discard()
+        self.made += 1
+        context = self.browser.new_context(**options)
+        return context, self._new_page(context)
+
+    def _new_page(self, context: BrowserContext) -> Page:
+        page = context.new_page()
+        self.pages_made += 1
+        visited = self._visited[page] = set()
+
+        def navigated(frame: Any) -> None:  # an event: no Playwright call in here
+            if frame.parent_frame is None:
+                visited.add(_origin(frame.url))
+
+        page.on("framenavigated", navigated)
+        return page
+
+    def release(self, context: BrowserContext, origins: list[str], options: dict[str, Any]) -> None:
+        """After the scenario (its tracing stopped and its listeners removed): close or reset."""
+        if self.isolation == "context" or self._kept is not None:
+            self._forget(context)
+            context.close()
+            return
+        try:
+            page = self._reset(context, origins)
+        except Exception:  # a context that cannot be reset is not reused
+            self._forget(context)
+            context.close()
+            return
+        self._kept, self._kept_options = (context, page), options
+
+    def _reset(self, context: BrowserContext, origins: list[str]) -> Page:
+        """The next scenario's blank page, in a context with nothing left of the last one.
+
+        The page itself is kept (and with it its renderer process) when its main frame only
+        ever was on one origin: that origin's sessionStorage is cleared with the page's scripts
+        stopped, then the page leaves for about:blank (its JS realm goes). Otherwise the pages
+        are closed and a new one opened (sessionStorage belongs to the page)."""
+        pages = list(context.pages)
+        page = pages[0] if len(pages) == 1 else None
+        seen = self._visited.get(page, {""}) if page is not None else {""}
+        on = _origin(page.url) if page is not None else ""
+        keep = page is not None and not page.is_closed() and seen <= {on, ""}
+        if not keep:
+            page = self._new_page(context)
+            for each in pages:  # the realm, sessionStorage and any in-flight request go with the page
+                self._visited.pop(each, None)
+                each.close()
+        assert page is not None
+        cdp = context.new_cdp_session(page)  # a page's session: the storage of this context only
+        try:
+            if keep:
+                cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})  # nothing rewrites it now
+                if on:
+                    cdp.send("DOMStorage.clear", {"storageId": {"securityOrigin": on, "isLocalStorage": False}})
+                page.goto("about:blank")
+                cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
+                self._visited[page].clear()  # the set the page's listener adds to
+            for origin in origins:
+                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+            cdp.send("Network.clearBrowserCache")
+        finally:
+            cdp.detach()
+        context.clear_cookies()
+        context.clear_permissions()
+        return page
+
+    def _forget(self, context: BrowserContext) -> None:
+        for page in context.pages:
+            self._visited.pop(page, None)
+
+    def _discard(self) -> None:
+        if self._kept is not None:
+            try:
+                self._forget(self._kept[0])
+                self._kept[0].close()
+            finally:
+                self._kept = None
+
+    def close(self) -> None:
+        self._discard()
 
 
 class GuiSession:
@@ -45,8 +172,10 @@ class GuiSession:
         trace: bool = True,
         snapshots: bool = False,
         redactor: Redactor | None = None,
+        contexts: Contexts | None = None,
     ):
         self.browser = browser
+        self.contexts = contexts or Contexts(browser, "context")
         self.enver = enver
         self.web_client_url = web_client_url
         self.timeout_s = timeout_s
@@ -61,18 +190,21 @@ class GuiSession:
     def __repr__(self) -> str:
         return f"<GuiSession {self.web_client_url}>"
 
+    def _options(self) -> dict[str, Any]:
+        return {"viewport": VIEWPORT, "service_workers": "block", "proxy": self.capture.proxy()}
+
+    def _origins(self) -> list[str]:
+        """Every origin the scenario's page could have stored anything for."""
+        urls = [self.web_client_url, *(svc.base_url for svc in self.enver.services.values())]
+        return sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, urls) if p.netloc})
+
     def open(self) -> GuiSession:
-        self.context = self.browser.new_context(
-            viewport=VIEWPORT,
-            service_workers="block",
-            proxy=self.capture.proxy(),
-        )
+        self.context, self.page = self.contexts.acquire(**self._options())
         self.context.set_default_timeout(self.timeout_s * 1000)
         if self.trace:
             # No screencast filmstrip (~25% more): a failure gets a full-page screenshot of its own.
             self.context.tracing.start(screenshots=False, snapshots=self.snapshots, sources=False)
         self.capture.install(self.context)
-        self.page = self.context.new_page()
         return self
 
     @property
@@ -91,6 +223,7 @@ class GuiSession:
         saved: list[Path] = []
         if self.context is None:
             return saved
+        clean = False  # a context whose tracing did not stop cleanly is not reused
         try:
             if evidence is not None:
                 evidence.mkdir(parents=True, exist_ok=True)
@@ -108,7 +241,14 @@ class GuiSession:
                     saved.append(trace)
             elif self.trace:
                 self.context.tracing.stop()
+            clean = True
         finally:
-            self.context.close()
-            self.context = self.page = self._client = None
+            context, self.context, self.page, self._client = self.context, None, None, None
+            # The capture is this scenario's: a reused context must not feed it the next one's traffic.
+            context.remove_listener("request", self.capture._on_request)
+            context.remove_listener("console", self.capture._on_console)
+            if clean:
+                self.contexts.release(context, self._origins(), self._options())
+            else:
+                context.close()
         return saved

@@ -15,7 +15,7 @@ from odmd_bdd.resolution.envers import Enver
 
 if TYPE_CHECKING:  # Playwright loads only when a GUI scenario runs
     from odmd_bdd.gui.browser import GuiBrowser
-    from odmd_bdd.gui.session import GuiSession
+    from odmd_bdd.gui.session import Contexts, GuiSession
 
 
 def launch_browser(config: pytest.Config) -> GuiBrowser:
@@ -37,8 +37,15 @@ def launch_browser(config: pytest.Config) -> GuiBrowser:
     return browser
 
 
+def contexts(config: pytest.Config, browser: GuiBrowser) -> Contexts:
+    """Where the worker's scenarios get their browser contexts: --gui-isolation (gui/session.py)."""
+    from odmd_bdd.gui.session import Contexts
+
+    return Contexts(browser, config.getoption("gui_isolation"))
+
+
 def open_session(
-    request: pytest.FixtureRequest, browser: GuiBrowser, url: str, enver: Enver, world: World, redactor: Redactor
+    request: pytest.FixtureRequest, contexts: Contexts, url: str, enver: Enver, world: World, redactor: Redactor
 ) -> GuiSession:
     """This scenario's browser context, traced as --gui-trace says (DOM snapshots on a rerun attempt)."""
     from odmd_bdd.gui.session import GuiSession
@@ -47,7 +54,7 @@ def open_session(
     mode = config.getoption("gui_trace")
     rerun = getattr(request.node, "execution_count", 1) > 1  # pytest-rerunfailures counts the attempts
     return GuiSession(
-        browser,
+        contexts.browser,
         enver,
         url,
         world.run_id,
@@ -55,6 +62,7 @@ def open_session(
         trace=mode != "off",
         snapshots=mode == "full" or (mode == "on-failure" and rerun),
         redactor=redactor,
+        contexts=contexts,
     ).open()
 
 

@@ -102,6 +102,14 @@ def add_options(parser: pytest.Parser) -> None:
         "launching one (default: $ODMD_BROWSER_WS_ENDPOINT; see odmd_bdd/gui/remote.py)",
     )
     gui.addoption(
+        "--gui-isolation",
+        default="reset",
+        choices=("reset", "context"),
+        help="reset (default): one browser context per worker, reset between scenarios (pages closed; "
+        "cookies, storage, IndexedDB, caches, service workers and permissions cleared; a new page, run "
+        "header and capture); context: a fresh browser context per scenario (strict, slower)",
+    )
+    gui.addoption(
         "--gui-trace",
         default="on-failure",
         choices=("on-failure", "full", "off"),

@@ -9,6 +9,7 @@ import pytest
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
+from odmd_bdd.harness import warm_enver
 from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX
 from odmd_bdd.localenv.fault_plan import FaultPlanFile
 from odmd_bdd.resolution.envers import EmbeddedAddress, Enver, resolve_enver
@@ -46,6 +47,7 @@ def open_enver(config: pytest.Config, constellation: Constellation, attach: Embe
     except OdmdError as exc:
         pytest.exit(f"odmd-bdd: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     config.stash[ENVER] = resolved
+    resolved.reused = warm_enver.described(config)
     if resolved.sqs() is None and resolved.event_contracts:  # said once, at the start
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         capture = config.pluginmanager.get_plugin("capturemanager")

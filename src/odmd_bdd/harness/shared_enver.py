@@ -38,6 +38,7 @@ from typing import Any
 import pytest
 
 from odmd_bdd.errors import OdmdError
+from odmd_bdd.harness import warm_enver
 from odmd_bdd.harness.collection import runs_features
 from odmd_bdd.harness.run_enver import resolve_run_enver
 from odmd_bdd.harness.stash import CONSTELLATION
@@ -101,6 +102,11 @@ def start(config: pytest.Config) -> None:
         return
     shared = SharedEnver(Path(tempfile.mkdtemp(prefix="odmd-shared-enver-")))
     config.stash[SHARED] = shared
+    warm = warm_enver.attach_or_none(config, config.stash[CONSTELLATION])
+    if warm is not None:  # a running enver of the project: the workers attach to it, nobody starts one
+        _write_json(shared.handoff, {"endpoint_url": warm.endpoint_url, "region": warm.region})
+        shared.done.set()
+        return
     threading.Thread(target=_bring_up, args=(config, shared), name="odmd-shared-enver", daemon=True).start()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -239,7 +240,7 @@ def build_app(
     dataset = copy.deepcopy(constellation.dataset)
 
     async def health(_: Request) -> Response:
-        return JSONResponse({"status": "ok", "services": list(constellation.services)})
+        return JSONResponse({"status": "ok", "services": list(constellation.services), "pid": os.getpid()})
 
     async def fault_plan(request: Request) -> Response:
         if request.method == "PUT":

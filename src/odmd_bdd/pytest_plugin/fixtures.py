@@ -12,7 +12,7 @@ from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.data.placeholders import Constants
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
-from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, shared_enver
+from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, shared_enver, warm_enver
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
 from odmd_bdd.names import DEFAULT_LAYER
@@ -51,8 +51,10 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
 
 @pytest.fixture(scope="session")
 def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator[Enver]:
-    """The enver under test, resolved once per session (an xdist worker reads its controller's)."""
-    resolved = run_enver.open_enver(pytestconfig, constellation, shared_enver.attach_or_none(pytestconfig))
+    """The enver under test, resolved once per session (an xdist worker reads its controller's; a run
+    reuses a running embedded enver of the project: harness/warm_enver.py)."""
+    attach = shared_enver.attach_or_none(pytestconfig) or warm_enver.attach_or_none(pytestconfig, constellation)
+    resolved = run_enver.open_enver(pytestconfig, constellation, attach)
     yield resolved
     resolved.close()
 
@@ -110,6 +112,14 @@ def gui_browser(pytestconfig: pytest.Config) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def gui_contexts(pytestconfig: pytest.Config, gui_browser: Any) -> Iterator[Any]:
+    """The worker's browser contexts: reset between scenarios, or fresh each (--gui-isolation)."""
+    contexts = gui_layer.contexts(pytestconfig, gui_browser)
+    yield contexts
+    contexts.close()
+
+
+@pytest.fixture(scope="session")
 def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
     return run_enver.web_client_url(pytestconfig, enver)
 
@@ -117,13 +127,13 @@ def web_client_url(pytestconfig: pytest.Config, enver: Enver) -> str:
 @pytest.fixture
 def gui_session(
     request: pytest.FixtureRequest,
-    gui_browser: Any,
+    gui_contexts: Any,
     web_client_url: str,
     enver: Enver,
     world: World,
     redactor: Redactor,
 ) -> Iterator[Any]:
-    """This scenario's browser context; a failed scenario leaves a screenshot and a trace in reports/traces/."""
-    session = gui_layer.open_session(request, gui_browser, web_client_url, enver, world, redactor)
+    """This scenario's browser context and page; a failed scenario leaves a screenshot and a trace in reports/traces/."""
+    session = gui_layer.open_session(request, gui_contexts, web_client_url, enver, world, redactor)
     yield session
     gui_layer.close_session(request, session)

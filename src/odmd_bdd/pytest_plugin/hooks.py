@@ -7,16 +7,28 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import collection, early_stop, layers, mutants, options, report_hygiene, run_events, step_lookup
+from odmd_bdd.harness import (
+    collection,
+    early_stop,
+    layers,
+    mutants,
+    options,
+    report_hygiene,
+    run_events,
+    step_lookup,
+    warm_enver,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
+    warm_enver.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     step_lookup.install()  # pytest-bdd's step lookup, remembered per module
+    warm_enver.check_options(config)
     collection.load_project(config)
     report_hygiene.clean_traces(config)
     early_stop.watch(config)  # a run stopped midway says so in junit.xml and Allure

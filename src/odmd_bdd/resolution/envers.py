@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import yaml
@@ -25,8 +25,10 @@ from odmd_bdd.aws.share import ShareNotFound
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
 from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
 from odmd_bdd.errors import EnverError
-from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.resolution.odmd_share import ShareResolver
+
+if TYPE_CHECKING:  # uvicorn and Starlette load only when an embedded enver starts in this process
+    from odmd_bdd.localenv import LocalEnver
 
 ANSWERS_SAID = {
     "full": "full (every answer compared with the dataset)",
@@ -69,6 +71,7 @@ class Enver:
     web_client_url: str | None = None
     state_machine_arn: str | None = None
     event_queues: dict[str, str] = field(default_factory=dict)  # named queues of the event_bus (explicit runs)
+    reused: str | None = None  # a running embedded enver this run reuses (harness/warm_enver.py), said in the report
 
     @property
     def name(self) -> str:
@@ -98,6 +101,8 @@ class Enver:
             out[f"{svc.name}.base_url_source"] = svc.source
             for artifact in svc.artifacts or [svc.contract.artifact]:
                 out[f"{svc.name}.artifact.{artifact.kind}"] = artifact.label
+        if self.reused:
+            out["embedded_enver"] = self.reused
         if self.web_client_url:
             out["web_client_url"] = self.web_client_url
         if self.state_machine_arn:
@@ -323,6 +328,7 @@ def _resolver(
         client = _memo(lambda service: make_client(session, service, endpoint_url=attach.endpoint_url))
     elif spec.embedded:
         from odmd_bdd.aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
+        from odmd_bdd.localenv import LocalEnver
         from odmd_bdd.localenv.publish import publish_local_enver
 
         # The share protocol needs SSM and S3, events SQS: loaded at start, not on first use. Only

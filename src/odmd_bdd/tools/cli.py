@@ -1,6 +1,7 @@
 """The `odmd-bdd` command line.
 
-odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C
+odmd-bdd local-enver [--port 8080]   serve the embedded enver until Ctrl-C; `pytest features/` reuses it
+odmd-bdd local-enver --stop          stop the one the project's .odmd/enver.json names
 odmd-bdd check [--format json]       consistency check of the master mock dataset (exit 1: problems)
 odmd-bdd project [--out DIR]         write each service's MOCK_ENVER_CONTEXT.md
 odmd-bdd steps [--format json]       the step catalog: every step, its parameters, layers, an example
@@ -14,15 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from odmd_bdd import __version__
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
-from odmd_bdd.localenv import LocalEnver
+from odmd_bdd.localenv import LocalEnver, running
+from odmd_bdd.localenv.running import RunningEnver
 from odmd_bdd.names import DEFAULT_CONSTELLATION
 from odmd_bdd.tools.authoring import lint as authoring_lint
 from odmd_bdd.tools.authoring import new as authoring_new
@@ -33,6 +37,8 @@ DEFAULT_FEATURES = Path("features")
 
 
 def _local_enver(args: argparse.Namespace) -> int:
+    if args.stop:
+        return _stop_local_enver(args.project)
     constellation = Constellation.load(args.constellation)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -48,6 +54,25 @@ def _local_enver(args: argparse.Namespace) -> int:
             resolved.close()
             raise OdmdError("resolve_enver(…, 'local') brought up no embedded enver")
         enver = resolved.local
+    state = None
+    path = running.state_path(args.project)
+    claimed = RunningEnver.read(path)
+    other = claimed is not None and running.alive(claimed.pid)  # the project's runs keep reusing that one
+    if (
+        resolved is not None and not other
+    ):  # findable by the next `pytest features/` of the project (localenv/running.py)
+        state = RunningEnver(
+            url=enver.url,
+            web_url=enver.web_url,
+            endpoint_url=resolved.aws.endpoint_url,
+            region=resolved.aws.region,
+            pid=os.getpid(),
+            transport="sfn",
+            constellation=str(constellation.path),
+            digest=running.digest(constellation),
+            started_by=args.started_by,
+        )
+        state.write(path)
     try:
         print(f"odmd-bdd embedded enver ({constellation.path.name}) on {enver.url}")
         for name, url in enver.base_urls.items():
@@ -60,13 +85,42 @@ def _local_enver(args: argparse.Namespace) -> int:
                 f"{resolved.aws.endpoint_url} ssm get-parameters-by-path --path /odmd-share --recursive)"
             )
             print(f"  {'BDD state machine':<24} {resolved.state_machine_arn}")
+        if state is not None:
+            print(
+                f"  {'reused by':<24} pytest features/ in {args.project.resolve()} "
+                f"(state: {path}; odmd-bdd local-enver --stop stops it)"
+            )
+        elif other and claimed is not None:
+            print(f"  {'reused by':<24} no run: {path} names another running enver (pid {claimed.pid})")
         print("Ctrl-C stops it.", flush=True)
         try:
             stop.wait()
         except KeyboardInterrupt:
             pass
     finally:
+        if state is not None:
+            state.remove(path)
         resolved.close() if resolved is not None else enver.stop()
+    return 0
+
+
+def _stop_local_enver(project: Path) -> int:
+    """Stop the embedded enver the project's state file names (SIGTERM), waiting for it to go."""
+    path = running.state_path(project)
+    state = RunningEnver.read(path)
+    if state is None:
+        print(f"odmd-bdd: no running embedded enver ({path} is missing or unreadable)")
+        return 0
+    try:
+        os.kill(state.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        path.unlink(missing_ok=True)
+        print(f"odmd-bdd: the embedded enver of {path} (pid {state.pid}) was gone; removed the file")
+        return 0
+    deadline = time.monotonic() + 15
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # poll: it removes its state file as it stops
+    print(f"odmd-bdd: stopped the embedded enver (pid {state.pid}, {state.url})")
     return 0
 
 
@@ -202,6 +256,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_CONSTELLATION,
         help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
     )
+    local.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help=f"the project whose `pytest features/` runs reuse it: its state file goes to "
+        f"PROJECT/{running.STATE_DIR}/{running.STATE_NAME} (default: the current directory)",
+    )
+    local.add_argument("--stop", action="store_true", help="stop the embedded enver the project's state file names")
+    local.add_argument("--started-by", default="local-enver", help=argparse.SUPPRESS)  # "--keep-enver": a run's
     local.set_defaults(func=_local_enver)
     check = sub.add_parser("check", help="check the master mock dataset against the artifacts and the features")
     check.add_argument(

@@ -1,0 +1,191 @@
+"""Warm runs (odmd_bdd/harness/warm_enver.py, odmd_bdd/localenv/running.py): a running embedded
+enver of the project is reused by the next `pytest features/`; a changed, dead or faulted one is
+said in one line and replaced by a fresh one; faults planted by one run never reach another."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from odmd_bdd.localenv import running
+from odmd_bdd.localenv.running import RunningEnver
+from tests.conftest import replace_in
+
+UC1 = "features/uc1_authentication_key_entity.feature"
+UP_WITHIN_S = 90.0  # a deadline for a cold moto on a loaded machine, not a performance bound
+PROBE = """
+
+def pytest_sessionfinish(session):  # added by tests/test_warm_enver.py: which heavy modules this run imported
+    import json, sys
+    from pathlib import Path
+
+    loaded = {name: name in sys.modules for name in ("moto", "playwright")}
+    Path(session.config.rootpath, "modules.json").write_text(json.dumps(loaded))
+"""
+
+
+def _wait_for(predicate, what: str, deadline_s: float = UP_WITHIN_S):
+    until = time.monotonic() + deadline_s
+    while True:
+        found = predicate()
+        if found:
+            return found
+        assert time.monotonic() < until, f"{what} within {deadline_s:g}s"
+        time.sleep(0.05)  # poll with a deadline
+
+
+def _stop(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    _wait_for(lambda: not running.alive(pid), f"pid {pid} to stop", 20)
+
+
+@pytest.fixture
+def warm_project(project: pytest.Pytester) -> Iterator[pytest.Pytester]:
+    """The project, with a probe of the run's imports; whatever embedded enver its runs keep is stopped after."""
+    with open(project.path / "conftest.py", "a", encoding="utf-8") as conftest:
+        conftest.write(PROBE)
+    yield project
+    state = RunningEnver.read(running.state_path(project.path))
+    if state is not None:
+        _stop(state.pid)
+
+
+def _local_enver(project: pytest.Pytester) -> tuple[subprocess.Popen, RunningEnver]:
+    """`odmd-bdd local-enver` in the project, up and findable."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver"],
+        cwd=project.path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def up() -> RunningEnver | None:
+        assert process.poll() is None, f"odmd-bdd local-enver ended with {process.returncode}"
+        state = RunningEnver.read(running.state_path(project.path))
+        return state if state is not None and state.pid == process.pid else None
+
+    return process, _wait_for(up, "odmd-bdd local-enver to write its state file")
+
+
+def _run(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, bool]]:
+    (project.path / "modules.json").unlink(missing_ok=True)
+    result = project.runpytest_subprocess(UC1, "--layer", "api", *args)
+    probe = project.path / "modules.json"
+    return result, json.loads(probe.read_text()) if probe.exists() else {}
+
+
+def test_a_kept_enver_is_reused_by_the_next_run_which_starts_no_embedded_aws(warm_project):
+    first, loaded = _run(warm_project, "--keep-enver")
+    first.assert_outcomes(passed=7)
+    first.stdout.fnmatch_lines(["odmd-bdd: started an embedded enver that outlives this run (pid *"])
+    assert loaded["moto"] is False, "the kept enver runs in its own process, not in the run's"
+    kept = RunningEnver.read(running.state_path(warm_project.path))
+    assert kept is not None and kept.started_by == "--keep-enver" and running.alive(kept.pid)
+
+    second, loaded = _run(warm_project)
+    second.assert_outcomes(passed=7)
+    second.stdout.fnmatch_lines([f"odmd-bdd: reusing the running embedded enver (pid {kept.pid}, {kept.url}; *"])
+    second.stdout.fnmatch_lines([f"embedded_enver: reused: pid {kept.pid} (--keep-enver), {kept.url}"])
+    assert loaded == {"moto": False, "playwright": False}  # no embedded AWS started: moto was never imported
+    assert f"identity-service.base_url: {kept.url}/identity-service" in second.stdout.str()
+
+    # Distributed: the controller finds it and hands it to the workers; nobody starts an embedded AWS.
+    third, loaded = _run(warm_project, "-n", "2")
+    third.assert_outcomes(passed=7)
+    third.stdout.fnmatch_lines([f"odmd-bdd: reusing the running embedded enver (pid {kept.pid}, *"])
+    assert loaded == {"moto": False, "playwright": False}
+
+
+def test_a_changed_dataset_is_detected_and_a_fresh_enver_started(warm_project):
+    process, state = _local_enver(warm_project)
+    try:
+        replace_in(warm_project.path / "fixtures/dataset/master-mock-dataset.yaml", "\n", "\n# changed\n")
+        result, loaded = _run(warm_project)
+        result.assert_outcomes(passed=7)
+        result.stdout.fnmatch_lines(
+            [
+                f"odmd-bdd: not reusing the embedded enver of .odmd/enver.json (pid {state.pid}, {state.url}) "
+                "differs: the constellation, dataset, contracts or enver code changed since it started; "
+                "starting a fresh embedded enver"
+            ]
+        )
+        assert loaded["moto"] is True  # it started its own embedded AWS
+        assert "embedded_enver: reused" not in result.stdout.str()
+        assert f"identity-service.base_url: {state.url}/" not in result.stdout.str()
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def test_a_dead_enver_is_ignored_and_its_state_file_removed(warm_project):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    from odmd_bdd.data.constellation import Constellation
+
+    constellation = Constellation.load(warm_project.path / "fixtures/envers/constellation.yaml")
+    path = running.state_path(warm_project.path)
+    RunningEnver(
+        url="http://127.0.0.1:9",
+        web_url="http://127.0.0.1:9",
+        endpoint_url="http://127.0.0.1:9",
+        region="us-east-1",
+        pid=gone.pid,
+        transport="sfn",
+        constellation=str(constellation.path),
+        digest=running.digest(constellation),
+    ).write(path)
+    result, loaded = _run(warm_project)
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines(
+        [
+            f"odmd-bdd: not reusing the embedded enver of .odmd/enver.json (pid {gone.pid}, http://127.0.0.1:9) "
+            f"is gone: pid {gone.pid} is not running; starting a fresh embedded enver"
+        ]
+    )
+    assert loaded["moto"] is True
+    assert not path.exists()
+
+
+def test_faults_never_reach_a_reused_enver_nor_come_from_one(warm_project):
+    process, state = _local_enver(warm_project)
+    plan = warm_project.path / "plan.json"
+    plan.write_text(json.dumps({"enver": [{"operation": "identity-service.createEntity", "status": 200}]}))
+    try:
+        # A run with a fault plan plants it in an enver of its own: the running one is left alone.
+        faulted, loaded = _run(warm_project, "--odmd-faults", str(plan))
+        assert faulted.ret == pytest.ExitCode.TESTS_FAILED  # the planted fault is caught
+        assert loaded["moto"] is True and "reusing" not in faulted.stdout.str()
+        assert httpx.get(f"{state.url}/_odmd/faults", trust_env=False).json() == []
+
+        # Keeping an enver with faults in it would hand them to the next runs: refused.
+        kept = warm_project.runpytest_subprocess(UC1, "--layer", "api", "--keep-enver", "--odmd-faults", str(plan))
+        assert kept.ret == pytest.ExitCode.USAGE_ERROR
+        kept.stderr.fnmatch_lines(["*--keep-enver with --odmd-faults: a kept enver is reused by other runs*"])
+
+        # An enver someone planted a fault in over HTTP is not reused.
+        fault = {"operation": "identity-service.createEntity", "status": 200}
+        assert httpx.put(f"{state.url}/_odmd/faults", json=[fault], trust_env=False).status_code == 200
+        result, loaded = _run(warm_project)
+        result.assert_outcomes(passed=7)
+        result.stdout.fnmatch_lines(
+            [
+                f"odmd-bdd: not reusing the embedded enver of .odmd/enver.json (pid {state.pid}, *) has 1 fault(s) planted*"
+            ]
+        )
+        assert loaded["moto"] is True
+    finally:
+        process.terminate()
+        process.wait(20)
+    assert not Path(running.state_path(warm_project.path)).exists()  # it removed its state file as it stopped
