@@ -106,6 +106,13 @@ class NetworkCapture:
         context.on("request", self._on_request)
         context.on("console", self._on_console)
 
+    def uninstall(self, context: BrowserContext) -> None:
+        """Stop listening to `context` (a reused context must not feed this capture the next scenario's traffic)."""
+        context.remove_listener("request", self._on_request)
+        context.remove_listener("console", self._on_console)
+        if self._context is context:
+            self._context = None
+
     def take(self, wait: bool = True) -> list[Captured]:
         """Every exchange since the last call, each with its answer (`wait=False`: drop the pending)."""
         with self._lock:

@@ -245,8 +245,7 @@ class GuiSession:
         finally:
             context, self.context, self.page, self._client = self.context, None, None, None
             # The capture is this scenario's: a reused context must not feed it the next one's traffic.
-            context.remove_listener("request", self.capture._on_request)
-            context.remove_listener("console", self.capture._on_console)
+            self.capture.uninstall(context)
             if clean:
                 self.contexts.release(context, self._origins(), self._options())
             else:
