@@ -183,7 +183,7 @@ def test_serial_and_two_workers_give_the_same_pass_fail_set(project):
     subset = ("features/", "-k", "uc1 or uc6")
     serial = project.runpytest_subprocess(*subset, "--junitxml=reports/serial.xml", "--alluredir=reports/serial")
     parallel = project.runpytest_subprocess(
-        *subset, "-n", "2", "--junitxml=reports/parallel.xml", "--alluredir=reports/parallel"
+        *subset, "-n", "2", "--junitxml=reports/parallel.xml", "--alluredir=reports/parallel", "-v"
     )
     reports = project.path / "reports"
     one, two = _junit_outcomes(reports / "serial.xml"), _junit_outcomes(reports / "parallel.xml")

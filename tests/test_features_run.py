@@ -183,7 +183,7 @@ def foreign_identity_service():
 def test_explicit_base_urls_work_against_any_server(project, foreign_identity_service):
     (project.path / "urls.yaml").write_text(f"base_urls:\n  identity-service: {foreign_identity_service}\n")
     result = project.runpytest_subprocess(
-        "features/", "--base-urls", "urls.yaml", "--layer", "api", "-k", "wrong_temporary_token or tampered"
+        "features/", "--base-urls", "urls.yaml", "--layer", "api", "-k", "wrong_temporary_token or tampered", "-v"
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(

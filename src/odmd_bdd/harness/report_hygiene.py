@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import shards
+from odmd_bdd.harness import shards, terminal
 from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, NOT_CHECKED_SHOWN, PHASE_REPORTS, REDACTOR
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
@@ -23,19 +23,16 @@ def clean_traces(config: pytest.Config) -> None:
         shutil.rmtree(config.rootpath / "reports" / "traces", ignore_errors=True)
 
 
-def keep_and_redact(item: pytest.Item, report: pytest.TestReport) -> pytest.TestReport:
+def keep_and_redact(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> pytest.TestReport:
     """Keep each phase's report on the item (the GUI layer saves evidence when a scenario failed);
-    mask credentials in failure text and captured output before any reporter sees them."""
+    show a harness failure as scenario, step and message (harness.terminal); mask credentials in
+    failure text and captured output before any reporter sees them."""
     item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
     redactor = item.config.stash.get(REDACTOR, None)
     if redactor is None:
         return report
-    if report.longrepr is not None:
-        text = str(report.longrepr)
-        clean = redactor.text(text)
-        if clean != text:
-            report.longrepr = clean
-    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
+    terminal.compact(item, call, report, redactor)
+    terminal.redact(report, redactor)
     return report
 
 
@@ -150,12 +147,9 @@ def enver_info(config: pytest.Config) -> dict[str, str]:
 
 
 def write_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    info = enver_info(config)
-    if not info:
-        return
-    terminalreporter.write_sep("-", "odmd-bdd enver")
-    for key, value in info.items():
-        terminalreporter.write_line(f"{key}: {value}")
+    """The failed tests with their reason, the run per use case × layer, the enver (in full with -v)."""
+    terminal.write_failed_summary(terminalreporter)
+    terminal.write_run_summary(terminalreporter, enver_info(config), getattr(config.option, "allure_report_dir", None))
 
 
 def record_enver(session: pytest.Session) -> None:

@@ -7,7 +7,17 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import collection, early_stop, layers, mutants, options, report_hygiene, run_events, step_lookup
+from odmd_bdd.harness import (
+    collection,
+    early_stop,
+    layers,
+    mutants,
+    options,
+    report_hygiene,
+    run_events,
+    step_lookup,
+    terminal,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,7 +53,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    return report_hygiene.keep_and_redact(item, (yield))
+    return report_hygiene.keep_and_redact(item, call, (yield))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -59,8 +69,24 @@ def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_bdd_step_error(request: pytest.FixtureRequest) -> None:
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any) -> None:
+    terminal.note_failed_step(request, step)
     report_hygiene.attach_new_events(request)
+
+
+@pytest.hookimpl(trylast=True)  # after allure-pytest-bdd opened the test
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, scenario: Any) -> None:
+    terminal.note_scenario(request, scenario)
+
+
+@pytest.hookimpl(tryfirst=True)  # an xdist worker's failure, before JUnit and the terminal read it
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    terminal.restore_reason(report)
+
+
+@pytest.hookimpl(trylast=True)  # the terminal reporter exists
+def pytest_sessionstart(session: pytest.Session) -> None:
+    terminal.take_failed_summary(session.config.pluginmanager.get_plugin("terminalreporter"))
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:
