@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import shards, terminal
+from odmd_bdd.harness import allure_report, shards, terminal
 from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, NOT_CHECKED_SHOWN, PHASE_REPORTS, REDACTOR
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
@@ -87,7 +87,7 @@ def close_step_not_checked(request: pytest.FixtureRequest, step: Any) -> None:
     notes = _new_not_checked(request)
     if not notes:
         return
-    listener = _allure_bdd_listener(request.config)
+    listener = allure_report.listener(request.config)
     if listener is None:
         return
     from allure_commons.model2 import Status, StatusDetails
@@ -97,15 +97,6 @@ def close_step_not_checked(request: pytest.FixtureRequest, step: Any) -> None:
     stop_gherkin_step(
         listener.lifecycle, request.node, get_step_uuid(step), status=Status.SKIPPED, status_details=details
     )
-
-
-def _allure_bdd_listener(config: pytest.Config) -> Any:
-    """allure-pytest-bdd's listener of this run (registered with --alluredir), or None."""
-    try:
-        from allure_pytest_bdd.pytest_bdd_listener import PytestBDDListener
-    except ImportError:
-        return None
-    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, PytestBDDListener)), None)
 
 
 def not_checked_status(report: pytest.TestReport) -> tuple[str, str, str] | None:

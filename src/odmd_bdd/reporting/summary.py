@@ -111,7 +111,8 @@ def load_scenarios(results_dirs: list[Path]) -> list[Scenario]:
             layer = _layer(result)
             if key not in by_history:
                 full = result.get("fullName") or ""
-                by_history[key] = Scenario(result.get("name") or full, full.split(":", 1)[0], _use_case(result), layer)
+                name = (result.get("name") or full).removesuffix(f" [{layer}]")  # the test's name carries its layer
+                by_history[key] = Scenario(name, full.split(":", 1)[0], _use_case(result), layer)
             by_history[key].attempts.append(result)
     return sorted(by_history.values(), key=lambda s: (_uc_order(s.use_case), s.feature, s.name, s.layer))
 
