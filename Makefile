@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench
+.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench screenshots
 
 setup: $(STAMP) browser
 
@@ -35,7 +35,8 @@ $(STAMP): pyproject.toml
 bdd: setup
 	$(PYTEST) features/
 
-engine-tests: setup
+# node-setup: tests/test_report_html.py renders a report with Allure 3 and reads it in Chromium.
+engine-tests: setup node-setup
 	$(PYTEST) tests/ -m "not slow" --junitxml=reports/junit-engine.xml
 
 features: setup
@@ -74,6 +75,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 # The HTML report (reports/allure-report/index.html) and reports/summary.md of the last run.
 report: setup node-setup
 	bash ci/run-bdd.sh --no-setup --report-only
+
+# The README's screenshots (docs/screenshots/*.png) from a real run with one planted failure:
+# its terminal and its HTML report, rendered in headless Chromium (src/odmd_bdd/tools/report_view.py).
+screenshots: setup node-setup
+	$(BIN)/python -m odmd_bdd.tools.report_view --out docs/screenshots
 
 # What CI runs: the features, then the HTML report, JUnit and the summary. ARGS go to pytest.
 ci: setup node-setup
