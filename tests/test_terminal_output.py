@@ -107,3 +107,25 @@ def test_under_xdist_the_reason_reaches_junit_and_the_short_summary(project):
     (failure,) = list(junit.iter("failure"))
     assert failure.get("message", "").startswith("contract violation in [api] key-service registerKey")
     assert "Step:     When the user registers the root public key" in (failure.text or "")
+
+
+def test_odmd_progress_shows_done_of_total_and_the_current_test_instead_of_dots(pytester):
+    pytester.makepyfile(
+        test_three="""
+        import pytest
+        def test_passes(): pass
+        def test_fails(): assert 1 == 2
+        def test_skips(): pytest.skip("not today")
+        def test_deselected(): pass
+        """
+    )
+    result = pytester.runpytest_subprocess("--odmd-progress", "-p", "no:cacheprovider", "-k", "not deselected")
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "[[]1/3[]] test_three.py::test_passes PASSED (*s)",
+            "[[]2/3[]] test_three.py::test_fails FAILED (*s)",
+            "[[]3/3[]] test_three.py::test_skips SKIPPED*",
+        ]
+    )
+    assert "test_three.py .FS" not in result.stdout.str() and "[100%]" not in result.stdout.str()

@@ -151,6 +151,91 @@ def restore_reason(report: pytest.TestReport) -> None:
         report.longrepr = HarnessFailure(report.longrepr, reason, path, line)
 
 
+# -- progress of a long run (--odmd-progress) -------------------------------------------------
+
+
+class Progress:
+    """A plugin of its own (--odmd-progress): `[done/total] test` as each test starts, its outcome
+    and time when it ends, instead of pytest's dots. Under xdist (tests end in any order, on
+    several workers) one line per ended test."""
+
+    def __init__(self, terminalreporter: Any, parallel: bool):
+        self.tr = terminalreporter
+        self.parallel = parallel
+        self.done = 0
+        self.total = 0
+        self.open = False
+        self.words: dict[str, str] = {}  # nodeid -> its worst outcome so far
+        self.seconds: dict[str, float] = {}  # nodeid -> its call's duration
+        terminalreporter.showfspath = False  # no "tests/test_x.py" prefixes for dots that are not written
+        if hasattr(terminalreporter, "_show_progress_info"):  # nor pytest's "[ 52%]" (each line has its count)
+            terminalreporter._show_progress_info = False
+
+    def _total(self) -> int:
+        return self.total or int(getattr(self.tr, "_numcollected", 0) or 0)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.total = len(session.items)  # after -m/-k deselection
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.total = len(ids)  # every worker collects the whole selection
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> Any:
+        status = yield
+        if isinstance(status, tuple) and len(status) == 3:
+            return (status[0], "", status[2])  # the category stays; no dot
+        return status
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        if self.parallel:
+            return
+        self.tr.ensure_newline()
+        self.tr.write(f"[{self.done + 1}/{self._total()}] {nodeid} ")
+        self.open = True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A test's line ends with its teardown: its worst phase decides the word."""
+        word = self.words.get(report.nodeid, "PASSED")
+        if report.outcome not in ("passed", "failed", "skipped"):  # pytest-rerunfailures: "rerun"
+            word = str(report.outcome).upper()
+        elif report.failed:
+            word = "FAILED" if report.when == "call" else "ERROR"
+        elif report.skipped and word == "PASSED":
+            word = "XFAIL" if hasattr(report, "wasxfail") else "SKIPPED"
+        if report.when == "call":
+            self.seconds[report.nodeid] = report.duration
+        if report.when != "teardown" and word != "RERUN":
+            self.words[report.nodeid] = word
+            return
+        self.words.pop(report.nodeid, None)
+        self._finish(report.nodeid, word, self.seconds.pop(report.nodeid, None))
+
+    def _finish(self, nodeid: str, word: str, seconds: float | None) -> None:
+        if word != "RERUN":
+            self.done += 1
+        took = f"({seconds:.1f}s)" if seconds is not None else ""
+        if self.parallel or not self.open:
+            self.tr.ensure_newline()
+            self.tr.write_line(f"[{self.done}/{self._total()}] {word} {nodeid} {took}".rstrip())
+        else:
+            self.tr.write_line(f"{word} {took}".rstrip())
+        self.open = False
+
+
+def start_progress(config: pytest.Config) -> None:
+    """--odmd-progress: register the Progress plugin (not on an xdist worker: the controller prints)."""
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None or not config.getoption("odmd_progress", False) or hasattr(config, "workerinput"):
+        return
+    parallel = bool(getattr(config.option, "numprocesses", None))
+    if not config.pluginmanager.has_plugin("odmd-bdd-progress"):
+        config.pluginmanager.register(Progress(terminalreporter, parallel), "odmd-bdd-progress")
+
+
 # -- the end of a run ---------------------------------------------------------------------------
 
 

@@ -93,6 +93,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 @pytest.hookimpl(trylast=True)  # the terminal reporter exists
 def pytest_sessionstart(session: pytest.Session) -> None:
     terminal.take_failed_summary(session.config.pluginmanager.get_plugin("terminalreporter"))
+    terminal.start_progress(session.config)  # --odmd-progress
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:
