@@ -53,3 +53,19 @@ def test_names_descriptions_step_values_comparisons_and_the_last_look_at_a_passe
     assert not [a for a in results[f"{SCENARIO} [api]"].get("attachments", []) if "page" in a["name"]]
     # The Markdown summary names the scenario once, its layer in its own column.
     assert {s.name for s in load_scenarios([folder])} == {SCENARIO}
+
+
+def test_the_metadata_panel_has_short_keys_and_the_enver_is_one_global_attachment_per_service(project):
+    result = project.runpytest_subprocess(FEATURE, "--layer", "api", "-k", "tampered")
+    result.assert_outcomes(passed=1)
+    folder = project.path / "reports" / "allure-results"
+    panel = dict(line.split("=", 1) for line in (folder / "environment.properties").read_text().splitlines())
+    assert max(len(key) for key in panel) <= 14, panel  # Allure 3's Metadata panel cuts longer keys
+    assert panel["enver"] == "local" and panel["identity"].startswith("http://127.0.0.1:")
+    [globals_file] = folder.glob("*-globals.json")
+    [attachment] = json.loads(globals_file.read_text())["attachments"]
+    text = (folder / attachment["source"]).read_text()
+    block = text.split("\n\nkey-service\n", 1)[1].split("\n\n", 1)[0]
+    assert "  openapi " in block and "key-service.openapi.json@" in block
+    # Every key for tools, beside it.
+    assert "key-service.artifact.openapi=s3://" in (folder / "odmd-enver.properties").read_text()

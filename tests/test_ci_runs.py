@@ -194,8 +194,8 @@ def test_serial_and_two_workers_give_the_same_pass_fail_set(project):
     # Every worker's Allure results survive (no worker cleaned the folder under another).
     for folder in ("serial", "parallel"):
         assert len(list((reports / folder).glob("*-result.json"))) == len(one)
-    # One environment.properties, written by the controller from both workers' envers.
-    env = (reports / "parallel" / "environment.properties").read_text().splitlines()
+    # One description of the enver, written by the controller from both workers' envers.
+    env = (reports / "parallel" / "odmd-enver.properties").read_text().splitlines()
     keys = [line.split("=", 1)[0] for line in env]
     assert len(keys) == len(set(keys)) and "xdist_workers=2" in env and "enver=local" in env
     urls = [line for line in env if line.startswith(("identity-service.base_url=", "identity-service.base_url["))]

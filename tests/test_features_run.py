@@ -43,7 +43,7 @@ def test_unfaulted_run_passes_and_reports_leave_no_credential(project):
             text = path.read_text(errors="replace")
             leaked = [s for s in SECRETS if s in text]
             assert not leaked, f"{path} contains {leaked}"
-    env = (reports / "allure-results" / "environment.properties").read_text()
+    env = (reports / "allure-results" / "odmd-enver.properties").read_text()
     # Every artifact the run used, with the exact S3 version it was resolved to.
     assert "identity-service.artifact.bundle=s3://odmd-local-artifacts/" in env
     assert "identity-service.artifact.openapi=s3://odmd-local-artifacts/" in env and ".openapi.json@" in env

@@ -49,7 +49,7 @@ def test_a_green_run_ends_with_one_line_per_use_case_and_layer_and_no_enver_bloc
             "*- odmd-bdd -*",
             "UC1  api * passed · gui * passed",
             "UC6  api * passed · gui * passed",
-            "enver local (b..mock): addresses and artifact versions in *environment.properties (-v prints them)",
+            "enver local (b..mock): addresses and artifact versions in the report*s Metadata and Global Attachments (-v prints them)",
         ]
     )
     assert "s3://" not in result.stdout.str() and "base_url" not in result.stdout.str()

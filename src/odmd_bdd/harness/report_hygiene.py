@@ -3,7 +3,10 @@ step, the enver and artifact versions once per run, and a clean reports/traces/ 
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +18,7 @@ from odmd_bdd.harness import allure_report, shards, terminal
 from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, NOT_CHECKED_SHOWN, PHASE_REPORTS, REDACTOR
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.reporting.summary import ENVER_FILE
 
 
 def clean_traces(config: pytest.Config) -> None:
@@ -144,8 +148,12 @@ def write_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None
 
 
 def record_enver(session: pytest.Session) -> None:
-    """The enver and the artifact versions in Allure's environment panel, once per run: an xdist
-    worker hands its enver to the controller, which writes the merged description."""
+    """The enver and the artifact versions in the Allure results, once per run: an xdist worker
+    hands its enver to the controller, which writes the merged description. Three files:
+    - environment.properties, Allure's Metadata panel: short keys a person reads there (the
+      enver, where the services came from, one key per service with its address);
+    - a global attachment, "enver: addresses and artifact versions, per service";
+    - odmd-enver.properties, every key for tools (reporting.summary, merges of shards)."""
     config = session.config
     if shards.is_worker(config):
         resolved = config.stash.get(ENVER, None)
@@ -158,4 +166,53 @@ def record_enver(session: pytest.Session) -> None:
         return
     path = Path(alluredir)
     path.mkdir(parents=True, exist_ok=True)
-    (path / "environment.properties").write_text(shards.properties_text(info.items()), encoding="utf-8")
+    (path / ENVER_FILE).write_text(shards.properties_text(info.items()), encoding="utf-8")
+    (path / "environment.properties").write_text(shards.properties_text(panel(info).items()), encoding="utf-8")
+    name = str(uuid.uuid4())
+    (path / f"{name}-attachment.txt").write_text(per_service_text(info), encoding="utf-8")
+    attachment = {"name": ENVER_ATTACHMENT, "source": f"{name}-attachment.txt", "type": "text/plain"}
+    (path / f"{name}-globals.json").write_text(
+        json.dumps({"attachments": [{**attachment, "timestamp": int(time.time() * 1000)}]}), encoding="utf-8"
+    )
+
+
+ENVER_ATTACHMENT = "enver: addresses and artifact versions, per service"
+
+
+def _split(key: str) -> tuple[str, str, str]:
+    """`identity-service.artifact.openapi[gw1]` -> ("identity-service", "artifact.openapi", "[gw1]")."""
+    worker = ""
+    if key.endswith("]") and "[" in key:
+        key, worker = key[: key.rindex("[")], key[key.rindex("[") :]
+    service, _, rest = key.partition(".")
+    return service, rest, worker
+
+
+def panel(info: dict[str, str]) -> dict[str, str]:
+    """Allure's Metadata panel cuts keys at ~17 characters: the run's facts under their short keys,
+    each service under its name without "-service" with its address (and where it came from); the artifact
+    versions are one click away, in the global attachment."""
+    out: dict[str, str] = {}
+    for key, value in info.items():
+        service, rest, worker = _split(key)
+        if not rest:
+            out[key] = value
+        elif rest == "base_url":
+            source = info.get(f"{service}.base_url_source{worker}") or info.get(f"{service}.base_url_source", "")
+            out[f"{service.removesuffix('-service')}{worker}"] = f"{value} ({source})" if source else value
+    out["artifacts"] = f"Global Attachments: {ENVER_ATTACHMENT}"
+    return out
+
+
+def per_service_text(info: dict[str, str]) -> str:
+    """The whole description, the run's facts first, then one block per service."""
+    run: list[str] = []
+    services: dict[str, list[str]] = {}
+    for key, value in info.items():
+        service, rest, worker = _split(key)
+        if not rest:
+            run.append(f"{key}: {value}")
+        else:
+            services.setdefault(service, []).append(f"  {rest.removeprefix('artifact.') + worker:<22} {value}")
+    blocks = ["\n".join(run)] + [f"{service}\n" + "\n".join(lines) for service, lines in services.items()]
+    return "\n\n".join(blocks) + "\n"

@@ -345,5 +345,5 @@ def write_run_summary(terminalreporter: Any, enver: dict[str, str], alluredir: s
             terminalreporter.write_line(f"{key}: {value}")
         return
     where = f"enver {enver.get('enver', '?')} ({enver.get('revision', '?')})"
-    kept = f"{alluredir}/environment.properties" if alluredir else "the report"
+    kept = "the report's Metadata and Global Attachments" if alluredir else "the report"
     terminalreporter.write_line(f"{where}: addresses and artifact versions in {kept} (-v prints them)")

@@ -7,7 +7,7 @@ Read from the Allure results (so it works on the merged results of several shard
 - every failing scenario with the harness's message: its header and every problem line;
 - scenarios that needed a retry (`--reruns`): every attempt is a result with the same
   historyId, the last attempt counts;
-- the enver and the artifact versions used (`environment.properties`, written by the plugin).
+- the enver and the artifact versions used (`odmd-enver.properties`, written by the plugin).
 
 Error lines pass through the same redaction as the report (dataset secrets, bearer tokens).
 When `$GITHUB_STEP_SUMMARY` is set, the summary is appended to it as well.
@@ -122,10 +122,17 @@ def _uc_order(use_case: str) -> tuple[int, str]:
     return (int(digits), "") if digits.isdigit() else (10**6, use_case)
 
 
+# Every key of the enver's description (the plugin writes it beside Allure's environment.properties,
+# which holds only what its Metadata panel can show).
+ENVER_FILE = "odmd-enver.properties"
+
+
 def read_environment(results_dirs: list[Path]) -> dict[str, str]:
     env: dict[str, str] = {}
     for folder in results_dirs:
-        path = folder / "environment.properties"
+        path = folder / ENVER_FILE
+        if not path.is_file():
+            path = folder / "environment.properties"  # results written before odmd-enver.properties
         if not path.is_file():
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
