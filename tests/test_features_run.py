@@ -216,7 +216,7 @@ def test_tags_with_a_colon_become_markers(project):
 
 
 def test_features_pass_unchanged_through_the_bdd_state_machine(project):
-    result = project.runpytest_subprocess("features/", "--layer", "api", "--transport", "sfn", timeout=300)
+    result = project.runpytest_subprocess("features/", "--layer", "api", "--transport", "sfn", "-v", timeout=300)
     outcomes = result.parseoutcomes()
     assert result.ret == 0 and outcomes.get("failed", 0) == 0 and outcomes["passed"] >= 22
     result.stdout.fnmatch_lines(["bdd_state_machine_arn: arn:aws:states:*:stateMachine:odmd-bdd-exchange"])

@@ -4,7 +4,7 @@
   the step that failed with its feature file:line, and the harness's own message. That is the
   failure representation pytest, JUnit (`message`) and Allure all read; `--tb=long` (or any
   other `--tb`) gives pytest's traceback back. Unexpected errors (a bug in the engine or a step)
-  keep their traceback.
+  and plain Python tests keep their traceback.
 - The short summary (-r f) names each failed test with the reason, however long its id.
 - A run ends with one line per use case, its layers and their totals; the enver's addresses and
   artifact versions are in the report (Allure's environment, reports/summary.md) and, with -v, here.
@@ -94,8 +94,8 @@ def compact(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestRe
     excinfo = call.excinfo
     if not report.failed or excinfo is None:
         return
-    if not isinstance(excinfo.value, (AssertionError, OdmdError)):
-        _keep_crash_reason(report, redactor)
+    if not isinstance(excinfo.value, (AssertionError, OdmdError)) or item.path.suffix != ".feature":
+        _keep_crash_reason(report, redactor)  # an engine bug, or a plain test: pytest's traceback
         return
     if item.config.getoption("tbstyle", "auto") != "auto":
         _keep_crash_reason(report, redactor)
@@ -273,7 +273,7 @@ def _outcomes(terminalreporter: Any) -> dict[str, tuple[str, pytest.TestReport]]
     order = {"passed": 0, "not checked": 1, "skipped": 1, "failed": 2, "error": 2}
     for category in ("passed", "skipped", "failed", "error"):
         for report in terminalreporter.stats.get(category, []):
-            if not hasattr(report, "nodeid") or not getattr(report, "when", None):
+            if not isinstance(report, pytest.TestReport):  # a collection error is no test's outcome
                 continue
             outcome = category
             if category == "skipped" and str(report.longrepr).find("not checked:") >= 0:
