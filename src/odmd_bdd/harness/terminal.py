@@ -79,8 +79,14 @@ def note_failed_step(request: pytest.FixtureRequest, step: Any) -> None:
 
 
 def _message(exc: BaseException) -> str:
-    """The harness's own failures (AssertionErrors, OdmdErrors) say everything in their message."""
-    return str(exc).strip() or type(exc).__name__
+    """The harness's message, with its kind in front (GuiConventionError: …) unless it is a plain
+    assertion or the message says it already ("contract violation in …")."""
+    text = str(exc).strip()
+    kind = type(exc).__name__
+    said = re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()  # ContractViolation -> "contract violation"
+    if type(exc) is AssertionError or text.lower().startswith(said):
+        return text or kind
+    return f"{kind}: {text}" if text else kind
 
 
 def reason_of(message: str) -> str:
