@@ -12,9 +12,14 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench
+.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench screenshots
+
+# Set-up says what it installs and how long it took (from the start of this make).
+SETUP_START := $(shell date +%s)
+took = $$(( $$(date +%s) - $(SETUP_START) ))s
 
 setup: $(STAMP) browser
+	@echo "odmd-bdd setup: ready ($(VENV), the package and its tools; $(took) in all)"
 
 # The GUI layer's Chromium: $CHROMIUM_PATH, an installed one, Playwright's own, else (as root)
 # apt-get install chromium. Found once here so a test run never starts with an install.
@@ -24,19 +29,23 @@ browser: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "odmd-bdd needs Python 3.11 or newer on PATH (Debian/Ubuntu: apt-get install python3 python3-venv)" >&2; exit 1; }
+	@echo "odmd-bdd setup: a venv at $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); \
 	  else echo "cannot create a venv: install python3-venv (sudo apt-get install python3-venv)" >&2; exit 1; fi; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "odmd-bdd setup: pip: the latest pip, then odmd-bdd (editable; pytest, pytest-bdd, Playwright, allure-pytest-bdd, moto, …) and its dev extra (ruff, mypy, import-linter, schemathesis, …): a few minutes the first time"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
+	@echo "odmd-bdd setup: the package is installed ($(took))"
 
 bdd: setup
 	$(PYTEST) features/
 
-engine-tests: setup
-	$(PYTEST) tests/ -m "not slow" --junitxml=reports/junit-engine.xml
+# node-setup: tests/test_report_html.py renders a report with Allure 3 and reads it in Chromium.
+engine-tests: setup node-setup
+	$(PYTEST) tests/ -m "not slow" --odmd-progress --junitxml=reports/junit-engine.xml
 
 features: setup
 	$(PYTEST) features/
@@ -68,12 +77,19 @@ node-setup: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "the HTML report needs Node.js 20+ and npm (Debian/Ubuntu: apt-get install nodejs npm)" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "odmd-bdd setup: npm ci: Allure 3 (package-lock.json) into node_modules/ …"
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+	@echo "odmd-bdd setup: Allure 3 is installed ($(took))"
 
 # The HTML report (reports/allure-report/index.html) and reports/summary.md of the last run.
 report: setup node-setup
 	bash ci/run-bdd.sh --no-setup --report-only
+
+# The README's screenshots (docs/screenshots/*.png) from a real run with one planted failure:
+# its terminal and its HTML report, rendered in headless Chromium (src/odmd_bdd/tools/report_view.py).
+screenshots: setup node-setup
+	$(BIN)/python -m odmd_bdd.tools.report_view --out docs/screenshots
 
 # What CI runs: the features, then the HTML report, JUnit and the summary. ARGS go to pytest.
 ci: setup node-setup
@@ -81,7 +97,7 @@ ci: setup node-setup
 
 # The CI tooling's end-to-end tests (a few minutes): the script run, serial vs -n 2, the remote browser.
 ci-tests: setup node-setup
-	$(PYTEST) tests/ -m slow --junitxml=reports/junit-ci-tests.xml
+	$(PYTEST) tests/ -m slow --odmd-progress --junitxml=reports/junit-ci-tests.xml
 
 local-enver: setup
 	$(BIN)/odmd-bdd local-enver

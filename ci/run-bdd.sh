@@ -13,7 +13,7 @@
 # 2. `pytest features/ ARGS` → reports/allure-results/, reports/junit.xml, reports/pytest.log;
 # 3. `npx allure generate` → reports/allure-report/index.html (one self-contained file, allurerc.yaml);
 # 4. `python -m odmd_bdd.reporting.summary` → reports/summary.md (use case × layer, failures with their
-#    first error line, retries, artifact versions); appended to $GITHUB_STEP_SUMMARY when set.
+#    message and every problem line, retries, artifact versions); appended to $GITHUB_STEP_SUMMARY when set.
 # Everything stays in reports/ for the workflow's upload step. The exit code is pytest's when
 # it is not 0 (failing scenarios still get their reports); else non-zero if a report failed.
 set -uo pipefail

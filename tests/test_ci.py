@@ -215,11 +215,28 @@ def test_summary_tables_use_cases_by_layer_lists_failures_retries_and_artifacts(
     assert "| UC1 | ✅ 1/1 | ✅ 1/1 |" in text
     assert "| UC2 | ❌ 1 of 1 failed | ✅ 1/1 |" in text
     assert (
-        "- **UC2 [api] entity** (`features/uc2.feature`): `AssertionError: field token: got '***redacted***'`" in text
+        "- **UC2 [api] entity** (`features/uc2.feature`): `field token: got '***redacted***'`\n  - `second line`"
+        in text
     )
-    assert "mock_auth_jwt_token_for_testing" not in text and "second line" not in text
+    assert "mock_auth_jwt_token_for_testing" not in text and "Traceback" not in text
     assert "- UC2 [gui] flaky: 2 attempts, passed on a retry (flaky)" in text
     assert "| identity-service.artifact.openapi | `s3://bucket/x.json@V1` |" in text
+
+
+def test_summary_keeps_every_problem_line_of_a_contract_violation(tmp_path):
+    message = (
+        "odmd_bdd.errors.ContractViolation: contract violation in [api] key-service registerKey (s3://b/k.json@V1):\n"
+        "  - status 201: $.fingerprint: 12345 is not of type 'string'\n"
+        "  - status 201: $.algorithm: 'rsa' is not one of ['ed25519']"
+    )
+    _result(tmp_path, "register", "uc1", "api", "failed", 1, message)
+    text = render(load_scenarios([tmp_path]), {}, exit_code=1)
+    assert (
+        "- **UC1 [api] register** (`features/uc1.feature`): "
+        "`contract violation in [api] key-service registerKey (s3://b/k.json@V1):`\n"
+        "  - `status 201: $.fingerprint: 12345 is not of type 'string'`\n"
+        "  - `status 201: $.algorithm: 'rsa' is not one of ['ed25519']`\n"
+    ) in text
 
 
 def test_summary_of_a_run_that_never_started_says_so(tmp_path):

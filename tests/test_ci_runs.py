@@ -152,7 +152,7 @@ def test_ci_script_with_a_failing_and_a_flaky_scenario_exits_1_and_keeps_every_a
     assert report["stats"]["failed"] == 1 and report["stats"]["retries"] == 2  # each rerun scenario: one retry
     assert len(report["retryTests"]) == 2
     results = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]
-    flaky = [r for r in results if r["name"] == "A scenario that fails once, then passes"]
+    flaky = [r for r in results if r["name"] == "A scenario that fails once, then passes [api]"]
     assert sorted(r["status"] for r in flaky) == ["failed", "passed"] and len({r["historyId"] for r in flaky}) == 1
     summary = (reports / "summary.md").read_text()
     assert summary.startswith("## ❌") and "pytest exit code 1 (scenarios failed)" in summary
@@ -161,7 +161,7 @@ def test_ci_script_with_a_failing_and_a_flaky_scenario_exits_1_and_keeps_every_a
     assert "### Failing scenarios" in summary
     assert (
         "[api] A user logs in, registers the root key and creates the root entity** "
-        "(`features/uc1_authentication_key_entity.feature`): `AssertionError: [api] identity-service login "
+        "(`features/uc1_authentication_key_entity.feature`): `[api] identity-service login "
         "(UC1.login): field user_id: expected ${USER_ID} = 'user_12345_system', got 'user_99999_other'`"
     ) in summary
     assert "A scenario that fails once, then passes: 2 attempts, passed on a retry (flaky)" in summary
@@ -183,7 +183,7 @@ def test_serial_and_two_workers_give_the_same_pass_fail_set(project):
     subset = ("features/", "-k", "uc1 or uc6")
     serial = project.runpytest_subprocess(*subset, "--junitxml=reports/serial.xml", "--alluredir=reports/serial")
     parallel = project.runpytest_subprocess(
-        *subset, "-n", "2", "--junitxml=reports/parallel.xml", "--alluredir=reports/parallel"
+        *subset, "-n", "2", "--junitxml=reports/parallel.xml", "--alluredir=reports/parallel", "-v"
     )
     reports = project.path / "reports"
     one, two = _junit_outcomes(reports / "serial.xml"), _junit_outcomes(reports / "parallel.xml")
@@ -194,8 +194,8 @@ def test_serial_and_two_workers_give_the_same_pass_fail_set(project):
     # Every worker's Allure results survive (no worker cleaned the folder under another).
     for folder in ("serial", "parallel"):
         assert len(list((reports / folder).glob("*-result.json"))) == len(one)
-    # One environment.properties, written by the controller from both workers' envers.
-    env = (reports / "parallel" / "environment.properties").read_text().splitlines()
+    # One description of the enver, written by the controller from both workers' envers.
+    env = (reports / "parallel" / "odmd-enver.properties").read_text().splitlines()
     keys = [line.split("=", 1)[0] for line in env]
     assert len(keys) == len(set(keys)) and "xdist_workers=2" in env and "enver=local" in env
     urls = [line for line in env if line.startswith(("identity-service.base_url=", "identity-service.base_url["))]

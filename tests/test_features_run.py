@@ -43,7 +43,7 @@ def test_unfaulted_run_passes_and_reports_leave_no_credential(project):
             text = path.read_text(errors="replace")
             leaked = [s for s in SECRETS if s in text]
             assert not leaked, f"{path} contains {leaked}"
-    env = (reports / "allure-results" / "environment.properties").read_text()
+    env = (reports / "allure-results" / "odmd-enver.properties").read_text()
     # Every artifact the run used, with the exact S3 version it was resolved to.
     assert "identity-service.artifact.bundle=s3://odmd-local-artifacts/" in env
     assert "identity-service.artifact.openapi=s3://odmd-local-artifacts/" in env and ".openapi.json@" in env
@@ -183,7 +183,7 @@ def foreign_identity_service():
 def test_explicit_base_urls_work_against_any_server(project, foreign_identity_service):
     (project.path / "urls.yaml").write_text(f"base_urls:\n  identity-service: {foreign_identity_service}\n")
     result = project.runpytest_subprocess(
-        "features/", "--base-urls", "urls.yaml", "--layer", "api", "-k", "wrong_temporary_token or tampered"
+        "features/", "--base-urls", "urls.yaml", "--layer", "api", "-k", "wrong_temporary_token or tampered", "-v"
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
@@ -216,7 +216,7 @@ def test_tags_with_a_colon_become_markers(project):
 
 
 def test_features_pass_unchanged_through_the_bdd_state_machine(project):
-    result = project.runpytest_subprocess("features/", "--layer", "api", "--transport", "sfn", timeout=300)
+    result = project.runpytest_subprocess("features/", "--layer", "api", "--transport", "sfn", "-v", timeout=300)
     outcomes = result.parseoutcomes()
     assert result.ret == 0 and outcomes.get("failed", 0) == 0 and outcomes["passed"] >= 22
     result.stdout.fnmatch_lines(["bdd_state_machine_arn: arn:aws:states:*:stateMachine:odmd-bdd-exchange"])

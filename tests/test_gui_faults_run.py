@@ -62,7 +62,11 @@ def test_a_client_showing_a_wrong_user_id_fails_the_gui_run_only(project):
     results = [json.loads(p.read_text()) for p in (project.path / "reports" / "allure-results").glob("*-result.json")]
     [failed] = [r for r in results if r["status"] == "failed"]
     attached = {a["name"]: a["type"] for a in failed.get("attachments", [])}
-    assert attached["[gui] screenshot.png"] == "image/png" and attached["[gui] trace.zip"] == "application/zip"
+    assert attached["[gui] screenshot.png (failed)"] == "image/png"
+    # The trace's name says the one command that opens it.
+    [trace] = [name for name in attached if name.startswith("[gui] trace.zip")]
+    assert attached[trace] == "application/zip"
+    assert trace.endswith(f"open it with: playwright show-trace reports/traces/{evidence.name}/trace.zip")
 
 
 def test_a_button_calling_a_wrong_route_fails_the_gui_run_with_a_contract_violation(project):

@@ -40,8 +40,14 @@ def test_judge_needs_the_layer_and_the_named_fault():
 
 def test_representative_faults_are_caught_and_the_baseline_is_green():
     subset = [c for c in CATALOG if c.in_subset]
-    baseline, verdicts = run_catalog(ROOT, subset, progress=lambda line: None)
+    said: list[str] = []
+    baseline, verdicts = run_catalog(ROOT, subset, progress=said.append)
     assert baseline.exit_code == 0 and not baseline.failures and baseline.passed
+    # Progress: done / total and the fault being run, then its verdict.
+    total = len(subset)
+    assert said[2] == f"[1/{total}] {subset[0].id} on {', '.join(subset[0].features)} …"
+    assert said[3].startswith(f"[1/{total}] caught: {subset[0].id} (")
+    assert said[-1].startswith(f"[{total}/{total}] caught: {subset[-1].id} (")
     missed = [(v.case.id, v.detail) for v in verdicts if not v.ok]
     assert not missed
     table = matrix_markdown(baseline, verdicts)

@@ -105,7 +105,7 @@ def test_two_workers_share_the_controllers_enver_and_its_planted_fault(project):
         "test_creating_the_root_entity_with_a_tampered_session_token_is_refused[api]",
     ], outcomes
     assert "status 200 is not declared" in result.stdout.str()
-    env = (project.path / "allure" / "environment.properties").read_text().splitlines()
+    env = (project.path / "allure" / "odmd-enver.properties").read_text().splitlines()
     base_urls = [line for line in env if line.startswith(("identity-service.base_url=", "identity-service.base_url["))]
     assert len(base_urls) == 1 and base_urls[0].startswith("identity-service.base_url=http://127.0.0.1:"), env
     assert "xdist_workers=2" in env
@@ -129,6 +129,6 @@ def test_two_workers_run_the_exchanges_through_the_controllers_state_machine(pro
         "--alluredir=allure",
     )
     result.assert_outcomes(passed=7)
-    env = (project.path / "allure" / "environment.properties").read_text().splitlines()
+    env = (project.path / "allure" / "odmd-enver.properties").read_text().splitlines()
     arns = [line for line in env if line.startswith("bdd_state_machine_arn")]
     assert arns == ["bdd_state_machine_arn=arn:aws:states:us-east-1:123456789012:stateMachine:odmd-bdd-exchange"], env

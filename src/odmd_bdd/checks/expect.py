@@ -20,13 +20,30 @@ def _shown(path: str, value: Any, secret: bool) -> str:
     return MASK if secret or SENSITIVE_KEY.search(path) else repr(value)
 
 
+# What the Then-step being run compared, passed or not: the report attaches it to the step
+# (harness.allure_report). One process runs one step at a time; `take_compared` empties it.
+_COMPARED: list[dict[str, Any]] = []
+
+
+def _note(what: str, expected: str, actual: str, ok: bool) -> None:
+    _COMPARED.append({"what": what, "expected": expected, "actual": actual, "ok": ok})
+
+
+def take_compared() -> list[dict[str, Any]]:
+    """The comparisons made since the last call (each: what, expected, actual, ok), masked."""
+    taken = list(_COMPARED)
+    _COMPARED.clear()
+    return taken
+
+
 @check("expect.field")
 def field(obs: Observation, path: str, expected: Expected) -> list[Problem]:
     """The answer's field `path` (dotted) holds the expected value."""
     actual = obs.field(path)
+    shown = _shown(path, actual, expected.secret)
+    _note(f"{obs.label}: field {path}", expected.describe(), shown, actual == expected.value)
     if actual == expected.value:
         return []
-    shown = _shown(path, actual, expected.secret)
     return [Problem("expect.field", f"field {path}", f"expected {expected.describe()}, got {shown}", obs.label)]
 
 
@@ -39,6 +56,8 @@ def field_equals(obs: Observation, path: str, expected: Expected) -> None:
 @check("expect.status")
 def status(obs: Observation, allowed: range | tuple[int, ...], meaning: str) -> list[Problem]:
     """The answer's status is one of `allowed` (`meaning` says what that is, for the message)."""
+    shown = f"{allowed.start}-{allowed.stop - 1}" if isinstance(allowed, range) else "/".join(map(str, allowed))
+    _note(f"{obs.label}: status", f"{shown} ({meaning})", str(obs.status), obs.status in allowed)
     if obs.status in allowed:
         return []
     detail = ""
@@ -148,11 +167,22 @@ def event_published(
             raise AssertionError(
                 f"{name} event for {about.describe()} differs from the dataset:\n  " + "\n  ".join(lines(diffs))
             )
+        _note_event(name, about, event)
         return
     arrivals = sum(1 for e in inbox.received if e.message == name and events.same(e.payload, event.payload))
     found = events.case_event(event, arrivals, wanted or declared, dataset, [c.ref for c in answered], body)
     if found:
         raise AssertionError(f"{name} event for {about.describe()}:\n  " + "\n  ".join(lines(found)))
+    _note_event(name, about, event)
+
+
+def _note_event(name: str, about: Expected, event: ReceivedEvent) -> None:
+    _note(
+        f"{name} event on {event.queue}",
+        f"mentions {about.describe()}, as the dataset declares it",
+        repr(event.payload),
+        True,
+    )
 
 
 def _arrived(dataset: Dataset, event: ReceivedEvent) -> str:
@@ -190,6 +220,19 @@ def case_answer(obs: Observation, case: Case) -> list[Problem]:
                     f"expected an issue {issue} at {want_path or '$'}, got {obs.zod_paths()}",
                 )
             )
+    _note(
+        f"{obs.label}: the answer against dataset case {case.ref} ({case.where})",
+        f"status {case.status}"
+        + (", the case's body" if "body" in case.response else "")
+        + (
+            f", issues at {[i.get('path') for i in case.response.get('issues') or []]}"
+            if case.response.get("issues")
+            else ""
+        ),
+        f"status {obs.status}"
+        + (f"; {len(problems)} difference(s): " + "; ".join(lines(problems)) if problems else ", equal"),
+        not problems,
+    )
     return problems
 
 

@@ -218,6 +218,16 @@ class GuiSession:
             self._client.open()
         return self._client
 
+    def small_screenshot(self) -> bytes | None:
+        """The page as it ends, small (the viewport, JPEG): the report's last look at a passed
+        scenario. None when the page is gone."""
+        if self.page is None or self.page.is_closed():
+            return None
+        try:
+            return self.page.screenshot(type="jpeg", quality=50, scale="css", timeout=self.timeout_s * 1000)
+        except Exception:  # a crashed page has no screenshot; the scenario's outcome stands
+            return None
+
     def close(self, evidence: Path | None = None) -> list[Path]:
         """Discard the context; with `evidence`, first keep a screenshot and the trace there."""
         saved: list[Path] = []

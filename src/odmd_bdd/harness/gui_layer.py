@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -66,9 +67,19 @@ def open_session(
     ).open()
 
 
+def trace_command(config: pytest.Config, trace: Path) -> str:
+    """The one command that opens a kept trace (Playwright's trace viewer ships with the Python package)."""
+    try:
+        shown = trace.relative_to(config.rootpath)
+    except ValueError:
+        shown = trace
+    return f"playwright show-trace {shown}"
+
+
 def close_session(request: pytest.FixtureRequest, session: GuiSession) -> None:
-    """Discard the context; a failed scenario first keeps a screenshot and its (scrubbed) trace in
-    reports/traces/ and on the Allure report."""
+    """Discard the context, ending the report with a look at the page: a failed scenario keeps a
+    full-page screenshot and its (scrubbed) trace in reports/traces/ and on the Allure report
+    (the trace's name says the command that opens it); a passed one gets a small screenshot."""
     import allure
 
     from odmd_bdd.gui.session import evidence_dir
@@ -76,6 +87,15 @@ def close_session(request: pytest.FixtureRequest, session: GuiSession) -> None:
     reports = request.node.stash.get(PHASE_REPORTS, {})
     failed = any(r.failed for r in reports.values())
     evidence = evidence_dir(request.config.rootpath / "reports", request.node.nodeid) if failed else None
+    if not failed:
+        shot = session.small_screenshot()
+        if shot is not None:
+            allure.attach(shot, name="[gui] the page at the end (passed)", attachment_type=allure.attachment_type.JPG)
     for path in session.close(evidence):
-        kind = allure.attachment_type.PNG if path.suffix == ".png" else allure.attachment_type.ZIP
-        allure.attach.file(str(path), name=f"[gui] {path.name}", attachment_type=kind)
+        if path.suffix == ".png":
+            allure.attach.file(
+                str(path), name=f"[gui] {path.name} (failed)", attachment_type=allure.attachment_type.PNG
+            )
+        else:
+            name = f"[gui] {path.name} — open it with: {trace_command(request.config, path)}"
+            allure.attach.file(str(path), name=name, attachment_type=allure.attachment_type.ZIP)

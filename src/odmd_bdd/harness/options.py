@@ -69,6 +69,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="let @mock-only scenarios run against an enver whose revision is main",
     )
     group.addoption(
+        "--odmd-progress",
+        action="store_true",
+        default=False,
+        help="one line per test instead of dots: [done/total] the test, then its outcome and time (long runs)",
+    )
+    group.addoption(
         "--event-timeout", type=float, default=5.0, help="seconds a step waits for an expected event (default 5)"
     )
     gui = parser.getgroup("odmd-bdd-gui", "odmd-bdd: the GUI layer (Playwright driving the web client)")

@@ -3,7 +3,10 @@ step, the enver and artifact versions once per run, and a clean reports/traces/ 
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import shards
+from odmd_bdd.harness import allure_report, shards, terminal
 from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, NOT_CHECKED_SHOWN, PHASE_REPORTS, REDACTOR
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.reporting.summary import ENVER_FILE
 
 
 def clean_traces(config: pytest.Config) -> None:
@@ -23,19 +27,16 @@ def clean_traces(config: pytest.Config) -> None:
         shutil.rmtree(config.rootpath / "reports" / "traces", ignore_errors=True)
 
 
-def keep_and_redact(item: pytest.Item, report: pytest.TestReport) -> pytest.TestReport:
+def keep_and_redact(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> pytest.TestReport:
     """Keep each phase's report on the item (the GUI layer saves evidence when a scenario failed);
-    mask credentials in failure text and captured output before any reporter sees them."""
+    show a harness failure as scenario, step and message (harness.terminal); mask credentials in
+    failure text and captured output before any reporter sees them."""
     item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
     redactor = item.config.stash.get(REDACTOR, None)
     if redactor is None:
         return report
-    if report.longrepr is not None:
-        text = str(report.longrepr)
-        clean = redactor.text(text)
-        if clean != text:
-            report.longrepr = clean
-    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
+    terminal.compact(item, call, report, redactor)
+    terminal.redact(report, redactor)
     return report
 
 
@@ -90,7 +91,7 @@ def close_step_not_checked(request: pytest.FixtureRequest, step: Any) -> None:
     notes = _new_not_checked(request)
     if not notes:
         return
-    listener = _allure_bdd_listener(request.config)
+    listener = allure_report.listener(request.config)
     if listener is None:
         return
     from allure_commons.model2 import Status, StatusDetails
@@ -100,15 +101,6 @@ def close_step_not_checked(request: pytest.FixtureRequest, step: Any) -> None:
     stop_gherkin_step(
         listener.lifecycle, request.node, get_step_uuid(step), status=Status.SKIPPED, status_details=details
     )
-
-
-def _allure_bdd_listener(config: pytest.Config) -> Any:
-    """allure-pytest-bdd's listener of this run (registered with --alluredir), or None."""
-    try:
-        from allure_pytest_bdd.pytest_bdd_listener import PytestBDDListener
-    except ImportError:
-        return None
-    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, PytestBDDListener)), None)
 
 
 def not_checked_status(report: pytest.TestReport) -> tuple[str, str, str] | None:
@@ -150,17 +142,18 @@ def enver_info(config: pytest.Config) -> dict[str, str]:
 
 
 def write_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    info = enver_info(config)
-    if not info:
-        return
-    terminalreporter.write_sep("-", "odmd-bdd enver")
-    for key, value in info.items():
-        terminalreporter.write_line(f"{key}: {value}")
+    """The failed tests with their reason, the run per use case × layer, the enver (in full with -v)."""
+    terminal.write_failed_summary(terminalreporter)
+    terminal.write_run_summary(terminalreporter, enver_info(config), getattr(config.option, "allure_report_dir", None))
 
 
 def record_enver(session: pytest.Session) -> None:
-    """The enver and the artifact versions in Allure's environment panel, once per run: an xdist
-    worker hands its enver to the controller, which writes the merged description."""
+    """The enver and the artifact versions in the Allure results, once per run: an xdist worker
+    hands its enver to the controller, which writes the merged description. Three files:
+    - environment.properties, Allure's Metadata panel: short keys a person reads there (the
+      enver, where the services came from, one key per service with its address);
+    - a global attachment, "enver: addresses and artifact versions, per service";
+    - odmd-enver.properties, every key for tools (reporting.summary, merges of shards)."""
     config = session.config
     if shards.is_worker(config):
         resolved = config.stash.get(ENVER, None)
@@ -173,4 +166,53 @@ def record_enver(session: pytest.Session) -> None:
         return
     path = Path(alluredir)
     path.mkdir(parents=True, exist_ok=True)
-    (path / "environment.properties").write_text(shards.properties_text(info.items()), encoding="utf-8")
+    (path / ENVER_FILE).write_text(shards.properties_text(info.items()), encoding="utf-8")
+    (path / "environment.properties").write_text(shards.properties_text(panel(info).items()), encoding="utf-8")
+    name = str(uuid.uuid4())
+    (path / f"{name}-attachment.txt").write_text(per_service_text(info), encoding="utf-8")
+    attachment = {"name": ENVER_ATTACHMENT, "source": f"{name}-attachment.txt", "type": "text/plain"}
+    (path / f"{name}-globals.json").write_text(
+        json.dumps({"attachments": [{**attachment, "timestamp": int(time.time() * 1000)}]}), encoding="utf-8"
+    )
+
+
+ENVER_ATTACHMENT = "enver: addresses and artifact versions, per service"
+
+
+def _split(key: str) -> tuple[str, str, str]:
+    """`identity-service.artifact.openapi[gw1]` -> ("identity-service", "artifact.openapi", "[gw1]")."""
+    worker = ""
+    if key.endswith("]") and "[" in key:
+        key, worker = key[: key.rindex("[")], key[key.rindex("[") :]
+    service, _, rest = key.partition(".")
+    return service, rest, worker
+
+
+def panel(info: dict[str, str]) -> dict[str, str]:
+    """Allure's Metadata panel cuts keys at ~17 characters: the run's facts under their short keys,
+    each service under its name without "-service" with its address (and where it came from); the artifact
+    versions are one click away, in the global attachment."""
+    out: dict[str, str] = {}
+    for key, value in info.items():
+        service, rest, worker = _split(key)
+        if not rest:
+            out[key] = value
+        elif rest == "base_url":
+            source = info.get(f"{service}.base_url_source{worker}") or info.get(f"{service}.base_url_source", "")
+            out[f"{service.removesuffix('-service')}{worker}"] = f"{value} ({source})" if source else value
+    out["artifacts"] = f"Global Attachments: {ENVER_ATTACHMENT}"
+    return out
+
+
+def per_service_text(info: dict[str, str]) -> str:
+    """The whole description, the run's facts first, then one block per service."""
+    run: list[str] = []
+    services: dict[str, list[str]] = {}
+    for key, value in info.items():
+        service, rest, worker = _split(key)
+        if not rest:
+            run.append(f"{key}: {value}")
+        else:
+            services.setdefault(service, []).append(f"  {rest.removeprefix('artifact.') + worker:<22} {value}")
+    blocks = ["\n".join(run)] + [f"{service}\n" + "\n".join(lines) for service, lines in services.items()]
+    return "\n\n".join(blocks) + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from odmd_bdd.harness import (
+    allure_report,
     collection,
     early_stop,
     layers,
@@ -16,6 +17,7 @@ from odmd_bdd.harness import (
     report_hygiene,
     run_events,
     step_lookup,
+    terminal,
     warm_enver,
 )
 
@@ -55,24 +57,46 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    return report_hygiene.keep_and_redact(item, (yield))
+    return report_hygiene.keep_and_redact(item, call, (yield))
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_bdd_before_step_call(request: pytest.FixtureRequest, step_func_args: dict[str, Any]) -> Any:
+def pytest_bdd_before_step_call(request: pytest.FixtureRequest, step: Any, step_func_args: dict[str, Any]) -> Any:
     with report_hygiene.without_fixture_args(request, step_func_args):
-        return (yield)
+        result = yield
+    allure_report.show_step_values(request, step)
+    return result
 
 
 @pytest.hookimpl(tryfirst=True)  # before allure-pytest-bdd closes the step
 def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
+    allure_report.attach_compared(request, step)
     report_hygiene.attach_new_events(request)
     report_hygiene.close_step_not_checked(request, step)
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_bdd_step_error(request: pytest.FixtureRequest) -> None:
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any) -> None:
+    terminal.note_failed_step(request, step)
+    allure_report.attach_compared(request, step)
     report_hygiene.attach_new_events(request)
+
+
+@pytest.hookimpl(trylast=True)  # after allure-pytest-bdd opened the test
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, scenario: Any) -> None:
+    terminal.note_scenario(request, scenario)
+    allure_report.name_scenario(request, scenario)
+
+
+@pytest.hookimpl(tryfirst=True)  # an xdist worker's failure, before JUnit and the terminal read it
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    terminal.restore_reason(report)
+
+
+@pytest.hookimpl(trylast=True)  # the terminal reporter exists
+def pytest_sessionstart(session: pytest.Session) -> None:
+    terminal.take_failed_summary(session.config.pluginmanager.get_plugin("terminalreporter"))
+    terminal.start_progress(session.config)  # --odmd-progress
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:

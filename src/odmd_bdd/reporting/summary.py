@@ -4,10 +4,10 @@
 
 Read from the Allure results (so it works on the merged results of several shards too):
 - pass/fail per use case (the `@ucN` tag) × layer (the scenario's `layer` parameter);
-- every failing scenario with the first line of its error;
+- every failing scenario with the harness's message: its header and every problem line;
 - scenarios that needed a retry (`--reruns`): every attempt is a result with the same
   historyId, the last attempt counts;
-- the enver and the artifact versions used (`environment.properties`, written by the plugin).
+- the enver and the artifact versions used (`odmd-enver.properties`, written by the plugin).
 
 Error lines pass through the same redaction as the report (dataset secrets, bearer tokens).
 When `$GITHUB_STEP_SUMMARY` is set, the summary is appended to it as well.
@@ -57,13 +57,25 @@ class Scenario:
     def status(self) -> str:
         return self.final.get("status") or "unknown"
 
-    def first_error_line(self, redactor: Redactor) -> str:
+    def error_lines(self, redactor: Redactor, limit: int = 40) -> list[str]:
+        """The harness's message: its header and every problem line under it (a contract
+        violation's JSON paths, a comparison's expected and actual), redacted; never the traceback."""
         details = self.final.get("statusDetails") or {}
-        for text in (details.get("message") or "", details.get("trace") or ""):
-            for line in text.splitlines():
-                if line.strip():
-                    return redactor.text(line.strip())[:300]
-        return "(no message)"
+        message = details.get("message") or ""
+        if not message.strip():  # no message: the first line of the trace at least
+            message = next((line for line in (details.get("trace") or "").splitlines() if line.strip()), "")
+        lines = [redactor.text(line.strip())[:300] for line in message.splitlines() if line.strip()]
+        if not lines:
+            return ["(no message)"]
+        lines[0] = _HARNESS_PREFIX.sub("", lines[0])
+        lines = [line.removeprefix("- ") if i else line for i, line in enumerate(lines)]
+        if len(lines) > limit:
+            lines = [*lines[:limit], f"(+{len(lines) - limit} more lines: see the report)"]
+        return lines
+
+
+# How allure-pytest-bdd prefixes a message (excinfo.exconly()): the harness's failures need no class name.
+_HARNESS_PREFIX = re.compile(r"^(?:AssertionError|odmd_bdd\.errors\.\w+): ")
 
 
 def _label(result: dict, name: str) -> list[str]:
@@ -98,7 +110,8 @@ def load_scenarios(results_dirs: list[Path]) -> list[Scenario]:
             layer = _layer(result)
             if key not in by_history:
                 full = result.get("fullName") or ""
-                by_history[key] = Scenario(result.get("name") or full, full.split(":", 1)[0], _use_case(result), layer)
+                name = (result.get("name") or full).removesuffix(f" [{layer}]")  # the test's name carries its layer
+                by_history[key] = Scenario(name, full.split(":", 1)[0], _use_case(result), layer)
             by_history[key].attempts.append(result)
     return sorted(by_history.values(), key=lambda s: (_uc_order(s.use_case), s.feature, s.name, s.layer))
 
@@ -108,10 +121,17 @@ def _uc_order(use_case: str) -> tuple[int, str]:
     return (int(digits), "") if digits.isdigit() else (10**6, use_case)
 
 
+# Every key of the enver's description (the plugin writes it beside Allure's environment.properties,
+# which holds only what its Metadata panel can show).
+ENVER_FILE = "odmd-enver.properties"
+
+
 def read_environment(results_dirs: list[Path]) -> dict[str, str]:
     env: dict[str, str] = {}
     for folder in results_dirs:
-        path = folder / "environment.properties"
+        path = folder / ENVER_FILE
+        if not path.is_file():
+            path = folder / "environment.properties"  # results written before odmd-enver.properties
         if not path.is_file():
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -151,6 +171,11 @@ def _cell(scenarios: list[Scenario]) -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """Text for an inline code span in a list item (one line, no backticks inside)."""
+    return text.replace("\n", " ").replace("`", "'")
 
 
 def render(
@@ -194,10 +219,11 @@ def render(
     if failing:
         lines += ["### Failing scenarios", ""]
         for s in failing:
+            header, *problems = s.error_lines(redactor)
             lines.append(
-                f"- **{_md(s.use_case)} [{_md(s.layer)}] {_md(s.name)}** (`{_md(s.feature)}`): "
-                f"`{_md(s.first_error_line(redactor)).replace('`', chr(39))}`"
+                f"- **{_md(s.use_case)} [{_md(s.layer)}] {_md(s.name)}** (`{_md(s.feature)}`): `{_code(header)}`"
             )
+            lines += [f"  - `{_code(problem)}`" for problem in problems]
         lines.append("")
     retried = [s for s in scenarios if len(s.attempts) > 1]
     if retried:

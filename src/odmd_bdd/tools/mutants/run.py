@@ -69,8 +69,9 @@ def run_mutants(
         calls = json.loads(calls_file.read_text(encoding="utf-8"))
         result = MutationResult(mutants, time.monotonic() - started, calls)
         progress(f"baseline green in {result.baseline_seconds:.1f}s; {len(mutants)} mutants")
-        for layer, per_class in layers.items():
+        for step, (layer, per_class) in enumerate(layers.items(), 1):
             chosen = [m for m in _sample(mutants, calls, per_class) if observable(m.kind, layer)]
+            progress(f"[{step}/{len(layers)}] {layer}: running {len(chosen)} mutants …")
             (folder / "mutants.json").write_text(
                 json.dumps({"mutants": [m.to_dict() for m in chosen], "calls": calls}), encoding="utf-8"
             )

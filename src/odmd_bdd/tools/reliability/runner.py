@@ -103,14 +103,29 @@ def judge(case: FaultCase, outcome: Outcome) -> Verdict:
 def run_catalog(root: Path, cases: list[FaultCase] | None = None, progress=print) -> tuple[Outcome, list[Verdict]]:
     cases = load_catalog(root) if cases is None else cases
     features = tuple(sorted({f for c in cases for f in c.features}))
+    progress(f"baseline: the unfaulted {', '.join(features)} …")
     baseline = run_features(root, features, None)
     progress(f"baseline: {len(baseline.passed)} passed, {len(baseline.failures)} failed ({baseline.seconds:.1f}s)")
     verdicts = []
-    for case in cases:
+    started = time.monotonic()
+    for done, case in enumerate(cases):
+        left = _left(time.monotonic() - started, done, len(cases))
+        progress(f"[{done + 1}/{len(cases)}] {case.id} on {', '.join(case.features)} …{left}")
         verdict = judge(case, run_features(root, case.features, case.plan, case.args))
-        progress(f"{'caught' if verdict.ok else 'MISSED'}: {case.id} ({verdict.seconds:.1f}s) {verdict.detail}")
+        progress(
+            f"[{done + 1}/{len(cases)}] {'caught' if verdict.ok else 'MISSED'}: {case.id} ({verdict.seconds:.1f}s) "
+            f"{verdict.detail}"
+        )
         verdicts.append(verdict)
     return baseline, verdicts
+
+
+def _left(elapsed: float, done: int, total: int) -> str:
+    """How long the rest may take, at the pace so far (nothing before the first is done)."""
+    if not done:
+        return ""
+    minutes = elapsed / done * (total - done) / 60
+    return f" (about {minutes:.0f} min left)" if minutes >= 1 else " (under a minute left)"
 
 
 @dataclass
@@ -131,6 +146,7 @@ def flakiness(root: Path, features: tuple[str, ...], runs: int, progress=print) 
     """Run the unfaulted features `runs` times; every run must give the same result per test."""
     results = []
     for n in range(1, runs + 1):
+        progress(f"flakiness run {n}/{runs} …")
         outcome = run_features(root, features, None)
         result = {t: "passed" for t in outcome.passed} | {t: "failed" for t in outcome.failures}
         progress(

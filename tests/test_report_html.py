@@ -1,0 +1,53 @@
+"""The HTML report as a person reads it (issue #17): a real run with one planted failure, rendered
+by Allure 3 (node_modules, `make node-setup`) and read from the page in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from odmd_bdd.gui.browser import GuiBrowser, LaunchOptions
+from odmd_bdd.tools.report_view import ReportPage, allure_binary, generate, planted_run
+
+SCENARIO = "A user logs in, registers the root key and creates the root entity"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with GuiBrowser(LaunchOptions()) as launched:
+        yield launched
+
+
+def test_the_html_report_of_a_run_with_one_failure_reads_like_the_feature(project, browser):
+    if not allure_binary(ROOT).exists():
+        pytest.skip("Allure 3 is not installed in node_modules/: run `make node-setup` (make test does)")
+    shutil.copy(ROOT / "allurerc.yaml", project.path / "allurerc.yaml")
+    (project.path / "node_modules").symlink_to(ROOT / "node_modules")
+    run = planted_run(project.path, project.path / "work", "--layer", "api", color=False)
+    assert run.returncode == 1, run.terminal
+    assert "1 failed" in run.terminal, run.terminal
+    index = generate(project.path, run.results, project.path / "work" / "allure-report")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        report = ReportPage(context.new_page(), index)
+        # The layer is in the test's name.
+        assert f"{SCENARIO} [api]" in report.test_names()
+        report.open_test(f"{SCENARIO} [api]")
+        assert report.title() == f"{SCENARIO} [api]"
+        # The failure's message: the harness's, with the JSON path and what was wrong.
+        message = report.error_message()
+        assert "contract violation in [api] key-service registerKey" in message
+        assert "$.fingerprint: 12345 is not of type 'string'" in message
+        # A step shows its ${NAME} with the value.
+        step = report.open_step("When the user registers the root public key")
+        assert "${ROOT_ENTITY_ID}" in step and "550e8400-e29b-41d4-a716-446655440001" in step
+        # A passing Then step shows what it compared: expected and actual, secrets masked.
+        then = report.open_step("Then a session is opened for")
+        assert "compared: expected vs actual — all equal" in then
+        assert "expected ${USER_ID} = 'user_12345_system'" in then and "actual   'user_12345_system'" in then
+        assert "mock_auth_jwt_token_for_testing" not in then and "***redacted***" in then
+    finally:
+        context.close()
