@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import httpx
 import pytest
 
 from conftest import ROOT
@@ -53,6 +54,11 @@ def test_a_partly_foreign_enver_says_which_services_came_from_where_and_which_th
             "1 explicit-address service(s): checked by their steps only"
         )
         assert not enver.service("key-service").explicit and enver.service("identity-service").explicit
+        # the embedded enver hosts only what the run takes from it
+        assert enver.local is not None and "identity-service" not in enver.local.hosted
+        health = httpx.get(f"{enver.local.url}/_odmd/health", trust_env=False).json()
+        assert "identity-service" not in health["services"] and "key-service" in health["services"]
+        assert httpx.post(f"{enver.local.url}/identity-service/auth/login", json={}, trust_env=False).status_code == 404
     finally:
         enver.close()
 

@@ -10,7 +10,7 @@ import asyncio
 import copy
 import json
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -231,8 +231,13 @@ class FaultyPreflight:
 
 
 def build_app(
-    constellation: Constellation, faults: FaultPlan, runs: RunLog | None = None, publisher: EventPublisher | None = None
+    constellation: Constellation,
+    faults: FaultPlan,
+    runs: RunLog | None = None,
+    publisher: EventPublisher | None = None,
+    services: Collection[str] | None = None,
 ) -> Starlette:
+    """The enver's app: the `services` it hosts (default: all), the web client, the fault hooks."""
     tokens = constellation.credentials()
     runs = runs if runs is not None else RunLog()
     # The enver answers from its own copy of the dataset, and every answer and event is a copy of
@@ -240,7 +245,7 @@ def build_app(
     dataset = copy.deepcopy(constellation.dataset)
 
     async def health(_: Request) -> Response:
-        return JSONResponse({"status": "ok", "services": list(constellation.services), "pid": os.getpid()})
+        return JSONResponse({"status": "ok", "services": hosted, "pid": os.getpid()})
 
     async def fault_plan(request: Request) -> Response:
         if request.method == "PUT":
@@ -261,7 +266,10 @@ def build_app(
         Route("/_odmd/health", health),
         Route("/_odmd/faults", fault_plan, methods=["GET", "PUT", "DELETE"]),
     ]
+    hosted = [name for name in constellation.services if services is None or name in services]
     for name, contract in constellation.contracts.items():
+        if name not in hosted:
+            continue
         routes.append(Mount(f"/{name}", routes=_service_routes(contract, dataset, tokens, faults, runs, publisher)))
     # The web client at /web-client/; its state (base URLs, GUI faults) is app.state.web_client.
     web_client = WebClientState()

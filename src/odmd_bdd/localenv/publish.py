@@ -42,9 +42,9 @@ def publish_local_enver(
     ssm, s3, sqs = client("ssm"), client("s3"), client("sqs")
     published: dict[str, str] = {}
     for name, spec in constellation.services.items():
-        published[publish_value(ssm, spec.build_id, revision, spec.base_url_producer, local.base_urls[name])] = (
-            local.base_urls[name]
-        )
+        if name in local.base_urls:  # a service given at an explicit address is not hosted here
+            url = local.base_urls[name]
+            published[publish_value(ssm, spec.build_id, revision, spec.base_url_producer, url)] = url
         if name not in withhold_artifacts:
             published[f"{name}.schema-url"] = _publish_contract(
                 s3, ssm, aws.account_id, spec.build_id, revision, spec.base_url_producer, spec.contract_path

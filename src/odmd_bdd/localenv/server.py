@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Collection
 from typing import Any
 
 import uvicorn
@@ -22,12 +23,22 @@ LOOPBACK = "127.0.0.1"
 class LocalEnver:
     """The embedded enver. `with LocalEnver(c) as e: e.base_urls[...]`."""
 
-    def __init__(self, constellation: Constellation, port: int = 0, host: str = LOOPBACK, sqs: Any = None):
-        """`sqs`: a boto3 SQS client; with it, answered dataset cases publish their events."""
+    def __init__(
+        self,
+        constellation: Constellation,
+        port: int = 0,
+        host: str = LOOPBACK,
+        sqs: Any = None,
+        services: Collection[str] | None = None,
+    ):
+        """`sqs`: a boto3 SQS client; with it, answered dataset cases publish their events.
+        `services`: the services this enver hosts (default: all; a run with some services at
+        explicit addresses hosts only the others)."""
         self.constellation = constellation
+        self.hosted = [name for name in constellation.services if services is None or name in services]
         self.faults = FaultPlan()
         publisher = EventPublisher(sqs, MessageIndex(constellation.event_contracts)) if sqs is not None else None
-        self.app = build_app(constellation, self.faults, publisher=publisher)
+        self.app = build_app(constellation, self.faults, publisher=publisher, services=self.hosted)
         self._host = host
         self._port = port
         self._server: uvicorn.Server | None = None
@@ -37,7 +48,7 @@ class LocalEnver:
 
     @property
     def base_urls(self) -> dict[str, str]:
-        return {name: f"{self.url}/{name}" for name in self.constellation.services}
+        return {name: f"{self.url}/{name}" for name in self.hosted}
 
     @property
     def web_client(self) -> WebClientState:

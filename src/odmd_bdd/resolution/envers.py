@@ -212,6 +212,7 @@ def resolve_enver(
             withhold_artifacts=withhold_artifacts,
             local_port=local_port,
             attach=attach,
+            explicit=set(explicit),
         )
         if resolver is not None:
             where = resolver.where()
@@ -315,10 +316,12 @@ def _resolver(
     withhold_artifacts: AbstractSet[str] = frozenset(),
     local_port: int = 0,
     attach: EmbeddedAddress | None = None,
+    explicit: AbstractSet[str] = frozenset(),
 ) -> ShareResolver | None:
     """Where this enver's shared values come from: the embedded AWS (started here and published
     into, or started by another process and `attach`ed to), a deployed enver's AWS account, or
-    nowhere (every address given explicitly)."""
+    nowhere (every address given explicitly). An embedded enver hosts only the services not at an
+    `explicit` address."""
     if not needs_aws:
         return None  # every address explicit: nothing embedded to start, nothing to read
     if spec.embedded and attach is not None:
@@ -335,7 +338,8 @@ def _resolver(
         # the sfn transport runs state machines, so only it needs moto's Step Functions interpreter.
         enver.aws = EmbeddedAws(http_invoke=spec.transport == "sfn", preload=("ssm", "s3", "sqs")).start()
         client = _memo(enver.aws.client)
-        enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port).start()
+        hosted = [name for name in constellation.services if name not in explicit]
+        enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port, services=hosted).start()
         publish_local_enver(
             enver.aws,
             constellation,
