@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import httpcore  # noqa: F401  (see below)
 import pytest
 
 from odmd_bdd.data.constellation import Constellation
@@ -13,6 +14,9 @@ from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.resolution.envers import resolve_enver
 
 pytest_plugins = ["pytester"]
+# httpcore is imported here, before any pytester test: pytester restores sys.modules after each
+# test, and an httpcore first imported inside one would be dropped while httpx keeps the exception
+# map it built from it, so a later timeout escaped as httpcore.ReadTimeout, not httpx.ReadTimeout.
 
 # The engine's tests never reach a real AWS account or the instance metadata service: no
 # credential, profile or IMDS lookup may leave this machine (pytester subprocesses inherit this).

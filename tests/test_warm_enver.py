@@ -94,7 +94,7 @@ def test_a_kept_enver_is_reused_by_the_next_run_which_starts_no_embedded_aws(war
     kept = RunningEnver.read(running.state_path(warm_project.path))
     assert kept is not None and kept.started_by == "--keep-enver" and running.alive(kept.pid)
 
-    second, loaded = _run(warm_project)
+    second, loaded = _run(warm_project, "-v")  # -v: the enver block, with the reuse, in the terminal
     second.assert_outcomes(passed=7)
     second.stdout.fnmatch_lines([f"odmd-bdd: reusing the running embedded enver (pid {kept.pid}, {kept.url}; *"])
     second.stdout.fnmatch_lines([f"embedded_enver: reused: pid {kept.pid} (--keep-enver), {kept.url}"])
