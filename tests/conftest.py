@@ -11,7 +11,7 @@ import pytest
 
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv import LocalEnver
-from odmd_bdd.resolution.envers import resolve_enver
+from odmd_bdd.resolution.envers import Enver, ServiceEndpoint, resolve_enver
 
 pytest_plugins = ["pytester"]
 # httpcore is imported here, before any pytester test: pytester restores sys.modules after each
@@ -100,3 +100,25 @@ def pytest_collection_modifyitems(config, items):
             "(pytest tests/ ; pytest features/ — make test does): each starts its own embedded "
             "AWS, and moto allows one per process"
         )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A real Chromium for a module's GUI tests."""
+    from odmd_bdd.gui.browser import GuiBrowser
+
+    with GuiBrowser() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def embedded_view(reference_constellation, local_enver) -> Enver:
+    """The session's embedded enver as an Enver, built in process (no AWS, no /odmd-share)."""
+    contracts = reference_constellation.contracts
+    return Enver(
+        spec=reference_constellation.enver("local"),
+        local=local_enver,
+        services={
+            name: ServiceEndpoint(name, url, contracts[name], "embedded") for name, url in local_enver.base_urls.items()
+        },
+    )

@@ -18,13 +18,11 @@ import pytest
 from odmd_bdd.actors import NO_AUTH, Action, ApiActor, World
 from odmd_bdd.actors.gui import GuiActor
 from odmd_bdd.errors import ContractViolation, OdmdError
-from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.pages import GuiConventionError
 from odmd_bdd.gui.session import GuiSession
 from odmd_bdd.localenv import ClientFault, Fault
 from odmd_bdd.reporting.evidence import Recorder
 from odmd_bdd.reporting.redaction import Redactor
-from odmd_bdd.resolution.envers import Enver, ServiceEndpoint
 from odmd_bdd.transports import HttpTransport
 
 UC1 = ("UC1.login", "UC1.register_root_key", "UC1.create_root_entity")
@@ -39,24 +37,6 @@ class KeptRecorder(Recorder):
 
     def exchange(self, exchange, layer: str) -> None:
         self.kept.append((layer, exchange.redacted(self.redactor)))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with GuiBrowser() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
-def enver(reference_constellation, local_enver) -> Enver:
-    contracts = reference_constellation.contracts
-    return Enver(
-        spec=reference_constellation.enver("local"),
-        local=local_enver,
-        services={
-            name: ServiceEndpoint(name, url, contracts[name], "embedded") for name, url in local_enver.base_urls.items()
-        },
-    )
 
 
 @pytest.fixture
@@ -75,17 +55,17 @@ def redactor(reference_constellation):
 
 
 @pytest.fixture
-def gui(browser, enver, local_enver, planted, redactor):
+def gui(browser, embedded_view, local_enver, planted, redactor):
     """A GUI actor on a fresh context of the reference web client; `gui(url=..., timeout=...)` for others."""
     sessions = []
 
     def make(url: str | None = None, timeout: float = 5.0) -> GuiActor:
         world = World()
         session = GuiSession(
-            browser, enver, url or local_enver.web_client_url, world.run_id, timeout, trace=False
+            browser, embedded_view, url or local_enver.web_client_url, world.run_id, timeout, trace=False
         ).open()
         sessions.append(session)
-        return GuiActor(session, enver, world, KeptRecorder(redactor))
+        return GuiActor(session, embedded_view, world, KeptRecorder(redactor))
 
     yield make
     for session in sessions:
@@ -102,11 +82,13 @@ def log_in(actor, dataset):
     return answer
 
 
-def test_the_gui_observes_what_the_api_observes_for_every_uc1_step(gui, enver, redactor, reference_constellation):
+def test_the_gui_observes_what_the_api_observes_for_every_uc1_step(
+    gui, embedded_view, redactor, reference_constellation
+):
     dataset = reference_constellation.dataset
     transport = HttpTransport()
     try:
-        api = ApiActor(enver, transport, World(), KeptRecorder(redactor))
+        api = ApiActor(embedded_view, transport, World(), KeptRecorder(redactor))
         ui = gui()
         for ref in UC1:
             auth = NO_AUTH if ref == "UC1.login" else "session"

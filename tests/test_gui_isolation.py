@@ -9,10 +9,9 @@ import zipfile
 import pytest
 
 from odmd_bdd.actors import World
-from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.session import Contexts, GuiSession
 from odmd_bdd.names import RUN_HEADER
-from odmd_bdd.resolution.envers import Enver, ServiceEndpoint
+from odmd_bdd.resolution.envers import Enver
 
 # Everything a scenario's page can leave behind, planted on the web client's origin.
 PLANT = """async () => {
@@ -41,47 +40,29 @@ NOTHING = {"local": None, "session": None, "cookie": "", "js": None, "idb": [], 
 FETCH = "url => fetch(url, {method: 'GET'}).then(r => r.status)"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with GuiBrowser() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
-def enver(reference_constellation, local_enver) -> Enver:
-    contracts = reference_constellation.contracts
-    return Enver(
-        spec=reference_constellation.enver("local"),
-        local=local_enver,
-        services={
-            name: ServiceEndpoint(name, url, contracts[name], "embedded") for name, url in local_enver.base_urls.items()
-        },
-    )
-
-
-def _scenario(contexts: Contexts, enver: Enver, url: str) -> tuple[GuiSession, World]:
+def _scenario(contexts: Contexts, embedded_view: Enver, url: str) -> tuple[GuiSession, World]:
     world = World()
-    return GuiSession(contexts.browser, enver, url, world.run_id, 10.0, contexts=contexts).open(), world
+    return GuiSession(contexts.browser, embedded_view, url, world.run_id, 10.0, contexts=contexts).open(), world
 
 
-def _jwks(enver: Enver) -> str:
-    return enver.services["jwks-service"].base_url + "/jwks/isolation-probe"  # any answer will do
+def _jwks(embedded_view: Enver) -> str:
+    return embedded_view.services["jwks-service"].base_url + "/jwks/isolation-probe"  # any answer will do
 
 
 @pytest.mark.parametrize("isolation", ["reset", "context"])
-def test_nothing_of_one_scenario_is_visible_to_the_next(browser, enver, local_enver, isolation, tmp_path):
+def test_nothing_of_one_scenario_is_visible_to_the_next(browser, embedded_view, local_enver, isolation, tmp_path):
     contexts = Contexts(browser, isolation)
     try:
-        first, first_world = _scenario(contexts, enver, local_enver.web_client_url)
+        first, first_world = _scenario(contexts, embedded_view, local_enver.web_client_url)
         page = first.client.page
         page.evaluate(PLANT)
         assert page.evaluate(LOOK)["js"] == "js"  # the plant took
-        assert page.evaluate(FETCH, _jwks(enver)) > 0
+        assert page.evaluate(FETCH, _jwks(embedded_view)) > 0
         assert [c.service for c in first.capture.take() if c.service == "jwks-service"] == ["jwks-service"]
         first_context, first_page = first.context, first.page
         first.close()
 
-        second, second_world = _scenario(contexts, enver, local_enver.web_client_url)
+        second, second_world = _scenario(contexts, embedded_view, local_enver.web_client_url)
         assert (second.context is first_context) == (isolation == "reset")
         assert contexts.made == (1 if isolation == "reset" else 2)
         assert (second.page is first_page) == (isolation == "reset")  # its renderer process too
@@ -89,7 +70,7 @@ def test_nothing_of_one_scenario_is_visible_to_the_next(browser, enver, local_en
         page = second.client.page
         assert page.evaluate(LOOK) == NOTHING
         # Its capture sees its own traffic only, each request carrying its own run id.
-        assert page.evaluate(FETCH, _jwks(enver)) > 0
+        assert page.evaluate(FETCH, _jwks(embedded_view)) > 0
         captured = [c for c in second.capture.take() if c.service == "jwks-service"]
         assert [c.exchange.request_headers.get(RUN_HEADER.lower()) for c in captured] == [second_world.run_id]
         assert first.capture.take() == []  # the last scenario's capture heard nothing of this one
@@ -104,15 +85,15 @@ def test_nothing_of_one_scenario_is_visible_to_the_next(browser, enver, local_en
 
 
 def test_a_reused_context_stays_clean_after_evidence_and_a_page_that_left_its_origin(
-    browser, enver, local_enver, tmp_path
+    browser, embedded_view, local_enver, tmp_path
 ):
     """A failed scenario's evidence (screenshot, trace) does not stop the context being reset and
     reused; a page that was on another origin too is replaced (its sessionStorage there goes with it)."""
     contexts = Contexts(browser, "reset")
-    services = enver.services["jwks-service"].base_url
+    services = embedded_view.services["jwks-service"].base_url
     try:
         for round in range(4):
-            session, _world = _scenario(contexts, enver, local_enver.web_client_url)
+            session, _world = _scenario(contexts, embedded_view, local_enver.web_client_url)
             page = session.client.page
             assert page.evaluate(LOOK) == NOTHING, round
             page.evaluate(PLANT)
@@ -125,7 +106,7 @@ def test_a_reused_context_stays_clean_after_evidence_and_a_page_that_left_its_or
             session.close(tmp_path / f"evidence-{round}" if round == 1 else None)
         assert contexts.made == 1
         assert contexts.pages_made == 2  # the page that visited two origins was replaced
-        session, _world = _scenario(contexts, enver, services + "/jwks/isolation-probe")
+        session, _world = _scenario(contexts, embedded_view, services + "/jwks/isolation-probe")
         page = session.page
         page.goto(services + "/jwks/isolation-probe")
         assert page.evaluate("() => [sessionStorage.getItem('leak'), localStorage.getItem('leak')]") == [None, None]
@@ -134,12 +115,12 @@ def test_a_reused_context_stays_clean_after_evidence_and_a_page_that_left_its_or
         contexts.close()
 
 
-def test_a_page_that_keeps_writing_its_storage_leaves_nothing_behind(browser, enver, local_enver):
+def test_a_page_that_keeps_writing_its_storage_leaves_nothing_behind(browser, embedded_view, local_enver):
     """The reset stops the page's scripts before clearing its sessionStorage: a timer cannot write it back."""
     contexts = Contexts(browser, "reset")
     try:
         for round in range(3):
-            session, _world = _scenario(contexts, enver, local_enver.web_client_url)
+            session, _world = _scenario(contexts, embedded_view, local_enver.web_client_url)
             page = session.client.page
             assert page.evaluate("() => sessionStorage.getItem('busy')") is None, round
             page.evaluate("() => setInterval(() => sessionStorage.setItem('busy', String(Date.now())), 1)")

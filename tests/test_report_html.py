@@ -8,16 +8,9 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from odmd_bdd.gui.browser import GuiBrowser, LaunchOptions
 from odmd_bdd.tools.report_view import ReportPage, allure_binary, generate, planted_run
 
 SCENARIO = "A user logs in, registers the root key and creates the root entity"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with GuiBrowser(LaunchOptions()) as launched:
-        yield launched
 
 
 def test_the_html_report_of_a_run_with_one_failure_reads_like_the_feature(project, browser):
