@@ -116,10 +116,12 @@ def test_a_reused_context_stays_clean_after_evidence_and_a_page_that_left_its_or
 
 
 def test_a_page_that_keeps_writing_its_storage_leaves_nothing_behind(browser, embedded_view, local_enver):
-    """The reset stops the page's scripts before clearing its sessionStorage: a timer cannot write it back."""
+    """The page's realm is gone before its sessionStorage is cleared: a timer cannot write it back.
+    (A race when it fails: with the realm left to a browser-initiated navigation, about 1 round in
+    20 found the value; hence several rounds.)"""
     contexts = Contexts(browser, "reset")
     try:
-        for round in range(3):
+        for round in range(12):
             session, _world = _scenario(contexts, embedded_view, local_enver.web_client_url)
             page = session.client.page
             assert page.evaluate("() => sessionStorage.getItem('busy')") is None, round

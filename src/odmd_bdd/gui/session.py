@@ -3,9 +3,9 @@
 Where the context comes from is the run's `--gui-isolation`:
 
 - `reset` (default): one context and page per worker, reset between scenarios the way Cypress
-  isolates tests — the page's sessionStorage is cleared with its scripts stopped and the page
-  leaves for about:blank (its JS realm goes; a page that was on more than one origin is
-  replaced by a new page instead), the cookies, localStorage, IndexedDB, Cache Storage,
+  isolates tests — the page leaves for about:blank on its own origin (its JS realm goes), that
+  origin's sessionStorage is cleared, then the page leaves for a neutral about:blank (a page
+  that was on more than one origin is replaced by a new page instead), the cookies, localStorage, IndexedDB, Cache Storage,
   service workers and HTTP cache of every origin the scenario could reach are cleared (CDP
   `Storage.clearDataForOrigin`, `Network.clearBrowserCache`), permissions are reset, the
   previous capture's listeners are removed, and the next scenario gets its own run header,
@@ -43,6 +43,18 @@ def evidence_dir(reports: Path, nodeid: str) -> Path:
 
 
 ISOLATION = ("reset", "context")  # --gui-isolation; the first is the default
+
+
+def _leave_in_place(page: Page) -> None:
+    """Replace the page's document by an about:blank one that the page itself navigates to.
+
+    That navigation stays in the renderer process and keeps the origin, so the old document (its
+    JS realm, timers and pending callbacks) is gone once it commits, and the origin's
+    sessionStorage can then be cleared with nothing left to write it back. (A browser-initiated
+    navigation may swap processes: the old document then runs on while it is torn down, with
+    DevTools' script blocking lifted; a timer of it was seen rewriting sessionStorage then.)"""
+    page.evaluate("() => location.replace('about:blank')")
+    page.wait_for_url("about:blank")
 
 
 def _origin(url: str) -> str:
@@ -118,14 +130,14 @@ class Contexts:
                 self._visited.pop(each, None)
                 each.close()
         assert page is not None
+        if keep and on:
+            _leave_in_place(page)
         cdp = context.new_cdp_session(page)  # a page's session: the storage of this context only
         try:
             if keep:
-                cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})  # nothing rewrites it now
-                if on:
+                if on:  # the page's realm is gone and its blank successor is still on that origin
                     cdp.send("DOMStorage.clear", {"storageId": {"securityOrigin": on, "isLocalStorage": False}})
                 page.goto("about:blank")
-                cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
                 self._visited[page].clear()  # the set the page's listener adds to
             for origin in origins:
                 cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
