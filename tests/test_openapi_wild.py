@@ -438,3 +438,26 @@ def test_the_harness_presents_each_scheme_from_the_mock_credentials(constellatio
     basic_only = {"basic": "alice:s3cret"}
     headers, _ = call_auth(wild.operation("addPet"), basic_only, None)
     assert headers == {"Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()}
+
+
+def test_typed_query_parameters_and_query_and_cookie_keys_cross_the_state_machine_whole(constellation, wild, base):
+    """The sfn transport carries every value of an exploded array (`tags=a&tags=b`), the
+    pipe-delimited and deepObject spellings, and an apiKey in the query beside one in a cookie:
+    the embedded enver answers as it does to the same call over plain HTTP."""
+    from odmd_bdd.aws import EmbeddedAws, deploy_bdd_state_machine
+    from odmd_bdd.transports import SfnTransport
+
+    with EmbeddedAws() as aws:
+        sfn = aws.client("stepfunctions")
+        transport = SfnTransport(sfn, deploy_bdd_state_machine(aws))
+        try:
+            query = {"tags": ["a", "b"], "limit": 2, "wild": True, "ids": [1, 2], "filter": {"age": 3}}
+            listed = transport.send(base, wild.operation("listPets"), query=query)
+            assert (listed.status, listed.response_body) == (200, [{"id": 7, "name": "Rex"}])
+            headers, keys = call_auth(wild.operation("addNote"), constellation.mock_credentials("wild"), None)
+            noted = transport.send(base, wild.operation("addNote"), body="hello", query=keys, headers=headers)
+            assert (noted.status, noted.response_body) == (200, "noted: hello")
+            refused = transport.send(base, wild.operation("addNote"), body="hello", headers=headers)  # no query key
+            assert refused.status == 401
+        finally:
+            transport.close()

@@ -48,7 +48,7 @@ class SfnTransport:
             url,
             op.method,
             headers=task_headers,
-            query=dict(query_pairs(op, query)) if query else None,
+            query=_query_object(query_pairs(op, query)) if query else None,
             body=body,
             has_body=has_body,
             connection_arn=arn,
@@ -84,3 +84,14 @@ class SfnTransport:
         the boto3 client itself belongs to the enver."""
         if self._connections is not None:
             self._connections.delete_all()
+
+
+def _query_object(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """The task's QueryParameters object: a key given more than once (an exploded array) keeps all
+    its values as a list. (AWS documents QueryParameters as an object and is silent on lists; the
+    embedded HTTP Task repeats the key for each, see aws/http_invoke.py R4.)"""
+    grouped: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        seen = grouped.get(name)
+        grouped[name] = value if seen is None else [*([seen] if isinstance(seen, str) else seen), value]
+    return grouped
