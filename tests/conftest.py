@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import httpcore  # noqa: F401  (see below)
@@ -87,6 +89,23 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not found in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def every_byte_under(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, and every member of every zip archive in it (nested too)."""
+    out: dict[str, bytes] = {}
+
+    def take(name: str, data: bytes) -> None:
+        out[name] = data
+        if data[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for member in archive.namelist():
+                    take(f"{name}!{member}", archive.read(member))
+
+    for path in folder.rglob("*"):
+        if path.is_file():
+            take(str(path.relative_to(folder)), path.read_bytes())
+    return out
 
 
 def pytest_collection_modifyitems(config, items):

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, replace_in
+from conftest import ROOT, every_byte_under, replace_in
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.tools.cli import main
 
 INSTALLED = ROOT / "node_modules" / "@readme" / "oas-examples" / "3.1" / "json" / "petstore.json"
@@ -109,3 +110,23 @@ def test_planted_faults_turn_the_feature_red_with_a_clear_message(petstore, laye
     result = petstore.runpytest_subprocess("features/petstore.feature", "--layer", layer, "-k", "integer")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(said, consecutive=False)
+
+
+def test_the_services_credentials_stay_out_of_a_full_gui_trace(petstore):
+    """The web client reads the petstore's mock API key from config.json and sends it in a header:
+    a kept trace with DOM snapshots and the network log (a failed scenario, --gui-trace full)
+    holds neither, nor does anything else under reports/."""
+    replace_in(petstore.path / DATASET, "petId: 1\n", "petId: one\n")
+    result = petstore.runpytest_subprocess(
+        "features/petstore.feature", "--layer", "gui", "-k", "integer", "--gui-trace", "full"
+    )
+    result.assert_outcomes(failed=1)
+    files = every_byte_under(petstore.path / "reports")
+    assert any(name.endswith("trace.zip!trace.network") for name in files)
+    key = Constellation.load(petstore.path / "fixtures/envers/constellation.yaml").mock_credentials("petstore")[
+        "api_key"
+    ]
+    assert len(key) >= 8
+    network = b"".join(data for name, data in files.items() if "trace.zip!" in name)
+    assert b"api_key" in network  # the header was recorded, its value masked
+    assert [name for name, data in files.items() if key.encode() in data] == []

@@ -13,6 +13,8 @@ import zipfile
 
 import pytest
 
+from conftest import every_byte_under
+
 FEATURE = "features/uc1_authentication_key_entity.feature"
 SMOKE = "logs_in_registers_the_root_key"
 
@@ -161,25 +163,6 @@ def test_layers_are_selected_by_marker_keyword_or_option(project, selection, lay
     assert not [line for line in ids if "malformed_body" in line and line.endswith("[gui]")]
 
 
-def _every_byte_under(folder) -> dict[str, bytes]:
-    """Every file under `folder`, and every member of every zip archive in it (nested too)."""
-    import io
-
-    out: dict[str, bytes] = {}
-
-    def take(name: str, data: bytes) -> None:
-        out[name] = data
-        if data[:2] == b"PK":
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                for member in archive.namelist():
-                    take(f"{name}!{member}", archive.read(member))
-
-    for path in folder.rglob("*"):
-        if path.is_file():
-            take(str(path.relative_to(folder)), path.read_bytes())
-    return out
-
-
 @pytest.mark.parametrize("outcome", ["failed", "passed"])
 def test_a_gui_run_leaves_no_secret_anywhere_under_reports(project, reference_constellation, outcome):
     if outcome == "failed":
@@ -187,7 +170,7 @@ def test_a_gui_run_leaves_no_secret_anywhere_under_reports(project, reference_co
     result = project.runpytest_subprocess(FEATURE, "-k", SMOKE, "-v", "--layer", "gui", "--gui-trace", "full")
     assert outcomes_by_layer(result)["gui"] == outcome
 
-    files = _every_byte_under(project.path / "reports")
+    files = every_byte_under(project.path / "reports")
     if outcome == "failed":
         assert any(name.endswith("trace.zip!trace.network") for name in files)  # the network log was recorded
     secrets = reference_constellation.dataset.constants.secret_values()
