@@ -5,6 +5,7 @@ missing key, a wrong key) turn it red with a clear message."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,43 @@ def test_the_services_credentials_stay_out_of_a_full_gui_trace(petstore):
     network = b"".join(data for name, data in files.items() if "trace.zip!" in name)
     assert b"api_key" in network  # the header was recorded, its value masked
     assert [name for name, data in files.items() if key.encode() in data] == []
+
+
+NOTES_FEATURE = """@notes
+Feature: Notes, secured by an API key in the query together with one in a cookie
+
+  Scenario: A note is added with both keys
+    When the client sends the dataset case NOTES.addNote
+    Then the answer matches the dataset case NOTES.addNote
+"""
+
+
+@pytest.fixture
+def notes(project, monkeypatch, capsys):
+    """The contract of tests/test_openapi_wild.py (a recursive schema, every security scheme) added
+    as a service: its addNote needs an apiKey in the query and one in a cookie, together."""
+    from tests.test_openapi_wild import CONTRACT
+
+    contract = project.path / "notes.openapi.json"
+    contract.write_text(json.dumps(CONTRACT), encoding="utf-8")
+    monkeypatch.chdir(project.path)
+    assert main(["add-service", "notes", "--contract", str(contract)]) == 0, capsys.readouterr().out
+    (project.path / "features" / "notes.feature").write_text(NOTES_FEATURE, encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize("fault", [None, "auth: none", "auth: wrong"])
+def test_an_api_key_in_a_cookie_is_presented_by_both_layers(notes, fault):
+    """The web client sets the key as a cookie of its host and sends it on a credentialed call (the
+    enver's CORS gives the origin back): green on both layers; without the keys, or with wrong
+    ones, red on both. Before, the web client sent no cookie (a 401) and could not even start on
+    a contract with a recursive schema (its form builder recursed without end)."""
+    if fault:
+        replace_in(notes.path / DATASET, "    operation: addNote\n", f"    operation: addNote\n        {fault}\n")
+    result = notes.runpytest_subprocess("features/notes.feature", "-v")
+    if fault is None:
+        result.assert_outcomes(passed=2)
+    else:
+        result.assert_outcomes(failed=2)
+        result.stdout.fnmatch_lines(["*[[]api[]] notes addNote*", "*status 401 is not declared*"], consecutive=False)
+        result.stdout.fnmatch_lines(["*[[]gui[]] notes addNote*", "*status 401 is not declared*"], consecutive=False)

@@ -151,7 +151,9 @@ def test_cors_fault_replaces_the_allowed_origin(clean_faults, http, consts):
     enver = clean_faults
     url = f"{enver.base_urls['identity-service']}/auth/login"
     origin = {"Origin": "http://127.0.0.1:1"}
-    assert http.post(url, json={"temp_token": "x"}, headers=origin).headers["access-control-allow-origin"] == "*"
+    allowed = http.post(url, json={"temp_token": "x"}, headers=origin).headers
+    assert allowed["access-control-allow-origin"] == "http://127.0.0.1:1"  # credentialed calls need it echoed
+    assert allowed["access-control-allow-credentials"] == "true"
     enver.faults.add(Fault(operation="login", cors_origin="http://evil.invalid"))
     r = http.post(url, json={"temp_token": "x"}, headers=origin)
     assert r.headers["access-control-allow-origin"] == "http://evil.invalid"

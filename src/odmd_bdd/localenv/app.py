@@ -277,7 +277,10 @@ def build_app(
     middleware = [
         Middleware(FaultyPreflight, constellation=constellation, faults=faults),
         Middleware(FaultyCorsOrigin),
-        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]),
+        # credentials: a web client's credentialed call (an apiKey in a cookie) gets its origin back
+        Middleware(
+            CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"], allow_credentials=True
+        ),
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.web_client = web_client

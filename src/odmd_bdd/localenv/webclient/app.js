@@ -77,26 +77,41 @@
     return all[service] || {};
   }
 
-  // Headers and query pairs presenting the first security requirement the client has every
-  // credential of (contract order); a cookie scheme cannot be set by fetch and is not sent.
+  // Headers, query pairs and cookies presenting the first security requirement the client has
+  // every credential of (contract order).
   function authOf(service, op) {
     const creds = credentialsOf(service);
-    if (op.security.length === 0) return { headers: {}, query: [] };
+    const none = { headers: {}, query: [], cookies: [] };
+    if (op.security.length === 0) return none;
     for (const requirement of op.security) {
       const values = requirement.map((s) => (creds[s.name] !== undefined ? creds[s.name] : token()));
       if (values.some((v) => v === null || v === undefined)) continue;
-      const headers = {}; const query = [];
+      const headers = {}; const query = []; const cookies = [];
       requirement.forEach((s, i) => {
         if (s.type === "apiKey") {
           if (s.in === "header") headers[s.name_] = values[i];
           else if (s.in === "query") query.push([s.name_, values[i]]);
+          else if (s.in === "cookie") cookies.push([s.name_, values[i]]);
         } else if (s.type === "http" && s.scheme === "basic") headers.Authorization = `Basic ${btoa(values[i])}`;
         else if (s.type === "http" && s.scheme !== "bearer") headers.Authorization = `${s.scheme} ${values[i]}`;
         else headers.Authorization = `Bearer ${values[i]}`;
       });
-      return { headers, query };
+      return { headers, query, cookies };
     }
-    return { headers: {}, query: [] };
+    return none;
+  }
+
+  // fetch cannot set a Cookie header: an apiKey in a cookie is a cookie of this page's host, sent
+  // on a credentialed request. It reaches the service only where the browser would send it (same
+  // host here: cookies ignore the port; a deployed service on another site never sees it). The
+  // cookie schemes the call does not present are removed, so a call without its key goes without.
+  function presentCookies(op, cookies) {
+    const names = new Set(op.security.flat().filter((s) => s.type === "apiKey" && s.in === "cookie").map((s) => s.name_));
+    for (const name of names) {
+      const value = (cookies.find(([n]) => n === name) || [])[1];
+      document.cookie = value === undefined ? `${name}=; Max-Age=0; path=/` : `${name}=${value}; path=/; SameSite=Lax`;
+    }
+    return cookies.length ? "include" : "same-origin";
   }
 
   function showSession() {
@@ -193,16 +208,18 @@
   }
 
   // The inputs of a body schema: scalars get one input each, objects with declared
-  // properties a fieldset of their own, anything else a JSON text area.
-  function fieldsOf(doc, schema, prefix = "", required = []) {
+  // properties a fieldset of their own, anything else a JSON text area — so is an object
+  // whose schema contains itself (a recursive $ref: a tree, a parent), where it recurs.
+  function fieldsOf(doc, schema, prefix = "", enclosing = new Set()) {
     schema = resolve(doc, schema);
+    const inside = new Set(enclosing).add(schema);
     const fields = [];
     for (const [name, raw] of Object.entries(schema.properties || {})) {
       const sub = resolve(doc, raw);
       const path = prefix ? `${prefix}.${name}` : name;
       const needed = (schema.required || []).includes(name);
-      if (kindOf(sub) === "json" && sub.type === "object" && sub.properties) {
-        fields.push({ path, group: fieldsOf(doc, sub, path), required: needed });
+      if (kindOf(sub) === "json" && sub.type === "object" && sub.properties && !inside.has(sub)) {
+        fields.push({ path, group: fieldsOf(doc, sub, path, inside), required: needed });
       } else {
         fields.push({ path, kind: kindOf(sub), schema: sub, required: needed });
       }
@@ -386,7 +403,7 @@
     answer.replaceChildren(el("span", { text: "sending…" }));
     const auth = authOf(service, op);
     const headers = { Accept: "application/json", ...auth.headers };
-    const init = { method: op.method, headers };
+    const init = { method: op.method, headers, credentials: presentCookies(op, auth.cookies) };
     if (op.hasBody) {
       const json = /json/.test(op.media);
       headers["Content-Type"] = json ? "application/json" : op.media;
