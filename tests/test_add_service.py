@@ -134,18 +134,39 @@ def test_the_services_credentials_stay_out_of_a_full_gui_trace(petstore):
 
 
 NOTES_FEATURE = """@notes
-Feature: Notes, secured by an API key in the query together with one in a cookie
+Feature: Every operation of a contract written for no harness
+
+  Scenario: A pet is read through a referenced path item
+    When the client sends the dataset case NOTES.getPet
+    Then the answer matches the dataset case NOTES.getPet
+
+  Scenario: A pet is deleted, with no answer body
+    When the client sends the dataset case NOTES.deletePet
+    Then the answer matches the dataset case NOTES.deletePet
+
+  Scenario: Pets are listed by query parameters of every style
+    When the client sends the dataset case NOTES.listPets
+    Then the answer matches the dataset case NOTES.listPets
+
+  Scenario: A pet with a recursive schema is added with a header key
+    When the client sends the dataset case NOTES.addPet
+    Then the answer matches the dataset case NOTES.addPet
 
   Scenario: A note is added with both keys
     When the client sends the dataset case NOTES.addNote
     Then the answer matches the dataset case NOTES.addNote
+
+  Scenario: A shape of a discriminated union is added with an OAuth token
+    When the client sends the dataset case NOTES.addShape
+    Then the answer matches the dataset case NOTES.addShape
 """
 
 
 @pytest.fixture
 def notes(project, monkeypatch, capsys):
-    """The contract of tests/test_openapi_wild.py (a recursive schema, every security scheme) added
-    as a service: its addNote needs an apiKey in the query and one in a cookie, together."""
+    """The contract of tests/test_openapi_wild.py (a $ref'd path item, a recursive schema, query
+    styles, a discriminated union, every security scheme) added as a service: its addNote needs an
+    apiKey in the query and one in a cookie, together."""
     from tests.test_openapi_wild import CONTRACT
 
     contract = project.path / "notes.openapi.json"
@@ -157,16 +178,17 @@ def notes(project, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("fault", [None, "auth: none", "auth: wrong"])
-def test_an_api_key_in_a_cookie_is_presented_by_both_layers(notes, fault):
+def test_every_operation_and_a_cookie_key_work_on_both_layers(notes, fault):
     """The web client sets the key as a cookie of its host and sends it on a credentialed call (the
     enver's CORS gives the origin back): green on both layers; without the keys, or with wrong
-    ones, red on both. Before, the web client sent no cookie (a 401) and could not even start on
-    a contract with a recursive schema (its form builder recursed without end)."""
+    ones, red on both. Before, the web client sent no cookie (a 401), could not even start on a
+    contract with a recursive schema (its form builder recursed without end), and had no form for
+    the operations of a $ref'd path item. Every other operation is green on both layers too."""
     if fault:
         replace_in(notes.path / DATASET, "    operation: addNote\n", f"    operation: addNote\n        {fault}\n")
-    result = notes.runpytest_subprocess("features/notes.feature", "-v")
-    if fault is None:
-        result.assert_outcomes(passed=2)
+    result = notes.runpytest_subprocess("features/notes.feature", "-v", *(("-k", "a_note_is_added") if fault else ()))
+    if fault is None:  # every operation, on both layers
+        result.assert_outcomes(passed=12)
     else:
         result.assert_outcomes(failed=2)
         result.stdout.fnmatch_lines(["*[[]api[]] notes addNote*", "*status 401 is not declared*"], consecutive=False)

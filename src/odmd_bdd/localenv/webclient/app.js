@@ -229,7 +229,8 @@
 
   function operationsOf(doc) {
     const ops = [];
-    for (const [path, item] of Object.entries(doc.paths || {})) {
+    for (const [path, written] of Object.entries(doc.paths || {})) {
+      const item = resolve(doc, written); // a path item may be a $ref (components/pathItems)
       for (const method of METHODS) {
         const spec = item && item[method];
         if (!spec || !spec.operationId) continue;
