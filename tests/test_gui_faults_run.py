@@ -152,6 +152,7 @@ def test_the_trace_of_a_failed_scenario_has_dom_snapshots_only_on_a_rerun_or_whe
         (("-m", "gui"), {"gui"}),
         (("-k", "gui"), {"gui"}),
         (("--layer", "api"), {"api"}),
+        (("--layer", "gui"), {"gui"}),  # @api-only scenarios are deselected, not skipped as [NOTSET]
         ((), {"api", "gui"}),
     ],
 )

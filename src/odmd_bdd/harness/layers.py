@@ -31,3 +31,19 @@ def parametrize_layers(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(
         "layer", [pytest.param(layer, marks=getattr(pytest.mark, layer), id=layer) for layer in layers]
     )
+
+
+def deselect_layerless(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A scenario no selected layer may run (@api-only under `--layer gui`) is deselected, not
+    reported as a skip: nothing was left undone."""
+    layerless = [item for item in items if _layer_of(item) not in (None, *LAYERS)]
+    if layerless:
+        config.hook.pytest_deselected(items=layerless)
+        items[:] = [item for item in items if item not in layerless]
+
+
+def _layer_of(item: pytest.Item) -> object:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "layer" not in callspec.params:
+        return None
+    return callspec.params["layer"]  # NOTSET when the layer set was empty

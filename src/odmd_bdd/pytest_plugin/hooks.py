@@ -47,6 +47,7 @@ def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    layers.deselect_layerless(config, items)
     collection.refuse_mock_only_on_main(config, items)
 
 
