@@ -72,6 +72,14 @@ def test_todays_package_keeps_every_contract():
             "import odmd_bdd.resolution.envers",
             "odmd_bdd.checks is not allowed to import",
         ),
+        # redaction sits at the bottom: it imports no room, and transports reach it without reporting
+        ("rooms", "odmd_bdd/redaction.py", "import odmd_bdd.data", "odmd_bdd.redaction is not allowed to import"),
+        (
+            "rooms",
+            "odmd_bdd/transports/base.py",
+            "import odmd_bdd.reporting.evidence",
+            "odmd_bdd.transports is not allowed to import",
+        ),
         # the middle importing an entry point
         ("rooms", "odmd_bdd/localenv/faults.py", "import odmd_bdd.harness", "odmd_bdd.localenv is not allowed"),
         ("tools-unimported", "odmd_bdd/actors/base.py", "import odmd_bdd.tools.cli", "odmd_bdd.tools.cli"),

@@ -13,7 +13,7 @@ from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractViolation
 from odmd_bdd.events.sqs import EventInbox, ReceivedEvent, queue_name
-from odmd_bdd.reporting.redaction import MASK, SENSITIVE_KEY
+from odmd_bdd.redaction import MASK, SENSITIVE_KEY
 
 
 def _shown(path: str, value: Any, secret: bool) -> str:

@@ -23,7 +23,7 @@ from _pytest._io import TerminalWriter
 
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.names import LAYERS
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 
 REASON_ATTR = "odmd_reason"  # a report attribute: survives xdist's serialization (plain str)
 _UC = re.compile(r"^uc(\d+)$", re.IGNORECASE)

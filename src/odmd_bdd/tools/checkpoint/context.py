@@ -18,7 +18,7 @@ from odmd_bdd.contracts import Operation
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, queue_name
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Exchange, call_headers, make_transport
 
