@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,8 +140,3 @@ def route(op: Operation, case_path: dict[str, Any] | None, query: dict[str, Any]
     if query:
         path += "?" + "&".join(f"{k}={query[k]}" for k in sorted(query))
     return f"{op.method} {path}"
-
-
-def as_problems(code: str, texts: Iterable[Any], where: str = "") -> list[Problem]:
-    """Problem texts of a contract or comparison (strings, or already Problems) as Problems."""
-    return [t if isinstance(t, Problem) else Problem(code, where, str(t)) for t in texts]
