@@ -5,7 +5,7 @@ Then a KeyRegistered event is published for ${ROOT_KEY_ID}
 
 from pytest_bdd import parsers, then
 
-from odmd_bdd.checks import expect
+from odmd_bdd.events import published
 
 
 @then(parsers.parse("a {message} event is published for {value}"))
@@ -20,4 +20,4 @@ def event_published(events, dataset, constants, event_timeout, world, enver, mes
     service = events.messages.get(message).service
     known = world.case_answers is not None and enver.service(service).source.startswith("share")
     answered = world.case_answers if known else None
-    expect.event_published(events, dataset, message, constants.arg(value), event_timeout, answered)
+    published.event_published(events, dataset, message, constants.arg(value), event_timeout, answered)

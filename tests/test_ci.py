@@ -19,7 +19,7 @@ import yaml
 
 from conftest import ROOT
 from odmd_bdd.harness.shards import merge_worker_envers, scenario_key, select_shard
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.reporting.summary import load_scenarios, read_environment, render
 
 WORKFLOWS = sorted((ROOT / "ci" / "workflows").glob("*.yml"))

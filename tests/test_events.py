@@ -3,9 +3,9 @@
 import httpx
 import pytest
 
-from odmd_bdd.checks import expect
 from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractError, ContractViolation
+from odmd_bdd.events.published import event_published
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, queue_name
 
 
@@ -45,11 +45,9 @@ def test_event_check_passes_on_the_dataset_payload_and_names_a_missing_one(enver
     create_root_entity(enver, reference_constellation, "run-c")
     inbox = EventInbox(enver.sqs(), messages, "run-c")
     try:
-        expect.event_published(
-            inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 5
-        )
+        event_published(inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 5)
         with pytest.raises(AssertionError) as err:
-            expect.event_published(inbox, ds, "LinkCreated", Expected("lnk_x", None), 1)
+            event_published(inbox, ds, "LinkCreated", Expected("lnk_x", None), 1)
         assert "no LinkCreated event for 'lnk_x' arrived on chain-service-link-created--run-c within 1s" in str(
             err.value
         )
@@ -64,7 +62,7 @@ def test_a_payload_breaking_its_asyncapi_message_is_a_contract_violation(enver, 
         url = inbox.queues.url(queue_name("key-service-key-registered", "run-d"))
         inbox.sqs.send_message(QueueUrl=url, MessageBody='{"event_type": "KeyRegistered", "key_id": "key_root_0001"}')
         with pytest.raises(ContractViolation) as err:
-            expect.event_published(inbox, ds, "KeyRegistered", Expected("key_root_0001", "ROOT_KEY_ID"), 5)
+            event_published(inbox, ds, "KeyRegistered", Expected("key_root_0001", "ROOT_KEY_ID"), 5)
         assert "KeyRegistered event on key-service-key-registered--run-d" in str(err.value)
         assert "$: 'entity_id' is a required property" in str(err.value)
     finally:
@@ -81,7 +79,7 @@ def test_a_payload_differing_from_the_dataset_names_the_field(enver, reference_c
         with pytest.raises(
             AssertionError, match=r"differs from the dataset:\n  \$\.algorithm: expected 'Ed25519', got 'ES256'"
         ):
-            expect.event_published(inbox, ds, "KeyRegistered", Expected("key_root_0001", "ROOT_KEY_ID"), 5)
+            event_published(inbox, ds, "KeyRegistered", Expected("key_root_0001", "ROOT_KEY_ID"), 5)
     finally:
         inbox.close()
 
@@ -115,9 +113,7 @@ def test_event_faults_are_caught(enver, reference_constellation, messages, fault
     inbox = EventInbox(enver.sqs(), messages, run)
     try:
         with pytest.raises(AssertionError) as err:
-            expect.event_published(
-                inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 1
-            )
+            event_published(inbox, ds, "EntityCreated", Expected(ds.constants["ROOT_ENTITY_ID"], "ROOT_ENTITY_ID"), 1)
         assert outcome in str(err.value)
     finally:
         inbox.close()

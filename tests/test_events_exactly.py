@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from conftest import replace_in
-from odmd_bdd.checks import events, expect
+from odmd_bdd.checks import events
 from odmd_bdd.data.placeholders import Expected
+from odmd_bdd.events.published import event_published
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, queue_name
 
 UC1 = "features/uc1_authentication_key_entity.feature"
@@ -98,7 +99,7 @@ def test_the_step_names_another_cases_payload_and_a_duplicate(enver, reference_c
         child = dataset.case("UC2.create_child_entity").events[0]["payload"]
         inbox.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(child))
         with pytest.raises(AssertionError) as err:
-            expect.event_published(inbox, dataset, "EntityCreated", root, 5, answered)
+            event_published(inbox, dataset, "EntityCreated", root, 5, answered)
         assert (
             "the EntityCreated event is the payload of dataset case UC2.create_child_entity, which no action of "
             "this scenario was answered with (expected the payload of: UC1.create_root_entity)" in str(err.value)
@@ -106,10 +107,10 @@ def test_the_step_names_another_cases_payload_and_a_duplicate(enver, reference_c
         inbox.received.clear()
         payload = json.dumps(answered[0].events[0]["payload"])
         inbox.sqs.send_message(QueueUrl=url, MessageBody=payload)
-        expect.event_published(inbox, dataset, "EntityCreated", root, 5, answered)
+        event_published(inbox, dataset, "EntityCreated", root, 5, answered)
         inbox.sqs.send_message(QueueUrl=url, MessageBody=payload)
         with pytest.raises(AssertionError, match=r"a duplicate EntityCreated event: arrived 2 times, the scenario's "):
-            expect.event_published(inbox, dataset, "EntityCreated", root, 5, answered)
+            event_published(inbox, dataset, "EntityCreated", root, 5, answered)
     finally:
         inbox.close()
 

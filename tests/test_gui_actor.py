@@ -21,8 +21,8 @@ from odmd_bdd.errors import ContractViolation, OdmdError
 from odmd_bdd.gui.pages import GuiConventionError
 from odmd_bdd.gui.session import GuiSession
 from odmd_bdd.localenv import ClientFault, Fault
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.reporting.evidence import Recorder
-from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.transports import HttpTransport
 
 UC1 = ("UC1.login", "UC1.register_root_key", "UC1.create_root_entity")

@@ -2,6 +2,8 @@
 at once on one enver keyed by run id, and run against the scenarios that exercise them."""
 
 import collections
+import re
+import tempfile
 
 import httpx
 
@@ -51,9 +53,12 @@ def test_a_run_keyed_client_fault_is_served_only_to_the_pages_of_its_runs(local_
         local_enver.web_client.faults.clear()
 
 
-def test_a_sample_of_mutants_is_killed_and_a_no_op_mutant_survives(project, reference_constellation):
+def test_a_sample_of_mutants_is_killed_and_a_no_op_mutant_survives(
+    project, reference_constellation, tmp_path, monkeypatch
+):
     """Two mutants per class on the API layer, plus one that changes nothing: the runner must
-    count the sample killed and that one survived (a runner that cannot see a survivor proves nothing)."""
+    count the sample killed and that one survived (a runner that cannot see a survivor proves nothing).
+    It says so as it goes: one `[done/total]` line per mutant while the layer's run is still going."""
     mutants = generate(reference_constellation)
     sample = []
     for kind in CLASSES:
@@ -72,8 +77,23 @@ def test_a_sample_of_mutants_is_killed_and_a_no_op_mutant_survives(project, refe
             "set": {"user_id": login.response["body"]["user_id"]},
         },
     )
-    result = run_mutants(project.path, [*sample, no_op], {"api": None}, workers=1, progress=lambda line: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where run_mutants' pytest writes its junit
+    said = []
+
+    def progress(line):
+        reports = list(tmp_path.glob("odmd-mutants-*/api.xml"))  # written when the layer's run ends
+        said.append((line, bool(reports)))
+
+    result = run_mutants(project.path, [*sample, no_op], {"api": None}, workers=1, progress=progress)
     api = result.layers["api"]
+    told = [(line, run_over) for line, run_over in said if re.match(r"\[\d+/\d+\] api: m\d{4} ", line)]
+    ran_ids = set(api.killed) | api.survived
+    assert [line.split()[2] for line, _ in told] and sorted(line.split()[2] for line, _ in told) == sorted(ran_ids)
+    assert [line.split()[0] for line, _ in told] == [f"[{n}/{len(ran_ids)}]" for n in range(1, len(ran_ids) + 1)]
+    assert not told[0][1], "the first mutant is told before the layer's run has ended"
+    assert "api: m9999 survived (field another constant, UC1.login)" in [line.split("] ", 1)[1] for line, _ in told]
+    for mutant in api.killed:
+        assert any(f"api: {mutant} killed (" in line for line, _ in told)
     ran = set(api.killed) | api.survived
     assert api.survived == {"m9999"}
     uc1 = ("UC1.login", "UC1.register_root_key", "UC1.create_root_entity")

@@ -1,4 +1,4 @@
-from odmd_bdd.reporting.redaction import MASK, Redactor
+from odmd_bdd.redaction import MASK, Redactor
 from odmd_bdd.transports import Exchange
 
 R = Redactor(["mock_auth_jwt_token_for_testing", "mock_temp_token_12345", "abc"])
@@ -48,7 +48,7 @@ def test_exchange_record_is_redacted_everywhere():
 
 
 def test_api_keys_and_basic_credentials_are_masked_wherever_a_scheme_puts_them():
-    from odmd_bdd.reporting.redaction import MASK, Redactor
+    from odmd_bdd.redaction import MASK, Redactor
 
     r = Redactor()
     assert r.headers({"api_key": "key-12345", "Authorization": "Basic YWxpY2U6czNjcmV0"}) == {

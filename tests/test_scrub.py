@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 
-from odmd_bdd.reporting.redaction import MASK, Redactor
+from odmd_bdd.redaction import MASK, Redactor
 from odmd_bdd.reporting.scrub import scrub_zip
 
 SECRET = "mock_auth_jwt_token_for_testing"

@@ -6,8 +6,8 @@ import pytest
 
 from odmd_bdd.actors import Action, ApiActor, World
 from odmd_bdd.aws import ExecutionFailed
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.reporting.evidence import Recorder
-from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.resolution.envers import resolve_enver
 from odmd_bdd.transports import HttpTransport, SfnTransport
 

@@ -10,6 +10,10 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
+from odmd_bdd.harness import terminal
+
 FEATURE = "features/uc1_authentication_key_entity.feature"
 SCENARIO = "A user logs in, registers the root key and creates the root entity"
 STEP_LINE = f"{FEATURE}:11"  # When the user registers the root public key ...
@@ -129,3 +133,23 @@ def test_odmd_progress_shows_done_of_total_and_the_current_test_instead_of_dots(
         ]
     )
     assert "test_three.py .FS" not in result.stdout.str() and "[100%]" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_the_progress_lines_tell_which_test_ended_how_serially_and_under_xdist(pytester, workers):
+    """odmd-bdd mutate reads a layer's progress from these lines (terminal.ended)."""
+    pytester.makepyfile(
+        test_three="""
+        import pytest
+        @pytest.mark.parametrize("mutant", ["m0001", "m0002"])
+        def test_runs(mutant): assert mutant == "m0001"
+        def test_skips(): pytest.skip("not today")
+        """
+    )
+    result = pytester.runpytest_subprocess("--odmd-progress", "-p", "no:cacheprovider", *workers)
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    assert sorted(e for e in map(terminal.ended, result.outlines) if e) == [
+        ("FAILED", "test_three.py::test_runs[m0002]"),
+        ("PASSED", "test_three.py::test_runs[m0001]"),
+        ("SKIPPED", "test_three.py::test_skips"),
+    ]

@@ -26,8 +26,8 @@ from odmd_bdd.errors import ContractViolation, OdmdError, TransportError
 from odmd_bdd.gui.capture import Captured
 from odmd_bdd.gui.pages import ShownAnswer, WebClientPage
 from odmd_bdd.gui.session import GuiSession
+from odmd_bdd.redaction import MASK, SENSITIVE_KEY
 from odmd_bdd.reporting.evidence import Recorder
-from odmd_bdd.reporting.redaction import MASK, SENSITIVE_KEY
 from odmd_bdd.resolution.envers import Enver
 
 

@@ -1,7 +1,7 @@
 """Event checks: a payload against its AsyncAPI message, and a run's events against exactly the
 events of the dataset cases its actions were answered with.
 
-`expect.event_published` checks every event a scenario receives, `odmd-bdd check` every
+`events.published.event_published` checks every event a scenario receives, `odmd-bdd check` every
 event payload of the dataset; both through `event.payload`. `event.run` compares everything
 that arrived on a scenario run's queues with the events its answered cases declare: each
 expected event once, on its channel's queue, and nothing else.

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from odmd_bdd.gui.browser import GuiBrowser
 from odmd_bdd.gui.capture import NetworkCapture
 from odmd_bdd.gui.pages import WebClientPage
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.reporting.scrub import scrub_zip
 from odmd_bdd.resolution.envers import Enver
 

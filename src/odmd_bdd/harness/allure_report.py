@@ -18,7 +18,7 @@ import pytest
 from odmd_bdd.checks import expect
 from odmd_bdd.data.placeholders import WHOLE_RE, names_in
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
-from odmd_bdd.reporting.redaction import MASK, Redactor
+from odmd_bdd.redaction import MASK, Redactor
 
 _VALUE_WIDTH = 160  # a step parameter or a compared value longer than this is cut, with its length
 

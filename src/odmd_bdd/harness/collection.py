@@ -28,7 +28,7 @@ from odmd_bdd.errors import ConstantError, OdmdError
 from odmd_bdd.harness.early_stop import record_stop
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
 from odmd_bdd.names import DEFAULT_CONSTELLATION
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 
 
 def constellation_path(config: pytest.Config) -> Path:

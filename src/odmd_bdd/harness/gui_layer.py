@@ -11,7 +11,7 @@ import pytest
 from odmd_bdd.actors import World
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.harness.stash import PHASE_REPORTS
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 
 if TYPE_CHECKING:  # Playwright loads only when a GUI scenario runs

@@ -10,8 +10,8 @@ import pytest
 from odmd_bdd.actors import ApiActor, World
 from odmd_bdd.actors.whole_answer import WholeAnswerActor
 from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.redaction import SENSITIVE_KEY, Redactor
 from odmd_bdd.reporting.evidence import Recorder
-from odmd_bdd.reporting.redaction import SENSITIVE_KEY, Redactor
 from odmd_bdd.resolution.envers import Enver
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from odmd_bdd.harness import allure_report, shards, terminal
 from odmd_bdd.harness.stash import ENVER, EVENTS_SHOWN, INBOX, NOT_CHECKED_SHOWN, PHASE_REPORTS, REDACTOR
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.reporting.evidence import Recorder
-from odmd_bdd.reporting.redaction import Redactor
 from odmd_bdd.reporting.summary import ENVER_FILE
 
 

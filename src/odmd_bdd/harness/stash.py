@@ -6,7 +6,7 @@ import pytest
 
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.events.sqs import EventInbox
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 
 CONSTELLATION = pytest.StashKey[Constellation]()  # config: the project's constellation, loaded at configure

@@ -23,7 +23,7 @@ from _pytest._io import TerminalWriter
 
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.names import LAYERS
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 
 REASON_ATTR = "odmd_reason"  # a report attribute: survives xdist's serialization (plain str)
 _UC = re.compile(r"^uc(\d+)$", re.IGNORECASE)
@@ -230,6 +230,20 @@ class Progress:
         else:
             self.tr.write_line(f"{word} {took}".rstrip())
         self.open = False
+
+
+WORDS = frozenset({"PASSED", "FAILED", "ERROR", "SKIPPED", "XFAIL", "XPASS"})
+
+
+def ended(line: str) -> tuple[str, str] | None:
+    """(word, test id) of a line Progress wrote as a test ended, in either layout
+    (`[3/9] WORD id (1.2s)` under xdist, `[3/9] id WORD (1.2s)` serially); None for other lines."""
+    parts = line.split()
+    if len(parts) < 3 or not (parts[0].startswith("[") and parts[0].endswith("]") and "/" in parts[0]):
+        return None
+    word = next((p for p in parts[1:3] if p in WORDS), None)
+    nodeid = next((p for p in parts[1:3] if "::" in p), None)
+    return (word, nodeid) if word and nodeid else None
 
 
 def start_progress(config: pytest.Config) -> None:

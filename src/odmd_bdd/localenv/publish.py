@@ -63,43 +63,26 @@ def publish_local_enver(
 
 
 def _publish_contract(s3: Any, ssm: Any, account: str, build_id: str, revision: str, producer: str, path: Path) -> str:
-    root = load_artifact(path)
-    if root.kind != "bundle":
+    def publish(content: bytes | str, source: Path) -> str:
         return publish_artifact(
             s3,
             ssm,
             build_id,
             revision,
             producer,
-            path.read_bytes(),
+            content,
             bucket=ARTIFACT_BUCKET,
             account=account,
-            file_name=path.name.removesuffix(".json"),
+            file_name=source.name.removesuffix(".json"),
         )
+
+    root = load_artifact(path)
+    if root.kind != "bundle":
+        return publish(path.read_bytes(), path)
     bundle = dict(root.document)
     for part in ("http", "events"):
         if isinstance(bundle.get(part), str):
             part_path = path.parent / bundle[part]
-            bundle[part] = publish_artifact(
-                s3,
-                ssm,
-                build_id,
-                revision,
-                producer,
-                part_path.read_bytes(),
-                bucket=ARTIFACT_BUCKET,
-                account=account,
-                file_name=part_path.name.removesuffix(".json"),
-            )
+            bundle[part] = publish(part_path.read_bytes(), part_path)
     # Published last, so <producer>/schema-url ends up naming the bundle.
-    return publish_artifact(
-        s3,
-        ssm,
-        build_id,
-        revision,
-        producer,
-        json.dumps(bundle, indent=2),
-        bucket=ARTIFACT_BUCKET,
-        account=account,
-        file_name=path.name.removesuffix(".json"),
-    )
+    return publish(json.dumps(bundle, indent=2), path)

@@ -16,7 +16,7 @@ from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, shared
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
 from odmd_bdd.names import DEFAULT_LAYER
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Transport
 

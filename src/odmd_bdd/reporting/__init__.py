@@ -1,1 +1,1 @@
-"""Report writers: evidence attached to Allure, redaction of credentials, the run's Markdown summary."""
+"""Report writers: evidence attached to Allure, trace scrubbing, the run's Markdown summary (redaction: odmd_bdd.redaction)."""

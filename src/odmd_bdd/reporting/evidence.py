@@ -10,7 +10,7 @@ from typing import Any
 
 import allure
 
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.transports import Exchange
 
 log = logging.getLogger("odmd_bdd.exchange")

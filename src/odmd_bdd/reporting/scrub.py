@@ -15,7 +15,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from odmd_bdd.reporting.redaction import MASK, SENSITIVE_HEADERS, Redactor
+from odmd_bdd.redaction import MASK, SENSITIVE_HEADERS, Redactor
 
 _HEADER_ENTRY = re.compile(
     r'("name"\s*:\s*"(?:' + "|".join(re.escape(h) for h in sorted(SENSITIVE_HEADERS)) + r')"\s*,\s*"value"\s*:\s*")'

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from odmd_bdd.names import DEFAULT_CONSTELLATION, LAYERS, without_id_params
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 
 FAILING = ("failed", "broken")
 _UC = re.compile(r"^uc(\d+)$", re.IGNORECASE)

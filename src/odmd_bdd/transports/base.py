@@ -21,7 +21,7 @@ from odmd_bdd.contracts.openapi import is_text
 from odmd_bdd.contracts.parameters import spell
 from odmd_bdd.contracts.security import presentation
 from odmd_bdd.names import RUN_HEADER
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 
 
 def call_headers(run: str | None, token: str | None = None) -> dict[str, str]:

@@ -21,7 +21,7 @@ from odmd_bdd.data.placeholders import names_in
 from odmd_bdd.errors import ConstantError
 from odmd_bdd.harness import layers
 from odmd_bdd.names import STEP_WORDS
-from odmd_bdd.tools.authoring.workspace import Workspace, marker_name
+from odmd_bdd.tools.authoring.workspace import Workspace, add_options, marker_name
 
 if TYPE_CHECKING:  # imported when linting, so that `odmd-bdd --help` stays quick
     from odmd_bdd.tools.authoring.catalog import StepDef
@@ -291,10 +291,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n\n", 1)[1],
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)")
-    parser.add_argument("--root", metavar="DIR", help="project root (default: found from the current folder)")
-    parser.add_argument(
-        "--constellation",
-        metavar="PATH",
-        help="constellation file (default: fixtures/envers/constellation.yaml under the root)",
-    )
+    add_options(parser)
     parser.set_defaults(func=run)

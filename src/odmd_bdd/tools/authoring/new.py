@@ -23,7 +23,7 @@ from odmd_bdd.data.dataset import Case, Dataset
 from odmd_bdd.data.placeholders import WHOLE_RE
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.tools.authoring.layers import KNOWN_LAYERS
-from odmd_bdd.tools.authoring.workspace import Workspace
+from odmd_bdd.tools.authoring.workspace import Workspace, add_options
 
 SEND = "When the client sends the dataset case {ref}"
 MATCHES = "Then the answer matches the dataset case {ref}"
@@ -233,10 +233,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="the Background step that logs in, e.g. 'Given the user is logged in to identity-service' "
         "(default: the one the project's features use most; '' for none)",
     )
-    parser.add_argument("--root", metavar="DIR", help="project root (default: found from the current folder)")
-    parser.add_argument(
-        "--constellation",
-        metavar="PATH",
-        help="constellation file (default: fixtures/envers/constellation.yaml under the root)",
-    )
+    add_options(parser)
     parser.set_defaults(func=run)

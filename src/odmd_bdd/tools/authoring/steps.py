@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from odmd_bdd.tools.authoring.workspace import Workspace
+from odmd_bdd.tools.authoring.workspace import Workspace, add_options
 
 
 def catalog(workspace: Workspace) -> list[dict]:
@@ -99,5 +99,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--format", choices=("markdown", "json"), default="markdown", help="output format (default: markdown)"
     )
     parser.add_argument("--out", metavar="FILE", help="write the catalog to FILE instead of printing it")
-    parser.add_argument("--root", metavar="DIR", help="project root (default: found from the current folder)")
+    add_options(parser, constellation=False)
     parser.set_defaults(func=run)

@@ -8,6 +8,7 @@ is the one the plugin uses: `fixtures/envers/constellation.yaml` under the root 
 
 from __future__ import annotations
 
+import argparse
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +31,17 @@ def find_root(start: Path | None = None) -> Path:
         if (folder / "pyproject.toml").is_file() or (folder / "conftest.py").is_file():
             return folder
     return start
+
+
+def add_options(parser: argparse.ArgumentParser, *, constellation: bool = True) -> None:
+    """The options that say which project a command works on: --root (and --constellation)."""
+    parser.add_argument("--root", metavar="DIR", help="project root (default: found from the current folder)")
+    if constellation:
+        parser.add_argument(
+            "--constellation",
+            metavar="PATH",
+            help=f"constellation file (default: {DEFAULT_CONSTELLATION.as_posix()} under the root)",
+        )
 
 
 def marker_name(tag: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,7 @@ from odmd_bdd.contracts import Operation
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Case
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, queue_name
-from odmd_bdd.reporting.redaction import Redactor
+from odmd_bdd.redaction import Redactor
 from odmd_bdd.resolution.envers import Enver
 from odmd_bdd.transports import Exchange, call_headers, make_transport
 
@@ -141,8 +140,3 @@ def route(op: Operation, case_path: dict[str, Any] | None, query: dict[str, Any]
     if query:
         path += "?" + "&".join(f"{k}={query[k]}" for k in sorted(query))
     return f"{op.method} {path}"
-
-
-def as_problems(code: str, texts: Iterable[Any], where: str = "") -> list[Problem]:
-    """Problem texts of a contract or comparison (strings, or already Problems) as Problems."""
-    return [t if isinstance(t, Problem) else Problem(code, where, str(t)) for t in texts]

@@ -7,6 +7,7 @@
 3. A mutant is killed on a layer when one of its scenario runs failed; it survived when all
    passed; it is not exercised when no scenario of that layer is answered from its case. A class
    a layer cannot observe (generate.OBSERVABLE_ON) is not run there, and the report says why.
+   While a layer runs, each mutant is told as its last scenario run ends (progress.MutantProgress).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from odmd_bdd.names import id_params
 from odmd_bdd.tools.mutants.generate import CLASSES, OBSERVABLE_ON, Mutant, observable
+from odmd_bdd.tools.mutants.progress import MutantProgress
 
 TIMEOUT_S = 3600
 
@@ -44,10 +47,32 @@ class MutationResult:
     layers: dict[str, LayerResult] = field(default_factory=dict)
 
 
-def _pytest(root: Path, args: list[str], junit: Path) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+def _pytest(
+    root: Path, args: list[str], junit: Path, on_line: Callable[[str], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """pytest on the features; each line of its output (stderr folded in) goes to `on_line` as it comes."""
+    cmd = [sys.executable, "-u", "-m", "pytest", "features/", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
     cmd += ["-o", "addopts=--strict-markers", f"--junitxml={junit}", *args]
-    return subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=TIMEOUT_S)
+    output: list[str] = []
+    timed_out = threading.Event()
+    with subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+
+        def stop() -> None:
+            timed_out.set()
+            proc.kill()
+
+        watchdog = threading.Timer(TIMEOUT_S, stop)
+        watchdog.start()
+        try:
+            for line in proc.stdout or ():
+                output.append(line)
+                if on_line is not None:
+                    on_line(line)
+        finally:
+            watchdog.cancel()
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(cmd, TIMEOUT_S, output="".join(output))
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(output), "")
 
 
 def run_mutants(
@@ -84,14 +109,17 @@ def run_mutants(
                 layer,
                 f"--odmd-mutants={folder / 'mutants.json'}",
                 f"--odmd-faults={folder / 'plan.json'}",
+                "--odmd-progress",
             ]
-            proc = _pytest(root, [*args, "-n", str(workers)] if workers > 1 else args, junit)
+            told = MutantProgress(layer, chosen, calls, progress)
+            proc = _pytest(root, [*args, "-n", str(workers)] if workers > 1 else args, junit, told.line)
             lr = LayerResult(layer, time.monotonic() - started)
             _read_junit(junit, lr, {m.id for m in chosen})
             if not junit.exists():
                 raise RuntimeError(
                     f"the {layer} mutant run wrote no report (exit {proc.returncode}):\n{proc.stdout[-2000:]}"
                 )
+            told.finish()
             result.layers[layer] = lr
             progress(
                 f"{layer}: {len(lr.killed)} killed, {len(lr.survived)} survived of {len(chosen)} run "
