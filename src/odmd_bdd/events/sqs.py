@@ -65,6 +65,22 @@ class QueueUrls:
                 self._urls[name] = self.sqs.create_queue(QueueName=name)["QueueUrl"]
             return self._urls[name]
 
+    def existing(self, name: str) -> str | None:
+        """The URL of queue `name` if it exists, without creating it (None: there is no such queue)."""
+        with self._lock:
+            if name in self._urls:
+                return self._urls[name]
+        try:
+            url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except Exception as exc:  # botocore's ClientError; only "no such queue" means absent
+            code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+            if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
+                return None
+            raise
+        with self._lock:
+            self._urls[name] = url
+        return url
+
     def forget(self, name: str) -> None:
         with self._lock:
             self._urls.pop(name, None)
@@ -221,10 +237,22 @@ class EventInbox:
         return queues
 
     def sweep(self) -> None:
-        """Take everything already waiting on every queue of this run, without waiting for more."""
+        """Take everything already waiting on every queue of this run, without waiting for more.
+        A run's queue nobody has created holds nothing (a publisher creates the queue it sends
+        to): it is looked up, not created, so there is nothing to delete either."""
         for name, kind in self.run_queues().items():
+            if not self._may_hold_events(name):
+                continue
             while self._receive(name, kind, 0):
                 pass
+
+    def _may_hold_events(self, name: str) -> bool:
+        if self.peek or name in self._touched or name in self.named.values():
+            return True  # _receive looks these up as before
+        if self.queues.existing(name) is None:
+            return False
+        self._touched.add(name)  # it exists: this run's, deleted at close
+        return True
 
     def poll(self, names: set[str], wait_s: float) -> None:
         """Long-poll the queues of the messages `names` once each (up to `wait_s`)."""
