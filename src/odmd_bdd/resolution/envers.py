@@ -352,7 +352,7 @@ def _resolver(
     else:
         client = _deployed_clients(spec, constellation)
     enver.aws_client = client = client if spec.embedded else _memo(client)  # embedded ones are memoized
-    return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
+    return ShareResolver(client("ssm"), client("s3"), spec.revision, lambda: client("cloudformation"))
 
 
 def _named_queues(enver: Enver, queues: dict[str, str]) -> dict[str, str]:
