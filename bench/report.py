@@ -263,7 +263,13 @@ def render(r: dict, json_path: Path | str) -> str:
         f"{' / '.join(f'{v:.2f}' for v in m['load_avg_start'])} at the start, "
         f"{' / '.join(f'{v:.2f}' for v in m.get('load_avg_end', []))} at the end"
         f"{' — a loaded machine: read the ratios, not the absolute times' if m['load_avg_start'][0] > m['cpus'] else ''}."
-        f" Raw numbers: `{json_path}`.",
+        f" Raw numbers: `{json_path}`."
+        + (
+            " Every process the bench starts keeps Python's bytecode cache (this environment sets "
+            "PYTHONDONTWRITEBYTECODE; the bench unsets it for its runs, as on a developer machine)."
+            if m.get("bytecode_cache_in_runs") and m.get("pythondontwritebytecode")
+            else ""
+        ),
         "",
         "## Summary: issue 15's targets",
         "",
