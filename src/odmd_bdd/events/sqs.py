@@ -81,6 +81,10 @@ class QueueUrls:
             self._urls[name] = url
         return url
 
+    def remember(self, name: str, url: str) -> None:
+        with self._lock:
+            self._urls[name] = url
+
     def forget(self, name: str) -> None:
         with self._lock:
             self._urls.pop(name, None)
@@ -144,6 +148,9 @@ class EventInbox:
     since: float | None = None  # epoch seconds
     shared: bool = False
     available: bool = True  # a NoEventBus says False
+    # The bus lists a queue as soon as it exists (the embedded AWS; AWS's ListQueues may lag): the
+    # sweep then finds the run's queues with one ListQueues instead of a lookup per queue.
+    listed: bool = False
     named: dict[str, str] = field(default_factory=dict)  # channel or contract queue -> queue name or URL
 
     def __post_init__(self) -> None:
@@ -240,19 +247,37 @@ class EventInbox:
         """Take everything already waiting on every queue of this run, without waiting for more.
         A run's queue nobody has created holds nothing (a publisher creates the queue it sends
         to): it is looked up, not created, so there is nothing to delete either."""
-        for name, kind in self.run_queues().items():
-            if not self._may_hold_events(name):
+        queues = self.run_queues()
+        listed = self._listed(set(queues)) if self.listed and not self.peek else None
+        for name, kind in queues.items():
+            if not self._may_hold_events(name, listed):
                 continue
             while self._receive(name, kind, 0):
                 pass
 
-    def _may_hold_events(self, name: str) -> bool:
+    def _may_hold_events(self, name: str, listed: dict[str, str] | None) -> bool:
         if self.peek or name in self._touched or name in self.named.values():
             return True  # _receive looks these up as before
-        if self.queues.existing(name) is None:
+        url = self.queues.existing(name) if listed is None else listed.get(name)
+        if url is None:
             return False
+        self.queues.remember(name, url)
         self._touched.add(name)  # it exists: this run's, deleted at close
         return True
+
+    def _listed(self, wanted: set[str]) -> dict[str, str]:
+        """Name -> URL of the queues among `wanted` that exist, from ListQueues (every page)."""
+        found: dict[str, str] = {}
+        token: dict[str, str] = {}
+        while True:
+            page = self.sqs.list_queues(MaxResults=1000, **token)
+            for url in page.get("QueueUrls", []):
+                name = url.rstrip("/").rsplit("/", 1)[-1]
+                if name in wanted:
+                    found[name] = url
+            if not page.get("NextToken"):
+                return found
+            token = {"NextToken": page["NextToken"]}
 
     def poll(self, names: set[str], wait_s: float) -> None:
         """Long-poll the queues of the messages `names` once each (up to `wait_s`)."""
