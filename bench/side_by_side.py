@@ -109,6 +109,16 @@ def gui_peer_missing() -> str | None:
     return None
 
 
+def _chromium() -> str:
+    """The Chromium odmd-bdd's GUI layer launches, so both sides drive the same browser."""
+    from odmd_bdd.gui.browser import BrowserNotFound, find_chromium
+
+    try:
+        return find_chromium(install=False).path
+    except BrowserNotFound:
+        return shutil.which("chromium") or "/usr/bin/chromium"
+
+
 def section_peers(rounds: int, tmp: Path, env: Callable[..., dict[str, str]], log: Callable[[str], None]) -> dict:
     project = copy_project(tmp / "project")
     runs: dict[str, list[float]] = {k: [] for k in ("api_cold", "api_warm", "api_peer")}
@@ -118,7 +128,7 @@ def section_peers(rounds: int, tmp: Path, env: Callable[..., dict[str, str]], lo
     loads = []
     skipped_gui = gui_peer_missing()
     harness_env = env()
-    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    chromium = _chromium()
     with running_enver(project, harness_env) as state:
         peer_env = {**env(), "PEER_ENVER": str(state), "CHROMIUM_PATH": chromium}
         api_peer_env = {**peer_env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # only pytest-bdd, as the peer's venv
