@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup report ci ci-tests bench screenshots
+.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup bench-node-setup report ci ci-tests bench screenshots
 
 # Set-up says what it installs and how long it took (from the start of this make).
 SETUP_START := $(shell date +%s)
@@ -44,7 +44,7 @@ bdd: setup
 	$(PYTEST) features/
 
 # node-setup: tests/test_report_html.py renders a report with Allure 3 and reads it in Chromium.
-engine-tests: setup node-setup
+engine-tests: setup node-setup bench-node-setup
 	$(PYTEST) tests/ -m "not slow" --odmd-progress --junitxml=reports/junit-engine.xml
 
 features: setup
@@ -82,6 +82,17 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 	@echo "odmd-bdd setup: Allure 3 is installed ($(took))"
 
+# The bench's npm packages into bench/node_modules/ (bench/package-lock.json): Stoplight Prism and the
+# playwright-bdd peer (bench/peers/); tests/test_bench.py runs the peers too.
+bench-node-setup: bench/node_modules/.package-lock.json
+
+bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "the bench's peers need Node.js 20+ and npm (Debian/Ubuntu: apt-get install nodejs npm)" >&2; exit 1; }
+	@echo "odmd-bdd setup: npm ci --prefix bench: Stoplight Prism, playwright-bdd and @playwright/test (never a browser download) …"
+	@PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	@touch $@
+	@echo "odmd-bdd setup: the bench's npm packages are installed ($(took))"
+
 # The HTML report (reports/allure-report/index.html) and reports/summary.md of the last run.
 report: setup node-setup
 	bash ci/run-bdd.sh --no-setup --report-only
@@ -106,10 +117,8 @@ local-enver: setup
 # docs/PERFORMANCE.md. Stoplight Prism comes from npm into bench/node_modules (never globally); the
 # load generator is wrk (as root: apt-get install wrk), else a Python one (bench/loadgen.py).
 bench: setup
-	@if [ ! -x bench/node_modules/.bin/prism ]; then \
-	  if command -v npm >/dev/null 2>&1; then npm ci --prefix bench --no-audit --no-fund --loglevel=error \
-	    || echo "npm ci --prefix bench failed: the bench skips Stoplight Prism"; \
-	  else echo "no npm: the bench skips Stoplight Prism (Debian/Ubuntu: apt-get install nodejs npm)"; fi; fi
+	@$(MAKE) --no-print-directory bench-node-setup \
+	  || echo "no bench/node_modules: the bench skips Stoplight Prism and the playwright-bdd peer"
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	  && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "no wrk: the bench's load comes from bench/loadgen.py"
 	$(BIN)/python -m bench

@@ -19,8 +19,12 @@ Sections (`--only` picks some):
               bare scripts (bench/bare.py) replaying exactly those exchanges and clicks
               against an embedded enver brought up the same way. Gives the API and GUI cost
               per scenario vs bare (medians), and the serial vs -n 2 wall time;
+  peers       UC1 against the suites a team would write without odmd-bdd (bench/peers/: pytest-bdd
+              + httpx + jsonschema; playwright-bdd), all on one running `odmd-bdd local-enver`:
+              whole process cold and warm, per GUI scenario (bench/side_by_side.py);
   scaling     the API suite at 1x, 5x, 25x (bench/repeat.py): per-scenario cost per size and
-              a least-squares fit of the time against the number of scenarios;
+              a least-squares fit of the time against the number of scenarios; the largest
+              size serial and with `-n 2`;
   throughput  the embedded enver alone (`odmd-bdd local-enver`) and Stoplight Prism
               (bench/node_modules, `npm ci --prefix bench`) serving the same OpenAPI artifact,
               each under the same bounded load from a second process: wrk (1 thread, 16
@@ -53,7 +57,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-SECTIONS = ("startup", "suite", "scaling", "throughput")
+SECTIONS = ("startup", "suite", "peers", "scaling", "throughput")
 TARGET_RATIO = 1.3
 LOGIN_BODY = '{"temp_token":"mock_temp_token_12345"}'  # identity-service login, the dataset's valid request
 PRISM_BIN = BENCH / "node_modules" / ".bin" / "prism"
@@ -70,6 +74,7 @@ class Config:
     startup_browser: bool = True  # time a Chromium launch too
     sfn_exchanges: int = 10  # exchanges through the BDD state machine after the first
     scaling_sizes: tuple[int, ...] = (1, 5, 25)
+    peer_rounds: int = 5  # UC1 against the peers (bench/side_by_side.py), whole processes in turn
     load_seconds: float = 5.0
     warmup_seconds: float = 1.0
     connections: int = 16
@@ -89,6 +94,7 @@ class Config:
             startup_browser=False,
             sfn_exchanges=1,
             scaling_sizes=(1, 2),
+            peer_rounds=1,
             load_seconds=1.0,
             warmup_seconds=0.5,
             loadgen_requests=300,
@@ -112,8 +118,16 @@ def ratio(a, b):
 
 
 def _env(**extra: str) -> dict[str, str]:
-    path = os.pathsep.join([str(ROOT), str(BENCH), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ODMD_BENCH", "PYTEST_XDIST"))}
+    # This checkout's engine first: a venv's editable install may point at another checkout.
+    parts = [str(ROOT / "src"), str(ROOT), str(BENCH), os.environ.get("PYTHONPATH", "")]
+    path = os.pathsep.join(parts).rstrip(os.pathsep)
+    # PYTHONDONTWRITEBYTECODE is left out: with it every process compiles every module it imports from
+    # source (odmd-bdd's ~150: about a second), which no developer machine does after the first run.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ODMD_BENCH", "PYTEST_XDIST")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     return {**env, "PYTHONPATH": path, **extra}
 
 
@@ -418,12 +432,53 @@ def section_scaling(cfg: Config, tmp: Path) -> dict:
                 "summary": run["summary"],
             }
         )
+    largest = sizes[-1]
+    log(f"scaling: the API suite x{largest['repeat']} with -n 2")
+    parallel = pytest_run(
+        [
+            *cfg.features,
+            *cfg.select,
+            "--layer",
+            "api",
+            "-p",
+            "bench.repeat",
+            "--bench-repeat",
+            str(largest["repeat"]),
+            "-n",
+            "2",
+        ],
+        tmp / "scale-n2",
+    )
+    serial = pytest_run(
+        [*cfg.features, *cfg.select, "--layer", "api", "-p", "bench.repeat", "--bench-repeat", str(largest["repeat"])],
+        tmp / "scale-serial",
+    )
     xs = [s["scenarios"] for s in sizes]
     fit_wall, fit_scen = linear_fit(xs, [s["wall_s"] for s in sizes]), linear_fit(xs, [s["scenarios_s"] for s in sizes])
     base = sizes[0]["per_scenario_median_s"]  # the median: the 1x mean carries the run's first-call costs
     for s in sizes:
         s["per_scenario_vs_1x"] = ratio(s["per_scenario_median_s"], base)
-    return {"sizes": sizes, "fit_wall": fit_wall, "fit_scenarios": fit_scen}
+    return {
+        "sizes": sizes,
+        "fit_wall": fit_wall,
+        "fit_scenarios": fit_scen,
+        # The same size without the probe, serial then -n 2 back to back (the probe's recording is not the suite's).
+        "parallel": {
+            "repeat": largest["repeat"],
+            "scenarios": largest["scenarios"],
+            "serial_s": serial["wall_s"],
+            "n2_s": parallel["wall_s"],
+            "speedup": ratio(serial["wall_s"], parallel["wall_s"]),
+            "exit_codes": [serial["exit_code"], parallel["exit_code"]],
+            "summaries": [serial["summary"], parallel["summary"]],
+        },
+    }
+
+
+def section_peers(cfg: Config, tmp: Path) -> dict:
+    from .side_by_side import section_peers as side_by_side
+
+    return side_by_side(cfg.peer_rounds, tmp, _env, log)
 
 
 def linear_fit(xs: list[float], ys: list[float]) -> dict:
@@ -655,7 +710,8 @@ def machine() -> dict:
         "python": platform.python_version(),
         "load_avg_start": list(os.getloadavg()),
         "git_commit": commit.stdout.strip() or None,
-        "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+        "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),  # the bench's; never its runs'
+        "bytecode_cache_in_runs": True,
         "packages": {
             p: version(p)
             for p in (
@@ -684,6 +740,7 @@ def run(cfg: Config, only: list[str]) -> dict:
             "features": cfg.features,
             "select": cfg.select,
             "scaling_sizes": cfg.scaling_sizes,
+            "peer_rounds": cfg.peer_rounds,
         },
         "machine": machine(),
     }
@@ -692,15 +749,17 @@ def run(cfg: Config, only: list[str]) -> dict:
         for section, fn in (
             ("startup", section_startup),
             ("suite", section_suite),
+            ("peers", section_peers),
             ("scaling", section_scaling),
             ("throughput", section_throughput),
         ):
             if section in only:
                 log(f"{section} …")
-                mark = time.perf_counter()
+                mark, load = time.perf_counter(), os.getloadavg()[0]
                 (tmp / section).mkdir()
                 results[section] = fn(cfg, tmp / section)
                 results[section]["bench_seconds"] = time.perf_counter() - mark
+                results[section]["load_1min"] = [load, os.getloadavg()[0]]  # at its start and end
     results["machine"]["load_avg_end"] = list(os.getloadavg())
     results["bench_seconds"] = time.perf_counter() - started
     return results

@@ -6,6 +6,7 @@ Starts `odmd-bdd local-enver --project <a temporary copy of the project>` once, 
 `pytest <args>` in that copy N times each way, in turn so both see the same load: cold with
 `--fresh-enver` (the run starts its own embedded AWS and enver), warm reusing the running one.
 Default args: the UC1 feature on the API layer. Prints the medians, their ratio and the load.
+`copy_project` and `running_enver` are what bench/side_by_side.py builds on.
 """
 
 from __future__ import annotations
@@ -20,10 +21,44 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ARGS = ["features/uc1_authentication_key_entity.feature", "--layer", "api"]
+
+
+def copy_project(project: Path) -> Path:
+    """What `pytest features/` needs of the project (features, steps, fixtures, conftest, options)."""
+    for name in ("features", "steps", "fixtures"):
+        shutil.copytree(ROOT / name, project / name)
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, project / name)
+    return project
+
+
+@contextmanager
+def running_enver(project: Path, env: Mapping[str, str] | None = None, timeout: float = 120) -> Iterator[Path]:
+    """`odmd-bdd local-enver --project PROJECT` up until the block ends; yields its state file."""
+    enver = subprocess.Popen(
+        [sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--project", str(project)],
+        cwd=project,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        state = project / ".odmd" / "enver.json"
+        until = time.monotonic() + timeout
+        while not state.exists():
+            if enver.poll() is not None or time.monotonic() > until:
+                raise SystemExit("odmd-bdd local-enver did not come up")
+            time.sleep(0.05)  # poll with a deadline
+        yield state
+    finally:
+        enver.send_signal(signal.SIGTERM)
+        enver.wait(30)
 
 
 def _run(project: Path, args: list[str]) -> float:
@@ -40,33 +75,14 @@ def main() -> None:
     parser.add_argument("args", nargs="*", default=DEFAULT_ARGS)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="odmd-bench-warm-") as folder:
-        project = Path(folder)
-        for name in ("features", "steps", "fixtures"):
-            shutil.copytree(ROOT / name, project / name)
-        for name in ("conftest.py", "pyproject.toml"):
-            shutil.copy(ROOT / name, project / name)
-        enver = subprocess.Popen(
-            [sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--project", str(project)],
-            cwd=project,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            state = project / ".odmd" / "enver.json"
-            until = time.monotonic() + 120
-            while not state.exists():
-                if enver.poll() is not None or time.monotonic() > until:
-                    raise SystemExit("odmd-bdd local-enver did not come up")
-                time.sleep(0.05)  # poll with a deadline
+        project = copy_project(Path(folder))
+        with running_enver(project):
             times: dict[str, list[float]] = {"cold": [], "warm": []}
             loads = []
             for _ in range(options.rounds):
                 times["cold"].append(_run(project, [*options.args, "--fresh-enver"]))
                 times["warm"].append(_run(project, options.args))
                 loads.append(os.getloadavg()[0])
-        finally:
-            enver.send_signal(signal.SIGTERM)
-            enver.wait(30)
     cold, warm = (statistics.median(times[k]) for k in ("cold", "warm"))
     print(
         json.dumps(

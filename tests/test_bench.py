@@ -1,7 +1,9 @@
 """The bench command (python -m bench, make bench) runs end to end, so it does not rot.
 
 Only its tiny configuration (--quick: one scenario per layer, one round, 1-second loads),
-and only the shape of what it writes: a benchmark's numbers are never a test's verdict.
+and only the shape of what it writes: a benchmark's numbers are never a test's verdict. The
+peers (bench/peers/) run UC1 whole: they must run, and agree with the harness on every answer
+(the same scenarios, all passing on both sides, each checking the dataset's values).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     results = json.loads(out_json.read_text(encoding="utf-8"))
     assert results["quick"] is True
-    assert {"startup", "suite", "scaling", "throughput"} <= set(results)
+    assert {"startup", "suite", "peers", "scaling", "throughput"} <= set(results)
 
     for layer in ("api", "gui"):
         cost = results["suite"][layer]
@@ -37,9 +39,18 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     assert results["startup"]["lint"]["cpu_s"] is not None
     assert results["startup"]["sfn_exchange"]["exchange_median_s"] is not None
 
+    peers = results["peers"]
+    assert peers["gui_peer_skipped"] is None, f"{peers['gui_peer_skipped']} (make engine-tests does)"
+    for layer, scenarios in (("api", 7), ("gui", 5)):
+        agreement = peers["agreement"][layer]
+        assert agreement == {"same_scenarios": True, "harness_failed": [], "peer_failed": [], "scenarios": scenarios}
+    assert all(peers["whole_process_s"].values()) and all(peers["per_scenario_median_s"].values()), peers
+    assert peers["ratios"]["gui_per_scenario"] is not None and peers["ratios"]["api_cold"] is not None
+
     sizes = results["scaling"]["sizes"]
     assert [s["repeat"] for s in sizes] == [1, 2]
     assert sizes[1]["scenarios"] == 2 * sizes[0]["scenarios"] and all(s["exit_code"] == 0 for s in sizes)
+    assert results["scaling"]["parallel"]["exit_codes"] == [0, 0]
 
     local = results["throughput"]["servers"]["local_enver"]
     assert local["requests"] > 0 and local["non_2xx"] == 0 and local["errors"] == 0, local
@@ -47,6 +58,8 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     markdown = out_md.read_text(encoding="utf-8")
     assert "do not edit by hand" in markdown
     for heading in (
+        "Summary: issue 15's targets",
+        "Side by side with the peers (UC1)",
         "API layer vs bare httpx",
         "GUI layer vs bare Playwright",
         "serial vs `-n 2`",

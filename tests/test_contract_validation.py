@@ -83,3 +83,27 @@ def test_a_broken_contract_stops_the_run_before_any_scenario_with_one_message(pr
     assert len(errors) == 1, result.outlines + result.errlines
     assert "identity-service.openapi.json: /components/schemas/Entity/properties/profile/$ref" in errors[0]
     assert " passed" not in result.stdout.str() and " failed" not in result.stdout.str()
+
+
+def test_a_valid_document_is_remembered_on_disk_and_a_problem_never(tmp_path, monkeypatch):
+    from odmd_bdd.contracts import validation
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text = IDENTITY.read_text(encoding="utf-8")
+    validation._problem.cache_clear()  # as a fresh process would
+    validation.validate_document("openapi", text, "identity.json")
+    assert len(list((tmp_path / "odmd-bdd" / "valid-artifacts").iterdir())) == 1
+
+    def not_again(*_):
+        raise AssertionError("a document found valid before was validated again")
+
+    monkeypatch.setattr(validation, "_problem", not_again)
+    validation.validate_document("openapi", text, "identity.json")  # the next run: from the marker
+
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    broken = text.replace('"#/components/schemas/Entity"', '"#/components/schemas/Entty"', 1)
+    for _ in range(2):  # found, and said, every time
+        with pytest.raises(ContractError, match="Entty"):
+            validation.validate_document("openapi", broken, "broken.json")
+    assert len(list((tmp_path / "odmd-bdd" / "valid-artifacts").iterdir())) == 1

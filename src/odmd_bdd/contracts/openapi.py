@@ -259,9 +259,18 @@ class _Document:
                 cls = OAS30WriteValidator if side == "request" else OAS30ReadValidator
             else:
                 cls = _OAS31_REQUEST if side == "request" else _OAS31_RESPONSE
-            validator = cls(
-                {"$ref": f"{self.uri}#/{key[0]}"}, registry=self.registry, format_checker=cls.FORMAT_CHECKER
-            )
+            # Rooted at the schema itself, behind any bare `{"$ref": …}` (a $ref with siblings stays: in 3.1
+            # both apply), with the document's resolver: a validation then looks up only the $refs nested in
+            # it, not one for the root on every call (a third of the embedded enver's time per request).
+            root: Any = {"$ref": f"#/{key[0]}"}
+            seen: set[str] = set()
+            try:
+                while isinstance(root, dict) and list(root) == ["$ref"] and root["$ref"] not in seen:
+                    seen.add(root["$ref"])
+                    root = self.resolver.lookup(root["$ref"]).contents
+            except Unresolvable as exc:
+                raise ContractError(f"{self.address}: /{key[0]}: unresolvable schema reference: {exc}") from None
+            validator = cls(root, registry=self.registry, format_checker=cls.FORMAT_CHECKER, _resolver=self.resolver)
             try:  # resolve every $ref now: a broken artifact fails at load time, not mid-scenario
                 validator.is_valid(None)
             except Exception as exc:  # referencing.exceptions.Unresolvable and friends

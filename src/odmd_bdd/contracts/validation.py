@@ -11,15 +11,21 @@
 The platform's discriminator `odmdKind` is not an OpenAPI/AsyncAPI field (extensions start
 with `x-`); it is set aside before validating. A problem is one `ContractError`:
 `<address>: <JSON pointer>: <what is wrong>`. Results are remembered per content digest, so
-an artifact read back from S3 with the bytes of a file already checked is not checked again.
+an artifact read back from S3 with the bytes of a file already checked is not checked again;
+a document found valid is also remembered on disk (`$XDG_CACHE_HOME/odmd-bdd/valid-artifacts/`,
+else ~/.cache/…), keyed by its bytes and the validators' versions and code, so the next run's
+start-up skips it. A problem is never remembered: it is found, and said, every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -138,6 +144,48 @@ def _problem(kind: str, text: str) -> str | None:
 
 def validate_document(kind: str, text: str, address: str) -> None:
     """Raise one ContractError naming `address` and the JSON pointer of the first problem."""
+    marker = _marker(kind, text)
+    if marker is not None and marker.exists():
+        return  # found valid by a run before, with these validators
     problem = _problem(kind, text)
     if problem is not None:
         raise ContractError(f"{address}: {problem}")
+    if marker is not None:
+        _remember_valid(marker)
+
+
+@cache
+def _validators_key() -> bytes:
+    """What a validation result depends on besides the document: the validators' versions and this code."""
+    sha = hashlib.sha256(Path(__file__).read_bytes())
+    sha.update(resources.files("odmd_bdd.contracts").joinpath("schemas", "asyncapi-2.6.0.json").read_bytes())
+    for package in ("odmd-bdd", "jsonschema", "referencing", "openapi-spec-validator", "jsonschema-path"):
+        try:
+            sha.update(f"{package}={metadata.version(package)};".encode())
+        except metadata.PackageNotFoundError:
+            sha.update(f"{package}=none;".encode())
+    return sha.digest()
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "odmd-bdd" / "valid-artifacts"
+
+
+def _marker(kind: str, text: str) -> Path | None:
+    """The file that says this document was found valid (None: bundles, which are not validated; no cache)."""
+    if kind == "bundle":
+        return None
+    try:
+        return _cache_dir() / hashlib.sha256(_validators_key() + kind.encode() + b"\0" + text.encode()).hexdigest()
+    except (OSError, RuntimeError):  # no home directory, unreadable package files: validate
+        return None
+
+
+def _remember_valid(marker: Path) -> None:
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        part = marker.with_name(f".{marker.name}.{os.getpid()}")
+        part.write_bytes(b"")
+        os.replace(part, marker)
+    except OSError:
+        pass  # a read-only cache only costs the next run a validation

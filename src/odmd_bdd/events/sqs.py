@@ -65,6 +65,26 @@ class QueueUrls:
                 self._urls[name] = self.sqs.create_queue(QueueName=name)["QueueUrl"]
             return self._urls[name]
 
+    def existing(self, name: str) -> str | None:
+        """The URL of queue `name` if it exists, without creating it (None: there is no such queue)."""
+        with self._lock:
+            if name in self._urls:
+                return self._urls[name]
+        try:
+            url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except Exception as exc:  # botocore's ClientError; only "no such queue" means absent
+            code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+            if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
+                return None
+            raise
+        with self._lock:
+            self._urls[name] = url
+        return url
+
+    def remember(self, name: str, url: str) -> None:
+        with self._lock:
+            self._urls[name] = url
+
     def forget(self, name: str) -> None:
         with self._lock:
             self._urls.pop(name, None)
@@ -128,6 +148,9 @@ class EventInbox:
     since: float | None = None  # epoch seconds
     shared: bool = False
     available: bool = True  # a NoEventBus says False
+    # The bus lists a queue as soon as it exists (the embedded AWS; AWS's ListQueues may lag): the
+    # sweep then finds the run's queues with one ListQueues instead of a lookup per queue.
+    listed: bool = False
     named: dict[str, str] = field(default_factory=dict)  # channel or contract queue -> queue name or URL
 
     def __post_init__(self) -> None:
@@ -221,10 +244,40 @@ class EventInbox:
         return queues
 
     def sweep(self) -> None:
-        """Take everything already waiting on every queue of this run, without waiting for more."""
-        for name, kind in self.run_queues().items():
+        """Take everything already waiting on every queue of this run, without waiting for more.
+        A run's queue nobody has created holds nothing (a publisher creates the queue it sends
+        to): it is looked up, not created, so there is nothing to delete either."""
+        queues = self.run_queues()
+        listed = self._listed(set(queues)) if self.listed and not self.peek else None
+        for name, kind in queues.items():
+            if not self._may_hold_events(name, listed):
+                continue
             while self._receive(name, kind, 0):
                 pass
+
+    def _may_hold_events(self, name: str, listed: dict[str, str] | None) -> bool:
+        if self.peek or name in self._touched or name in self.named.values():
+            return True  # _receive looks these up as before
+        url = self.queues.existing(name) if listed is None else listed.get(name)
+        if url is None:
+            return False
+        self.queues.remember(name, url)
+        self._touched.add(name)  # it exists: this run's, deleted at close
+        return True
+
+    def _listed(self, wanted: set[str]) -> dict[str, str]:
+        """Name -> URL of the queues among `wanted` that exist, from ListQueues (every page)."""
+        found: dict[str, str] = {}
+        token: dict[str, str] = {}
+        while True:
+            page = self.sqs.list_queues(MaxResults=1000, **token)
+            for url in page.get("QueueUrls", []):
+                name = url.rstrip("/").rsplit("/", 1)[-1]
+                if name in wanted:
+                    found[name] = url
+            if not page.get("NextToken"):
+                return found
+            token = {"NextToken": page["NextToken"]}
 
     def poll(self, names: set[str], wait_s: float) -> None:
         """Long-poll the queues of the messages `names` once each (up to `wait_s`)."""

@@ -71,6 +71,7 @@ class Enver:
     web_client_url: str | None = None
     state_machine_arn: str | None = None
     event_queues: dict[str, str] = field(default_factory=dict)  # named queues of the event_bus (explicit runs)
+    embedded_bus: bool = False  # its events travel on the embedded AWS (moto), which lists new queues at once
     reused: str | None = None  # a running embedded enver this run reuses (harness/warm_enver.py), said in the report
 
     @property
@@ -352,7 +353,8 @@ def _resolver(
     else:
         client = _deployed_clients(spec, constellation)
     enver.aws_client = client = client if spec.embedded else _memo(client)  # embedded ones are memoized
-    return ShareResolver(client("ssm"), client("s3"), spec.revision, client("cloudformation"))
+    enver.embedded_bus = spec.embedded
+    return ShareResolver(client("ssm"), client("s3"), spec.revision, lambda: client("cloudformation"))
 
 
 def _named_queues(enver: Enver, queues: dict[str, str]) -> dict[str, str]:
