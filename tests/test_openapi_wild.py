@@ -12,6 +12,7 @@ import httpx
 import pytest
 import yaml
 
+from odmd_bdd.checks.contract import response as check_response
 from odmd_bdd.contracts import OpenApiContract, load_artifact
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv import LocalEnver
@@ -295,6 +296,40 @@ def test_reference_objects_are_followed_everywhere(wild):
     assert wild.operation("listPets").parameters[0].name == "tags"
     assert [s.name for s in wild.operation("addShape").schemes] == ["oauth", "oidc"]
     assert wild.operation("addShape").schemes[1].type == "openIdConnect"  # a $ref'd security scheme
+
+
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _minimal(paths: dict) -> dict:
+    return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+
+
+def test_an_operation_without_operation_id_gets_one_from_its_method_and_path(tmp_path):
+    """operationId is optional (corpus: 3.0/json/security.json and 36 more documents have none)."""
+    doc = _minimal(
+        {
+            "/pet/{id}": {"parameters": [ID], "get": {"responses": {"200": {"description": "ok"}}}},
+            "/pet/{id}/": {"parameters": [ID], "get": {"responses": {"200": {"description": "ok"}}}},
+            "/": {"post": {"operationId": "create", "responses": {"201": {"description": "ok"}}}},
+        }
+    )
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    ops = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operations
+    assert sorted(ops) == ["create", "get_pet_id", "get_pet_id_2"]
+    assert (ops["get_pet_id"].path, ops["get_pet_id_2"].path) == ("/pet/{id}", "/pet/{id}/")
+
+
+def test_an_operation_without_responses_allows_any_answer(tmp_path):
+    """`responses` is optional in 3.1 (corpus: 3.1/json/schema-types.json): no status is undeclared."""
+    doc = _minimal({"/a": {"post": {"operationId": "a"}}, "/b": {"post": {"operationId": "b", "responses": {}}}})
+    doc["paths"]["/b"]["post"]["responses"] = {"201": {"description": "ok"}}
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    assert check_response(contract.operation("a"), 200, {"any": 1}, "application/json") == []
+    assert [p.message for p in check_response(contract.operation("b"), 200, None, None)] == [
+        "status 200 is not declared (declared: 201)"
+    ]
 
 
 def test_a_broken_reference_in_a_request_body_fails_at_load(tmp_path):

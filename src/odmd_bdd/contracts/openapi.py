@@ -16,7 +16,7 @@ other media type is carried but not read. A response without content (204) has n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -270,6 +270,16 @@ class _Document:
         return self._compiled[key]
 
 
+def implied_operation_id(method: str, path: str, taken: Container[str]) -> str:
+    """The id of an operation its contract gives none (operationId is optional): method and
+    path, e.g. `get_pet_id` for GET /pet/{id}, made unique with a number."""
+    stem = f"{method.lower()}_{'_'.join(re.findall(r'[A-Za-z0-9]+', path)) or 'root'}"
+    found, n = stem, 2
+    while found in taken:
+        found, n = f"{stem}_{n}", n + 1
+    return found
+
+
 class OpenApiContract:
     """A service's OpenAPI artifact, with every schema compiled once."""
 
@@ -297,9 +307,7 @@ class OpenApiContract:
                 if spec is None:
                     continue
                 at = (*item_at, method)
-                op_id = spec.get("operationId")
-                if not op_id:
-                    raise ContractError(f"{artifact.address}: {method.upper()} {path} has no operationId")
+                op_id = spec.get("operationId") or implied_operation_id(method, path, self.operations)
                 if op_id in self.operations:
                     raise ContractError(f"{artifact.address}: operationId {op_id} is used twice")
                 own = self._parameters(spec.get("parameters") or [], (*at, "parameters"))
