@@ -320,6 +320,16 @@ def test_an_operation_without_operation_id_gets_one_from_its_method_and_path(tmp
     assert (ops["get_pet_id"].path, ops["get_pet_id_2"].path) == ("/pet/{id}", "/pet/{id}/")
 
 
+def test_a_path_naming_a_parameter_twice_routes_when_both_agree(tmp_path):
+    """Corpus: 3.0/json/parameters-common.json has /anything/{id}/{action}/{id} (the router crashed)."""
+    doc = _minimal({"/a/{id}/{action}/{id}": {"get": {"operationId": "twice"}}})
+    doc["paths"]["/a/{id}/{action}/{id}"]["parameters"] = [ID, {**ID, "name": "action", "schema": {"type": "string"}}]
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("twice")
+    assert op.matches("GET", "/a/7/go/7") == {"id": "7", "action": "go"}
+    assert op.matches("GET", "/a/7/go/8") is None
+
+
 def test_an_operation_without_responses_allows_any_answer(tmp_path):
     """`responses` is optional in 3.1 (corpus: 3.1/json/schema-types.json): no status is undeclared."""
     doc = _minimal({"/a": {"post": {"operationId": "a"}}, "/b": {"post": {"operationId": "b", "responses": {}}}})

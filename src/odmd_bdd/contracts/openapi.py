@@ -133,7 +133,15 @@ class Operation:
         if method.upper() != self.method:
             return None
         if self._regex is None:
-            pattern = re.sub(r"\\\{([^}/]+?)\\\}", lambda m: f"(?P<{_group(m.group(1))}>[^/]+)", re.escape(self.path))
+            seen: set[str] = set()
+
+            def group(m: re.Match[str]) -> str:  # a name used twice (/a/{id}/b/{id}) takes the same value
+                name = _group(m.group(1))
+                first = name not in seen
+                seen.add(name)
+                return f"(?P<{name}>[^/]+)" if first else f"(?P={name})"
+
+            pattern = re.sub(r"\\\{([^}/]+?)\\\}", group, re.escape(self.path))
             self._regex = re.compile(f"^{pattern}/?$")
         m = self._regex.match(path)
         if not m:
