@@ -109,3 +109,44 @@ def test_planted_faults_turn_the_feature_red_with_a_clear_message(petstore, laye
     result = petstore.runpytest_subprocess("features/petstore.feature", "--layer", layer, "-k", "integer")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(said, consecutive=False)
+
+
+def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_defaults(tmp_path):
+    """Corpus (3.1 readme.json, schema-types.json, train-travel.json, polymorphism.json): a drafted
+    body must fit its schema, even where the document's own default or example does not."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    a, b = ({"type": "object", "required": [k], "properties": {k: {"type": "string"}}} for k in ("a", "b"))
+    body = {
+        "type": "object",
+        "required": ["token", "even", "nothing", "trip", "either", "above"],
+        "properties": {
+            "token": {"type": "string", "pattern": "^rdme_\\w+$"},
+            "even": {"type": "integer", "multipleOf": 2},
+            "nothing": {"type": "string", "default": None},
+            "trip": {"type": "string", "format": "uuid", "example": "4f4e4e1-c824-4d63-b37a-d8d698862f1d"},
+            "either": {"oneOf": [{"type": "object"}, a, b]},  # {} fits every branch; {"a": ...} too
+            "above": {"type": "number", "exclusiveMinimum": 10, "maximum": 20},
+        },
+    }
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/x": {
+                "post": {
+                    "operationId": "x",
+                    "requestBody": {"content": {"application/json": {"schema": body}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    drafted = draft_cases("t", contract, tmp_path / "c.json").cases["x"]["request"]["body"]
+    assert [e.message for e in contract.operation("x").request_errors(drafted)] == []
+    assert drafted["token"].startswith("rdme_") and drafted["even"] % 2 == 0 and 10 < drafted["above"] <= 20

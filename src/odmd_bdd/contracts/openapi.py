@@ -259,14 +259,24 @@ class _Document:
         except ContractError:
             return node
 
+    def validator_class(self, side: str) -> Any:
+        if self.oas30:
+            return OAS30WriteValidator if side == "request" else OAS30ReadValidator
+        return _OAS31_REQUEST if side == "request" else _OAS31_RESPONSE
+
+    def allows(self, schema: Any, value: Any, side: str) -> bool:
+        """Whether `value` fits `schema`, a node of this document (its $refs resolved here)."""
+        cls = self.validator_class(side)
+        try:
+            validator = cls(schema, registry=self.registry, _resolver=self.resolver, format_checker=cls.FORMAT_CHECKER)
+            return bool(validator.is_valid(value))
+        except Exception:  # an unresolvable or malformed schema allows nothing we can tell
+            return False
+
     def compile(self, where: tuple[str, ...], side: str) -> Validator:
         key = (_pointer(*where), side)
         if key not in self._compiled:
-            cls: Any
-            if self.oas30:
-                cls = OAS30WriteValidator if side == "request" else OAS30ReadValidator
-            else:
-                cls = _OAS31_REQUEST if side == "request" else _OAS31_RESPONSE
+            cls = self.validator_class(side)
             validator = cls(
                 {"$ref": f"{self.uri}#/{key[0]}"}, registry=self.registry, format_checker=cls.FORMAT_CHECKER
             )

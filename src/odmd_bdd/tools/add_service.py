@@ -16,11 +16,12 @@ added with data only.
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -90,16 +91,17 @@ class _Drafter:
         schema = self.follow(schema)
         if not isinstance(schema, dict) or depth > 6:
             return None
-        for key in ("const", "example", "default"):
-            if key in schema:
-                return schema[key]
-        if isinstance(schema.get("examples"), list) and schema["examples"]:
-            return schema["examples"][0]
-        if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return schema["enum"][0]
+        listed: Any = schema.get("examples") if isinstance(schema.get("examples"), list) else []
+        enum: Any = schema.get("enum") if isinstance(schema.get("enum"), list) else []
+        given = [*(schema[key] for key in ("const", "example", "default") if key in schema), *listed, *enum[:1]]
+        for candidate in given:  # a document's own value, unless it breaks the schema (`default: null`, a bad uuid)
+            if self.doc.allows(schema, candidate, side):
+                return candidate
         for key in ("oneOf", "anyOf"):
             if schema.get(key):
-                return self.value(schema[key][0], side, depth + 1)
+                drafted = [self.value(branch, side, depth + 1) for branch in schema[key]]
+                # the first branch's value that fits the whole schema (a oneOf value must fit only one)
+                return next((v for v in drafted if self.doc.allows(schema, v, side)), drafted[0])
         if schema.get("allOf"):
             merged: dict[str, Any] = {}
             for part in schema["allOf"]:
@@ -126,14 +128,16 @@ class _Drafter:
             return out
         if kind == "array":
             return [self.value(schema.get("items", {}), side, depth + 1)] * max(1, int(schema.get("minItems", 1)))
-        if kind == "integer":
-            return int(schema.get("minimum", 1) if schema.get("minimum", 1) > 0 else 1)
-        if kind == "number":
-            return float(schema.get("minimum", 1.5))
+        if kind in ("integer", "number"):
+            return _number(schema, kind)
         if kind == "boolean":
             return True
         if kind == "null":
             return None
+        if isinstance(schema.get("pattern"), str):
+            matching = _matching(schema["pattern"])
+            if matching is not None:
+                return matching
         fmt = schema.get("format")
         text = {
             "date-time": "2026-02-03T04:05:06Z",
@@ -143,6 +147,38 @@ class _Drafter:
             "uri": "https://example.com/",
         }.get(str(fmt), "string")
         return text.ljust(int(schema.get("minLength", 0)), "x")
+
+
+def _number(schema: dict[str, Any], kind: str) -> int | float:
+    """A value within the bounds (1, or 1.5 for a number, when they allow it), a multiple of `multipleOf`."""
+
+    def numeric(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    low, xlow, high, step = (cast(Any, schema.get(k)) for k in ("minimum", "exclusiveMinimum", "maximum", "multipleOf"))
+    value: float = 1 if kind == "integer" else 1.5
+    if numeric(low):
+        value = low if kind == "number" or low > 0 else value
+    exclusive = xlow if numeric(xlow) else (low if xlow is True and numeric(low) else None)
+    if exclusive is not None and value <= exclusive:
+        value = exclusive + (1 if kind == "integer" else 0.5)
+    if numeric(step) and step > 0:
+        value = math.ceil(value / step) * step
+    if numeric(high) and value > high:
+        value = high
+    return int(value) if kind == "integer" else float(value)
+
+
+def _matching(pattern: str) -> str | None:
+    """The shortest string the regular expression matches (hypothesis, as schemathesis uses it),
+    or None when it cannot say (a pattern Python cannot read; hypothesis not installed)."""
+    try:
+        from hypothesis import find, settings
+        from hypothesis import strategies as st
+
+        return str(find(st.from_regex(pattern, fullmatch=True), lambda _: True, settings=settings(database=None)))
+    except Exception:  # re.error, hypothesis.errors.*, ImportError: the QA fills it in
+        return None
 
 
 def _success_key(op: Operation) -> str | None:
