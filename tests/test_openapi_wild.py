@@ -435,6 +435,12 @@ def test_a_discriminated_union_names_the_discriminator_or_the_branch(http, base)
     ]
     branch = http.post(f"{base}/shapes", json={"kind": "square"}, headers=oauth).json()["issues"]
     assert [(i["code"], i["path"]) for i in branch] == [("invalid_type", ["side"])]
+    # the first branch too (its issues, not the last mapping entry's; corpus discriminators.json)
+    circle = http.post(f"{base}/shapes", json={"kind": "circle"}, headers=oauth).json()["issues"]
+    assert [(i["code"], i["path"]) for i in circle] == [("invalid_type", ["r"])]
+    # a discriminator that is not a string is a 400 naming it, not a 500 (schemathesis found it)
+    odd = http.post(f"{base}/shapes", json={"kind": {"x": 1}}, headers=oauth)
+    assert odd.status_code == 400 and odd.json()["issues"][0]["code"] == "invalid_union_discriminator"
 
 
 @pytest.mark.parametrize(
