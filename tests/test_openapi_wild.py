@@ -330,6 +330,28 @@ def test_a_path_naming_a_parameter_twice_routes_when_both_agree(tmp_path):
     assert op.matches("GET", "/a/7/go/8") is None
 
 
+@pytest.mark.parametrize(
+    "style, explode, written",
+    [
+        ("simple", False, "R,100,G,200"),
+        ("simple", True, "R=100,G=200"),
+        ("label", False, ".R,100,G,200"),
+        ("label", True, ".R=100.G=200"),
+        ("matrix", False, ";color=R,100,G,200"),
+        ("matrix", True, ";R=100;G=200"),
+    ],
+)
+def test_an_object_path_parameter_is_written_and_read_as_its_style_spells_it(tmp_path, style, explode, written):
+    """RFC 6570 as OpenAPI's style table has it (corpus: parameters-style.json, label and matrix)."""
+    rgb = {"type": "object", "properties": {"R": {"type": "integer"}, "G": {"type": "integer"}}}
+    param = {"name": "color", "in": "path", "required": True, "style": style, "explode": explode, "schema": rgb}
+    doc = _minimal({"/c/{color}": {"get": {"operationId": "c", "parameters": [param]}}})
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    color = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("c").parameters[0]
+    assert color.write({"R": 100, "G": 200}) == written
+    assert color.read([written]) == {"R": 100, "G": 200}
+
+
 def test_an_operation_without_responses_allows_any_answer(tmp_path):
     """`responses` is optional in 3.1 (corpus: 3.1/json/schema-types.json): no status is undeclared."""
     doc = _minimal({"/a": {"post": {"operationId": "a"}}, "/b": {"post": {"operationId": "b", "responses": {}}}})
