@@ -112,7 +112,7 @@ def test_planted_faults_turn_the_feature_red_with_a_clear_message(petstore, laye
 
 
 def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_defaults(tmp_path):
-    """Corpus (3.1 readme.json, schema-types.json, train-travel.json, polymorphism.json): a drafted
+    """Corpus (3.1 readme.json, schema-types.json, train-travel.json, polymorphism.json, schema-circular.json): a drafted
     body must fit its schema, even where the document's own default or example does not."""
     import json
 
@@ -122,7 +122,7 @@ def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_de
     a, b = ({"type": "object", "required": [k], "properties": {k: {"type": "string"}}} for k in ("a", "b"))
     body = {
         "type": "object",
-        "required": ["token", "even", "nothing", "trip", "either", "above"],
+        "required": ["token", "even", "nothing", "trip", "either", "above", "tagged", "nest"],
         "properties": {
             "token": {"type": "string", "pattern": "^rdme_\\w+$"},
             "even": {"type": "integer", "multipleOf": 2},
@@ -130,11 +130,14 @@ def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_de
             "trip": {"type": "string", "format": "uuid", "example": "4f4e4e1-c824-4d63-b37a-d8d698862f1d"},
             "either": {"oneOf": [{"type": "object"}, a, b]},  # {} fits every branch; {"a": ...} too
             "above": {"type": "number", "exclusiveMinimum": 10, "maximum": 20},
+            "tagged": {"allOf": [{"type": "string"}, {"minLength": 3}]},  # an allOf that is not of objects
+            "nest": {"$ref": "#/components/schemas/Nest"},  # recursive: ends in an empty list
         },
     }
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"Nest": {"type": "array", "items": {"$ref": "#/components/schemas/Nest"}}}},
         "paths": {
             "/x": {
                 "post": {

@@ -15,6 +15,7 @@ added with data only.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -89,7 +90,7 @@ class _Drafter:
         built from its type (required properties only; read-only ones left out of a request,
         write-only ones out of a response)."""
         schema = self.follow(schema)
-        if not isinstance(schema, dict) or depth > 6:
+        if not isinstance(schema, dict) or depth > 12:
             return None
         listed: Any = schema.get("examples") if isinstance(schema.get("examples"), list) else []
         enum: Any = schema.get("enum") if isinstance(schema.get("enum"), list) else []
@@ -104,11 +105,14 @@ class _Drafter:
                 return next((v for v in drafted if self.doc.allows(schema, v, side)), drafted[0])
         if schema.get("allOf"):
             merged: dict[str, Any] = {}
-            for part in schema["allOf"]:
-                got = self.value(part, side, depth + 1)
+            parts = [self.value(part, side, depth + 1) for part in schema["allOf"]]
+            for got in parts:
                 if isinstance(got, dict):
                     merged.update(got)
-            return merged
+            if merged or not any(p is not None for p in parts):
+                return merged
+            # an allOf of strings, numbers, ...: the part's value that fits them all
+            return next((p for p in parts if self.doc.allows(schema, p, side)), next(p for p in parts if p is not None))
         types = schema.get("type")
         kind = next((t for t in types if t != "null"), "null") if isinstance(types, list) else types
         if kind is None:
@@ -127,7 +131,10 @@ class _Drafter:
                 out[name] = self.value(sub, side, depth + 1)
             return out
         if kind == "array":
-            return [self.value(schema.get("items", {}), side, depth + 1)] * max(1, int(schema.get("minItems", 1)))
+            least = int(schema.get("minItems", 0))
+            if least == 0 and depth >= 3:  # deep (a recursive schema): an empty list ends it
+                return []
+            return [self.value(schema.get("items", {}), side, depth + 1)] * max(1, least)
         if kind in ("integer", "number"):
             return _number(schema, kind)
         if kind == "boolean":
@@ -169,14 +176,18 @@ def _number(schema: dict[str, Any], kind: str) -> int | float:
     return int(value) if kind == "integer" else float(value)
 
 
+@functools.lru_cache(maxsize=256)
 def _matching(pattern: str) -> str | None:
     """The shortest string the regular expression matches (hypothesis, as schemathesis uses it),
     or None when it cannot say (a pattern Python cannot read; hypothesis not installed)."""
     try:
-        from hypothesis import find, settings
+        from hypothesis import Phase, find, settings
         from hypothesis import strategies as st
 
-        return str(find(st.from_regex(pattern, fullmatch=True), lambda _: True, settings=settings(database=None)))
+        # derandomized and not shrunk: the same short string each run, without the shrinker's
+        # minutes on a pattern of many alternatives
+        once = settings(database=None, derandomize=True, phases=[Phase.generate], max_examples=10)
+        return str(find(st.from_regex(pattern, fullmatch=True), lambda _: True, settings=once))
     except Exception:  # re.error, hypothesis.errors.*, ImportError: the QA fills it in
         return None
 
