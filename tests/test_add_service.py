@@ -153,3 +153,54 @@ def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_de
     drafted = draft_cases("t", contract, tmp_path / "c.json").cases["x"]["request"]["body"]
     assert [e.message for e in contract.operation("x").request_errors(drafted)] == []
     assert drafted["token"].startswith("rdme_") and drafted["even"] % 2 == 0 and 10 < drafted["above"] <= 20
+
+
+def test_a_drafted_value_of_a_discriminated_union_names_its_branch(tmp_path):
+    """Corpus 3.0/json/discriminators.json: the discriminator property is the mapping key (or the
+    schema name) of the branch drafted, not the placeholder 'string' the validator cannot resolve."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    def branch(size: str) -> dict:
+        return {
+            "type": "object",
+            "required": ["kind", size],
+            "properties": {"kind": {"type": "string"}, size: {"type": "number"}},
+        }
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"Circle": branch("r"), "Square": branch("side")}},
+        "paths": {
+            "/s": {
+                "post": {
+                    "operationId": "s",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Circle"},
+                                        {"$ref": "#/components/schemas/Square"},
+                                    ],
+                                    "discriminator": {
+                                        "propertyName": "kind",
+                                        "mapping": {"round": "#/components/schemas/Circle"},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    drafted = draft_cases("t", contract, tmp_path / "c.json").cases["s"]["request"]["body"]
+    assert drafted == {"kind": "round", "r": 1.5}
+    assert contract.operation("s").request_errors(drafted) == []

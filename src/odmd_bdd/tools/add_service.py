@@ -101,6 +101,7 @@ class _Drafter:
         for key in ("oneOf", "anyOf"):
             if schema.get(key):
                 drafted = [self.value(branch, side, depth + 1) for branch in schema[key]]
+                _name_branches(schema, schema[key], drafted)
                 # the first branch's value that fits the whole schema (a oneOf value must fit only one)
                 return next((v for v in drafted if self.doc.allows(schema, v, side)), drafted[0])
         if schema.get("allOf"):
@@ -154,6 +155,21 @@ class _Drafter:
             "uri": "https://example.com/",
         }.get(str(fmt), "string")
         return text.ljust(int(schema.get("minLength", 0)), "x")
+
+
+def _name_branches(schema: dict[str, Any], branches: list[Any], drafted: list[Any]) -> None:
+    """With a `discriminator`, each branch's value names its branch: the mapping's key for the
+    branch's $ref, else the schema's name (what the validator reads to pick the branch)."""
+    disc = schema.get("discriminator")
+    prop = disc.get("propertyName") if isinstance(disc, dict) else None
+    if not isinstance(prop, str):
+        return
+    mapping = {str(v): str(k) for k, v in (disc.get("mapping") or {}).items()} if isinstance(disc, dict) else {}
+    for branch, value in zip(branches, drafted):
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        if isinstance(ref, str) and isinstance(value, dict):
+            name = ref.rsplit("/", 1)[-1]
+            value[prop] = mapping.get(ref, mapping.get(name, name))
 
 
 def _number(schema: dict[str, Any], kind: str) -> int | float:
