@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from odmd_bdd.checks.contract import response as check_response
-from odmd_bdd.contracts import OpenApiContract, load_artifact
+from odmd_bdd.contracts import OpenApiContract, load_artifact, zod_issues
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.transports.base import call_auth, prepare
@@ -511,3 +511,30 @@ def test_the_harness_presents_each_scheme_from_the_mock_credentials(constellatio
     basic_only = {"basic": "alice:s3cret"}
     headers, _ = call_auth(wild.operation("addPet"), basic_only, None)
     assert headers == {"Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()}
+
+
+def test_a_discriminator_that_is_not_a_string_is_an_issue_not_a_crash_in_3_0(tmp_path):
+    """openapi-schema-validator (3.0) raised TypeError on a list there: a 500 schemathesis found
+    on corpus discriminators.json. Now a 400's invalid_union_discriminator."""
+    pet = {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}}
+    union = {"oneOf": [{"$ref": "#/components/schemas/Dog"}], "discriminator": {"propertyName": "kind"}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"Dog": pet}},
+        "paths": {
+            "/p": {
+                "post": {
+                    "operationId": "p",
+                    "requestBody": {"content": {"application/json": {"schema": union}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    assert op.request_errors({"kind": "Dog"}) == []
+    for odd in (["Dog"], {"a": 1}):
+        issues = zod_issues(op.request_errors({"kind": odd}))
+        assert [(i["code"], i["path"]) for i in issues] == [("invalid_union_discriminator", ["kind"])]

@@ -78,6 +78,28 @@ def _refused(word: str, side: str) -> Callable[..., Iterator[ValidationError]]:
     return refuse
 
 
+def _string_discriminator(
+    keyword: Callable[..., Iterator[ValidationError]],
+) -> Callable[..., Iterator[ValidationError]]:
+    """openapi-schema-validator looks a discriminator value up in the mapping unchecked: a list or
+    an object there raised TypeError (a 500 from the enver). Such a value names no schema."""
+
+    def check(validator: Any, branches: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+        disc = schema.get("discriminator") if isinstance(schema, dict) else None
+        prop = disc.get("propertyName") if isinstance(disc, dict) else None
+        if isinstance(instance, dict) and prop in instance and not isinstance(instance[prop], str):
+            yield ValidationError(f"{instance[prop]!r} is not a discriminator value: {prop} names a schema")
+            return
+        yield from keyword(validator, branches, instance, schema)
+
+    return check
+
+
+def _oas30(base: Any) -> Any:
+    return extend(base, {k: _string_discriminator(base.VALIDATORS[k]) for k in ("oneOf", "anyOf")})
+
+
+_OAS30_REQUEST, _OAS30_RESPONSE = _oas30(OAS30WriteValidator), _oas30(OAS30ReadValidator)
 _OAS31_REQUEST = extend(
     OAS31Validator, {"required": _required("readOnly"), "readOnly": _refused("read-only", "request")}
 )
@@ -261,7 +283,7 @@ class _Document:
 
     def validator_class(self, side: str) -> Any:
         if self.oas30:
-            return OAS30WriteValidator if side == "request" else OAS30ReadValidator
+            return _OAS30_REQUEST if side == "request" else _OAS30_RESPONSE
         return _OAS31_REQUEST if side == "request" else _OAS31_RESPONSE
 
     def allows(self, schema: Any, value: Any, side: str) -> bool:
