@@ -204,3 +204,35 @@ def test_a_drafted_value_of_a_discriminated_union_names_its_branch(tmp_path):
     drafted = draft_cases("t", contract, tmp_path / "c.json").cases["s"]["request"]["body"]
     assert drafted == {"kind": "round", "r": 1.5}
     assert contract.operation("s").request_errors(drafted) == []
+
+
+def test_a_format_with_a_pattern_and_an_informational_only_operation(tmp_path):
+    """Corpus: schema-types.json has a date with a pattern (the pattern's shortest string,
+    0000-00-00, is no date); http-status-codes.json has GET /status/100, which no final HTTP
+    answer can honour: no case is drafted for it, and add-service says why."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    day = {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/d": {
+                "post": {
+                    "operationId": "d",
+                    "requestBody": {"content": {"application/json": {"schema": day}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            },
+            "/status/100": {"get": {"operationId": "continue", "responses": {"100": {"description": "go on"}}}},
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    draft = draft_cases("t", contract, tmp_path / "c.json")
+    assert draft.cases["d"]["request"]["body"] == "2026-02-03"
+    assert contract.operation("d").request_errors("2026-02-03") == []
+    assert list(draft.cases) == ["d"] and "informational" in draft.not_drafted["continue"]

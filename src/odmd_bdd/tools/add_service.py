@@ -44,6 +44,7 @@ class Draft:
     credentials: dict[str, str] = field(default_factory=dict)  # scheme -> constant
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     fill_in: list[str] = field(default_factory=list)  # "<case>: <where> (from the schema)"
+    not_drafted: dict[str, str] = field(default_factory=dict)  # operation -> why no case
 
 
 def use_case_of(service: str) -> str:
@@ -142,10 +143,6 @@ class _Drafter:
             return True
         if kind == "null":
             return None
-        if isinstance(schema.get("pattern"), str):
-            matching = _matching(schema["pattern"])
-            if matching is not None:
-                return matching
         fmt = schema.get("format")
         text = {
             "date-time": "2026-02-03T04:05:06Z",
@@ -154,7 +151,13 @@ class _Drafter:
             "email": "qa@example.com",
             "uri": "https://example.com/",
         }.get(str(fmt), "string")
-        return text.ljust(int(schema.get("minLength", 0)), "x")
+        text = text.ljust(int(schema.get("minLength", 0)), "x")
+        if isinstance(schema.get("pattern"), str) and not self.doc.allows(schema, text, side):
+            # the format's text unless the pattern refuses it (a date with a pattern takes the date)
+            matching = _matching(schema["pattern"])
+            if matching is not None:
+                return matching
+        return text
 
 
 def _name_branches(schema: dict[str, Any], branches: list[Any], drafted: list[Any]) -> None:
@@ -229,6 +232,11 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
     drafter = _Drafter(contract)
     raw_doc = contract.artifact.document
     for op in contract.operations.values():
+        if op.responses and all(key.startswith("1") for key in op.responses):
+            draft.not_drafted[op.operation_id] = (
+                f"declares only informational answers ({', '.join(op.responses)}): no final HTTP answer can be one"
+            )
+            continue
         spec = _operation_spec(raw_doc, op, drafter)
         request: dict[str, Any] = {}
         where = f"{draft.use_case}.{op.operation_id}"
@@ -376,6 +384,9 @@ def report(draft: Draft, written: list[Path]) -> str:
     if draft.credentials:
         lines.append("Mock credentials (dataset constants; the embedded enver accepts them, both layers send them):")
         lines += [f"  {scheme}: {const}" for scheme, const in draft.credentials.items()]
+    if draft.not_drafted:
+        lines.append("Not drafted (write a case by hand if the service answers otherwise):")
+        lines += [f"  {op}: {why}" for op, why in draft.not_drafted.items()]
     if draft.fill_in:
         lines.append("Fill in (drafted from the schemas, not from examples; give them meaningful values):")
         lines += [f"  {item}" for item in draft.fill_in]
