@@ -36,6 +36,9 @@ SMALL = {
                 "responses": {"200": {"description": "a pet", "content": {"application/json": {"schema": PET}}}},
             }
         },
+        "/boom": {  # answers only 5xx, as its contract says: not a 5xx of ours
+            "get": {"operationId": "boom", "responses": {"503": {"description": "down for maintenance"}}}
+        },
         "/pets": {
             "post": {
                 "operationId": "addPet",
@@ -62,8 +65,9 @@ def _package(root: Path) -> Path:
 def test_a_valid_document_is_green_and_an_invalid_one_is_listed_not_counted(tmp_path):
     rows = run_corpus(_package(tmp_path / "pkg"), max_examples=3, deadline=120)
     small, invalid = rows
-    assert (small.document, small.operations, small.loaded) == ("3.1/json/small.json", 2, True)
-    assert (small.checked, small.served, small.fuzzed, small.failures) == (2, 2, True, [])
+    assert (small.document, small.operations, small.loaded) == ("3.1/json/small.json", 3, True)
+    assert (small.checked, small.served, small.fuzzed, small.failures) == (3, 3, True, [])
+    assert small.notes == ["fuzzed: a 5xx of 1 operation(s) whose contract declares only 5xx answers"]
     assert invalid.document == "3.0/json/invalid.json" and invalid.loaded is False
     assert "has less than 1 property" in str(invalid.invalid) and invalid.ok
     table = markdown(rows, "0.0.0", "test")
@@ -71,7 +75,9 @@ def test_a_valid_document_is_green_and_an_invalid_one_is_listed_not_counted(tmp_
     assert (
         "| 3.0/json/invalid.json | 3.0.3 | – | – | – | – | – | invalid document: {} has less than 1 property" in table
     )
-    assert "| 3.1/json/small.json | 3.1.0 | 2 | yes | 2/2 | 2/2 | yes |  |" in table
+    assert "| 3.1/json/small.json | 3.1.0 | 3 | yes | 3/3 | 3/3 | yes | note: a 5xx of 1 operation(s)" in table.replace(
+        "note: fuzzed: ", "note: "
+    )
     assert "1 invalid as published" in table and "**0 document(s) failing**" in table
 
 
@@ -87,9 +93,9 @@ def test_a_planted_enver_fault_turns_the_row_red_naming_the_operation(tmp_path):
         deadline=120,
         faults=[Fault(operation="get_pets_petId", status=500)],
     )
-    assert not row.ok and (row.checked, row.served) == (2, 1)
+    assert not row.ok and (row.checked, row.served) == (3, 2)
     assert row.failures[0].startswith("served get_pets_petId: status: expected 200, got 500"), row.failures
-    assert row.fuzzed is False and "Server error" in row.failures[-1], row.failures
+    assert row.fuzzed is False and row.failures[-1] == "fuzzed: a 5xx at GET /pets/{petId}", row.failures
     table = markdown([row], "0.0.0", "test")
-    assert "| 3.1/json/small.json | 3.1.0 | 2 | yes | 2/2 | 1/2 | **no** | served get_pets_petId" in table
+    assert "| 3.1/json/small.json | 3.1.0 | 3 | yes | 3/3 | 2/3 | **no** | served get_pets_petId" in table
     assert "**1 document(s) failing**" in table

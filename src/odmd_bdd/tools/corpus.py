@@ -55,6 +55,7 @@ class Row:
     served: int = 0
     fuzzed: bool | None = None  # None: not run
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said, not failed
 
     @property
     def ok(self) -> bool:
@@ -64,7 +65,7 @@ class Row:
             self.loaded
             and self.checked == self.operations
             and self.served == self.operations
-            and self.fuzzed is True
+            and (self.fuzzed is True or self.operations == 0)
             and not self.failures
         )
 
@@ -170,13 +171,28 @@ def fuzz_headers(constellation: Constellation, service: str) -> list[str]:
     return [f"{k}: {v}" for k, v in headers.items()]
 
 
+@dataclass
+class Fuzzed:
+    no_5xx: bool
+    failure: str = ""  # the 5xx found (or why it could not run)
+    note: str = ""  # what else schemathesis said, not a 5xx of ours
+
+
 def fuzz(
-    document: Path, base_url: str, headers: list[str], workdir: Path, *, max_examples: int, deadline: float
-) -> tuple[bool, str]:
-    """schemathesis against the enver, `not_a_server_error` only; (no 5xx, what it said when not)."""
+    document: Path,
+    base_url: str,
+    headers: list[str],
+    workdir: Path,
+    *,
+    max_examples: int,
+    deadline: float,
+    documented_5xx: Iterable[str] = (),
+) -> Fuzzed:
+    """schemathesis against the enver, `not_a_server_error` only. `documented_5xx`: "METHOD /path"
+    of operations whose contract declares only 5xx answers: a 5xx there is the contract's."""
     exe = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or shutil.which("schemathesis")
     if exe is None:
-        return False, "schemathesis is not installed (the dev extra: pip install -e '.[dev]')"
+        return Fuzzed(False, "schemathesis is not installed (the dev extra: pip install -e '.[dev]')")
     args = [exe, "run", str(document.resolve()), "-u", base_url, "--checks", "not_a_server_error"]
     args += [a for h in headers for a in ("--header", h)]
     args += ["--max-examples", str(max_examples), "--phases", "examples,coverage,fuzzing", "--seed", "1"]
@@ -184,13 +200,24 @@ def fuzz(
     try:
         done = subprocess.run(args, cwd=workdir, capture_output=True, text=True, timeout=deadline)
     except subprocess.TimeoutExpired:
-        return False, f"schemathesis did not finish within its {deadline:.0f} s deadline"
-    out = done.stdout + done.stderr
+        return Fuzzed(False, f"schemathesis did not finish within its {deadline:.0f} s deadline")
     if done.returncode == 0:
-        return True, ""
-    found = [line.strip() for line in out.splitlines() if re.search(r"Server error|^_+ .* _+$", line.strip())]
-    said = "; ".join(dict.fromkeys(f.strip("_ ") for f in found))[:400] or out.strip().splitlines()[-1][:300]
-    return False, f"schemathesis (exit {done.returncode}): {said}"
+        return Fuzzed(True)
+    out = done.stdout + done.stderr
+    parts = re.split(r"^_{3,} (.+?) _{3,}$", out, flags=re.M)
+    at_5xx = [title for title, body in zip(parts[1::2], parts[2::2]) if "Server error" in body]
+    documented = set(documented_5xx)
+    ours = [t for t in at_5xx if t not in documented]
+    errors = re.search(r"^Errors:\n((?:  .*\n)+)", out, flags=re.M)
+    said = "; ".join(line.strip(" 🚫") for line in errors.group(1).splitlines()) if errors else ""
+    notes = [f"schemathesis: {said}"] if said else []
+    if len(ours) < len(at_5xx):
+        notes.append(f"a 5xx of {len(at_5xx) - len(ours)} operation(s) whose contract declares only 5xx answers")
+    if ours:
+        return Fuzzed(False, f"a 5xx at {', '.join(ours)}"[:400], "; ".join(notes))
+    if not at_5xx and not said:
+        return Fuzzed(False, f"schemathesis exit {done.returncode}: {out.strip().splitlines()[-1][:300]}")
+    return Fuzzed(True, "", "; ".join(notes))
 
 
 def run_document(
@@ -222,6 +249,7 @@ def run_document(
         return row
     row.loaded = True
     row.operations = len(draft.cases)
+    row.notes += [f"{op} not drafted: it {why}" for op, why in draft.not_drafted.items()]
     report = run_check(constellation_path, workdir / "features", coverage=False)
     flagged = {op for op in draft.cases for p in report.problems if p.message.startswith(f"{draft.use_case}.{op} ")}
     row.checked = row.operations - len(flagged)
@@ -232,17 +260,26 @@ def run_document(
             enver.faults.add(fault)
         row.served, failures = serve_cases(constellation, enver, service)
         row.failures += failures
-        if fuzzing:
-            row.fuzzed, said = fuzz(
+        if fuzzing and row.operations == 0:
+            row.notes.append("no operations: nothing to serve or fuzz")
+        elif fuzzing:
+            ops = constellation.contracts[service].operations.values()
+            found = fuzz(
                 path,
                 enver.base_urls[service],
                 fuzz_headers(constellation, service),
                 workdir,
                 max_examples=max_examples,
                 deadline=deadline,
+                documented_5xx=[
+                    f"{op.method} {op.path}" for op in ops if op.responses and all(k[0] == "5" for k in op.responses)
+                ],
             )
-            if said:
-                row.failures.append(f"fuzzed: {said}")
+            row.fuzzed = found.no_5xx
+            if found.failure:
+                row.failures.append(f"fuzzed: {found.failure}")
+            if found.note:
+                row.notes.append(f"fuzzed: {found.note}")
     return row
 
 
@@ -298,7 +335,8 @@ def markdown(rows: list[Row], version: str, settings: str) -> str:
         f"valid ones {sum(r.loaded for r in valid)} loaded, "
         f"{sum(1 for r in valid if r.loaded and r.checked == r.operations)} with every case checked, "
         f"{sum(1 for r in valid if r.loaded and r.served == r.operations)} with every operation served, "
-        f"{sum(1 for r in valid if r.fuzzed)} fuzzed without a 5xx; "
+        f"{sum(1 for r in valid if r.fuzzed)} fuzzed without a 5xx "
+        f"({sum(1 for r in valid if r.loaded and r.operations == 0)} have no operation to fuzz); "
         f"{sum(r.checked for r in valid)}/{total_ops} operations checked, "
         f"{sum(r.served for r in valid)}/{total_ops} served; "
         f"**{sum(1 for r in valid if not r.ok)} document(s) failing**.",
@@ -318,7 +356,7 @@ def markdown(rows: list[Row], version: str, settings: str) -> str:
                 f"{r.checked}/{r.operations}" if r.loaded else "–",
                 f"{r.served}/{r.operations}" if r.loaded else "–",
                 _mark(r.fuzzed),
-                "<br>".join(r.failures) or "",
+                "<br>".join([*r.failures, *(f"note: {n}" for n in r.notes)]),
             ]
         out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(out) + "\n"
