@@ -538,3 +538,15 @@ def test_a_discriminator_that_is_not_a_string_is_an_issue_not_a_crash_in_3_0(tmp
     for odd in (["Dog"], {"a": 1}):
         issues = zod_issues(op.request_errors({"kind": odd}))
         assert [(i["code"], i["path"]) for i in issues] == [("invalid_union_discriminator", ["kind"])]
+
+
+def test_mutual_tls_sends_no_header_and_is_taken_as_satisfied():
+    """Corpus 3.1/json/security.json: a mutualTLS scheme was sent as the header value
+    ' <token>' (h11 refused it: no answer at all); plain HTTP on 127.0.0.1 has no client certificate."""
+    from odmd_bdd.contracts.security import SecurityScheme, unsatisfied
+
+    mtls, key = SecurityScheme("mtls", "mutualTLS"), SecurityScheme("key", "apiKey", location="header", parameter="K")
+    assert mtls.present("tok") == ({}, [], {})
+    assert unsatisfied([(mtls,)], lambda s: False) is None
+    assert unsatisfied([(mtls, key)], lambda s: False) is not None  # the other scheme still counts
+    assert unsatisfied([(mtls, key)], lambda s: s is key) is None
