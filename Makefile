@@ -12,7 +12,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
              && { command -v $$p; break; }; done)
 
-.PHONY: setup browser bdd test static check engine-tests features reliability local-enver clean node-setup bench-node-setup report ci ci-tests bench screenshots
+.PHONY: corpus setup browser bdd test static check engine-tests features reliability local-enver clean node-setup bench-node-setup report ci ci-tests bench screenshots
 
 # Set-up says what it installs and how long it took (from the start of this make).
 SETUP_START := $(shell date +%s)
@@ -71,6 +71,11 @@ test: static check engine-tests features
 reliability: setup
 	$(BIN)/odmd-bdd reliability --flakiness 10 --out docs/RELIABILITY.md
 	$(BIN)/odmd-bdd mutate --gui-per-class 3 --out docs/RELIABILITY.md
+
+# The conformance corpus: every OpenAPI 3.x JSON document of npm @readme/oas-examples loaded, served,
+# checked and fuzzed; regenerates docs/CONTRACTS.md (a few minutes).
+corpus: setup node-setup
+	$(BIN)/odmd-bdd corpus --out docs/CONTRACTS.md
 
 # Allure 3 from npm into node_modules/ (package-lock.json), never globally.
 node-setup: node_modules/.package-lock.json

@@ -193,3 +193,130 @@ def test_every_operation_and_a_cookie_key_work_on_both_layers(notes, fault):
         result.assert_outcomes(failed=2)
         result.stdout.fnmatch_lines(["*[[]api[]] notes addNote*", "*status 401 is not declared*"], consecutive=False)
         result.stdout.fnmatch_lines(["*[[]gui[]] notes addNote*", "*status 401 is not declared*"], consecutive=False)
+
+
+def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_defaults(tmp_path):
+    """Corpus (3.1 readme.json, schema-types.json, train-travel.json, polymorphism.json, schema-circular.json): a drafted
+    body must fit its schema, even where the document's own default or example does not."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    a, b = ({"type": "object", "required": [k], "properties": {k: {"type": "string"}}} for k in ("a", "b"))
+    body = {
+        "type": "object",
+        "required": ["token", "even", "nothing", "trip", "either", "above", "tagged", "nest"],
+        "properties": {
+            "token": {"type": "string", "pattern": "^rdme_\\w+$"},
+            "even": {"type": "integer", "multipleOf": 2},
+            "nothing": {"type": "string", "default": None},
+            "trip": {"type": "string", "format": "uuid", "example": "4f4e4e1-c824-4d63-b37a-d8d698862f1d"},
+            "either": {"oneOf": [{"type": "object"}, a, b]},  # {} fits every branch; {"a": ...} too
+            "above": {"type": "number", "exclusiveMinimum": 10, "maximum": 20},
+            "tagged": {"allOf": [{"type": "string"}, {"minLength": 3}]},  # an allOf that is not of objects
+            "nest": {"$ref": "#/components/schemas/Nest"},  # recursive: ends in an empty list
+        },
+    }
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"Nest": {"type": "array", "items": {"$ref": "#/components/schemas/Nest"}}}},
+        "paths": {
+            "/x": {
+                "post": {
+                    "operationId": "x",
+                    "requestBody": {"content": {"application/json": {"schema": body}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    drafted = draft_cases("t", contract, tmp_path / "c.json").cases["x"]["request"]["body"]
+    assert [e.message for e in contract.operation("x").request_errors(drafted)] == []
+    assert drafted["token"].startswith("rdme_") and drafted["even"] % 2 == 0 and 10 < drafted["above"] <= 20
+
+
+def test_a_drafted_value_of_a_discriminated_union_names_its_branch(tmp_path):
+    """Corpus 3.0/json/discriminators.json: the discriminator property is the mapping key (or the
+    schema name) of the branch drafted, not the placeholder 'string' the validator cannot resolve."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    def branch(size: str) -> dict:
+        return {
+            "type": "object",
+            "required": ["kind", size],
+            "properties": {"kind": {"type": "string"}, size: {"type": "number"}},
+        }
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"Circle": branch("r"), "Square": branch("side")}},
+        "paths": {
+            "/s": {
+                "post": {
+                    "operationId": "s",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Circle"},
+                                        {"$ref": "#/components/schemas/Square"},
+                                    ],
+                                    "discriminator": {
+                                        "propertyName": "kind",
+                                        "mapping": {"round": "#/components/schemas/Circle"},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    drafted = draft_cases("t", contract, tmp_path / "c.json").cases["s"]["request"]["body"]
+    assert drafted == {"kind": "round", "r": 1.5}
+    assert contract.operation("s").request_errors(drafted) == []
+
+
+def test_a_format_with_a_pattern_and_an_informational_only_operation(tmp_path):
+    """Corpus: schema-types.json has a date with a pattern (the pattern's shortest string,
+    0000-00-00, is no date); http-status-codes.json has GET /status/100, which no final HTTP
+    answer can honour: no case is drafted for it, and add-service says why."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    day = {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/d": {
+                "post": {
+                    "operationId": "d",
+                    "requestBody": {"content": {"application/json": {"schema": day}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            },
+            "/status/100": {"get": {"operationId": "continue", "responses": {"100": {"description": "go on"}}}},
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    draft = draft_cases("t", contract, tmp_path / "c.json")
+    assert draft.cases["d"]["request"]["body"] == "2026-02-03"
+    assert contract.operation("d").request_errors("2026-02-03") == []
+    assert list(draft.cases) == ["d"] and "informational" in draft.not_drafted["continue"]

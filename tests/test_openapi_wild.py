@@ -12,7 +12,8 @@ import httpx
 import pytest
 import yaml
 
-from odmd_bdd.contracts import OpenApiContract, load_artifact
+from odmd_bdd.checks.contract import response as check_response
+from odmd_bdd.contracts import OpenApiContract, load_artifact, zod_issues
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.transports.base import call_auth, prepare
@@ -297,6 +298,72 @@ def test_reference_objects_are_followed_everywhere(wild):
     assert wild.operation("addShape").schemes[1].type == "openIdConnect"  # a $ref'd security scheme
 
 
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _minimal(paths: dict) -> dict:
+    return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+
+
+def test_an_operation_without_operation_id_gets_one_from_its_method_and_path(tmp_path):
+    """operationId is optional (corpus: 3.0/json/security.json and 36 more documents have none)."""
+    doc = _minimal(
+        {
+            "/pet/{id}": {"parameters": [ID], "get": {"responses": {"200": {"description": "ok"}}}},
+            "/pet/{id}/": {"parameters": [ID], "get": {"responses": {"200": {"description": "ok"}}}},
+            "/": {"post": {"operationId": "create", "responses": {"201": {"description": "ok"}}}},
+        }
+    )
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    ops = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operations
+    assert sorted(ops) == ["create", "get_pet_id", "get_pet_id_2"]
+    assert (ops["get_pet_id"].path, ops["get_pet_id_2"].path) == ("/pet/{id}", "/pet/{id}/")
+
+
+def test_a_path_naming_a_parameter_twice_routes_when_both_agree(tmp_path):
+    """Corpus: 3.0/json/parameters-common.json has /anything/{id}/{action}/{id} (the router crashed)."""
+    doc = _minimal({"/a/{id}/{action}/{id}": {"get": {"operationId": "twice"}}})
+    doc["paths"]["/a/{id}/{action}/{id}"]["parameters"] = [ID, {**ID, "name": "action", "schema": {"type": "string"}}]
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("twice")
+    assert op.matches("GET", "/a/7/go/7") == {"id": "7", "action": "go"}
+    assert op.matches("GET", "/a/7/go/8") is None
+
+
+@pytest.mark.parametrize(
+    "style, explode, written",
+    [
+        ("simple", False, "R,100,G,200"),
+        ("simple", True, "R=100,G=200"),
+        ("label", False, ".R,100,G,200"),
+        ("label", True, ".R=100.G=200"),
+        ("matrix", False, ";color=R,100,G,200"),
+        ("matrix", True, ";R=100;G=200"),
+    ],
+)
+def test_an_object_path_parameter_is_written_and_read_as_its_style_spells_it(tmp_path, style, explode, written):
+    """RFC 6570 as OpenAPI's style table has it (corpus: parameters-style.json, label and matrix)."""
+    rgb = {"type": "object", "properties": {"R": {"type": "integer"}, "G": {"type": "integer"}}}
+    param = {"name": "color", "in": "path", "required": True, "style": style, "explode": explode, "schema": rgb}
+    doc = _minimal({"/c/{color}": {"get": {"operationId": "c", "parameters": [param]}}})
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    color = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("c").parameters[0]
+    assert color.write({"R": 100, "G": 200}) == written
+    assert color.read([written]) == {"R": 100, "G": 200}
+
+
+def test_an_operation_without_responses_allows_any_answer(tmp_path):
+    """`responses` is optional in 3.1 (corpus: 3.1/json/schema-types.json): no status is undeclared."""
+    doc = _minimal({"/a": {"post": {"operationId": "a"}}, "/b": {"post": {"operationId": "b", "responses": {}}}})
+    doc["paths"]["/b"]["post"]["responses"] = {"201": {"description": "ok"}}
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    assert check_response(contract.operation("a"), 200, {"any": 1}, "application/json") == []
+    assert [p.message for p in check_response(contract.operation("b"), 200, None, None)] == [
+        "status 200 is not declared (declared: 201)"
+    ]
+
+
 def test_a_broken_reference_in_a_request_body_fails_at_load(tmp_path):
     broken = json.loads(json.dumps(CONTRACT))
     broken["paths"]["/pets"]["post"]["requestBody"] = {"$ref": "#/components/requestBodies/Nope"}
@@ -390,6 +457,12 @@ def test_a_discriminated_union_names_the_discriminator_or_the_branch(http, base)
     ]
     branch = http.post(f"{base}/shapes", json={"kind": "square"}, headers=oauth).json()["issues"]
     assert [(i["code"], i["path"]) for i in branch] == [("invalid_type", ["side"])]
+    # the first branch too (its issues, not the last mapping entry's; corpus discriminators.json)
+    circle = http.post(f"{base}/shapes", json={"kind": "circle"}, headers=oauth).json()["issues"]
+    assert [(i["code"], i["path"]) for i in circle] == [("invalid_type", ["r"])]
+    # a discriminator that is not a string is a 400 naming it, not a 500 (schemathesis found it)
+    odd = http.post(f"{base}/shapes", json={"kind": {"x": 1}}, headers=oauth)
+    assert odd.status_code == 400 and odd.json()["issues"][0]["code"] == "invalid_union_discriminator"
 
 
 @pytest.mark.parametrize(
@@ -461,3 +534,42 @@ def test_typed_query_parameters_and_query_and_cookie_keys_cross_the_state_machin
             assert refused.status == 401
         finally:
             transport.close()
+
+
+def test_a_discriminator_that_is_not_a_string_is_an_issue_not_a_crash_in_3_0(tmp_path):
+    """openapi-schema-validator (3.0) raised TypeError on a list there: a 500 schemathesis found
+    on corpus discriminators.json. Now a 400's invalid_union_discriminator."""
+    pet = {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}}
+    union = {"oneOf": [{"$ref": "#/components/schemas/Dog"}], "discriminator": {"propertyName": "kind"}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"Dog": pet}},
+        "paths": {
+            "/p": {
+                "post": {
+                    "operationId": "p",
+                    "requestBody": {"content": {"application/json": {"schema": union}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    assert op.request_errors({"kind": "Dog"}) == []
+    for odd in (["Dog"], {"a": 1}):
+        issues = zod_issues(op.request_errors({"kind": odd}))
+        assert [(i["code"], i["path"]) for i in issues] == [("invalid_union_discriminator", ["kind"])]
+
+
+def test_mutual_tls_sends_no_header_and_is_taken_as_satisfied():
+    """Corpus 3.1/json/security.json: a mutualTLS scheme was sent as the header value
+    ' <token>' (h11 refused it: no answer at all); plain HTTP on 127.0.0.1 has no client certificate."""
+    from odmd_bdd.contracts.security import SecurityScheme, unsatisfied
+
+    mtls, key = SecurityScheme("mtls", "mutualTLS"), SecurityScheme("key", "apiKey", location="header", parameter="K")
+    assert mtls.present("tok") == ({}, [], {})
+    assert unsatisfied([(mtls,)], lambda s: False) is None
+    assert unsatisfied([(mtls, key)], lambda s: False) is not None  # the other scheme still counts
+    assert unsatisfied([(mtls, key)], lambda s: s is key) is None

@@ -16,7 +16,7 @@ other media type is carried but not read. A response without content (204) has n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -78,6 +78,28 @@ def _refused(word: str, side: str) -> Callable[..., Iterator[ValidationError]]:
     return refuse
 
 
+def _string_discriminator(
+    keyword: Callable[..., Iterator[ValidationError]],
+) -> Callable[..., Iterator[ValidationError]]:
+    """openapi-schema-validator looks a discriminator value up in the mapping unchecked: a list or
+    an object there raised TypeError (a 500 from the enver). Such a value names no schema."""
+
+    def check(validator: Any, branches: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+        disc = schema.get("discriminator") if isinstance(schema, dict) else None
+        prop = disc.get("propertyName") if isinstance(disc, dict) else None
+        if isinstance(instance, dict) and prop in instance and not isinstance(instance[prop], str):
+            yield ValidationError(f"{instance[prop]!r} is not a discriminator value: {prop} names a schema")
+            return
+        yield from keyword(validator, branches, instance, schema)
+
+    return check
+
+
+def _oas30(base: Any) -> Any:
+    return extend(base, {k: _string_discriminator(base.VALIDATORS[k]) for k in ("oneOf", "anyOf")})
+
+
+_OAS30_REQUEST, _OAS30_RESPONSE = _oas30(OAS30WriteValidator), _oas30(OAS30ReadValidator)
 _OAS31_REQUEST = extend(
     OAS31Validator, {"required": _required("readOnly"), "readOnly": _refused("read-only", "request")}
 )
@@ -133,7 +155,15 @@ class Operation:
         if method.upper() != self.method:
             return None
         if self._regex is None:
-            pattern = re.sub(r"\\\{([^}/]+?)\\\}", lambda m: f"(?P<{_group(m.group(1))}>[^/]+)", re.escape(self.path))
+            seen: set[str] = set()
+
+            def group(m: re.Match[str]) -> str:  # a name used twice (/a/{id}/b/{id}) takes the same value
+                name = _group(m.group(1))
+                first = name not in seen
+                seen.add(name)
+                return f"(?P<{name}>[^/]+)" if first else f"(?P={name})"
+
+            pattern = re.sub(r"\\\{([^}/]+?)\\\}", group, re.escape(self.path))
             self._regex = re.compile(f"^{pattern}/?$")
         m = self._regex.match(path)
         if not m:
@@ -251,14 +281,24 @@ class _Document:
         except ContractError:
             return node
 
+    def validator_class(self, side: str) -> Any:
+        if self.oas30:
+            return _OAS30_REQUEST if side == "request" else _OAS30_RESPONSE
+        return _OAS31_REQUEST if side == "request" else _OAS31_RESPONSE
+
+    def allows(self, schema: Any, value: Any, side: str) -> bool:
+        """Whether `value` fits `schema`, a node of this document (its $refs resolved here)."""
+        cls = self.validator_class(side)
+        try:
+            validator = cls(schema, registry=self.registry, _resolver=self.resolver, format_checker=cls.FORMAT_CHECKER)
+            return bool(validator.is_valid(value))
+        except Exception:  # an unresolvable or malformed schema allows nothing we can tell
+            return False
+
     def compile(self, where: tuple[str, ...], side: str) -> Validator:
         key = (_pointer(*where), side)
         if key not in self._compiled:
-            cls: Any
-            if self.oas30:
-                cls = OAS30WriteValidator if side == "request" else OAS30ReadValidator
-            else:
-                cls = _OAS31_REQUEST if side == "request" else _OAS31_RESPONSE
+            cls = self.validator_class(side)
             # Rooted at the schema itself, behind any bare `{"$ref": …}` (a $ref with siblings stays: in 3.1
             # both apply), with the document's resolver: a validation then looks up only the $refs nested in
             # it, not one for the root on every call (a third of the embedded enver's time per request).
@@ -277,6 +317,16 @@ class _Document:
                 raise ContractError(f"{self.address}: /{key[0]}: unresolvable schema reference: {exc}") from None
             self._compiled[key] = validator
         return self._compiled[key]
+
+
+def implied_operation_id(method: str, path: str, taken: Container[str]) -> str:
+    """The id of an operation its contract gives none (operationId is optional): method and
+    path, e.g. `get_pet_id` for GET /pet/{id}, made unique with a number."""
+    stem = f"{method.lower()}_{'_'.join(re.findall(r'[A-Za-z0-9]+', path)) or 'root'}"
+    found, n = stem, 2
+    while found in taken:
+        found, n = f"{stem}_{n}", n + 1
+    return found
 
 
 class OpenApiContract:
@@ -306,9 +356,7 @@ class OpenApiContract:
                 if spec is None:
                     continue
                 at = (*item_at, method)
-                op_id = spec.get("operationId")
-                if not op_id:
-                    raise ContractError(f"{artifact.address}: {method.upper()} {path} has no operationId")
+                op_id = spec.get("operationId") or implied_operation_id(method, path, self.operations)
                 if op_id in self.operations:
                     raise ContractError(f"{artifact.address}: operationId {op_id} is used twice")
                 own = self._parameters(spec.get("parameters") or [], (*at, "parameters"))

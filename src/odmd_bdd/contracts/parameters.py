@@ -115,7 +115,10 @@ class Parameter:
                 parts = self._split(raw[-1])
             return [scalar(p, self.item_schema) for p in parts]
         if self.kind == "object":
-            return self._read_object(self._split(raw[-1]) if raw[-1] else [])
+            text = raw[-1]
+            if self.style == "matrix" and self.explode:  # ;R=100;G=200: the keys are the properties'
+                return self._read_object([p for p in text.removeprefix(";").split(";") if p])
+            return self._read_object(self._split(text) if text else [])
         text = raw[-1]
         if self.style == "label":
             text = text.removeprefix(".")
@@ -181,11 +184,14 @@ class Parameter:
                 return [(f"{self.name}[{k}]", spell(v)) for k, v in value.items()]
             if self.location == "query" and self.explode:
                 return [(k, spell(v)) for k, v in value.items()]
-            if self.explode:
-                joined = ",".join(f"{k}={spell(v)}" for k, v in value.items())
-            else:
+            if self.explode:  # label .R=100.G=200, matrix ;R=100;G=200, simple R=100,G=200
+                sep = {"label": ".", "matrix": ";"}.get(self.style, ",")
+                joined = sep.join(f"{k}={spell(v)}" for k, v in value.items())
+                lead = sep if self.style in ("label", "matrix") else ""
+            else:  # label .R,100,G,200, matrix ;color=R,100,G,200, simple R,100,G,200
                 joined = ",".join(f"{k},{spell(v)}" for k, v in value.items())
-            return [(self.name, joined)] if self.location == "query" else joined
+                lead = {"label": ".", "matrix": f";{self.name}="}.get(self.style, "")
+            return [(self.name, joined)] if self.location == "query" else lead + joined
         text = spell(value)
         if self.location == "query":
             return [(self.name, text)]

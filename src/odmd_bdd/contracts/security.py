@@ -7,7 +7,9 @@ an empty list or an empty object makes the operation open. Each scheme is presen
 - http `bearer`, `oauth2`, `openIdConnect`: `Authorization: Bearer <token>`;
 - http `basic`: `Authorization: Basic base64(<user:password>)` (the credential is `user:password`);
 - another http scheme: `Authorization: <Scheme> <credential>`;
-- `apiKey`: the key in the named header, query parameter or cookie.
+- `apiKey`: the key in the named header, query parameter or cookie;
+- `mutualTLS`: nothing: a client certificate belongs to TLS, which the embedded enver (plain
+  HTTP on 127.0.0.1) does not speak, so it takes that scheme as satisfied.
 
 A mock service accepts, per scheme, the credentials the constellation names for it, and (for a
 scheme the constellation names none for) the constellation's valid bearer tokens.
@@ -65,6 +67,8 @@ class SecurityScheme:
 
     def present(self, credential: str) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, str]]:
         """(headers, query pairs, cookies) that present `credential` for this scheme."""
+        if self.type == "mutualTLS":  # a client certificate, not a header
+            return {}, [], {}
         if self.type == "apiKey":
             if self.location == "query":
                 return {}, [(self.parameter, credential)], {}
@@ -118,7 +122,7 @@ def unsatisfied(
     if not requirements or any(len(req) == 0 for req in requirements):
         return None
     for req in requirements:
-        if all(accepted(s) for s in req):
+        if all(s.type == "mutualTLS" or accepted(s) for s in req):
             return None
     if all(s.bearer for req in requirements for s in req) and len(requirements) == 1 and len(requirements[0]) == 1:
         return "Missing or invalid bearer token"

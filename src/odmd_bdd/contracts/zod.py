@@ -160,7 +160,7 @@ def _discriminated(err: ValidationError, path: list[Any]) -> list[dict[str, Any]
             names[ref.rsplit("/", 1)[-1]] = index
     inst = err.instance
     chosen = inst.get(prop) if isinstance(inst, dict) else None
-    if chosen not in names:
+    if not isinstance(chosen, str) or chosen not in names:  # a non-string value (an object) is not a name
         options = list(names)
         return [
             {
@@ -171,7 +171,7 @@ def _discriminated(err: ValidationError, path: list[Any]) -> list[dict[str, Any]
             }
         ]
     branch_errors = [
-        e for e in err.context or [] if e.relative_schema_path and e.relative_schema_path[0] == names[value]
+        e for e in err.context or [] if e.relative_schema_path and e.relative_schema_path[0] == names[chosen]
     ]
     issues = [issue for e in branch_errors for issue in _issue(e)]
     return issues or None

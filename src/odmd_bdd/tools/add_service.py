@@ -15,12 +15,14 @@ added with data only.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -42,6 +44,7 @@ class Draft:
     credentials: dict[str, str] = field(default_factory=dict)  # scheme -> constant
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     fill_in: list[str] = field(default_factory=list)  # "<case>: <where> (from the schema)"
+    not_drafted: dict[str, str] = field(default_factory=dict)  # operation -> why no case
 
 
 def use_case_of(service: str) -> str:
@@ -88,25 +91,30 @@ class _Drafter:
         built from its type (required properties only; read-only ones left out of a request,
         write-only ones out of a response)."""
         schema = self.follow(schema)
-        if not isinstance(schema, dict) or depth > 6:
+        if not isinstance(schema, dict) or depth > 12:
             return None
-        for key in ("const", "example", "default"):
-            if key in schema:
-                return schema[key]
-        if isinstance(schema.get("examples"), list) and schema["examples"]:
-            return schema["examples"][0]
-        if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return schema["enum"][0]
+        listed: Any = schema.get("examples") if isinstance(schema.get("examples"), list) else []
+        enum: Any = schema.get("enum") if isinstance(schema.get("enum"), list) else []
+        given = [*(schema[key] for key in ("const", "example", "default") if key in schema), *listed, *enum[:1]]
+        for candidate in given:  # a document's own value, unless it breaks the schema (`default: null`, a bad uuid)
+            if self.doc.allows(schema, candidate, side):
+                return candidate
         for key in ("oneOf", "anyOf"):
             if schema.get(key):
-                return self.value(schema[key][0], side, depth + 1)
+                drafted = [self.value(branch, side, depth + 1) for branch in schema[key]]
+                _name_branches(schema, schema[key], drafted)
+                # the first branch's value that fits the whole schema (a oneOf value must fit only one)
+                return next((v for v in drafted if self.doc.allows(schema, v, side)), drafted[0])
         if schema.get("allOf"):
             merged: dict[str, Any] = {}
-            for part in schema["allOf"]:
-                got = self.value(part, side, depth + 1)
+            parts = [self.value(part, side, depth + 1) for part in schema["allOf"]]
+            for got in parts:
                 if isinstance(got, dict):
                     merged.update(got)
-            return merged
+            if merged or not any(p is not None for p in parts):
+                return merged
+            # an allOf of strings, numbers, ...: the part's value that fits them all
+            return next((p for p in parts if self.doc.allows(schema, p, side)), next(p for p in parts if p is not None))
         types = schema.get("type")
         kind = next((t for t in types if t != "null"), "null") if isinstance(types, list) else types
         if kind is None:
@@ -125,11 +133,12 @@ class _Drafter:
                 out[name] = self.value(sub, side, depth + 1)
             return out
         if kind == "array":
-            return [self.value(schema.get("items", {}), side, depth + 1)] * max(1, int(schema.get("minItems", 1)))
-        if kind == "integer":
-            return int(schema.get("minimum", 1) if schema.get("minimum", 1) > 0 else 1)
-        if kind == "number":
-            return float(schema.get("minimum", 1.5))
+            least = int(schema.get("minItems", 0))
+            if least == 0 and depth >= 3:  # deep (a recursive schema): an empty list ends it
+                return []
+            return [self.value(schema.get("items", {}), side, depth + 1)] * max(1, least)
+        if kind in ("integer", "number"):
+            return _number(schema, kind)
         if kind == "boolean":
             return True
         if kind == "null":
@@ -142,7 +151,64 @@ class _Drafter:
             "email": "qa@example.com",
             "uri": "https://example.com/",
         }.get(str(fmt), "string")
-        return text.ljust(int(schema.get("minLength", 0)), "x")
+        text = text.ljust(int(schema.get("minLength", 0)), "x")
+        if isinstance(schema.get("pattern"), str) and not self.doc.allows(schema, text, side):
+            # the format's text unless the pattern refuses it (a date with a pattern takes the date)
+            matching = _matching(schema["pattern"])
+            if matching is not None:
+                return matching
+        return text
+
+
+def _name_branches(schema: dict[str, Any], branches: list[Any], drafted: list[Any]) -> None:
+    """With a `discriminator`, each branch's value names its branch: the mapping's key for the
+    branch's $ref, else the schema's name (what the validator reads to pick the branch)."""
+    disc = schema.get("discriminator")
+    prop = disc.get("propertyName") if isinstance(disc, dict) else None
+    if not isinstance(prop, str):
+        return
+    mapping = {str(v): str(k) for k, v in (disc.get("mapping") or {}).items()} if isinstance(disc, dict) else {}
+    for branch, value in zip(branches, drafted):
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        if isinstance(ref, str) and isinstance(value, dict):
+            name = ref.rsplit("/", 1)[-1]
+            value[prop] = mapping.get(ref, mapping.get(name, name))
+
+
+def _number(schema: dict[str, Any], kind: str) -> int | float:
+    """A value within the bounds (1, or 1.5 for a number, when they allow it), a multiple of `multipleOf`."""
+
+    def numeric(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    low, xlow, high, step = (cast(Any, schema.get(k)) for k in ("minimum", "exclusiveMinimum", "maximum", "multipleOf"))
+    value: float = 1 if kind == "integer" else 1.5
+    if numeric(low):
+        value = low if kind == "number" or low > 0 else value
+    exclusive = xlow if numeric(xlow) else (low if xlow is True and numeric(low) else None)
+    if exclusive is not None and value <= exclusive:
+        value = exclusive + (1 if kind == "integer" else 0.5)
+    if numeric(step) and step > 0:
+        value = math.ceil(value / step) * step
+    if numeric(high) and value > high:
+        value = high
+    return int(value) if kind == "integer" else float(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _matching(pattern: str) -> str | None:
+    """The shortest string the regular expression matches (hypothesis, as schemathesis uses it),
+    or None when it cannot say (a pattern Python cannot read; hypothesis not installed)."""
+    try:
+        from hypothesis import Phase, find, settings
+        from hypothesis import strategies as st
+
+        # derandomized and not shrunk: the same short string each run, without the shrinker's
+        # minutes on a pattern of many alternatives
+        once = settings(database=None, derandomize=True, phases=[Phase.generate], max_examples=10)
+        return str(find(st.from_regex(pattern, fullmatch=True), lambda _: True, settings=once))
+    except Exception:  # re.error, hypothesis.errors.*, ImportError: the QA fills it in
+        return None
 
 
 def _success_key(op: Operation) -> str | None:
@@ -166,6 +232,11 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
     drafter = _Drafter(contract)
     raw_doc = contract.artifact.document
     for op in contract.operations.values():
+        if op.responses and all(key.startswith("1") for key in op.responses):
+            draft.not_drafted[op.operation_id] = (
+                f"declares only informational answers ({', '.join(op.responses)}): no final HTTP answer can be one"
+            )
+            continue
         spec = _operation_spec(raw_doc, op, drafter)
         request: dict[str, Any] = {}
         where = f"{draft.use_case}.{op.operation_id}"
@@ -313,6 +384,9 @@ def report(draft: Draft, written: list[Path]) -> str:
     if draft.credentials:
         lines.append("Mock credentials (dataset constants; the embedded enver accepts them, both layers send them):")
         lines += [f"  {scheme}: {const}" for scheme, const in draft.credentials.items()]
+    if draft.not_drafted:
+        lines.append("Not drafted (write a case by hand if the service answers otherwise):")
+        lines += [f"  {op}: {why}" for op, why in draft.not_drafted.items()]
     if draft.fill_in:
         lines.append("Fill in (drafted from the schemas, not from examples; give them meaningful values):")
         lines += [f"  {item}" for item in draft.fill_in]

@@ -9,6 +9,7 @@ odmd-bdd lint [PATHS...]             check feature files: syntax, steps, constan
 odmd-bdd new UCn [--out features/]   scaffold a use case's feature file from the dataset
 odmd-bdd checkpoint [--enver E]      each service's phase checklist from real evidence (exit 1: fails/regressed)
 odmd-bdd add-service NAME --contract FILE   add a service: constellation entry, contract, drafted dataset cases
+odmd-bdd corpus [--out docs/CONTRACTS.md]   the conformance corpus of real contracts (npm @readme/oas-examples)
 """
 
 from __future__ import annotations
@@ -156,6 +157,37 @@ def _add_service(args: argparse.Namespace) -> int:
     return 0
 
 
+def _corpus(args: argparse.Namespace) -> int:
+    import logging
+
+    from odmd_bdd.tools.corpus import markdown, package_version, run_corpus
+
+    # fuzzing sends malformed requests on purpose: the server's word on each is noise here
+    logging.getLogger("uvicorn.error").addFilter(lambda record: "Invalid HTTP request" not in record.getMessage())
+    if not args.package.is_dir():
+        raise OdmdError(
+            f"no {args.package}: npm ci --no-audit --no-fund installs @readme/oas-examples (make node-setup)"
+        )
+    rows = run_corpus(
+        args.package,
+        only=args.only or (),
+        max_examples=args.max_examples,
+        deadline=args.deadline,
+        progress=lambda line: print(line, flush=True),
+    )
+    settings = (
+        f"schemathesis: --max-examples {args.max_examples}, seed 1, a {args.deadline:.0f} s deadline per document"
+    )
+    text = markdown(rows, package_version(args.package), settings)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0 if all(r.ok for r in rows) else 1
+
+
 def _project(args: argparse.Namespace) -> int:
     from odmd_bdd.tools.project import project
 
@@ -292,6 +324,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"constellation file (default: {DEFAULT_CONSTELLATION})",
     )
     add.set_defaults(func=_add_service)
+    corpus = sub.add_parser("corpus", help="run the contract conformance corpus and write its table")
+    corpus.add_argument(
+        "--package",
+        type=Path,
+        default=Path("node_modules/@readme/oas-examples"),
+        help="the installed npm package (default: node_modules/@readme/oas-examples)",
+    )
+    corpus.add_argument("--out", type=Path, default=None, help="write the table here (make corpus: docs/CONTRACTS.md)")
+    corpus.add_argument(
+        "--only", nargs="*", default=None, metavar="DOC", help="only these documents (e.g. 3.1/json/petstore.json)"
+    )
+    corpus.add_argument("--max-examples", type=int, default=5, help="schemathesis examples per operation (default 5)")
+    corpus.add_argument("--deadline", type=float, default=60.0, help="seconds of fuzzing per document (default 60)")
+    corpus.set_defaults(func=_corpus)
     proj = sub.add_parser("project", help="write each service's MOCK_ENVER_CONTEXT.md from the dataset")
     proj.add_argument(
         "--constellation",
