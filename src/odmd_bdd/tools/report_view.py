@@ -71,8 +71,19 @@ class ReportPage:
 
     def __init__(self, page: Any, index: Path):
         self.page = page
+        said: list[str] = []  # what the report's page reported while it loaded, for a report that never shows
+        page.on("console", lambda msg: said.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda error: said.append(f"page error: {error}"))
         page.goto(index.resolve().as_uri())
-        page.locator("[data-testid='tree-leaf-title']").first.wait_for()
+        try:
+            page.locator("[data-testid='tree-leaf-title']").first.wait_for()
+        except Exception as exc:
+            size = index.stat().st_size if index.exists() else "missing"
+            shown = page.locator("body").inner_text()[:500]
+            raise AssertionError(
+                f"the report {index} ({size} bytes) shows no test after waiting: {exc}\n"
+                f"{chr(10).join(said) or 'no console error'}\nthe page shows: {shown!r}"
+            ) from None
 
     def test_names(self) -> list[str]:
         return [t.strip() for t in self.page.locator("[data-testid='tree-leaf-title']").all_inner_texts()]
