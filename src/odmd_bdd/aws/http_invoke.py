@@ -286,7 +286,7 @@ def install(*, http_timeout_s: float | None = None) -> None:
             try:
                 validate_definition(definition)
             except DefinitionError as exc:
-                raise invalid_definition(message=f"Invalid State Machine Definition: '{exc}'") from None
+                raise invalid_definition(f"Invalid State Machine Definition: '{exc}'") from None
             moto_validate(definition=definition)
 
         _originals["service_for"] = original_service_for
