@@ -1,4 +1,4 @@
-"""`arn:aws:states:::http:invoke` for moto's Step Functions interpreter (moto >=5.2,<5.3).
+"""`arn:aws:states:::http:invoke` for moto's Step Functions interpreter (moto >=5.2.5,<5.2.7).
 
 moto 5.2 rejects an HTTP Task when the state machine is created ("Unknown service 'http'")
 and has no code to run one. `install()` adds both, in this process, and nothing else.
@@ -130,6 +130,7 @@ from __future__ import annotations
 import base64
 import http
 import json
+import re
 import threading
 from dataclasses import dataclass
 from importlib import metadata
@@ -140,7 +141,8 @@ import httpx
 
 from odmd_bdd.errors import OdmdError
 
-TESTED_MOTO = ((5, 2), (5, 3))  # [lower, upper) on major.minor — keep in step with pyproject's moto pin
+TESTED_MOTO = ((5, 2, 5), (5, 2, 7))  # [lower, upper) on releases — keep in step with pyproject's moto pin
+# Patch-level, since moto 5.2.6 (a patch release) changed the error classes this extension raises.
 HTTP_TASK_TIMEOUT_S = 60.0  # O3: AWS stops an HTTP Task's call after 60 s (States.Http.Socket)
 RESOURCE = "arn:aws:states:::http:invoke"
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})  # R2
@@ -222,20 +224,28 @@ _client: httpx.Client | None = None
 # -- version guard and installation ----------------------------------------------------------
 
 
+def _wanted() -> str:
+    (lo, hi) = TESTED_MOTO
+    return f">={'.'.join(map(str, lo))},<{'.'.join(map(str, hi))}"
+
+
+def _release(version: str) -> tuple[int, ...] | None:
+    """(5, 2, 6) of "5.2.6" or "5.2.6.dev3"; None when it has no three leading numbers."""
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
 def check_moto_version(version: str | None = None) -> str:
     """Return the moto version if it is in the tested range, else raise MotoVersionError."""
     if version is None:
         try:
             version = metadata.version("moto")
         except metadata.PackageNotFoundError:
-            raise MotoVersionError("moto is not installed; the embedded AWS needs moto[server]>=5.2,<5.3") from None
+            raise MotoVersionError(f"moto is not installed; the embedded AWS needs moto[server]{_wanted()}") from None
     (lo, hi) = TESTED_MOTO
-    wanted = f">={lo[0]}.{lo[1]},<{hi[0]}.{hi[1]}"
-    try:
-        major_minor = tuple(int(part) for part in version.split(".")[:2])
-    except ValueError:
-        major_minor = None
-    if major_minor is None or len(major_minor) != 2 or not (lo <= major_minor < hi):
+    wanted = _wanted()
+    release = _release(version)
+    if release is None or not (lo <= release < hi):
         raise MotoVersionError(
             f"odmd_bdd.aws.http_invoke patches moto's Step Functions interpreter and was tested with moto{wanted}; "
             f"the installed moto is {version}. Install moto[server]{wanted} (the range pyproject pins), "
@@ -325,7 +335,7 @@ def _patch_targets() -> tuple[Any, Any, Any, Any, Any]:
     except ImportError as exc:
         raise MotoVersionError(
             f"moto's Step Functions interpreter is not where this extension expects it ({exc}); "
-            "it was written for moto>=5.2,<5.3"
+            f"it was tested with moto{_wanted()}"
         ) from None
     if not callable(getattr(state_task_factory, "state_task_service_for", None)):
         raise MotoVersionError("moto's state_task_factory has no state_task_service_for; the patch point moved")
