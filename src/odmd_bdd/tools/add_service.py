@@ -87,7 +87,7 @@ class _Drafter:
         return False, None
 
     def value(self, schema: Any, side: str, depth: int = 0) -> Any:
-        """A value the schema allows: its example, default, const or first enum value, else one
+        """A value the schema allows: its example, default, const or first enum value that fits, else one
         built from its type (required properties only; read-only ones left out of a request,
         write-only ones out of a response)."""
         schema = self.follow(schema)
@@ -95,7 +95,7 @@ class _Drafter:
             return None
         listed: Any = schema.get("examples") if isinstance(schema.get("examples"), list) else []
         enum: Any = schema.get("enum") if isinstance(schema.get("enum"), list) else []
-        given = [*(schema[key] for key in ("const", "example", "default") if key in schema), *listed, *enum[:1]]
+        given = [*(schema[key] for key in ("const", "example", "default") if key in schema), *listed, *enum]
         for candidate in given:  # a document's own value, unless it breaks the schema (`default: null`, a bad uuid)
             if self.doc.allows(schema, candidate, side):
                 return candidate
