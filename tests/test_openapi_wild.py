@@ -610,3 +610,32 @@ def test_a_repeated_enum_value_in_3_0_loads_and_a_drafted_value_fits_the_enum(tm
     (tmp_path / "bad.json").write_text(json.dumps(doc))
     with pytest.raises(Exception, match=r"/properties/n/enum: not a valid JSON Schema"):
         load_artifact(tmp_path / "bad.json")
+
+
+def test_a_discriminator_mapping_value_may_be_a_bare_schema_name_in_3_0(tmp_path):
+    """Corpus 3.0/json/discriminators.json /mapping-of-schema-names: `mapping: {"Option One":
+    "OptionOne"}` names #/components/schemas/OptionOne (schema names or references, the spec says)."""
+    one = {"type": "object", "required": ["d"], "properties": {"d": {"type": "string"}, "n": {"type": "number"}}}
+    two = {"type": "object", "required": ["d"], "properties": {"d": {"type": "string"}, "s": {"type": "string"}}}
+    union = {
+        "oneOf": [{"$ref": "#/components/schemas/OptionOne"}, {"$ref": "#/components/schemas/OptionTwo"}],
+        "discriminator": {"propertyName": "d", "mapping": {"Option One": "OptionOne", "Option Two": "OptionTwo"}},
+    }
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"OptionOne": one, "OptionTwo": two}},
+        "paths": {
+            "/p": {
+                "patch": {
+                    "operationId": "p",
+                    "requestBody": {"content": {"application/json": {"schema": union}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    assert op.request_errors({"d": "Option One", "n": 1.5}) == []
+    assert [e.message for e in op.request_errors({"d": "Option Two", "s": 1})] == ["1 is not of type 'string'"]

@@ -90,9 +90,20 @@ def _string_discriminator(
         if isinstance(instance, dict) and prop in instance and not isinstance(instance[prop], str):
             yield ValidationError(f"{instance[prop]!r} is not a discriminator value: {prop} names a schema")
             return
+        mapping = disc.get("mapping") if isinstance(disc, dict) else None
+        if isinstance(mapping, dict) and any(_schema_name(v) for v in mapping.values()):
+            # A mapping value is a schema name or a reference (OAS 3.0.3, Discriminator Object): the
+            # library looks every value up as a reference, so a name is given as the reference it means.
+            named = {k: f"#/components/schemas/{v}" if _schema_name(v) else v for k, v in mapping.items()}
+            schema = {**schema, "discriminator": {**disc, "mapping": named}}
         yield from keyword(validator, branches, instance, schema)
 
     return check
+
+
+def _schema_name(value: Any) -> bool:
+    """A discriminator mapping value that names a schema (`Dog`) rather than referring to one."""
+    return isinstance(value, str) and value != "" and not set(value) & {"/", "#"}
 
 
 def _oas30(base: Any) -> Any:
