@@ -320,3 +320,49 @@ def test_a_format_with_a_pattern_and_an_informational_only_operation(tmp_path):
     assert draft.cases["d"]["request"]["body"] == "2026-02-03"
     assert contract.operation("d").request_errors("2026-02-03") == []
     assert list(draft.cases) == ["d"] and "informational" in draft.not_drafted["continue"]
+
+
+def test_overlapping_one_of_branches_and_a_property_no_value_fills(tmp_path):
+    """Corpus 3.0/json/polymorphism.json, discriminators.json, schema-deprecated.json: a oneOf of
+    objects that each take the other's draft gets a value only one branch takes; an optional
+    property whose oneOf branches are equal (no value valid under exactly one) is left out, and an
+    optional body no value fits is not sent (the enver does not check a body left out)."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    one = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}
+    two = {"type": "object", "properties": {"c": {"type": "string"}, "d": {"type": "string"}}}
+    text = {"type": "string"}
+    twins = {"oneOf": [{"$ref": "#/components/schemas/S1"}, {"$ref": "#/components/schemas/S2"}]}
+    body = {
+        "type": "object",
+        "required": ["either"],
+        "properties": {"either": {"oneOf": [one, two]}, "twins": twins},
+    }
+    conflict = {"allOf": [{"type": "string"}, {"type": "integer"}]}
+
+    def post(op: str, schema: dict) -> dict:
+        return {
+            "post": {
+                "operationId": op,
+                "requestBody": {"content": {"application/json": {"schema": schema}}},
+                "responses": {"204": {"description": "ok"}},
+            }
+        }
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"S1": text, "S2": text}},
+        "paths": {"/x": post("x", body), "/y": post("y", conflict)},
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    draft = draft_cases("t", contract, tmp_path / "c.json")
+    drafted = draft.cases["x"]["request"]["body"]
+    assert "twins" not in drafted and contract.operation("x").request_errors(drafted) == []
+    assert drafted["either"] == {"c": 0}  # fits `one` (c undeclared there), not `two` (c is a string)
+    assert "body" not in draft.cases["y"]["request"]
+    assert any("y: request.body left out" in f and "/allOf: the allOf parts' types" in f for f in draft.fill_in)

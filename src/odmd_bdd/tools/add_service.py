@@ -27,6 +27,7 @@ from typing import Any, cast
 import yaml
 
 from odmd_bdd.contracts import OpenApiContract, load_artifact
+from odmd_bdd.contracts.emptiness import Emptiness
 from odmd_bdd.contracts.openapi import Operation, is_json, is_text
 from odmd_bdd.contracts.security import SecurityScheme
 from odmd_bdd.data.constellation import Constellation
@@ -69,6 +70,7 @@ class _Drafter:
 
     def __init__(self, contract: OpenApiContract):
         self.doc = contract._doc
+        self.empty = {side: Emptiness(self.doc, self.doc.oas30, side) for side in ("request", "response")}
 
     def follow(self, node: Any) -> Any:
         return self.doc.follow(node, ())[0]
@@ -104,7 +106,10 @@ class _Drafter:
                 drafted = [self.value(branch, side, depth + 1) for branch in schema[key]]
                 _name_branches(schema, schema[key], drafted)
                 # the first branch's value that fits the whole schema (a oneOf value must fit only one)
-                return next((v for v in drafted if self.doc.allows(schema, v, side)), drafted[0])
+                fits = next((v for v in drafted if self.doc.allows(schema, v, side)), None)
+                if fits is None and key == "oneOf":  # branches that overlap: a value only one takes
+                    fits = self.set_apart(schema, schema[key], drafted, side)
+                return drafted[0] if fits is None else fits
         if schema.get("allOf"):
             merged: dict[str, Any] = {}
             parts = [self.value(part, side, depth + 1) for part in schema["allOf"]]
@@ -130,6 +135,8 @@ class _Drafter:
                 sub = self.follow(props.get(name, {}))
                 if isinstance(sub, dict) and sub.get(skip):
                     continue
+                if name not in required and self.empty[side].reason(props.get(name, {}), ()) is not None:
+                    continue  # an optional property no value can fill is left out
                 out[name] = self.value(sub, side, depth + 1)
             return out
         if kind == "array":
@@ -158,6 +165,41 @@ class _Drafter:
             if matching is not None:
                 return matching
         return text
+
+    def properties(self, schema: Any, depth: int = 0) -> dict[str, Any]:
+        """The properties a schema declares, its allOf parts' included ($refs followed)."""
+        schema = self.follow(schema)
+        if not isinstance(schema, dict) or depth > 8:
+            return {}
+        out = {name: self.follow(sub) for name, sub in (schema.get("properties") or {}).items()}
+        for part in schema.get("allOf") or []:
+            out = {**self.properties(part, depth + 1), **out}
+        return out
+
+    def set_apart(self, schema: Any, branches: list[Any], drafted: list[Any], side: str) -> Any:
+        """A value of one oneOf branch that the others refuse, when the branches' drafts each fit
+        several: a property another branch declares (and this one does not) is added with a value
+        of a type that branch refuses. None if no such value is found."""
+        wrong: list[Any] = [0, "x", True, [], {}]
+        for i, value in enumerate(drafted):
+            if not isinstance(value, dict):
+                continue
+            own = self.properties(branches[i])
+            candidate = dict(value)
+            for j, other in enumerate(branches):
+                if j == i:
+                    continue
+                for name, sub in self.properties(other).items():
+                    if name in own or name in candidate:
+                        continue
+                    bad = next((w for w in wrong if not self.doc.allows(sub, w, side)), None)
+                    if bad is None:
+                        continue
+                    candidate[name] = bad
+                    if self.doc.allows(schema, candidate, side):
+                        return candidate
+                    break  # one property per other branch, then the next branch's
+        return None
 
 
 def _name_branches(schema: dict[str, Any], branches: list[Any], drafted: list[Any]) -> None:
@@ -264,7 +306,11 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
                 draft.fill_in.append(f"{where}: request.body (drafted from the schema)")
             if op.request_errors(value):  # an example the schema refuses (readOnly fields, ...): rebuilt
                 value = drafter.value(media.get("schema", {}), "request")
-            request["body"] = value
+            empty = drafter.empty["request"].reason(media.get("schema", {}), ())
+            if empty is not None and not op.request_required:
+                draft.fill_in.append(f"{where}: request.body left out: its schema admits no value ({empty})")
+            else:
+                request["body"] = value
         key = _success_key(op)
         status = 200 if key in (None, "default") or not key.isdigit() else int(key)
         response: dict[str, Any] = {"status": status, "body": None}
