@@ -123,3 +123,65 @@ class Emptiness:
                 if why is not None:
                     return why
         return None
+
+
+def _auth_scheme(scheme: Any) -> str | None:
+    """The HTTP authentication scheme a security scheme writes into the Authorization header."""
+    if scheme.type in ("oauth2", "openIdConnect"):
+        return "bearer"
+    if scheme.type == "http":
+        return str(scheme.scheme or "").lower() or None
+    return None
+
+
+def unsatisfiable_operations(contract: Any) -> dict[str, str]:
+    """operationId -> "<pointer>: <rule>" of each operation no request and answer can keep, by
+    the document alone: a required request body no value fits; declared responses none of which
+    any body fits; every security requirement needing two HTTP authentication schemes at once
+    (the Authorization header carries one credential, RFC 9110 11.6.2); a path that is another
+    operation's once its '#fragment' is dropped (a fragment is never sent, RFC 3986 3.5)."""
+    doc = contract._doc
+    raw = contract.artifact.document
+    request, response = Emptiness(doc, doc.oas30, "request"), Emptiness(doc, doc.oas30, "response")
+    out: dict[str, str] = {}
+    first_at: dict[tuple[str, str], str] = {}
+    for op in contract.operations.values():
+        item, item_at = doc.follow((raw.get("paths") or {}).get(op.path) or {}, ("paths", op.path))
+        spec = item.get(op.method.lower()) or {}
+        at = (*item_at, op.method.lower())
+        bare = op.path.split("#", 1)[0]
+        if (op.method, bare) in first_at and "#" in op.path:
+            out[op.operation_id] = (
+                f"{_pointer(at)}: {op.method} {bare} once the '#fragment' is dropped, the request of "
+                f"{first_at[(op.method, bare)]} (a fragment is never sent)"
+            )
+            continue
+        first_at.setdefault((op.method, bare), _pointer(at))
+        if op.security and all(len({_auth_scheme(s) for s in req} - {None}) > 1 for req in op.security):
+            names = " and ".join(s.name for s in op.security[0] if _auth_scheme(s))
+            where = (*at, "security") if spec.get("security") is not None else ("security",)
+            out[op.operation_id] = f"{_pointer(where)}: every requirement needs {names} in the one Authorization header"
+            continue
+        if op.request_required and spec.get("requestBody") is not None and op.request_media is not None:
+            body, body_at = doc.follow(spec["requestBody"], (*at, "requestBody"))
+            media = (body.get("content") or {}).get(op.request_media) or {}
+            if "schema" in media:
+                why = request.reason(media["schema"], (*body_at, "content", op.request_media, "schema"))
+                if why is not None:
+                    out[op.operation_id] = f"request body {why}"
+                    continue
+        whys = []
+        for status, raw_resp in (spec.get("responses") or {}).items():
+            resp, resp_at = doc.follow(raw_resp or {}, (*at, "responses", str(status)))
+            chosen = op.response_media.get(str(status))
+            media = (resp.get("content") or {}).get(chosen) or {}
+            if op.responses.get(str(status)) is None or "schema" not in media:
+                break  # an answer without a schema to keep: this status can be answered
+            why = response.reason(media["schema"], (*resp_at, "content", str(chosen), "schema"))
+            if why is None:
+                break
+            whys.append(why)
+        else:
+            if whys:
+                out[op.operation_id] = f"every response: {whys[0]}"
+    return out

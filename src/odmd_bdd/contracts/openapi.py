@@ -32,7 +32,7 @@ from referencing.jsonschema import DRAFT202012
 from odmd_bdd.contracts.artifacts import Artifact
 from odmd_bdd.contracts.parameters import ABSENT, DEFAULT_STYLE, Parameter, read_parameters
 from odmd_bdd.contracts.security import Requirement, SecurityScheme, scheme_from
-from odmd_bdd.errors import ContractError
+from odmd_bdd.errors import ContractError, InvalidDocument
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 JSON = "application/json"
@@ -410,9 +410,10 @@ class OpenApiContract:
             schemes = []
             for name in req or {}:
                 if name not in self.security_schemes:
-                    raise ContractError(
+                    raise InvalidDocument(
                         f"{self.artifact.address}: /{_pointer(*where)}: security scheme {name!r} is not declared "
-                        f"in components/securitySchemes"
+                        f"in components/securitySchemes (OpenAPI, Security Requirement Object: each name MUST "
+                        f"correspond to a security scheme declared there)"
                     )
                 schemes.append(self.security_schemes[name])
             out.append(tuple(schemes))
