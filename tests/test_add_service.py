@@ -366,3 +366,63 @@ def test_overlapping_one_of_branches_and_a_property_no_value_fills(tmp_path):
     assert drafted["either"] == {"c": 0}  # fits `one` (c undeclared there), not `two` (c is a string)
     assert "body" not in draft.cases["y"]["request"]
     assert any("y: request.body left out" in f and "/allOf: the allOf parts' types" in f for f in draft.fill_in)
+
+
+def test_a_required_header_parameter_is_drafted_checked_and_sent(tmp_path):
+    """Corpus 3.0/json/request-examples.json: param5 is a required header parameter. The case
+    carries it under request.headers; check demands it; the embedded enver is sent it and picks
+    the case by it. A oneOf beside properties (readme-legacy.json createDoc) drafts a branch with them."""
+    import json
+
+    from odmd_bdd.tools.corpus import run_document
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "hdr", "version": "1"},
+        "paths": {
+            "/h": {
+                "post": {
+                    "operationId": "h",
+                    "parameters": [
+                        {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "integer"}},
+                        {"name": "Accept", "in": "header", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "title": {"type": "string"},
+                                        "a": {"type": "string"},
+                                        "b": {"type": "string"},
+                                    },
+                                    "oneOf": [{"required": ["title", "a"]}, {"required": ["title", "b"]}],
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"201": {"description": "made"}},
+                }
+            }
+        },
+    }
+    package = tmp_path / "pkg"
+    (package / "3.0/json").mkdir(parents=True)
+    (package / "3.0/json/hdr.json").write_text(json.dumps(doc))
+    work = tmp_path / "work"
+    work.mkdir()
+    row = run_document(package / "3.0/json/hdr.json", package, work, fuzzing=False)
+    assert (row.operations, row.checked, row.served, row.failures) == (1, 1, 1, [])
+    dataset = yaml.safe_load((work / "fixtures/dataset/dataset.yaml").read_text())
+    request = dataset["use_cases"]["HDR"]["steps"]["h"]["request"]
+    assert request["headers"] == {"X-Trace": 1}  # Accept is not a parameter (the specification ignores it)
+    assert request["body"] == {"title": "string", "a": "string"}
+    # without the header, check says it is required
+    text = (work / "fixtures/dataset/dataset.yaml").read_text().replace("X-Trace: 1", "X-Other: 1")
+    (work / "fixtures/dataset/dataset.yaml").write_text(text)
+    from odmd_bdd.tools.dataset_check import run_check
+
+    report = run_check(work / "fixtures/envers/constellation.yaml", work / "features", coverage=False)
+    assert [p.message for p in report.problems] == ["HDR.h (hdr h): the header parameter 'X-Trace' is required"]

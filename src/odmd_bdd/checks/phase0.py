@@ -80,7 +80,8 @@ def answer(
         body = None
     if issues:
         return _zod(issues)
-    case = choose_case(cases, {"body": body, "path": values["path"], "query": values["query"]}, answered)
+    request = {"body": body, "path": values["path"], "query": values["query"], "headers": values["header"]}
+    case = choose_case(cases, request, answered)
     if case is None:
         return _error(404, "not_found", f"{op.label}: the mock dataset has no case for this request")
     return Phase0Answer(case.status, copy.deepcopy(case.response.get("body")), case)

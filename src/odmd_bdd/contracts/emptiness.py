@@ -85,7 +85,7 @@ class Emptiness:
         return found
 
     def _reason(self, schema: dict[str, Any], at: tuple[str, ...], stack: tuple[Any, ...]) -> str | None:
-        parts = schema.get("allOf") if isinstance(schema.get("allOf"), list) else []
+        parts: list[Any] = schema["allOf"] if isinstance(schema.get("allOf"), list) else []
         common = _types(schema, self.oas30)
         for i, part in enumerate(parts):
             followed, _ = self._follow(part, (*at, "allOf", str(i)))
@@ -112,7 +112,7 @@ class Emptiness:
                     return whys[0]
         types = _types(schema, self.oas30)
         if types == {"object"}:
-            props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+            props: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
             for name in schema.get("required") or []:
                 if name not in props:
                     continue

@@ -95,7 +95,7 @@ def _string_discriminator(
             # A mapping value is a schema name or a reference (OAS 3.0.3, Discriminator Object): the
             # library looks every value up as a reference, so a name is given as the reference it means.
             named = {k: f"#/components/schemas/{v}" if _schema_name(v) else v for k, v in mapping.items()}
-            schema = {**schema, "discriminator": {**disc, "mapping": named}}
+            schema = {**schema, "discriminator": {**(disc or {}), "mapping": named}}
         yield from keyword(validator, branches, instance, schema)
 
     return check
@@ -427,6 +427,8 @@ class OpenApiContract:
             location = str(p.get("in", ""))
             if location not in DEFAULT_STYLE:
                 raise ContractError(f"{self.artifact.address}: /{_pointer(*at)}: parameter `in` is {location!r}")
+            if location == "header" and str(p.get("name", "")).lower() in ("accept", "content-type", "authorization"):
+                continue  # "the parameter definition SHALL be ignored" (Parameter Object, fixed fields)
             style = str(p.get("style", DEFAULT_STYLE[location]))
             media = None
             schema_at: tuple[str, ...] | None = None

@@ -27,13 +27,14 @@ from typing import Any, cast
 import yaml
 
 from odmd_bdd.contracts import OpenApiContract, load_artifact
-from odmd_bdd.contracts.emptiness import Emptiness
+from odmd_bdd.contracts.emptiness import Emptiness, unsatisfiable_operations
 from odmd_bdd.contracts.openapi import Operation, is_json, is_text
 from odmd_bdd.contracts.security import SecurityScheme
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_ANNOTATIONS = ("title", "description", "example", "examples", "default", "deprecated", "externalDocs", "xml")
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Draft:
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     fill_in: list[str] = field(default_factory=list)  # "<case>: <where> (from the schema)"
     not_drafted: dict[str, str] = field(default_factory=dict)  # operation -> why no case
+    unsatisfiable: dict[str, str] = field(default_factory=dict)  # operation -> the document's proof
 
 
 def use_case_of(service: str) -> str:
@@ -103,12 +105,13 @@ class _Drafter:
                 return candidate
         for key in ("oneOf", "anyOf"):
             if schema.get(key):
-                drafted = [self.value(branch, side, depth + 1) for branch in schema[key]]
+                branches = [self.with_siblings(schema, key, branch) for branch in schema[key]]
+                drafted = [self.value(branch, side, depth + 1) for branch in branches]
                 _name_branches(schema, schema[key], drafted)
                 # the first branch's value that fits the whole schema (a oneOf value must fit only one)
                 fits = next((v for v in drafted if self.doc.allows(schema, v, side)), None)
                 if fits is None and key == "oneOf":  # branches that overlap: a value only one takes
-                    fits = self.set_apart(schema, schema[key], drafted, side)
+                    fits = self.set_apart(schema, branches, drafted, side)
                 return drafted[0] if fits is None else fits
         if schema.get("allOf"):
             merged: dict[str, Any] = {}
@@ -176,6 +179,22 @@ class _Drafter:
             out = {**self.properties(part, depth + 1), **out}
         return out
 
+    def with_siblings(self, schema: dict[str, Any], key: str, branch: Any) -> Any:
+        """A oneOf/anyOf branch with the keywords beside the oneOf (type, properties, required, ...)
+        that a value of it must also keep; the branch itself where there are none."""
+        beside = {k: v for k, v in schema.items() if k not in (key, "discriminator", *_ANNOTATIONS)}
+        if not beside:
+            return branch
+        own = self.follow(branch)
+        if not isinstance(own, dict):
+            return branch
+        merged = {**beside, **own}
+        if isinstance(beside.get("properties"), dict) and isinstance(own.get("properties"), dict):
+            merged["properties"] = {**beside["properties"], **own["properties"]}
+        if isinstance(beside.get("required"), list) and isinstance(own.get("required"), list):
+            merged["required"] = list(dict.fromkeys([*beside["required"], *own["required"]]))
+        return merged
+
     def set_apart(self, schema: Any, branches: list[Any], drafted: list[Any], side: str) -> Any:
         """A value of one oneOf branch that the others refuse, when the branches' drafts each fit
         several: a property another branch declares (and this one does not) is added with a value
@@ -184,6 +203,10 @@ class _Drafter:
         for i, value in enumerate(drafted):
             if not isinstance(value, dict):
                 continue
+            need = self.follow(branches[i]).get("required") if isinstance(self.follow(branches[i]), dict) else None
+            least = {k: v for k, v in value.items() if k in (need or [])}
+            if least != value and self.doc.allows(schema, least, side):  # its required properties alone
+                return least
             own = self.properties(branches[i])
             candidate = dict(value)
             for j, other in enumerate(branches):
@@ -272,6 +295,7 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
         draft.constants[name] = value
         draft.credentials[scheme.name] = name
     drafter = _Drafter(contract)
+    draft.unsatisfiable = unsatisfiable_operations(contract)
     raw_doc = contract.artifact.document
     for op in contract.operations.values():
         if op.responses and all(key.startswith("1") for key in op.responses):
@@ -290,13 +314,16 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
             if isinstance(p, dict)
         }
         for p in op.parameters:
-            if not p.required or p.location not in ("path", "query"):
+            if not p.required or p.location not in ("path", "query", "header"):
                 continue
+            if p.location == "header" and p.name.lower() in ("accept", "content-type", "authorization"):
+                continue  # the specification ignores these header parameters
             found, value = drafter.example(raw_params.get((p.location, p.name), {}))
+            at = "headers" if p.location == "header" else p.location
             if not found:
                 value = drafter.value(p.schema, "request")
-                draft.fill_in.append(f"{where}: request.{p.location}.{p.name} = {json.dumps(value)}")
-            request.setdefault(p.location, {})[p.name] = value
+                draft.fill_in.append(f"{where}: request.{at}.{p.name} = {json.dumps(value)}")
+            request.setdefault(at, {})[p.name] = value
         if op.request_validator is not None:
             body_spec = drafter.follow(spec["op"].get("requestBody") or {})
             media = ((body_spec.get("content") or {}).get(op.request_media)) or {}
@@ -433,6 +460,9 @@ def report(draft: Draft, written: list[Path]) -> str:
     if draft.not_drafted:
         lines.append("Not drafted (write a case by hand if the service answers otherwise):")
         lines += [f"  {op}: {why}" for op, why in draft.not_drafted.items()]
+    if draft.unsatisfiable:
+        lines.append("Unsatisfiable by the document (no request and answer can keep it; its case cannot pass):")
+        lines += [f"  {op}: {why}" for op, why in draft.unsatisfiable.items()]
     if draft.fill_in:
         lines.append("Fill in (drafted from the schemas, not from examples; give them meaningful values):")
         lines += [f"  {item}" for item in draft.fill_in]

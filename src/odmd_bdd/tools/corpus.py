@@ -33,7 +33,6 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from odmd_bdd.actors.base import Action, Observation
 from odmd_bdd.checks import contract, expect
 from odmd_bdd.checks.problems import lines
-from odmd_bdd.contracts.emptiness import unsatisfiable_operations
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import InvalidDocument
 from odmd_bdd.localenv import LocalEnver
@@ -157,7 +156,7 @@ def serve_cases(
                     body=action.body,
                     path_params=action.path,
                     query=query,
-                    headers=headers,
+                    headers={**action.header_fields(op), **headers},
                 )
             except Exception as exc:  # no answer at all is this case's failure, not the run's
                 failures.append(f"served {case.operation}: no answer ({_first_line(exc)})")
@@ -274,9 +273,7 @@ def run_document(
     row.operations = len(draft.cases)
     row.notes += [f"{op} not drafted: it {why}" for op, why in draft.not_drafted.items()]
     constellation = Constellation.load(constellation_path)
-    row.unsatisfiable = {
-        op: why for op, why in unsatisfiable_operations(constellation.contracts[service]).items() if op in draft.cases
-    }
+    row.unsatisfiable = {op: why for op, why in draft.unsatisfiable.items() if op in draft.cases}
     report = run_check(constellation_path, workdir / "features", coverage=False)
     first: dict[str, str] = {}  # an operation's first problem: one sentence a row
     for p in report.problems:
