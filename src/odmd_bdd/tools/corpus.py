@@ -95,8 +95,13 @@ def validator_message(document: Any) -> str | None:
     try:
         validate(document)
     except OpenAPIValidationError as exc:
-        where = "/" + "/".join(str(p) for p in getattr(exc, "path", ()) or ())
-        return f"{exc.message} (at {where})" if where != "/" else str(exc.message)
+        parts = [str(p).replace("~", "~0").replace("/", "~1") for p in getattr(exc, "path", ()) or ()]
+        where = "/" + "/".join(parts)
+        message = str(exc.message).strip().splitlines()[0]
+        if len(message) > 160:  # the message quotes the whole value: say which rule it fails instead
+            rule = "/".join(str(p) for p in getattr(exc, "schema_path", ()) or ())
+            message = f"the value fails the OpenAPI schema's {rule or exc.validator}"
+        return f"{message} (at {where})" if where != "/" else message
     return None
 
 
