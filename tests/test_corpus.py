@@ -186,3 +186,15 @@ def test_operations_the_document_makes_unsatisfiable_are_proved_listed_and_count
     assert "unsatisfiable by the document: both: /paths/~1both/get/security: every requirement" in table
     assert "| 3.0/json/undeclared.json | 3.0.3 | – | – | – | – | – | invalid document: /paths/~1x/get/security" in table
     assert "**0 document(s) failing**" in table
+
+
+def test_add_service_says_which_operations_the_document_makes_unsatisfiable(tmp_path):
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases, report
+
+    (tmp_path / "c.json").write_text(json.dumps(FAULTY))
+    contract = OpenApiContract("faulty", load_artifact(tmp_path / "c.json"))
+    said = report(draft_cases("faulty", contract, tmp_path / "c.json"), [])
+    assert "Unsatisfiable by the document (no request and answer can keep it; its case cannot pass):" in said
+    assert "  both: /paths/~1both/get/security: every requirement needs basic and jwt" in said
+    assert "numbers:" not in said.split("Unsatisfiable")[1].split("Fill in")[0]
