@@ -426,3 +426,51 @@ def test_a_required_header_parameter_is_drafted_checked_and_sent(tmp_path):
 
     report = run_check(work / "fixtures/envers/constellation.yaml", work / "features", coverage=False)
     assert [p.message for p in report.problems] == ["HDR.h (hdr h): the header parameter 'X-Trace' is required"]
+
+
+TRACED = {
+    "openapi": "3.0.3",
+    "info": {"title": "traced", "version": "1"},
+    "paths": {
+        "/things/{id}": {
+            "get": {
+                "operationId": "getThing",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "a thing",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"name": {"type": "string"}}},
+                                "example": {"name": "traced"},
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+def test_a_required_header_parameter_is_sent_by_both_layers(project, monkeypatch, capsys):
+    """Corpus request-examples.json (param5): the case's request.headers reach the enver from the
+    API layer and from the web client (a `$header.<name>` input); without the header the enver
+    answers 400, so a green GUI run means the browser sent it."""
+    monkeypatch.chdir(project.path)
+    contract = project.path / "traced.openapi.json"
+    contract.write_text(json.dumps(TRACED), encoding="utf-8")
+    assert main(["add-service", "traced", "--contract", str(contract)]) == 0, capsys.readouterr().out
+    case = yaml.safe_load((project.path / DATASET).read_text())["use_cases"]["TRACED"]["steps"]["getThing"]
+    assert case["request"]["headers"] == {"X-Trace": 1}
+    (project.path / "features" / "traced.feature").write_text(
+        "@traced\nFeature: A header parameter\n\n  Scenario: A thing is read with its trace header\n"
+        "    When the client sends the dataset case TRACED.getThing\n"
+        "    Then the answer matches the dataset case TRACED.getThing\n",
+        encoding="utf-8",
+    )
+    result = project.runpytest_subprocess("features/traced.feature", "-v")
+    result.assert_outcomes(passed=2)
