@@ -320,3 +320,157 @@ def test_a_format_with_a_pattern_and_an_informational_only_operation(tmp_path):
     assert draft.cases["d"]["request"]["body"] == "2026-02-03"
     assert contract.operation("d").request_errors("2026-02-03") == []
     assert list(draft.cases) == ["d"] and "informational" in draft.not_drafted["continue"]
+
+
+def test_overlapping_one_of_branches_and_a_property_no_value_fills(tmp_path):
+    """Corpus 3.0/json/polymorphism.json, discriminators.json, schema-deprecated.json: a oneOf of
+    objects that each take the other's draft gets a value only one branch takes; an optional
+    property whose oneOf branches are equal (no value valid under exactly one) is left out, and an
+    optional body no value fits is not sent (the enver does not check a body left out)."""
+    import json
+
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases
+
+    one = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}
+    two = {"type": "object", "properties": {"c": {"type": "string"}, "d": {"type": "string"}}}
+    text = {"type": "string"}
+    twins = {"oneOf": [{"$ref": "#/components/schemas/S1"}, {"$ref": "#/components/schemas/S2"}]}
+    body = {
+        "type": "object",
+        "required": ["either"],
+        "properties": {"either": {"oneOf": [one, two]}, "twins": twins},
+    }
+    conflict = {"allOf": [{"type": "string"}, {"type": "integer"}]}
+
+    def post(op: str, schema: dict) -> dict:
+        return {
+            "post": {
+                "operationId": op,
+                "requestBody": {"content": {"application/json": {"schema": schema}}},
+                "responses": {"204": {"description": "ok"}},
+            }
+        }
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"S1": text, "S2": text}},
+        "paths": {"/x": post("x", body), "/y": post("y", conflict)},
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    draft = draft_cases("t", contract, tmp_path / "c.json")
+    drafted = draft.cases["x"]["request"]["body"]
+    assert "twins" not in drafted and contract.operation("x").request_errors(drafted) == []
+    assert drafted["either"] == {"c": 0}  # fits `one` (c undeclared there), not `two` (c is a string)
+    assert "body" not in draft.cases["y"]["request"]
+    assert any("y: request.body left out" in f and "/allOf: the allOf parts' types" in f for f in draft.fill_in)
+
+
+def test_a_required_header_parameter_is_drafted_checked_and_sent(tmp_path):
+    """Corpus 3.0/json/request-examples.json: param5 is a required header parameter. The case
+    carries it under request.headers; check demands it; the embedded enver is sent it and picks
+    the case by it. A oneOf beside properties (readme-legacy.json createDoc) drafts a branch with them."""
+    import json
+
+    from odmd_bdd.tools.corpus import run_document
+
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "hdr", "version": "1"},
+        "paths": {
+            "/h": {
+                "post": {
+                    "operationId": "h",
+                    "parameters": [
+                        {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "integer"}},
+                        {"name": "Accept", "in": "header", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "title": {"type": "string"},
+                                        "a": {"type": "string"},
+                                        "b": {"type": "string"},
+                                    },
+                                    "oneOf": [{"required": ["title", "a"]}, {"required": ["title", "b"]}],
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"201": {"description": "made"}},
+                }
+            }
+        },
+    }
+    package = tmp_path / "pkg"
+    (package / "3.0/json").mkdir(parents=True)
+    (package / "3.0/json/hdr.json").write_text(json.dumps(doc))
+    work = tmp_path / "work"
+    work.mkdir()
+    row = run_document(package / "3.0/json/hdr.json", package, work, fuzzing=False)
+    assert (row.operations, row.checked, row.served, row.failures) == (1, 1, 1, [])
+    dataset = yaml.safe_load((work / "fixtures/dataset/dataset.yaml").read_text())
+    request = dataset["use_cases"]["HDR"]["steps"]["h"]["request"]
+    assert request["headers"] == {"X-Trace": 1}  # Accept is not a parameter (the specification ignores it)
+    assert request["body"] == {"title": "string", "a": "string"}
+    # without the header, check says it is required
+    text = (work / "fixtures/dataset/dataset.yaml").read_text().replace("X-Trace: 1", "X-Other: 1")
+    (work / "fixtures/dataset/dataset.yaml").write_text(text)
+    from odmd_bdd.tools.dataset_check import run_check
+
+    report = run_check(work / "fixtures/envers/constellation.yaml", work / "features", coverage=False)
+    assert [p.message for p in report.problems] == ["HDR.h (hdr h): the header parameter 'X-Trace' is required"]
+
+
+TRACED = {
+    "openapi": "3.0.3",
+    "info": {"title": "traced", "version": "1"},
+    "paths": {
+        "/things/{id}": {
+            "get": {
+                "operationId": "getThing",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "a thing",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"name": {"type": "string"}}},
+                                "example": {"name": "traced"},
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+def test_a_required_header_parameter_is_sent_by_both_layers(project, monkeypatch, capsys):
+    """Corpus request-examples.json (param5): the case's request.headers reach the enver from the
+    API layer and from the web client (a `$header.<name>` input); without the header the enver
+    answers 400, so a green GUI run means the browser sent it."""
+    monkeypatch.chdir(project.path)
+    contract = project.path / "traced.openapi.json"
+    contract.write_text(json.dumps(TRACED), encoding="utf-8")
+    assert main(["add-service", "traced", "--contract", str(contract)]) == 0, capsys.readouterr().out
+    case = yaml.safe_load((project.path / DATASET).read_text())["use_cases"]["TRACED"]["steps"]["getThing"]
+    assert case["request"]["headers"] == {"X-Trace": 1}
+    (project.path / "features" / "traced.feature").write_text(
+        "@traced\nFeature: A header parameter\n\n  Scenario: A thing is read with its trace header\n"
+        "    When the client sends the dataset case TRACED.getThing\n"
+        "    Then the answer matches the dataset case TRACED.getThing\n",
+        encoding="utf-8",
+    )
+    result = project.runpytest_subprocess("features/traced.feature", "-v")
+    result.assert_outcomes(passed=2)

@@ -99,3 +99,102 @@ def test_a_planted_enver_fault_turns_the_row_red_naming_the_operation(tmp_path):
     table = markdown([row], "0.0.0", "test")
     assert "| 3.1/json/small.json | 3.1.0 | 3 | yes | 3/3 | 2/3 | **no** | served get_pets_petId" in table
     assert "**1 document(s) failing**" in table
+
+
+def _op(op_id: str, **more) -> dict:
+    return {"operationId": op_id, "responses": {"200": {"description": "ok"}}, **more}
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+FAULTY = {  # valid per the validator; four operations no request and answer can keep, and their neighbours
+    "openapi": "3.0.3",
+    "info": {"title": "faulty", "version": "1"},
+    "components": {
+        "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}, "jwt": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Tree": {
+                "type": "object",
+                "required": ["parent"],
+                "properties": {"parent": {"$ref": "#/components/schemas/Tree"}},
+            }
+        },
+    },
+    "paths": {
+        "/clash": {
+            "post": _op("clash", requestBody=_body({"allOf": [{"type": "string"}, {"type": "integer"}]})),
+            "put": _op("numbers", requestBody=_body({"allOf": [{"type": "number"}, {"type": "integer"}]})),
+        },
+        "/both": {
+            "get": _op("both", security=[{"basic": [], "jwt": []}]),
+            "put": _op("either", security=[{"basic": [], "jwt": []}, {"jwt": []}]),
+        },
+        "/tree": {
+            "get": {
+                "operationId": "tree",
+                "responses": {
+                    "200": {
+                        "description": "a tree",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Tree"}}},
+                    }
+                },
+            }
+        },
+        "/c": {"get": _op("plain")},
+        "/c#fragment": {"get": _op("fragment")},
+        "/only400": {"get": {"operationId": "only400", "responses": {"400": {"description": "invalid"}}}},
+    },
+}
+UNDECLARED = {  # a security requirement naming a scheme that is not declared: the validator lets it pass
+    "openapi": "3.0.3",
+    "info": {"title": "undeclared", "version": "1"},
+    "paths": {"/x": {"get": _op("x", security=[{"api_key": []}])}},
+}
+
+
+def test_operations_the_document_makes_unsatisfiable_are_proved_listed_and_counted_apart(tmp_path):
+    """Corpus schema-types (allOf quirks), security-multiple (basic AND bearer), circular-request-bodies
+    (a required cycle), parameters-style (/cookies#…), petstore-simple (400 its only answer),
+    response-http-behavior (an undeclared scheme): each proof names its pointer; the rest is served."""
+    package = tmp_path / "pkg"
+    for rel, doc in (("3.0/json/faulty.json", FAULTY), ("3.0/json/undeclared.json", UNDECLARED)):
+        (package / rel).parent.mkdir(parents=True, exist_ok=True)
+        (package / rel).write_text(json.dumps(doc), encoding="utf-8")
+    rows = run_corpus(package, max_examples=2, deadline=120)
+    faulty, undeclared = rows
+    assert faulty.unsatisfiable == {
+        "clash": "request body /paths/~1clash/post/requestBody/content/application~1json/schema/allOf: "
+        "the allOf parts' types have none in common",
+        "both": "/paths/~1both/get/security: every requirement needs basic and jwt in the one Authorization header",
+        "tree": "every response: /components/schemas/Tree: a required property leads back to "
+        "/components/schemas/Tree (a cycle no finite value ends)",
+        "fragment": "/paths/~1c#fragment/get: GET /c once the '#fragment' is dropped, the request of "
+        "/paths/~1c/get (a fragment is never sent)",
+    }
+    assert (faulty.operations, faulty.servable, faulty.checked, faulty.served) == (8, 4, 4, 4), faulty.failures
+    assert faulty.fuzzed is True and faulty.failures == [] and faulty.ok
+    assert undeclared.loaded is False and undeclared.ok
+    assert undeclared.invalid == (
+        "/paths/~1x/get/security: security scheme 'api_key' is not declared in components/securitySchemes "
+        "(OpenAPI, Security Requirement Object: each name MUST correspond to a security scheme declared there)"
+    )
+    table = markdown(rows, "0.0.0", "test")
+    assert "4/4 servable operations checked, 4/4 served, 4 unsatisfiable by their document (listed)" in table
+    assert "| 3.0/json/faulty.json | 3.0.3 | 8 | yes | 4/4 (+4 unsatisfiable) | 4/4 (+4 unsatisfiable) | yes |" in table
+    assert "unsatisfiable by the document: both: /paths/~1both/get/security: every requirement" in table
+    assert "| 3.0/json/undeclared.json | 3.0.3 | – | – | – | – | – | invalid document: /paths/~1x/get/security" in table
+    assert "**0 document(s) failing**" in table
+
+
+def test_add_service_says_which_operations_the_document_makes_unsatisfiable(tmp_path):
+    from odmd_bdd.contracts import OpenApiContract, load_artifact
+    from odmd_bdd.tools.add_service import draft_cases, report
+
+    (tmp_path / "c.json").write_text(json.dumps(FAULTY))
+    contract = OpenApiContract("faulty", load_artifact(tmp_path / "c.json"))
+    said = report(draft_cases("faulty", contract, tmp_path / "c.json"), [])
+    assert "Unsatisfiable by the document (no request and answer can keep it; its case cannot pass):" in said
+    assert "  both: /paths/~1both/get/security: every requirement needs basic and jwt" in said
+    assert "numbers:" not in said.split("Unsatisfiable")[1].split("Fill in")[0]

@@ -573,3 +573,69 @@ def test_mutual_tls_sends_no_header_and_is_taken_as_satisfied():
     assert unsatisfied([(mtls,)], lambda s: False) is None
     assert unsatisfied([(mtls, key)], lambda s: False) is not None  # the other scheme still counts
     assert unsatisfied([(mtls, key)], lambda s: s is key) is None
+
+
+def test_a_repeated_enum_value_in_3_0_loads_and_a_drafted_value_fits_the_enum(tmp_path):
+    """Corpus 3.0/json/schema-enums.json: OpenAPI 3.0's Schema Object follows JSON Schema Wright
+    draft 00, where enum values SHOULD (not MUST) be unique: the document loads and its enum
+    checks instances as written. The drafter takes the first enum value of the schema's type."""
+    from odmd_bdd.tools.add_service import draft_cases
+
+    dup = {"type": "number", "enum": ["", "", 0, 2, 2]}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/e": {
+                "post": {
+                    "operationId": "e",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "required": ["n"], "properties": {"n": dup}}
+                            }
+                        }
+                    },
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    op = contract.operation("e")
+    assert op.request_errors({"n": 2}) == [] and [e.validator for e in op.request_errors({"n": 1})] == ["enum"]
+    assert draft_cases("t", contract, tmp_path / "c.json").cases["e"]["request"]["body"] == {"n": 0}
+    dup["enum"] = "not a list"  # still checked as a schema: a non-list enum is refused
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(Exception, match=r"/properties/n/enum: not a valid JSON Schema"):
+        load_artifact(tmp_path / "bad.json")
+
+
+def test_a_discriminator_mapping_value_may_be_a_bare_schema_name_in_3_0(tmp_path):
+    """Corpus 3.0/json/discriminators.json /mapping-of-schema-names: `mapping: {"Option One":
+    "OptionOne"}` names #/components/schemas/OptionOne (schema names or references, the spec says)."""
+    one = {"type": "object", "required": ["d"], "properties": {"d": {"type": "string"}, "n": {"type": "number"}}}
+    two = {"type": "object", "required": ["d"], "properties": {"d": {"type": "string"}, "s": {"type": "string"}}}
+    union = {
+        "oneOf": [{"$ref": "#/components/schemas/OptionOne"}, {"$ref": "#/components/schemas/OptionTwo"}],
+        "discriminator": {"propertyName": "d", "mapping": {"Option One": "OptionOne", "Option Two": "OptionTwo"}},
+    }
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"OptionOne": one, "OptionTwo": two}},
+        "paths": {
+            "/p": {
+                "patch": {
+                    "operationId": "p",
+                    "requestBody": {"content": {"application/json": {"schema": union}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    assert op.request_errors({"d": "Option One", "n": 1.5}) == []
+    assert [e.message for e in op.request_errors({"d": "Option Two", "s": 1})] == ["1 is not of type 'string'"]

@@ -22,6 +22,11 @@ class ContractError(OdmdError):
     """A schema artifact is missing, unreadable or not of a kind the harness knows."""
 
 
+class InvalidDocument(ContractError):
+    """A document breaks a MUST of its own specification that the schema validator cannot see
+    (a security requirement naming an undeclared scheme): the document's fault, said with the rule."""
+
+
 class EnverError(OdmdError):
     """An enver cannot be resolved or reached."""
 

@@ -63,7 +63,7 @@ class ApiActor:
             body=action.body,
             path_params=action.path,
             query=query,
-            headers=headers,
+            headers={**action.header_fields(op), **headers},
         )
         self.recorder.exchange(exchange, self.layer)
         observation = Observation(self.layer, action, exchange.status, exchange.response_body, [exchange])

@@ -26,6 +26,7 @@ class Action:
     body: Any = None
     path: dict[str, str] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict)  # header parameters (not credentials)
     auth: str | None = SESSION  # SESSION, NO_AUTH, or an explicit bearer token
     case: str | None = None  # the dataset case it was built from, for messages
 
@@ -49,9 +50,19 @@ class Action:
             body=body,
             path=path,
             query=dict(case.request.get("query") or {}),
+            headers=dict(case.request.get("headers") or {}),
             auth=auth,
             case=case.ref,
         )
+
+    def header_fields(self, op: Any) -> dict[str, str]:
+        """The header parameters as sent: each spelled by its parameter's style (text as given)."""
+        out = {}
+        for name, value in self.headers.items():
+            param = next((p for p in op.parameters if p.location == "header" and p.name.lower() == name.lower()), None)
+            written = param.write(value) if param is not None else value
+            out[name] = written if isinstance(written, str) else str(value)
+        return out
 
     @property
     def label(self) -> str:

@@ -117,7 +117,7 @@ class GuiActor:
         client = self.session.client
         self._authenticate(client, action)
         form = client.service(action.service).operation(action.operation)
-        form.fill(action.body, action.path, action.query)
+        form.fill(action.body, action.path, action.query, action.headers)
         self.session.capture.take(wait=False)  # anything before the click belongs to no action
         shown = form.submit()
         captured = self.session.capture.take()

@@ -32,7 +32,7 @@ from referencing.jsonschema import DRAFT202012
 from odmd_bdd.contracts.artifacts import Artifact
 from odmd_bdd.contracts.parameters import ABSENT, DEFAULT_STYLE, Parameter, read_parameters
 from odmd_bdd.contracts.security import Requirement, SecurityScheme, scheme_from
-from odmd_bdd.errors import ContractError
+from odmd_bdd.errors import ContractError, InvalidDocument
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 JSON = "application/json"
@@ -90,9 +90,20 @@ def _string_discriminator(
         if isinstance(instance, dict) and prop in instance and not isinstance(instance[prop], str):
             yield ValidationError(f"{instance[prop]!r} is not a discriminator value: {prop} names a schema")
             return
+        mapping = disc.get("mapping") if isinstance(disc, dict) else None
+        if isinstance(mapping, dict) and any(_schema_name(v) for v in mapping.values()):
+            # A mapping value is a schema name or a reference (OAS 3.0.3, Discriminator Object): the
+            # library looks every value up as a reference, so a name is given as the reference it means.
+            named = {k: f"#/components/schemas/{v}" if _schema_name(v) else v for k, v in mapping.items()}
+            schema = {**schema, "discriminator": {**(disc or {}), "mapping": named}}
         yield from keyword(validator, branches, instance, schema)
 
     return check
+
+
+def _schema_name(value: Any) -> bool:
+    """A discriminator mapping value that names a schema (`Dog`) rather than referring to one."""
+    return isinstance(value, str) and value != "" and not set(value) & {"/", "#"}
 
 
 def _oas30(base: Any) -> Any:
@@ -399,9 +410,10 @@ class OpenApiContract:
             schemes = []
             for name in req or {}:
                 if name not in self.security_schemes:
-                    raise ContractError(
+                    raise InvalidDocument(
                         f"{self.artifact.address}: /{_pointer(*where)}: security scheme {name!r} is not declared "
-                        f"in components/securitySchemes"
+                        f"in components/securitySchemes (OpenAPI, Security Requirement Object: each name MUST "
+                        f"correspond to a security scheme declared there)"
                     )
                 schemes.append(self.security_schemes[name])
             out.append(tuple(schemes))
@@ -415,6 +427,8 @@ class OpenApiContract:
             location = str(p.get("in", ""))
             if location not in DEFAULT_STYLE:
                 raise ContractError(f"{self.artifact.address}: /{_pointer(*at)}: parameter `in` is {location!r}")
+            if location == "header" and str(p.get("name", "")).lower() in ("accept", "content-type", "authorization"):
+                continue  # "the parameter definition SHALL be ignored" (Parameter Object, fixed fields)
             style = str(p.get("style", DEFAULT_STYLE[location]))
             media = None
             schema_at: tuple[str, ...] | None = None

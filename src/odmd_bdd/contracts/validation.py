@@ -86,15 +86,35 @@ def _schema_locations(kind: str, doc: dict[str, Any]) -> Iterator[tuple[tuple, A
                 yield (*path, "payload"), node["payload"]
 
 
+def _unique_enums(node: Any) -> Any:
+    """`node` with each `enum` list's repeated values dropped (the first kept)."""
+    if isinstance(node, list):
+        return [_unique_enums(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _unique_enums(v) for k, v in node.items()}
+    if isinstance(node.get("enum"), list):
+        kept: list[Any] = []
+        for value in node["enum"]:
+            if not any(value == k and type(value) is type(k) for k in kept):
+                kept.append(value)
+        out["enum"] = kept
+    return out
+
+
 def _schemas_problem(kind: str, doc: dict[str, Any]) -> str | None:
     dialect: Any = jsonschema.Draft7Validator
+    oas30 = kind == "openapi" and _oas30(doc)
     if kind == "openapi":
         from openapi_schema_validator import OAS30Validator
 
-        dialect = OAS30Validator if _oas30(doc) else jsonschema.Draft202012Validator
+        dialect = OAS30Validator if oas30 else jsonschema.Draft202012Validator
     for path, schema in _schema_locations(kind, doc):
+        # OpenAPI 3.0's Schema Object follows JSON Schema Wright draft 00, whose `enum` elements
+        # SHOULD be unique (5.20), not MUST as in draft 4's meta-schema the OAS 3.0 validator
+        # checks against: a repeated value is harmless to an instance check, so it is not refused.
         try:
-            dialect.check_schema(schema)
+            dialect.check_schema(_unique_enums(schema) if oas30 else schema)
         except jsonschema.SchemaError as exc:
             return f"{pointer((*path, *exc.path))}: not a valid JSON Schema: {exc.message}"
     return None

@@ -29,7 +29,7 @@ class Case:
     kind: str  # "step" | "error"
     service: str
     operation: str
-    request: dict[str, Any]  # {"body": ..., "path": {...}, "query": {...}}
+    request: dict[str, Any]  # {"body": ..., "path": {...}, "query": {...}, "headers": {...}}
     response: dict[str, Any]  # {"status": int, "body": ..., "issues": [...]}
     auth: str = "session"
     fallback: bool = False

@@ -325,12 +325,17 @@ class OperationForm:
         return f"{self.service} {self.op}"
 
     def _plan(
-        self, controls: dict[str, dict], body: Any, path: dict[str, Any], query: dict[str, Any]
+        self,
+        controls: dict[str, dict],
+        body: Any,
+        path: dict[str, Any],
+        query: dict[str, Any],
+        headers: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """testid -> value for every control the action sets; a value without a control fails."""
         plan: dict[str, Any] = {}
         missing: list[str] = []
-        for prefix, params in (("$path", path), ("$query", query)):
+        for prefix, params in (("$path", path), ("$query", query), ("$header", headers or {})):
             for name, value in (params or {}).items():
                 testid = f"{self.op}.{prefix}.{name}"
                 if testid in controls:
@@ -364,10 +369,16 @@ class OperationForm:
             )
         return plan
 
-    def fill(self, body: Any, path: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> None:
+    def fill(
+        self,
+        body: Any,
+        path: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> None:
         """Set every input the action names and clear the others (an empty input omits its field)."""
         controls = {c["testid"]: c for c in self._inspect()["controls"]}
-        plan = self._plan(controls, body, path or {}, query or {})
+        plan = self._plan(controls, body, path or {}, query or {}, headers or {})
         for testid, control in controls.items():
             wanted = plan.get(testid, _MISSING)
             locator = self.form.get_by_test_id(testid)

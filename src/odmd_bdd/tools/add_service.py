@@ -27,12 +27,14 @@ from typing import Any, cast
 import yaml
 
 from odmd_bdd.contracts import OpenApiContract, load_artifact
+from odmd_bdd.contracts.emptiness import Emptiness, unsatisfiable_operations
 from odmd_bdd.contracts.openapi import Operation, is_json, is_text
 from odmd_bdd.contracts.security import SecurityScheme
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_ANNOTATIONS = ("title", "description", "example", "examples", "default", "deprecated", "externalDocs", "xml")
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Draft:
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     fill_in: list[str] = field(default_factory=list)  # "<case>: <where> (from the schema)"
     not_drafted: dict[str, str] = field(default_factory=dict)  # operation -> why no case
+    unsatisfiable: dict[str, str] = field(default_factory=dict)  # operation -> the document's proof
 
 
 def use_case_of(service: str) -> str:
@@ -69,6 +72,7 @@ class _Drafter:
 
     def __init__(self, contract: OpenApiContract):
         self.doc = contract._doc
+        self.empty = {side: Emptiness(self.doc, self.doc.oas30, side) for side in ("request", "response")}
 
     def follow(self, node: Any) -> Any:
         return self.doc.follow(node, ())[0]
@@ -87,7 +91,7 @@ class _Drafter:
         return False, None
 
     def value(self, schema: Any, side: str, depth: int = 0) -> Any:
-        """A value the schema allows: its example, default, const or first enum value, else one
+        """A value the schema allows: its example, default, const or first enum value that fits, else one
         built from its type (required properties only; read-only ones left out of a request,
         write-only ones out of a response)."""
         schema = self.follow(schema)
@@ -95,16 +99,20 @@ class _Drafter:
             return None
         listed: Any = schema.get("examples") if isinstance(schema.get("examples"), list) else []
         enum: Any = schema.get("enum") if isinstance(schema.get("enum"), list) else []
-        given = [*(schema[key] for key in ("const", "example", "default") if key in schema), *listed, *enum[:1]]
+        given = [*(schema[key] for key in ("const", "example", "default") if key in schema), *listed, *enum]
         for candidate in given:  # a document's own value, unless it breaks the schema (`default: null`, a bad uuid)
             if self.doc.allows(schema, candidate, side):
                 return candidate
         for key in ("oneOf", "anyOf"):
             if schema.get(key):
-                drafted = [self.value(branch, side, depth + 1) for branch in schema[key]]
+                branches = [self.with_siblings(schema, key, branch) for branch in schema[key]]
+                drafted = [self.value(branch, side, depth + 1) for branch in branches]
                 _name_branches(schema, schema[key], drafted)
                 # the first branch's value that fits the whole schema (a oneOf value must fit only one)
-                return next((v for v in drafted if self.doc.allows(schema, v, side)), drafted[0])
+                fits = next((v for v in drafted if self.doc.allows(schema, v, side)), None)
+                if fits is None and key == "oneOf":  # branches that overlap: a value only one takes
+                    fits = self.set_apart(schema, branches, drafted, side)
+                return drafted[0] if fits is None else fits
         if schema.get("allOf"):
             merged: dict[str, Any] = {}
             parts = [self.value(part, side, depth + 1) for part in schema["allOf"]]
@@ -130,6 +138,8 @@ class _Drafter:
                 sub = self.follow(props.get(name, {}))
                 if isinstance(sub, dict) and sub.get(skip):
                     continue
+                if name not in required and self.empty[side].reason(props.get(name, {}), ()) is not None:
+                    continue  # an optional property no value can fill is left out
                 out[name] = self.value(sub, side, depth + 1)
             return out
         if kind == "array":
@@ -158,6 +168,61 @@ class _Drafter:
             if matching is not None:
                 return matching
         return text
+
+    def properties(self, schema: Any, depth: int = 0) -> dict[str, Any]:
+        """The properties a schema declares, its allOf parts' included ($refs followed)."""
+        schema = self.follow(schema)
+        if not isinstance(schema, dict) or depth > 8:
+            return {}
+        out = {name: self.follow(sub) for name, sub in (schema.get("properties") or {}).items()}
+        for part in schema.get("allOf") or []:
+            out = {**self.properties(part, depth + 1), **out}
+        return out
+
+    def with_siblings(self, schema: dict[str, Any], key: str, branch: Any) -> Any:
+        """A oneOf/anyOf branch with the keywords beside the oneOf (type, properties, required, ...)
+        that a value of it must also keep; the branch itself where there are none."""
+        beside = {k: v for k, v in schema.items() if k not in (key, "discriminator", *_ANNOTATIONS)}
+        if not beside:
+            return branch
+        own = self.follow(branch)
+        if not isinstance(own, dict):
+            return branch
+        merged = {**beside, **own}
+        if isinstance(beside.get("properties"), dict) and isinstance(own.get("properties"), dict):
+            merged["properties"] = {**beside["properties"], **own["properties"]}
+        if isinstance(beside.get("required"), list) and isinstance(own.get("required"), list):
+            merged["required"] = list(dict.fromkeys([*beside["required"], *own["required"]]))
+        return merged
+
+    def set_apart(self, schema: Any, branches: list[Any], drafted: list[Any], side: str) -> Any:
+        """A value of one oneOf branch that the others refuse, when the branches' drafts each fit
+        several: a property another branch declares (and this one does not) is added with a value
+        of a type that branch refuses. None if no such value is found."""
+        wrong: list[Any] = [0, "x", True, [], {}]
+        for i, value in enumerate(drafted):
+            if not isinstance(value, dict):
+                continue
+            need = self.follow(branches[i]).get("required") if isinstance(self.follow(branches[i]), dict) else None
+            least = {k: v for k, v in value.items() if k in (need or [])}
+            if least != value and self.doc.allows(schema, least, side):  # its required properties alone
+                return least
+            own = self.properties(branches[i])
+            candidate = dict(value)
+            for j, other in enumerate(branches):
+                if j == i:
+                    continue
+                for name, sub in self.properties(other).items():
+                    if name in own or name in candidate:
+                        continue
+                    bad = next((w for w in wrong if not self.doc.allows(sub, w, side)), None)
+                    if bad is None:
+                        continue
+                    candidate[name] = bad
+                    if self.doc.allows(schema, candidate, side):
+                        return candidate
+                    break  # one property per other branch, then the next branch's
+        return None
 
 
 def _name_branches(schema: dict[str, Any], branches: list[Any], drafted: list[Any]) -> None:
@@ -230,6 +295,7 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
         draft.constants[name] = value
         draft.credentials[scheme.name] = name
     drafter = _Drafter(contract)
+    draft.unsatisfiable = unsatisfiable_operations(contract)
     raw_doc = contract.artifact.document
     for op in contract.operations.values():
         if op.responses and all(key.startswith("1") for key in op.responses):
@@ -248,13 +314,16 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
             if isinstance(p, dict)
         }
         for p in op.parameters:
-            if not p.required or p.location not in ("path", "query"):
+            if not p.required or p.location not in ("path", "query", "header"):
                 continue
+            if p.location == "header" and p.name.lower() in ("accept", "content-type", "authorization"):
+                continue  # the specification ignores these header parameters
             found, value = drafter.example(raw_params.get((p.location, p.name), {}))
+            at = "headers" if p.location == "header" else p.location
             if not found:
                 value = drafter.value(p.schema, "request")
-                draft.fill_in.append(f"{where}: request.{p.location}.{p.name} = {json.dumps(value)}")
-            request.setdefault(p.location, {})[p.name] = value
+                draft.fill_in.append(f"{where}: request.{at}.{p.name} = {json.dumps(value)}")
+            request.setdefault(at, {})[p.name] = value
         if op.request_validator is not None:
             body_spec = drafter.follow(spec["op"].get("requestBody") or {})
             media = ((body_spec.get("content") or {}).get(op.request_media)) or {}
@@ -264,7 +333,11 @@ def draft_cases(service: str, contract: OpenApiContract, contract_path: Path) ->
                 draft.fill_in.append(f"{where}: request.body (drafted from the schema)")
             if op.request_errors(value):  # an example the schema refuses (readOnly fields, ...): rebuilt
                 value = drafter.value(media.get("schema", {}), "request")
-            request["body"] = value
+            empty = drafter.empty["request"].reason(media.get("schema", {}), ())
+            if empty is not None and not op.request_required:
+                draft.fill_in.append(f"{where}: request.body left out: its schema admits no value ({empty})")
+            else:
+                request["body"] = value
         key = _success_key(op)
         status = 200 if key in (None, "default") or not key.isdigit() else int(key)
         response: dict[str, Any] = {"status": status, "body": None}
@@ -387,6 +460,9 @@ def report(draft: Draft, written: list[Path]) -> str:
     if draft.not_drafted:
         lines.append("Not drafted (write a case by hand if the service answers otherwise):")
         lines += [f"  {op}: {why}" for op, why in draft.not_drafted.items()]
+    if draft.unsatisfiable:
+        lines.append("Unsatisfiable by the document (no request and answer can keep it; its case cannot pass):")
+        lines += [f"  {op}: {why}" for op, why in draft.unsatisfiable.items()]
     if draft.fill_in:
         lines.append("Fill in (drafted from the schemas, not from examples; give them meaningful values):")
         lines += [f"  {item}" for item in draft.fill_in]

@@ -181,7 +181,12 @@ class CaseMatcher:
         action = obs.action
         contract = self.contracts.get(action.service)
         op = contract.operations.get(action.operation) if contract else None
-        sent = {"body": action.body, "path": dict(action.path or {}), "query": dict(action.query or {})}
+        sent = {
+            "body": action.body,
+            "path": dict(action.path or {}),
+            "query": dict(action.query or {}),
+            "headers": dict(action.headers or {}),
+        }
         refs = []
         for case in self.dataset.cases_for(action.service, action.operation):
             if subset_score(case.request, sent) is None:

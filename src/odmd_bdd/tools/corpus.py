@@ -34,6 +34,7 @@ from odmd_bdd.actors.base import Action, Observation
 from odmd_bdd.checks import contract, expect
 from odmd_bdd.checks.problems import lines
 from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.errors import InvalidDocument
 from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.localenv.faults import Fault
 from odmd_bdd.transports.base import call_auth
@@ -49,7 +50,8 @@ class Row:
     document: str  # relative to the package
     openapi: str = "?"
     operations: int = 0
-    invalid: str | None = None  # the validator's message: the document's fault, not ours
+    invalid: str | None = None  # the validator's (or loader's) message: the document's fault, not ours
+    unsatisfiable: dict[str, str] = field(default_factory=dict)  # operation -> its static proof (emptiness)
     loaded: bool = False
     checked: int = 0
     served: int = 0
@@ -58,13 +60,18 @@ class Row:
     notes: list[str] = field(default_factory=list)  # said, not failed
 
     @property
+    def servable(self) -> int:
+        """Operations some request and answer can keep (the others' proof is in `unsatisfiable`)."""
+        return self.operations - len(self.unsatisfiable)
+
+    @property
     def ok(self) -> bool:
         if self.invalid is not None:
             return True
         return (
             self.loaded
-            and self.checked == self.operations
-            and self.served == self.operations
+            and self.checked == self.servable
+            and self.served == self.servable
             and (self.fuzzed is True or self.operations == 0)
             and not self.failures
         )
@@ -88,8 +95,13 @@ def validator_message(document: Any) -> str | None:
     try:
         validate(document)
     except OpenAPIValidationError as exc:
-        where = "/" + "/".join(str(p) for p in getattr(exc, "path", ()) or ())
-        return f"{exc.message} (at {where})" if where != "/" else str(exc.message)
+        parts = [str(p).replace("~", "~0").replace("/", "~1") for p in getattr(exc, "path", ()) or ()]
+        where = "/" + "/".join(parts)
+        message = str(exc.message).strip().splitlines()[0]
+        if len(message) > 160:  # the message quotes the whole value: say which rule it fails instead
+            rule = "/".join(str(p) for p in getattr(exc, "schema_path", ()) or ())
+            message = f"the value fails the OpenAPI schema's {rule or exc.validator}"
+        return f"{message} (at {where})" if where != "/" else message
     return None
 
 
@@ -112,13 +124,23 @@ def _scaffold(root: Path) -> Path:
     return constellation
 
 
+def _clip(text: str, at: int = 160) -> str:
+    """One short sentence of a longer message (a reason cell stays readable)."""
+    text = " ".join(text.split())
+    return text if len(text) <= at else text[: at - 1] + "…"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
 
 
-def serve_cases(constellation: Constellation, enver: LocalEnver, service: str) -> tuple[int, list[str]]:
-    """Each drafted case of `service`, sent as the API layer sends it; (answered as the case says, why not)."""
+def serve_cases(
+    constellation: Constellation, enver: LocalEnver, service: str, skip: Iterable[str] = ()
+) -> tuple[int, list[str]]:
+    """Each drafted case of `service` (not those of the operations `skip`), sent as the API layer
+    sends it; (answered as the case says, why not)."""
+    skipped = set(skip)
     op_of = constellation.contracts[service].operation
     credentials = constellation.mock_credentials(service)
     failures: list[str] = []
@@ -126,6 +148,8 @@ def serve_cases(constellation: Constellation, enver: LocalEnver, service: str) -
     transport = HttpTransport()
     try:
         for case in constellation.dataset.cases.values():
+            if case.operation in skipped:
+                continue
             op = op_of(case.operation)
             action = Action.from_case(case)
             headers, auth_query = call_auth(op, credentials, TOKEN)
@@ -137,7 +161,7 @@ def serve_cases(constellation: Constellation, enver: LocalEnver, service: str) -
                     body=action.body,
                     path_params=action.path,
                     query=query,
-                    headers=headers,
+                    headers={**action.header_fields(op), **headers},
                 )
             except Exception as exc:  # no answer at all is this case's failure, not the run's
                 failures.append(f"served {case.operation}: no answer ({_first_line(exc)})")
@@ -145,7 +169,7 @@ def serve_cases(constellation: Constellation, enver: LocalEnver, service: str) -
             problems = expect.case_answer(Observation("api", action, ex.status, ex.response_body, [ex]), case)
             problems += contract.response(op, ex.status, ex.response_body, ex.content_type)
             if problems:
-                failures.append(f"served {case.operation}: {'; '.join(lines(problems))[:300]}")
+                failures.append(f"served {case.operation}: {_clip(lines(problems)[0])}")
             else:
                 good += 1
     finally:
@@ -244,21 +268,29 @@ def run_document(
     constellation_path = _scaffold(workdir)
     try:
         draft, _ = add_service(service, path, constellation_path)
+    except InvalidDocument as exc:  # a MUST of the specification the validator does not check
+        row.invalid = str(exc).split(": ", 1)[-1]
+        return row
     except Exception as exc:  # the document's row says why it did not load
         row.failures.append(f"add-service: {_first_line(exc)}")
         return row
     row.loaded = True
     row.operations = len(draft.cases)
     row.notes += [f"{op} not drafted: it {why}" for op, why in draft.not_drafted.items()]
-    report = run_check(constellation_path, workdir / "features", coverage=False)
-    flagged = {op for op in draft.cases for p in report.problems if p.message.startswith(f"{draft.use_case}.{op} ")}
-    row.checked = row.operations - len(flagged)
-    row.failures += [f"check: {p.message}"[:300] for p in report.problems]
     constellation = Constellation.load(constellation_path)
+    row.unsatisfiable = {op: why for op, why in draft.unsatisfiable.items() if op in draft.cases}
+    report = run_check(constellation_path, workdir / "features", coverage=False)
+    first: dict[str, str] = {}  # an operation's first problem: one sentence a row
+    for p in report.problems:
+        op = next((op for op in draft.cases if p.message.startswith(f"{draft.use_case}.{op} ")), None)
+        if op not in row.unsatisfiable:
+            first.setdefault(op or p.message, p.message.split(": ", 1)[-1])
+    row.checked = row.servable - sum(1 for op in first if op in draft.cases)
+    row.failures += [f"check {op}: {_clip(message)}" for op, message in first.items()]
     with LocalEnver(constellation) as enver:
         for fault in faults:
             enver.faults.add(fault)
-        row.served, failures = serve_cases(constellation, enver, service)
+        row.served, failures = serve_cases(constellation, enver, service, skip=row.unsatisfiable)
         row.failures += failures
         if fuzzing and row.operations == 0:
             row.notes.append("no operations: nothing to serve or fuzz")
@@ -277,7 +309,7 @@ def run_document(
             )
             row.fuzzed = found.no_5xx
             if found.failure:
-                row.failures.append(f"fuzzed: {found.failure}")
+                row.failures.append(f"fuzzed: {_clip(found.failure, 300)}")
             if found.note:
                 row.notes.append(f"fuzzed: {found.note}")
     return row
@@ -315,7 +347,8 @@ def _mark(ok: bool | None) -> str:
 
 def markdown(rows: list[Row], version: str, settings: str) -> str:
     valid = [r for r in rows if r.invalid is None]
-    total_ops = sum(r.operations for r in valid)
+    servable = sum(r.servable for r in valid)
+    unsatisfiable = sum(len(r.unsatisfiable) for r in valid)
     out = [
         "# Contract conformance corpus",
         "",
@@ -329,16 +362,23 @@ def markdown(rows: list[Row], version: str, settings: str) -> str:
         "answers the case's status and body within the contract; schemathesis gets no 5xx "
         f"({settings}).",
         "",
-        "A document the OpenAPI validator refuses is listed with its message and is not counted as a failure of ours.",
+        "A document the OpenAPI validator refuses, or that breaks a MUST of the specification the validator "
+        "does not check (the loader's message names the rule), is listed as invalid and not counted as a "
+        "failure of ours. An operation no request and answer can keep, proved from the document alone "
+        "(`odmd_bdd.contracts.emptiness`: a required body or every response whose schema admits no value, "
+        "every security requirement needing two HTTP authentication schemes in the one Authorization header, "
+        "a path that is another operation's once its '#fragment' is dropped), is listed with its proof "
+        "(JSON pointer and rule) and counted apart: it is not servable. The fuzzer still sends it requests.",
         "",
         f"**Totals:** {len(rows)} documents; {len(rows) - len(valid)} invalid as published; of the {len(valid)} "
         f"valid ones {sum(r.loaded for r in valid)} loaded, "
-        f"{sum(1 for r in valid if r.loaded and r.checked == r.operations)} with every case checked, "
-        f"{sum(1 for r in valid if r.loaded and r.served == r.operations)} with every operation served, "
+        f"{sum(1 for r in valid if r.loaded and r.checked == r.servable)} with every servable case checked, "
+        f"{sum(1 for r in valid if r.loaded and r.served == r.servable)} with every servable operation served, "
         f"{sum(1 for r in valid if r.fuzzed)} fuzzed without a 5xx "
         f"({sum(1 for r in valid if r.loaded and r.operations == 0)} have no operation to fuzz); "
-        f"{sum(r.checked for r in valid)}/{total_ops} operations checked, "
-        f"{sum(r.served for r in valid)}/{total_ops} served; "
+        f"{sum(r.checked for r in valid)}/{servable} servable operations checked, "
+        f"{sum(r.served for r in valid)}/{servable} served, "
+        f"{unsatisfiable} unsatisfiable by their document (listed); "
         f"**{sum(1 for r in valid if not r.ok)} document(s) failing**.",
         "",
         "| Document | OpenAPI | Operations | Loaded | Checked | Served | Fuzzed (no 5xx) | Reason for every failure |",
@@ -348,15 +388,22 @@ def markdown(rows: list[Row], version: str, settings: str) -> str:
         if r.invalid is not None:
             cells = [r.document, r.openapi, "–", "–", "–", "–", "–", f"invalid document: {r.invalid}"]
         else:
+            apart = f" (+{len(r.unsatisfiable)} unsatisfiable)" if r.unsatisfiable else ""
             cells = [
                 r.document,
                 r.openapi,
                 str(r.operations),
                 _mark(r.loaded),
-                f"{r.checked}/{r.operations}" if r.loaded else "–",
-                f"{r.served}/{r.operations}" if r.loaded else "–",
+                f"{r.checked}/{r.servable}{apart}" if r.loaded else "–",
+                f"{r.served}/{r.servable}{apart}" if r.loaded else "–",
                 _mark(r.fuzzed),
-                "<br>".join([*r.failures, *(f"note: {n}" for n in r.notes)]),
+                "<br>".join(
+                    [
+                        *r.failures,
+                        *(f"unsatisfiable by the document: {op}: {why}" for op, why in r.unsatisfiable.items()),
+                        *(f"note: {n}" for n in r.notes),
+                    ]
+                ),
             ]
         out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(out) + "\n"

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
+from odmd_bdd.actors.base import Action
 from odmd_bdd.checks import contract
 from odmd_bdd.checks import events as event_checks
 from odmd_bdd.checks.problems import Problem, check, in_file_order
@@ -193,12 +194,15 @@ def _parameter_problems(
                 f"of {op.service}, so this case is never answered",
             )
         ]
-    values, problems = op.read_parameters(found[1], parse_qsl(split.query, keep_blank_values=True))
+    sent_headers = Action.from_case(case).header_fields(op)
+    values, problems = op.read_parameters(
+        found[1], parse_qsl(split.query, keep_blank_values=True), {k.lower(): v for k, v in sent_headers.items()}
+    )
     out: list[tuple[tuple[str, ...], str]] = []
     for param, err in problems:
         where = ("request", param.location, param.name)
         if err is None:
-            if param.location in ("path", "query"):
+            if param.location in ("path", "query", "header"):
                 out.append((("request",), f"{label}: the {param.location} parameter {param.name!r} is required"))
             continue
         out.append(
@@ -281,7 +285,8 @@ def check_examples(
                     base + ("request", "body"),
                     f"{label}: sends a request body, but {op.method} {op.path} declares none",
                 )
-            if case.status == 400 and not param_problems:
+            # an operation whose only declared answer is 400 answers it to any request: nothing to break
+            if case.status == 400 and not param_problems and list(op.responses) != ["400"]:
                 report(
                     base + ("response", "status"),
                     f"{label}: expects 400, but {op.method} {op.path} has no request body schema to break "

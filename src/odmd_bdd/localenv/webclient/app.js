@@ -244,7 +244,7 @@
         const shared = (item.parameters || []).map((p) => resolve(doc, p));
         const own = (spec.parameters || []).map((p) => resolve(doc, p));
         const params = [...shared.filter((p) => !own.some((o) => o.name === p.name && o.in === p.in)), ...own]
-          .filter((p) => p.in === "path" || p.in === "query").map((p) => ({ ...p, schema: resolve(doc, p.schema || {}) }));
+          .filter((p) => p.in === "path" || p.in === "query" || p.in === "header").map((p) => ({ ...p, schema: resolve(doc, p.schema || {}) }));
         const body = spec.requestBody && resolve(doc, spec.requestBody);
         const content = (body && body.content) || {};
         const media = Object.keys(content).find((m) => /^application\/(.+\+)?json/.test(m))
@@ -381,6 +381,16 @@
     return [value.map(String).join({ spaceDelimited: " ", pipeDelimited: "|" }[style] || ",")];
   }
 
+  // The header parameters the form gives (an empty input sends none).
+  function headerParams(op, form) {
+    const out = {};
+    for (const p of op.params.filter((q) => q.in === "header")) {
+      const control = form.querySelector(`[data-testid="${op.id}.$header.${p.name}"]`);
+      if (control && control.value !== "") out[p.name] = paramValues(p, control)[0];
+    }
+    return out;
+  }
+
   function urlOf(service, op, form, authQuery = []) {
     let path = op.path;
     for (const fault of faultsFor(service, op.id, "path")) path = FAULTS[fault.kind].path(fault, path);
@@ -390,7 +400,7 @@
       if (!control || control.value === "") continue;
       const values = paramValues(p, control);
       if (p.in === "path") path = path.replace(`{${p.name}}`, encodeURIComponent(values[0]));
-      else for (const v of values) query.append(p.name, v);
+      else if (p.in === "query") for (const v of values) query.append(p.name, v);
     }
     for (const [name, value] of authQuery) query.append(name, value);
     const qs = query.toString();
@@ -403,7 +413,7 @@
     answer.dataset.state = "pending";
     answer.replaceChildren(el("span", { text: "sending…" }));
     const auth = authOf(service, op);
-    const headers = { Accept: "application/json", ...auth.headers };
+    const headers = { Accept: "application/json", ...headerParams(op, form), ...auth.headers };
     const init = { method: op.method, headers, credentials: presentCookies(op, auth.cookies) };
     if (op.hasBody) {
       const json = /json/.test(op.media);
