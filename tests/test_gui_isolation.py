@@ -19,6 +19,7 @@ PLANT = """async () => {
   sessionStorage.setItem('leak', 'session');
   document.cookie = 'leak=cookie; path=/';
   window.__leak = 'js';
+  window.name = 'leak';  // the browsing context's name outlives a same-origin navigation
   await new Promise((ok, fail) => {
     const open = indexedDB.open('leakdb', 1);
     open.onupgradeneeded = () => open.result.createObjectStore('s');
@@ -33,10 +34,11 @@ LOOK = """async () => ({
   session: sessionStorage.getItem('leak'),
   cookie: document.cookie,
   js: window.__leak ?? null,
+  name: window.name,
   idb: (await indexedDB.databases()).map(d => d.name),
   caches: await caches.keys(),
 })"""
-NOTHING = {"local": None, "session": None, "cookie": "", "js": None, "idb": [], "caches": []}
+NOTHING = {"local": None, "session": None, "cookie": "", "js": None, "name": "", "idb": [], "caches": []}
 FETCH = "url => fetch(url, {method: 'GET'}).then(r => r.status)"
 
 

@@ -55,6 +55,8 @@ def _leave_in_place(page: Page) -> None:
     DevTools' script blocking lifted; a timer of it was seen rewriting sessionStorage then.)"""
     page.evaluate("() => location.replace('about:blank')")
     page.wait_for_url("about:blank")
+    # The browsing context's name is not the document's: it outlives a same-origin navigation.
+    page.evaluate("() => { window.name = ''; }")
 
 
 def _origin(url: str) -> str:
