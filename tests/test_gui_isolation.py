@@ -132,3 +132,22 @@ def test_a_page_that_keeps_writing_its_storage_leaves_nothing_behind(browser, em
         assert contexts.pages_made == 1
     finally:
         contexts.close()
+
+
+def test_a_scenario_that_scripts_the_blank_page_it_was_given_leaves_nothing_behind(browser, embedded_view, local_enver):
+    """After a reset the page waits on an about:blank that is still the web client's origin; a
+    scenario that writes that origin's storage there, without navigating, is reset like any other."""
+    contexts = Contexts(browser, "reset")
+    try:
+        first, _world = _scenario(contexts, embedded_view, local_enver.web_client_url)
+        first.client  # noqa: B018 - the web client opened: the page is on its origin
+        first.close()
+        blank, _world = _scenario(contexts, embedded_view, local_enver.web_client_url)
+        blank.page.evaluate("() => { sessionStorage.setItem('leak', 'session'); window.name = 'leak'; }")
+        blank.close()
+        last, _world = _scenario(contexts, embedded_view, local_enver.web_client_url)
+        assert last.client.page.evaluate(LOOK) == NOTHING
+        last.close()
+        assert contexts.pages_made == 1
+    finally:
+        contexts.close()

@@ -4,8 +4,9 @@ Where the context comes from is the run's `--gui-isolation`:
 
 - `reset` (default): one context and page per worker, reset between scenarios the way Cypress
   isolates tests — the page leaves for about:blank on its own origin (its JS realm goes), that
-  origin's sessionStorage is cleared, then the page leaves for a neutral about:blank (a page
-  that was on more than one origin is replaced by a new page instead), the cookies, localStorage, IndexedDB, Cache Storage,
+  origin's sessionStorage and the window's name are cleared, and the page stays on that blank
+  document (a page that was on more than one origin is replaced by a new page instead); the
+  cookies, localStorage, IndexedDB, Cache Storage,
   service workers and HTTP cache of every origin the scenario could reach are cleared (CDP
   `Storage.clearDataForOrigin`, `Network.clearBrowserCache`), permissions are reset, the
   previous capture's listeners are removed, and the next scenario gets its own run header,
@@ -31,7 +32,7 @@ from odmd_bdd.reporting.scrub import scrub_zip
 from odmd_bdd.resolution.envers import Enver
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import BrowserContext, CDPSession, Page
 
 VIEWPORT = {"width": 1280, "height": 720}  # Playwright's default; every pixel more is more raster work a frame
 
@@ -53,8 +54,10 @@ def _leave_in_place(page: Page) -> None:
     sessionStorage can then be cleared with nothing left to write it back. (A browser-initiated
     navigation may swap processes: the old document then runs on while it is torn down, with
     DevTools' script blocking lifted; a timer of it was seen rewriting sessionStorage then.)"""
-    page.evaluate("() => location.replace('about:blank')")
-    page.wait_for_url("about:blank")
+    # Waiting for the navigation event, not for the URL: a page already on about:blank (one a
+    # scenario scripted without navigating) must still lose its realm.
+    with page.expect_event("framenavigated", lambda f: f.parent_frame is None and f.url == "about:blank"):
+        page.evaluate("() => location.replace('about:blank')")
     # The browsing context's name is not the document's: it outlives a same-origin navigation.
     page.evaluate("() => { window.name = ''; }")
 
@@ -76,6 +79,8 @@ class Contexts:
         self._kept: tuple[BrowserContext, Page] | None = None
         self._kept_options: dict[str, Any] = {}
         self._visited: dict[Page, set[str]] = {}  # the origins each page's main frame was on
+        self._cdp: dict[Page, CDPSession] = {}  # each kept page's DevTools session, made once
+        self._blank_on: dict[Page, str] = {}  # the origin a page's about:blank was left on by a reset
         self.made = 0  # contexts created: the isolation test and the bench read it
         self.pages_made = 0  # pages created: a page kept across scenarios keeps its renderer process
 
@@ -118,34 +123,38 @@ class Contexts:
         """The next scenario's blank page, in a context with nothing left of the last one.
 
         The page itself is kept (and with it its renderer process) when its main frame only
-        ever was on one origin: that origin's sessionStorage is cleared with the page's scripts
-        stopped, then the page leaves for about:blank (its JS realm goes). Otherwise the pages
+        ever was on one origin: the page leaves for about:blank on its own (its JS realm goes),
+        then that origin's sessionStorage is cleared with none of its scripts left. Otherwise the pages
         are closed and a new one opened (sessionStorage belongs to the page)."""
         pages = list(context.pages)
         page = pages[0] if len(pages) == 1 else None
         seen = self._visited.get(page, {""}) if page is not None else {""}
-        on = _origin(page.url) if page is not None else ""
+        on = (_origin(page.url) or self._blank_on.get(page, "")) if page is not None else ""
         keep = page is not None and not page.is_closed() and seen <= {on, ""}
         if not keep:
             page = self._new_page(context)
             for each in pages:  # the realm, sessionStorage and any in-flight request go with the page
                 self._visited.pop(each, None)
+                self._cdp.pop(each, None)
+                self._blank_on.pop(each, None)
                 each.close()
         assert page is not None
         if keep and on:
             _leave_in_place(page)
-        cdp = context.new_cdp_session(page)  # a page's session: the storage of this context only
-        try:
-            if keep:
-                if on:  # the page's realm is gone and its blank successor is still on that origin
-                    cdp.send("DOMStorage.clear", {"storageId": {"securityOrigin": on, "isLocalStorage": False}})
-                page.goto("about:blank")
-                self._visited[page].clear()  # the set the page's listener adds to
-            for origin in origins:
-                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-            cdp.send("Network.clearBrowserCache")
-        finally:
-            cdp.detach()
+        cdp = self._cdp.get(page)
+        if cdp is None:  # a page's session: the storage of this context only
+            cdp = self._cdp[page] = context.new_cdp_session(page)
+        if keep:
+            if on:  # the page's realm is gone and its blank successor is still on that origin
+                cdp.send("DOMStorage.clear", {"storageId": {"securityOrigin": on, "isLocalStorage": False}})
+            # The page stays on that blank document (no script, nothing stored): the next
+            # scenario's first navigation leaves it. Should that scenario script the blank page
+            # instead, its storage is still that origin's, so the next reset clears it again.
+            self._blank_on[page] = on
+            self._visited[page].clear()  # the set the page's listener adds to
+        for origin in origins:
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        cdp.send("Network.clearBrowserCache")
         context.clear_cookies()
         context.clear_permissions()
         return page
@@ -153,6 +162,8 @@ class Contexts:
     def _forget(self, context: BrowserContext) -> None:
         for page in context.pages:
             self._visited.pop(page, None)
+            self._cdp.pop(page, None)  # a session ends with its page
+            self._blank_on.pop(page, None)
 
     def _discard(self) -> None:
         if self._kept is not None:
