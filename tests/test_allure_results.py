@@ -17,7 +17,7 @@ def _steps(result):
 
 
 def test_names_descriptions_step_values_comparisons_and_the_last_look_at_a_passed_gui_scenario(project):
-    result = project.runpytest_subprocess(FEATURE, "-k", "registers_the_root_key")
+    result = project.runpytest_subprocess(FEATURE, "-k", "registers_the_root_key", "--gui-screenshot", "always")
     result.assert_outcomes(passed=2)
     folder = project.path / "reports" / "allure-results"
     results = {r["name"]: r for r in (json.loads(p.read_text()) for p in folder.glob("*-result.json"))}
@@ -46,7 +46,7 @@ def test_names_descriptions_step_values_comparisons_and_the_last_look_at_a_passe
             assert compared["name"].endswith("all equal")
             text = (folder / compared["source"]).read_text()
             assert "expected " in text and "actual " in text and "mock_auth_jwt_token_for_testing" not in text
-    # A passed GUI scenario ends with a small screenshot; the API scenario has none.
+    # Asked to, a passed GUI scenario ends with a small screenshot; the API scenario has none.
     [shot] = [a for a in results[f"{SCENARIO} [gui]"]["attachments"] if "the page at the end" in a["name"]]
     data = (folder / shot["source"]).read_bytes()
     assert data[:3] == b"\xff\xd8\xff" and len(data) < 200_000

@@ -174,6 +174,8 @@ def test_a_gui_run_leaves_no_secret_anywhere_under_reports(project, reference_co
     files = every_byte_under(project.path / "reports")
     if outcome == "failed":
         assert any(name.endswith("trace.zip!trace.network") for name in files)  # the network log was recorded
+    else:  # a passed scenario takes no screenshot unless asked (--gui-screenshot always)
+        assert not [name for name in files if name.startswith("allure-results") and name.endswith((".jpg", ".png"))]
     secrets = reference_constellation.dataset.constants.secret_values()
     assert "mock_auth_jwt_token_for_testing" in secrets
     leaks = [(name, secret) for name, data in files.items() for secret in secrets if secret.encode() in data]

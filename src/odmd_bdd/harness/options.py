@@ -124,6 +124,13 @@ def add_options(parser: pytest.Parser) -> None:
         "DOM snapshots and network (~20%% slower); off: the screenshot only. Every trace is scrubbed of "
         "secrets before it is kept",
     )
+    gui.addoption(
+        "--gui-screenshot",
+        default="on-failure",
+        choices=("on-failure", "always"),
+        help="on-failure (default): a failed GUI scenario's full-page screenshot in reports/traces/ and "
+        "the report; always: a passed one also ends its report with a small screenshot of the page",
+    )
 
 
 def add_shard_options(parser: pytest.Parser) -> None:
