@@ -89,7 +89,7 @@ def _schema_locations(kind: str, doc: dict[str, Any]) -> Iterator[tuple[tuple, A
 def _schemas_problem(kind: str, doc: dict[str, Any]) -> str | None:
     dialect: Any = jsonschema.Draft7Validator
     if kind == "openapi":
-        from openapi_schema_validator import OAS30Validator
+        from odmd_bdd.contracts.oas_validators import OAS30Validator
 
         dialect = OAS30Validator if _oas30(doc) else jsonschema.Draft202012Validator
     for path, schema in _schema_locations(kind, doc):
