@@ -1,7 +1,8 @@
 """Start-up imports only what a run uses: an API-layer run never imports Playwright, and
-collecting the features imports no browser, no AWS SDK or moto, and no web server. No run
-imports pydantic for openapi-schema-validator's settings (for a shortcut odmd-bdd never calls);
-only validating a document not yet known valid (openapi-spec-validator) may."""
+collecting the features imports no browser, no AWS SDK or moto, no web server, and no async
+back end (anyio's pytest plugin is off: pyproject.toml). No run imports pydantic for
+openapi-schema-validator's settings (for a shortcut odmd-bdd never calls); only validating a
+document not yet known valid (openapi-spec-validator) may."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ import sys
 import pytest
 
 UC1 = "features/uc1_authentication_key_entity.feature"
-HEAVY = ("playwright", "moto", "boto3", "botocore", "uvicorn", "starlette", "pydantic_settings")
+HEAVY = (
+    "playwright",
+    "moto",
+    "boto3",
+    "botocore",
+    "uvicorn",
+    "starlette",
+    "pydantic_settings",
+    "anyio._backends._asyncio",
+)
 PROBE = f"""
 
 def pytest_sessionfinish(session):  # added by tests/test_lazy_imports.py
