@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
+from odmd_bdd import tls
 from odmd_bdd.errors import EnverError
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class EmbeddedAws:
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
-        with httpx.Client(trust_env=False, timeout=2.0) as http:
+        with httpx.Client(trust_env=False, timeout=2.0, verify=tls.context()) as http:
             while True:
                 try:
                     if http.get(f"{self.endpoint_url}/moto-api/config").status_code < 500:
@@ -211,7 +212,7 @@ class EmbeddedAws:
 
         saved: SfnConfig = default_user_config.get("stepfunctions") or {}
         self._saved_sfn_config = saved.copy()
-        with httpx.Client(trust_env=False, timeout=10.0) as http:
+        with httpx.Client(trust_env=False, timeout=10.0, verify=tls.context()) as http:
             for path, body in (
                 ("/moto-api/reset", None),
                 ("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}}),

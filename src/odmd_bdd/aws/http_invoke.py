@@ -138,6 +138,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from odmd_bdd import tls
 from odmd_bdd.errors import OdmdError
 
 TESTED_MOTO = ((5, 2), (5, 3))  # [lower, upper) on major.minor — keep in step with pyproject's moto pin
@@ -726,6 +727,7 @@ def _http() -> httpx.Client:
             # trust_env=False: no proxy or netrc from the environment reroutes a task's call.
             _client = httpx.Client(
                 trust_env=False,
+                verify=tls.context(),
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
             )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import yaml
 
+from odmd_bdd import tls
 from odmd_bdd.aws.share import ShareNotFound
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
 from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
@@ -448,17 +449,20 @@ def reach(url: str, client: httpx.Client) -> Reach:
 def probe_client(timeout: float = 3.0, connect: float | None = None) -> httpx.Client:
     """The client of reachability probes: no proxy or netrc from the environment."""
     return httpx.Client(
-        timeout=httpx.Timeout(timeout, connect=timeout if connect is None else connect), trust_env=False
+        timeout=httpx.Timeout(timeout, connect=timeout if connect is None else connect),
+        trust_env=False,
+        verify=tls.context(),
     )
 
 
 def check_reachable(enver: Enver, timeout: float = 3.0) -> None:
     """One quick request per explicitly given base URL; any HTTP answer counts as reachable."""
     down = []
+    given = [svc for svc in enver.services.values() if svc.source != "share (embedded)"]
+    if not given:
+        return  # every address is the embedded enver's own
     with probe_client(timeout) as client:
-        for svc in enver.services.values():
-            if svc.source == "share (embedded)":
-                continue
+        for svc in given:
             found = reach(svc.base_url, client)
             if not found.reachable:
                 down.append(f"{svc.name} at {svc.base_url} ({svc.source}): {found.error}")
