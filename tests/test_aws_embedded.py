@@ -121,3 +121,44 @@ def test_client_config_can_be_overridden():
 def test_client_before_start_is_a_clear_error():
     with pytest.raises(EnverError, match="not running"):
         EmbeddedAws().client("ssm")
+
+
+def test_each_request_finds_its_backend_without_listing_motos_package(monkeypatch):
+    """moto 5 lists its package directory and matches a few hundred URL patterns to find the
+    backend of every request; the embedded AWS remembers the answer per host."""
+    from moto import backends
+
+    with EmbeddedAws() as aws:
+        sqs = aws.client("sqs")
+        sqs.list_queues()  # the first request of a host finds its backend as moto does
+        listed = []
+        original = backends.list_of_moto_modules
+        monkeypatch.setattr(backends, "list_of_moto_modules", lambda: listed.append(1) or original())
+        url = sqs.create_queue(QueueName="dispatch-probe")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="hi")
+        assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["hi"]
+        assert listed == []
+
+
+def test_endpoints_json_is_parsed_once_while_it_runs(monkeypatch):
+    """Every new botocore session (moto's backends make one per service, clients another) would
+    parse endpoints.json (0.1-0.2 s) again; while the embedded AWS runs they share one parse."""
+    from botocore.loaders import JSONFileLoader
+
+    from odmd_bdd.aws.embedded import isolated_session, make_client
+
+    parsed: list[str] = []
+    original = JSONFileLoader._load_file
+
+    def counting(self, full_path, open_method):
+        parsed.append(os.path.basename(full_path))
+        return original(self, full_path, open_method)
+
+    own = JSONFileLoader.load_file
+    with EmbeddedAws() as aws:
+        aws.client("sqs").list_queues()
+        monkeypatch.setattr(JSONFileLoader, "_load_file", counting)
+        for _ in range(2):  # new sessions, as each attaching process's or moto backend's
+            make_client(isolated_session(aws.region), "sqs", endpoint_url=aws.endpoint_url).list_queues()
+        assert "endpoints.json" not in parsed and parsed  # a service model is each session's own
+    assert JSONFileLoader.load_file is own  # stopped: botocore's loader is its own again

@@ -66,6 +66,31 @@ def test_deployed_enver_resolves_base_urls_and_artifact_versions_through_the_sha
         enver.close()
 
 
+def test_a_remote_share_is_read_for_every_service_at_once(local, deployed_constellation, monkeypatch):
+    """Each read of a deployed enver's share is a round trip: the services' are made concurrently
+    (the same result, in the same order, as reading them one after another)."""
+    import threading
+
+    from odmd_bdd.resolution import odmd_share
+
+    readers: set[str] = set()
+    read_share = odmd_share.read_share
+
+    def recording(*args, **kwargs):
+        readers.add(threading.current_thread().name)
+        return read_share(*args, **kwargs)
+
+    monkeypatch.setattr(odmd_share, "read_share", recording)
+    enver = resolve_enver(deployed_constellation, "mock")
+    try:
+        assert list(enver.services) == list(deployed_constellation.services)
+        assert {n: s.base_url for n, s in enver.services.items()} == {n: s.base_url for n, s in local.services.items()}
+    finally:
+        enver.close()
+    # the services' reads on the pool's threads (the web client's address after them, as before)
+    assert len({name for name in readers if name.startswith("odmd-share")}) > 1, readers
+
+
 def test_missing_parameters_are_one_error_naming_every_path_the_endpoint_and_the_region(
     local, deployed_constellation, ssm
 ):

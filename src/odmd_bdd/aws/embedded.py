@@ -22,8 +22,10 @@ What it does on `start()`, in order:
   than on their first request, and installs the `arn:aws:states:::http:invoke` extension
   (`odmd_bdd.aws.http_invoke`) unless `http_invoke=False`. Both import moto.ec2, which
   builds its region list at import from three fresh boto3 sessions, each parsing botocore's
-  endpoints.json and EC2 service model again; while they load, each botocore data file is
-  parsed once (`_botocore_files_parsed_once`): about half of the import's CPU.
+  endpoints.json and EC2 service model again. While they load, each botocore data file is
+  parsed once (`_botocore_files_parsed_once`): about half of that import's CPU; from `start()`
+  to `stop()`, endpoints.json (0.1-0.2 s a parse) is parsed once for moto's backends and this
+  process's sessions.
 
 Moto keeps its state and configuration in module globals, so one process has one moto:
 a second `EmbeddedAws` started while one runs is refused with a clear error.
@@ -47,6 +49,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
+from odmd_bdd import tls
 from odmd_bdd.errors import EnverError
 
 if TYPE_CHECKING:
@@ -79,6 +82,7 @@ class EmbeddedAws:
         self._thread: threading.Thread | None = None
         self._saved_moto_port: str | None = None
         self._saved_log_level: int | None = None
+        self._parsed_once: contextlib.ExitStack | None = None
         self._saved_sfn_config: SfnConfig | None = None
         self.endpoint_url = ""
         self.startup_s: float | None = None  # measured by start(): bind to ready and configured
@@ -115,6 +119,8 @@ class EmbeddedAws:
             _running = self
         started = time.perf_counter()
         try:
+            self._parsed_once = contextlib.ExitStack()
+            self._parsed_once.enter_context(_botocore_files_parsed_once(only=_is_endpoints_file))
             _check_moto_can_read_aws_config()
             self._serve()
             self._wait_ready(timeout)
@@ -134,6 +140,27 @@ class EmbeddedAws:
         )
         from werkzeug.serving import make_server
 
+        class _Dispatcher(DomainDispatcherApplication):
+            """moto's dispatcher, remembering which backend each host names: moto 5 finds it anew
+            for every request, listing its package directory (a listdir and ~150 stats) and then
+            matching the host against its few hundred URL patterns in turn, ~15% of the server's
+            CPU. The answer depends on the host only (the package and the patterns are fixed);
+            a host no backend serves is not remembered (moto says so each time)."""
+
+            def __init__(self, create_app: Any) -> None:
+                super().__init__(create_app)
+                self._backends: dict[str, Any] = {}  # read and written under self.lock (get_application)
+
+            def get_backend_for_host(self, host: str | None) -> Any:
+                if host is None:
+                    return None
+                backend = self._backends.get(host)
+                if backend is None:
+                    backend = super().get_backend_for_host(host)
+                    if backend:
+                        self._backends[host] = backend
+                return backend
+
         class QuietHandler(MotoRequestHandler):
             def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log; errors still logged
                 pass
@@ -147,7 +174,7 @@ class EmbeddedAws:
         except OSError as exc:
             sock.close()
             raise EnverError(f"the embedded AWS cannot listen on {LOOPBACK}:{self._port}: {exc.strerror}") from None
-        app = DomainDispatcherApplication(create_backend_app)
+        app = _Dispatcher(create_backend_app)
         try:
             self._server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=QuietHandler, fd=sock.fileno())
         finally:
@@ -157,14 +184,14 @@ class EmbeddedAws:
         self._saved_moto_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(port)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="odmd-embedded-aws", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="odmd-embedded-aws", daemon=True
         )
         self._thread.start()
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
-        with httpx.Client(trust_env=False, timeout=2.0) as http:
+        with httpx.Client(trust_env=False, timeout=2.0, verify=tls.context()) as http:
             while True:
                 try:
                     if http.get(f"{self.endpoint_url}/moto-api/config").status_code < 500:
@@ -185,7 +212,7 @@ class EmbeddedAws:
 
         saved: SfnConfig = default_user_config.get("stepfunctions") or {}
         self._saved_sfn_config = saved.copy()
-        with httpx.Client(trust_env=False, timeout=10.0) as http:
+        with httpx.Client(trust_env=False, timeout=10.0, verify=tls.context()) as http:
             for path, body in (
                 ("/moto-api/reset", None),
                 ("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}}),
@@ -229,6 +256,9 @@ class EmbeddedAws:
         if self._saved_log_level is not None:
             logging.getLogger(_NOISY_MOTO_LOGGER).setLevel(self._saved_log_level)
             self._saved_log_level = None
+        if self._parsed_once is not None:
+            self._parsed_once.close()
+            self._parsed_once = None
         self.endpoint_url = ""
         with _running_lock:
             if _running is self:
@@ -256,15 +286,24 @@ class EmbeddedAws:
             return make_client(self._client_session, service, endpoint_url=self.endpoint_url, **config)
 
 
+def _is_endpoints_file(file_path: str) -> bool:
+    """botocore's endpoints.json (0.1-0.2 s to parse): every new session, moto's backends' each
+    time they list a service's regions, reads it and none changes it."""
+    return os.path.basename(file_path) == "endpoints"
+
+
 @contextlib.contextmanager
-def _botocore_files_parsed_once() -> Iterator[None]:
+def _botocore_files_parsed_once(only: Callable[[str], bool] | None = None) -> Iterator[None]:
     """Within the block, a botocore data file (endpoints.json, a service model …) already parsed
-    by one loader is handed to the next loader as is, instead of being parsed again.
+    by one loader is handed to the next loader as is, instead of being parsed again; `only`:
+    just the files it accepts.
 
     botocore caches what it loads per loader, that is per session; moto.ec2, imported by the
     backends the embedded enver uses, asks three new sessions for EC2's regions at import.
-    Loaded data is read-only to botocore (the one in-place change, merging a model's sdk-extras,
-    gives the same result when repeated), so sharing it changes nothing but the time."""
+    Loading moto's models, data is read-only (the one in-place change, merging a model's
+    sdk-extras, gives the same result when repeated), so sharing it changes nothing but the
+    time. A client's service model is not shared: botocore's S3 client rewrites its own copy
+    (the bucket leaves the request URIs), which moto's S3 routing must not see."""
     from botocore.loaders import JSONFileLoader
 
     original = JSONFileLoader.load_file
@@ -272,6 +311,8 @@ def _botocore_files_parsed_once() -> Iterator[None]:
     lock = threading.Lock()
 
     def load_file(self: Any, file_path: str) -> Any:
+        if only is not None and not only(file_path):
+            return original(self, file_path)
         with lock:
             if file_path not in parsed:
                 parsed[file_path] = original(self, file_path)

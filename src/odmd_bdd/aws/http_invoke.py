@@ -139,6 +139,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from odmd_bdd import tls
 from odmd_bdd.errors import OdmdError
 
 TESTED_MOTO = ((5, 2, 5), (5, 2, 7))  # [lower, upper) on releases — keep in step with pyproject's moto pin
@@ -736,6 +737,7 @@ def _http() -> httpx.Client:
             # trust_env=False: no proxy or netrc from the environment reroutes a task's call.
             _client = httpx.Client(
                 trust_env=False,
+                verify=tls.context(),
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
             )

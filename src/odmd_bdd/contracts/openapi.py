@@ -24,12 +24,12 @@ from urllib.parse import unquote
 from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
-from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, OAS31Validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from odmd_bdd.contracts.artifacts import Artifact
+from odmd_bdd.contracts.oas_validators import OAS30ReadValidator, OAS30WriteValidator, OAS31Validator
 from odmd_bdd.contracts.parameters import ABSENT, DEFAULT_STYLE, Parameter, read_parameters
 from odmd_bdd.contracts.security import Requirement, SecurityScheme, scheme_from
 from odmd_bdd.errors import ContractError, InvalidDocument

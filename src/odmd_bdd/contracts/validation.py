@@ -106,7 +106,7 @@ def _schemas_problem(kind: str, doc: dict[str, Any]) -> str | None:
     dialect: Any = jsonschema.Draft7Validator
     oas30 = kind == "openapi" and _oas30(doc)
     if kind == "openapi":
-        from openapi_schema_validator import OAS30Validator
+        from odmd_bdd.contracts.oas_validators import OAS30Validator
 
         dialect = OAS30Validator if oas30 else jsonschema.Draft202012Validator
     for path, schema in _schema_locations(kind, doc):

@@ -22,6 +22,7 @@ from odmd_bdd.contracts import (
     local_fetch,
 )
 from odmd_bdd.contracts.security import Credentials
+from odmd_bdd.data import yamlfile
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.errors import EnverError, OdmdError
 
@@ -93,7 +94,7 @@ class Constellation:
     def load(cls, path: str | Path) -> Constellation:
         path = Path(path).resolve()
         try:
-            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw: Any = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise OdmdError(f"cannot read the constellation file {path}: {exc.strerror}") from None
         except yaml.MarkedYAMLError as exc:

@@ -16,6 +16,7 @@ import yaml
 
 from odmd_bdd.data.matchers import compile_matcher
 from odmd_bdd.data.placeholders import Constants
+from odmd_bdd.data.yamlfile import load_with_nodes
 from odmd_bdd.errors import ConstantError, DatasetError
 
 AUTH_MODES = ("session", "none", "wrong")
@@ -88,8 +89,8 @@ def _load_cached(path: Path, _mtime: int) -> Dataset:
     except OSError as exc:
         raise DatasetError(f"cannot read the master mock dataset {path}: {exc.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
-        lines = _line_index(yaml.compose(text))
+        raw, root = load_with_nodes(text)
+        lines = _line_index(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark else ""

@@ -38,7 +38,7 @@ from typing import Any
 import pytest
 
 from odmd_bdd.errors import OdmdError
-from odmd_bdd.harness import warm_enver
+from odmd_bdd.harness import heap, warm_enver
 from odmd_bdd.harness.collection import runs_features
 from odmd_bdd.harness.run_enver import resolve_run_enver
 from odmd_bdd.harness.stash import CONSTELLATION
@@ -88,6 +88,7 @@ def _write_json(path: Path, data: dict) -> None:
 def _bring_up(config: pytest.Config, shared: SharedEnver) -> None:
     try:
         shared.enver = enver = resolve_run_enver(config, config.stash[CONSTELLATION])
+        heap.settle()  # moto, its models and the services live until the end (harness/heap.py)
         _write_json(shared.handoff, {"endpoint_url": enver.aws.endpoint_url, "region": enver.aws.region})
     except BaseException as exc:
         error = str(exc) if isinstance(exc, OdmdError) else f"{type(exc).__name__}: {exc}"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from odmd_bdd import __version__
+from odmd_bdd import __version__, tls
 from odmd_bdd.data.constellation import Constellation
 
 STATE_DIR = ".odmd"  # under the project root; gitignored
@@ -141,7 +141,7 @@ def find(project: Path, constellation: Constellation, transport: str = "http") -
 def _probe(state: RunningEnver) -> str | None:
     """None when the enver answers from its pid with no fault planted, else what is wrong."""
     try:
-        with httpx.Client(timeout=PROBE_TIMEOUT_S, trust_env=False) as http:
+        with httpx.Client(timeout=PROBE_TIMEOUT_S, trust_env=False, verify=tls.context()) as http:
             health = http.get(f"{state.url}/_odmd/health").json()
             if health.get("pid") != state.pid:
                 return f"does not answer: {state.url} is served by pid {health.get('pid')}"

@@ -7,7 +7,13 @@ with odmd-bdd installed. Each hook and fixture delegates to one harness module:
     fixtures.py     the enver, the actors, transports, events, the GUI browser and session
     distribution.py xdist workers and CI shards (harness/shards.py)
     xdist_enver.py  one embedded enver for all xdist workers (harness/shared_enver.py)
+
+The objects pytest made before it loaded the plugin are settled first (harness/heap.py).
 """
+
+from odmd_bdd.harness import heap
+
+heap.settle()
 
 pytest_plugins = [
     "odmd_bdd.pytest_plugin.hooks",

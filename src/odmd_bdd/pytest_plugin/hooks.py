@@ -11,6 +11,7 @@ from odmd_bdd.harness import (
     allure_report,
     collection,
     early_stop,
+    heap,
     layers,
     mutants,
     options,
@@ -34,6 +35,10 @@ def pytest_configure(config: pytest.Config) -> None:
     collection.load_project(config)
     report_hygiene.clean_traces(config)
     early_stop.watch(config)  # a run stopped midway says so in junit.xml and Allure
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    heap.settle()  # the features, steps and project are loaded: they live until the end
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

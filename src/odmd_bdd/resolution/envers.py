@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import yaml
 
+from odmd_bdd import tls
 from odmd_bdd.aws.share import ShareNotFound
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
-from odmd_bdd.data.constellation import Constellation, EnverSpec, SharedValue
+from odmd_bdd.data.constellation import Constellation, EnverSpec, ServiceSpec, SharedValue
 from odmd_bdd.errors import EnverError
 from odmd_bdd.resolution.odmd_share import ShareResolver
 
@@ -226,10 +227,23 @@ def resolve_enver(
                 missing.append(exc.label)
                 return None
 
+        # Over the network (another process's embedded AWS, a deployed enver's account) every read
+        # is a round trip: they are made at once, then taken in order as before.
+        remote = resolver is not None and (attach is not None or not spec.embedded)
+        prefetched = _prefetch(resolver, constellation, set(explicit)) if remote and resolver is not None else {}
+
+        def read(key: tuple[str, str], reader: Callable[[ServiceSpec], Any], sspec: ServiceSpec) -> Any:
+            if key not in prefetched:
+                return reader(sspec)
+            value, error = prefetched[key]
+            if error is not None:
+                raise error
+            return value
+
         for svc, sspec in constellation.services.items():
             if resolver is not None:
-                contracts = collect(resolver.contracts, sspec)
-                found = explicit.get(svc) or collect(resolver.base_url, sspec)
+                contracts = collect(read, (svc, "contracts"), resolver.contracts, sspec)
+                found = explicit.get(svc) or collect(read, (svc, "base_url"), resolver.base_url, sspec)
             else:
                 contracts, found = constellation.service_contracts[svc], explicit[svc]
             if contracts is None or found is None:
@@ -276,6 +290,31 @@ def resolve_enver(
             ) from None
         raise
     return enver
+
+
+def _prefetch(
+    resolver: ShareResolver, constellation: Constellation, explicit: AbstractSet[str]
+) -> dict[tuple[str, str], tuple[Any, Exception | None]]:
+    """Each service's contracts and (unless given explicitly) base URL, read concurrently:
+    (service, "contracts" | "base_url") -> (value, None) or (None, what it raised)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def outcome(reader: Callable[[ServiceSpec], Any], sspec: ServiceSpec) -> tuple[Any, Exception | None]:
+        try:
+            return reader(sspec), None
+        except Exception as exc:  # raised again, in order, by resolve_enver
+            return None, exc
+
+    jobs: dict[tuple[str, str], tuple[Callable[[ServiceSpec], Any], ServiceSpec]] = {}
+    for svc, sspec in constellation.services.items():
+        jobs[(svc, "contracts")] = (resolver.contracts, sspec)
+        if svc not in explicit:
+            jobs[(svc, "base_url")] = (resolver.base_url, sspec)
+    if len(jobs) < 2:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(8, len(jobs)), thread_name_prefix="odmd-share") as pool:
+        futures = {key: pool.submit(outcome, reader, sspec) for key, (reader, sspec) in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}
 
 
 def _where(spec: EnverSpec, region: str | None = None) -> str:
@@ -448,17 +487,20 @@ def reach(url: str, client: httpx.Client) -> Reach:
 def probe_client(timeout: float = 3.0, connect: float | None = None) -> httpx.Client:
     """The client of reachability probes: no proxy or netrc from the environment."""
     return httpx.Client(
-        timeout=httpx.Timeout(timeout, connect=timeout if connect is None else connect), trust_env=False
+        timeout=httpx.Timeout(timeout, connect=timeout if connect is None else connect),
+        trust_env=False,
+        verify=tls.context(),
     )
 
 
 def check_reachable(enver: Enver, timeout: float = 3.0) -> None:
     """One quick request per explicitly given base URL; any HTTP answer counts as reachable."""
     down = []
+    given = [svc for svc in enver.services.values() if svc.source != "share (embedded)"]
+    if not given:
+        return  # every address is the embedded enver's own
     with probe_client(timeout) as client:
-        for svc in enver.services.values():
-            if svc.source == "share (embedded)":
-                continue
+        for svc in given:
             found = reach(svc.base_url, client)
             if not found.reachable:
                 down.append(f"{svc.name} at {svc.base_url} ({svc.source}): {found.error}")

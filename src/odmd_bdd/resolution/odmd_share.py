@@ -8,6 +8,7 @@ constellation names the producing stack.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,8 @@ class ShareResolver:
         self._cfn: Any = None
         self.revision = revision
         self._artifacts: dict[str, Artifact] = {}
+        self._lock = threading.Lock()  # services are read concurrently (resolve_enver)
+        self._fetching: dict[str, threading.Lock] = {}
 
     @property
     def cfn(self) -> Any:
@@ -58,9 +61,14 @@ class ShareResolver:
 
     def artifact(self, url: str) -> Artifact:
         """The artifact at `s3://bucket/key@version` (cached: versions are immutable)."""
-        if url not in self._artifacts:
-            fetched = fetch_artifact(self.s3, url)
-            self._artifacts[url] = parse_artifact(fetched.data, fetched.address, fetched.version)
+        with self._lock:
+            if url in self._artifacts:
+                return self._artifacts[url]
+            fetching = self._fetching.setdefault(url, threading.Lock())
+        with fetching:  # one fetch of an artifact several services share
+            if url not in self._artifacts:
+                fetched = fetch_artifact(self.s3, url)
+                self._artifacts[url] = parse_artifact(fetched.data, fetched.address, fetched.version)
         return self._artifacts[url]
 
     def contracts(self, spec: ServiceSpec) -> ServiceContracts:

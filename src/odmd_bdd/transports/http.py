@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from odmd_bdd import tls
 from odmd_bdd.contracts import Operation
 from odmd_bdd.errors import TransportError
 from odmd_bdd.transports.base import Exchange, encode_body, prepare
@@ -22,6 +23,7 @@ class HttpTransport:
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             trust_env=False,
+            verify=tls.context(),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             follow_redirects=False,
         )
