@@ -639,3 +639,31 @@ def test_a_discriminator_mapping_value_may_be_a_bare_schema_name_in_3_0(tmp_path
     op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
     assert op.request_errors({"d": "Option One", "n": 1.5}) == []
     assert [e.message for e in op.request_errors({"d": "Option Two", "s": 1})] == ["1 is not of type 'string'"]
+
+
+def test_an_optional_body_left_out_is_not_checked_but_a_null_sent_is(tmp_path):
+    """The enver's answer (localenv.app.answer_for, what its server runs): an optional JSON body
+    left out reaches the dataset (here: no case, 404); a JSON `null` sent where the schema wants
+    an object is a 400, as any other body that breaks the schema."""
+    from odmd_bdd.localenv.app import answer_for
+
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/p": {
+                "post": {
+                    "operationId": "p",
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                    "responses": {"204": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    left_out, _ = answer_for(op, [], set(), {}, b"", {}, {})
+    assert left_out.status == 404, left_out
+    sent_null, _ = answer_for(op, [], set(), {"content-type": "application/json"}, b"null", {}, {})
+    assert sent_null.status == 400, sent_null
+    assert sent_null.body["issues"][0]["path"] == [], sent_null.body

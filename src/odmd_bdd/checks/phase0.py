@@ -58,11 +58,13 @@ def answer(
     path_params: dict[str, str],
     query: Mapping[str, str] | Sequence[tuple[str, str]],
     answered: set[str] | frozenset[str] = frozenset(),
+    null_sent: bool = False,
 ) -> Phase0Answer:
     """The answer of a Phase 0 mock service to one request (pure). `headers` have lower-case
     names; `body` is the parsed JSON body (the text of a text/plain one), None for none, or
-    MALFORMED; `path_params` and `query` are the request's strings; `tokens` the valid
-    credentials (a set: the valid bearer tokens for every scheme)."""
+    MALFORMED; `null_sent`: the None is a JSON `null` the request sent, not a body left out;
+    `path_params` and `query` are the request's strings; `tokens` the valid credentials (a set:
+    the valid bearer tokens for every scheme)."""
     pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
     cookies = parse_cookies(headers.get("cookie", ""))
     refusal = unauthorized(op, Credentials.of(tokens), headers, dict(pairs), cookies)
@@ -70,8 +72,8 @@ def answer(
         return _error(401, "unauthorized", refusal)
     values, problems = op.read_parameters(path_params, pairs, headers, cookies)
     issues = parameter_issues(problems)
-    if op.request_validator is not None and not (body is None and not op.request_required):
-        # an optional body left out is not checked against its schema
+    if op.request_validator is not None and not (body is None and not null_sent and not op.request_required):
+        # an optional body left out is not checked against its schema (a `null` sent is)
         if body is MALFORMED:
             issues.append({"code": "custom", "path": [], "message": "Malformed JSON body"})
         else:

@@ -56,7 +56,8 @@ def answer_for(
             body = raw_body.decode("utf-8")
         except UnicodeDecodeError:
             body = phase0.MALFORMED
-    rule = phase0.answer(op, cases, tokens, headers, body, path_params, query, answered)
+    null_sent = body is None and bool(raw_body.strip())
+    rule = phase0.answer(op, cases, tokens, headers, body, path_params, query, answered, null_sent=null_sent)
     return Answer(status=rule.status, body=rule.body), rule.case
 
 
