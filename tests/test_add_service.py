@@ -16,6 +16,7 @@ import yaml
 from conftest import ROOT, every_byte_under, replace_in
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.tools.cli import main
+from tests.openapi_docs import body_operation, document, loaded
 
 INSTALLED = ROOT / "node_modules" / "@readme" / "oas-examples" / "3.1" / "json" / "petstore.json"
 PETSTORE = INSTALLED if INSTALLED.is_file() else Path(__file__).parent / "fixtures" / "petstore-3.1.json"
@@ -198,9 +199,6 @@ def test_every_operation_and_a_cookie_key_work_on_both_layers(notes, fault):
 def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_defaults(tmp_path):
     """Corpus (3.1 readme.json, schema-types.json, train-travel.json, polymorphism.json, schema-circular.json): a drafted
     body must fit its schema, even where the document's own default or example does not."""
-    import json
-
-    from odmd_bdd.contracts import OpenApiContract, load_artifact
     from odmd_bdd.tools.add_service import draft_cases
 
     a, b = ({"type": "object", "required": [k], "properties": {k: {"type": "string"}}} for k in ("a", "b"))
@@ -218,23 +216,9 @@ def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_de
             "nest": {"$ref": "#/components/schemas/Nest"},  # recursive: ends in an empty list
         },
     }
-    doc = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "components": {"schemas": {"Nest": {"type": "array", "items": {"$ref": "#/components/schemas/Nest"}}}},
-        "paths": {
-            "/x": {
-                "post": {
-                    "operationId": "x",
-                    "requestBody": {"content": {"application/json": {"schema": body}}},
-                    "responses": {"204": {"description": "ok"}},
-                }
-            }
-        },
-    }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
-    drafted = draft_cases("t", contract, tmp_path / "c.json").cases["x"]["request"]["body"]
+    nest = {"type": "array", "items": {"$ref": "#/components/schemas/Nest"}}
+    contract, path = loaded(tmp_path, document({"/x": body_operation("x", body)}, schemas={"Nest": nest}))
+    drafted = draft_cases("t", contract, path).cases["x"]["request"]["body"]
     assert [e.message for e in contract.operation("x").request_errors(drafted)] == []
     assert drafted["token"].startswith("rdme_") and drafted["even"] % 2 == 0 and 10 < drafted["above"] <= 20
 
@@ -242,9 +226,6 @@ def test_drafted_values_fit_patterns_bounds_unions_and_refuse_a_documents_bad_de
 def test_a_drafted_value_of_a_discriminated_union_names_its_branch(tmp_path):
     """Corpus 3.0/json/discriminators.json: the discriminator property is the mapping key (or the
     schema name) of the branch drafted, not the placeholder 'string' the validator cannot resolve."""
-    import json
-
-    from odmd_bdd.contracts import OpenApiContract, load_artifact
     from odmd_bdd.tools.add_service import draft_cases
 
     def branch(size: str) -> dict:
@@ -254,38 +235,13 @@ def test_a_drafted_value_of_a_discriminated_union_names_its_branch(tmp_path):
             "properties": {"kind": {"type": "string"}, size: {"type": "number"}},
         }
 
-    doc = {
-        "openapi": "3.0.3",
-        "info": {"title": "t", "version": "1"},
-        "components": {"schemas": {"Circle": branch("r"), "Square": branch("side")}},
-        "paths": {
-            "/s": {
-                "post": {
-                    "operationId": "s",
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "oneOf": [
-                                        {"$ref": "#/components/schemas/Circle"},
-                                        {"$ref": "#/components/schemas/Square"},
-                                    ],
-                                    "discriminator": {
-                                        "propertyName": "kind",
-                                        "mapping": {"round": "#/components/schemas/Circle"},
-                                    },
-                                }
-                            }
-                        }
-                    },
-                    "responses": {"204": {"description": "ok"}},
-                }
-            }
-        },
+    union = {
+        "oneOf": [{"$ref": "#/components/schemas/Circle"}, {"$ref": "#/components/schemas/Square"}],
+        "discriminator": {"propertyName": "kind", "mapping": {"round": "#/components/schemas/Circle"}},
     }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
-    drafted = draft_cases("t", contract, tmp_path / "c.json").cases["s"]["request"]["body"]
+    shapes = {"Circle": branch("r"), "Square": branch("side")}
+    contract, path = loaded(tmp_path, document({"/s": body_operation("s", union)}, "3.0.3", shapes))
+    drafted = draft_cases("t", contract, path).cases["s"]["request"]["body"]
     assert drafted == {"kind": "round", "r": 1.5}
     assert contract.operation("s").request_errors(drafted) == []
 
@@ -294,29 +250,12 @@ def test_a_format_with_a_pattern_and_an_informational_only_operation(tmp_path):
     """Corpus: schema-types.json has a date with a pattern (the pattern's shortest string,
     0000-00-00, is no date); http-status-codes.json has GET /status/100, which no final HTTP
     answer can honour: no case is drafted for it, and add-service says why."""
-    import json
-
-    from odmd_bdd.contracts import OpenApiContract, load_artifact
     from odmd_bdd.tools.add_service import draft_cases
 
     day = {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}
-    doc = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/d": {
-                "post": {
-                    "operationId": "d",
-                    "requestBody": {"content": {"application/json": {"schema": day}}},
-                    "responses": {"204": {"description": "ok"}},
-                }
-            },
-            "/status/100": {"get": {"operationId": "continue", "responses": {"100": {"description": "go on"}}}},
-        },
-    }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
-    draft = draft_cases("t", contract, tmp_path / "c.json")
+    informational = {"get": {"operationId": "continue", "responses": {"100": {"description": "go on"}}}}
+    contract, path = loaded(tmp_path, document({"/d": body_operation("d", day), "/status/100": informational}))
+    draft = draft_cases("t", contract, path)
     assert draft.cases["d"]["request"]["body"] == "2026-02-03"
     assert contract.operation("d").request_errors("2026-02-03") == []
     assert list(draft.cases) == ["d"] and "informational" in draft.not_drafted["continue"]
@@ -327,9 +266,6 @@ def test_overlapping_one_of_branches_and_a_property_no_value_fills(tmp_path):
     objects that each take the other's draft gets a value only one branch takes; an optional
     property whose oneOf branches are equal (no value valid under exactly one) is left out, and an
     optional body no value fits is not sent (the enver does not check a body left out)."""
-    import json
-
-    from odmd_bdd.contracts import OpenApiContract, load_artifact
     from odmd_bdd.tools.add_service import draft_cases
 
     one = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}
@@ -343,24 +279,9 @@ def test_overlapping_one_of_branches_and_a_property_no_value_fills(tmp_path):
     }
     conflict = {"allOf": [{"type": "string"}, {"type": "integer"}]}
 
-    def post(op: str, schema: dict) -> dict:
-        return {
-            "post": {
-                "operationId": op,
-                "requestBody": {"content": {"application/json": {"schema": schema}}},
-                "responses": {"204": {"description": "ok"}},
-            }
-        }
-
-    doc = {
-        "openapi": "3.0.3",
-        "info": {"title": "t", "version": "1"},
-        "components": {"schemas": {"S1": text, "S2": text}},
-        "paths": {"/x": post("x", body), "/y": post("y", conflict)},
-    }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
-    draft = draft_cases("t", contract, tmp_path / "c.json")
+    paths = {"/x": body_operation("x", body), "/y": body_operation("y", conflict)}
+    contract, path = loaded(tmp_path, document(paths, "3.0.3", {"S1": text, "S2": text}))
+    draft = draft_cases("t", contract, path)
     drafted = draft.cases["x"]["request"]["body"]
     assert "twins" not in drafted and contract.operation("x").request_errors(drafted) == []
     assert drafted["either"] == {"c": 0}  # fits `one` (c undeclared there), not `two` (c is a string)

@@ -17,6 +17,7 @@ from odmd_bdd.contracts import OpenApiContract, load_artifact, zod_issues
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv import LocalEnver
 from odmd_bdd.transports.base import call_auth, prepare
+from tests.openapi_docs import body_operation, document, loaded, written
 
 PET = {"$ref": "#/components/schemas/Pet"}
 CONTRACT = {
@@ -541,22 +542,8 @@ def test_a_discriminator_that_is_not_a_string_is_an_issue_not_a_crash_in_3_0(tmp
     on corpus discriminators.json. Now a 400's invalid_union_discriminator."""
     pet = {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}}
     union = {"oneOf": [{"$ref": "#/components/schemas/Dog"}], "discriminator": {"propertyName": "kind"}}
-    doc = {
-        "openapi": "3.0.3",
-        "info": {"title": "t", "version": "1"},
-        "components": {"schemas": {"Dog": pet}},
-        "paths": {
-            "/p": {
-                "post": {
-                    "operationId": "p",
-                    "requestBody": {"content": {"application/json": {"schema": union}}},
-                    "responses": {"204": {"description": "ok"}},
-                }
-            }
-        },
-    }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    contract, _ = loaded(tmp_path, document({"/p": body_operation("p", union)}, "3.0.3", {"Dog": pet}))
+    op = contract.operation("p")
     assert op.request_errors({"kind": "Dog"}) == []
     for odd in (["Dog"], {"a": 1}):
         issues = zod_issues(op.request_errors({"kind": odd}))
@@ -582,34 +569,15 @@ def test_a_repeated_enum_value_in_3_0_loads_and_a_drafted_value_fits_the_enum(tm
     from odmd_bdd.tools.add_service import draft_cases
 
     dup = {"type": "number", "enum": ["", "", 0, 2, 2]}
-    doc = {
-        "openapi": "3.0.3",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/e": {
-                "post": {
-                    "operationId": "e",
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "object", "required": ["n"], "properties": {"n": dup}}
-                            }
-                        }
-                    },
-                    "responses": {"204": {"description": "ok"}},
-                }
-            }
-        },
-    }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    contract = OpenApiContract("t", load_artifact(tmp_path / "c.json"))
+    body = {"type": "object", "required": ["n"], "properties": {"n": dup}}
+    doc = document({"/e": body_operation("e", body)}, "3.0.3")
+    contract, path = loaded(tmp_path, doc)
     op = contract.operation("e")
     assert op.request_errors({"n": 2}) == [] and [e.validator for e in op.request_errors({"n": 1})] == ["enum"]
-    assert draft_cases("t", contract, tmp_path / "c.json").cases["e"]["request"]["body"] == {"n": 0}
+    assert draft_cases("t", contract, path).cases["e"]["request"]["body"] == {"n": 0}
     dup["enum"] = "not a list"  # still checked as a schema: a non-list enum is refused
-    (tmp_path / "bad.json").write_text(json.dumps(doc))
     with pytest.raises(Exception, match=r"/properties/n/enum: not a valid JSON Schema"):
-        load_artifact(tmp_path / "bad.json")
+        load_artifact(written(tmp_path, doc, "bad.json"))
 
 
 def test_a_discriminator_mapping_value_may_be_a_bare_schema_name_in_3_0(tmp_path):
@@ -621,22 +589,9 @@ def test_a_discriminator_mapping_value_may_be_a_bare_schema_name_in_3_0(tmp_path
         "oneOf": [{"$ref": "#/components/schemas/OptionOne"}, {"$ref": "#/components/schemas/OptionTwo"}],
         "discriminator": {"propertyName": "d", "mapping": {"Option One": "OptionOne", "Option Two": "OptionTwo"}},
     }
-    doc = {
-        "openapi": "3.0.3",
-        "info": {"title": "t", "version": "1"},
-        "components": {"schemas": {"OptionOne": one, "OptionTwo": two}},
-        "paths": {
-            "/p": {
-                "patch": {
-                    "operationId": "p",
-                    "requestBody": {"content": {"application/json": {"schema": union}}},
-                    "responses": {"204": {"description": "ok"}},
-                }
-            }
-        },
-    }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    options = {"OptionOne": one, "OptionTwo": two}
+    contract, _ = loaded(tmp_path, document({"/p": body_operation("p", union, method="patch")}, "3.0.3", options))
+    op = contract.operation("p")
     assert op.request_errors({"d": "Option One", "n": 1.5}) == []
     assert [e.message for e in op.request_errors({"d": "Option Two", "s": 1})] == ["1 is not of type 'string'"]
 
@@ -647,21 +602,8 @@ def test_an_optional_body_left_out_is_not_checked_but_a_null_sent_is(tmp_path):
     an object is a 400, as any other body that breaks the schema."""
     from odmd_bdd.localenv.app import answer_for
 
-    doc = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/p": {
-                "post": {
-                    "operationId": "p",
-                    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
-                    "responses": {"204": {"description": "ok"}},
-                }
-            }
-        },
-    }
-    (tmp_path / "c.json").write_text(json.dumps(doc))
-    op = OpenApiContract("t", load_artifact(tmp_path / "c.json")).operation("p")
+    contract, _ = loaded(tmp_path, document({"/p": body_operation("p", {"type": "object"})}))
+    op = contract.operation("p")
     left_out, _ = answer_for(op, [], set(), {}, b"", {}, {})
     assert left_out.status == 404, left_out
     sent_null, _ = answer_for(op, [], set(), {"content-type": "application/json"}, b"null", {}, {})
