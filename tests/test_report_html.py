@@ -22,6 +22,7 @@ def test_the_html_report_of_a_run_with_one_failure_reads_like_the_feature(projec
     assert run.returncode == 1, run.terminal
     assert "1 failed" in run.terminal, run.terminal
     index = generate(project.path, run.results, project.path / "work" / "allure-report")
+    assert "googletagmanager" not in index.read_text()  # settled (reporting.html_report): no call out
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
@@ -44,3 +45,44 @@ def test_the_html_report_of_a_run_with_one_failure_reads_like_the_feature(projec
         assert "mock_auth_jwt_token_for_testing" not in then and "***redacted***" in then
     finally:
         context.close()
+
+
+# What Allure 3 (plugin-awesome 3.18) writes around its app script, in short.
+ALLURE_PAGE = """<!DOCTYPE html>
+<html><head>
+    <script>
+      window.allureReportOptions = {}
+    </script>
+</head>
+<body>
+    <script src="data:text/javascript;base64,AAAA"></script>
+    <script async src="https://www.googletagmanager.com/gtag/js?id=G-LNDJ3J7WT0"></script>
+    <script>
+        window.dataLayer = window.dataLayer || [];
+        function gtag(){dataLayer.push(arguments);}
+        gtag('config', 'G-LNDJ3J7WT0', {"single_file": "true"});
+    </script>
+    <script async>
+      window.allureReportDataReady = false;
+      window.allureReportData = window.allureReportData || {};
+    </script>
+</body>
+</html>
+"""
+
+
+def test_a_settled_report_stores_its_data_before_the_app_and_calls_no_one(tmp_path):
+    """reporting.html_report: the data store exists before the app's script runs (else the app,
+    started before the inline data on a slow parse, fetches widgets/*.json, which file:// refuses:
+    the report showed no test), and Google Tag Manager is not loaded. Settling twice changes nothing."""
+    from odmd_bdd.reporting.html_report import STORE, settle
+
+    index = tmp_path / "index.html"
+    index.write_text(ALLURE_PAGE)
+    settle(index)
+    once = index.read_text()
+    assert "googletagmanager" not in once and "gtag(" not in once
+    assert once.index(STORE) < once.index('<script src="data:text/javascript')
+    assert "window.allureReportDataReady = false" in once  # Allure's own data scripts are kept
+    settle(index)
+    assert index.read_text() == once

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from odmd_bdd.reporting import html_report
+
 FEATURE = "features/uc1_authentication_key_entity.feature"
 SCENARIO = "registers_the_root_key"
 # The acceptance example of issue #17: registerKey answers a fingerprint that breaks its contract.
@@ -63,6 +65,7 @@ def generate(root: Path, results: Path, out: Path) -> Path:
     index = out / "index.html"
     if proc.returncode != 0 or not index.exists():
         raise RuntimeError(f"allure generate failed ({proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    html_report.settle(index)
     return index
 
 
@@ -74,6 +77,7 @@ class ReportPage:
         said: list[str] = []  # what the report's page reported while it loaded, for a report that never shows
         page.on("console", lambda msg: said.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
         page.on("pageerror", lambda error: said.append(f"page error: {error}"))
+        page.route(re.compile(r"^(https?|wss?)://"), lambda route: route.abort())  # a file report needs no network
         page.goto(index.resolve().as_uri())
         try:
             page.locator("[data-testid='tree-leaf-title']").first.wait_for()
