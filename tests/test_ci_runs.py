@@ -111,6 +111,7 @@ def test_ci_script_against_the_embedded_enver_writes_report_junit_and_summary(ci
     reports = ci_project.path / "reports"
     html = reports / "allure-report" / "index.html"
     assert html.is_file() and html.stat().st_size > 100_000  # one self-contained file
+    assert "googletagmanager" not in html.read_text()  # settled: opening it calls no one
     outcomes = _junit_outcomes(reports / "junit.xml")
     count = len(outcomes)
     assert count >= 6 and set(outcomes.values()) == {"passed"} and all(k.endswith("[api]") for k in outcomes)
