@@ -204,7 +204,7 @@ def test_an_execution_that_never_ends_is_stopped_at_the_deadline(embedded_aws, s
 def _status_once_settled(sfn, arn: str, deadline_s: float = 30.0) -> str:
     deadline = time.monotonic() + deadline_s
     while (status := sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(0.02)  # poll: describe_execution until moto marks it, bounded by the deadline
     return status
 
 
