@@ -1,6 +1,7 @@
 """Start-up imports only what a run uses: an API-layer run never imports Playwright, and
 collecting the features imports no browser, no AWS SDK or moto, no web server, and no async
-back end (anyio's pytest plugin is off: pyproject.toml). No run imports pydantic for
+back end (anyio's pytest plugin is off: pyproject.toml); the embedded AWS does not import moto.ec2
+unless something uses EC2. No run imports pydantic for
 openapi-schema-validator's settings (for a shortcut odmd-bdd never calls); only validating a
 document not yet known valid (openapi-spec-validator) may."""
 
@@ -16,6 +17,7 @@ UC1 = "features/uc1_authentication_key_entity.feature"
 HEAVY = (
     "playwright",
     "moto",
+    "moto.ec2",
     "boto3",
     "botocore",
     "uvicorn",
@@ -57,6 +59,7 @@ def test_an_api_layer_run_never_imports_playwright(probed):
     # the collected features, the enver's clients and moto are frozen, not walked by each collection
     assert loaded["frozen"] > 100_000, loaded
     assert loaded["moto"] is True  # the probe sees what the run imported: it started its embedded AWS
+    assert loaded["moto.ec2"] is False  # moto.ssm's EC2 targets are never used: not imported (aws/embedded.py)
 
 
 def test_collecting_the_features_imports_no_browser_aws_or_web_server(probed):
@@ -85,3 +88,28 @@ print(type(sys.modules["openapi_schema_validator.settings"]).__name__, openapi_s
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == ["False False", "True 7", "module True"]
+
+
+def test_the_embedded_aws_imports_moto_ec2_only_when_ssm_uses_it():
+    """moto.ssm imports moto.ec2 (0.4 s of CPU) for commands sent to EC2 targets; the embedded AWS
+    defers it to that first use, which still works."""
+    code = """
+import sys
+from odmd_bdd.aws import EmbeddedAws
+with EmbeddedAws(http_invoke=False, preload=("ssm", "s3", "sqs")) as aws:
+    ssm = aws.client("ssm")
+    ssm.put_parameter(Name="/odmd-share/probe", Value="v", Type="String")
+    print(ssm.get_parameter(Name="/odmd-share/probe")["Parameter"]["Value"], "moto.ec2" in sys.modules)
+    sent = ssm.send_command(
+        DocumentName="AWS-RunShellScript",
+        Targets=[{"Key": "tag:Name", "Values": ["none"]}],
+        Parameters={"commands": ["true"]},
+    )["Command"]
+    import moto.ssm.models
+    real = sys.modules["moto.ec2"].ec2_backends
+    print(sent["TargetCount"], "moto.ec2" in sys.modules, moto.ssm.models.ec2_backends is real)
+    print(len(aws.client("ec2").describe_regions()["Regions"]) > 0)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["v False", "0 True True", "True"]

@@ -20,11 +20,13 @@ What it does on `start()`, in order:
   machine (`arn:aws:states:::sqs:sendMessage`, `aws-sdk:*`) call back to moto on it;
 - loads the moto backends named in `preload` (e.g. `("ssm", "s3", "sqs")`) now rather
   than on their first request, and installs the `arn:aws:states:::http:invoke` extension
-  (`odmd_bdd.aws.http_invoke`) unless `http_invoke=False`. Both import moto.ec2, which
-  builds its region list at import from three fresh boto3 sessions, each parsing botocore's
-  endpoints.json and EC2 service model again. While they load, each botocore data file is
-  parsed once (`_botocore_files_parsed_once`): about half of that import's CPU; from `start()`
-  to `stop()`, endpoints.json (0.1-0.2 s a parse) is parsed once for moto's backends and this
+  (`odmd_bdd.aws.http_invoke`) unless `http_invoke=False`. moto.ssm would import moto.ec2,
+  which builds its region list at import from three fresh boto3 sessions; the embedded AWS
+  imports moto.ssm with moto.ec2 deferred to its first use (`_import_moto_ssm_without_ec2`).
+  The Step Functions interpreter the extension needs still imports moto.ec2 (through
+  moto.ecs and moto.batch). While they load, each botocore data file is parsed once
+  (`_botocore_files_parsed_once`): about half of moto.ec2's import CPU; from `start()` to
+  `stop()`, endpoints.json (0.1-0.2 s a parse) is parsed once for moto's backends and this
   process's sessions.
 
 Moto keeps its state and configuration in module globals, so one process has one moto:
@@ -39,11 +41,14 @@ or redirect a call meant for the embedded endpoint.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import socket
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -402,4 +407,46 @@ def _load_moto_models(service: str) -> None:
     literal service names; ours are the caller's strings, which moto checks at run time."""
     from moto.backends import get_backend
 
+    if service == "ssm":
+        _import_moto_ssm_without_ec2()
     cast(Callable[[str], object], get_backend)(service)
+
+
+class _Ec2BackendsOnFirstUse:
+    """moto.ssm.models' `ec2_backends` until something uses it: then moto.ec2's own, imported then
+    and bound in its place (moto.ssm reads that global at call time)."""
+
+    def _real(self) -> Any:
+        import moto.ssm.models
+        from moto.ec2 import ec2_backends
+
+        moto.ssm.models.ec2_backends = ec2_backends
+        return ec2_backends
+
+    def __getitem__(self, key: str) -> Any:
+        return self._real()[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+
+def _import_moto_ssm_without_ec2() -> None:
+    """Import moto.ssm's models without moto.ec2.
+
+    moto.ssm imports moto.ec2 for one feature, maintenance-window targets chosen by EC2
+    filters, which the share protocol never uses; moto.ec2's import builds its region list
+    from three fresh boto3 sessions: about 0.4 s of CPU, more than the rest of the embedded
+    AWS's start. While moto.ssm's models import, a placeholder stands in for the `moto.ec2`
+    package (its one name, `ec2_backends`, imports the real one on first use); the
+    placeholder is gone when the import ends, so anything else that imports moto.ec2 gets
+    the real package."""
+    if "moto.ssm.models" in sys.modules or "moto.ec2" in sys.modules:
+        return
+    placeholder = types.ModuleType("moto.ec2")
+    placeholder.ec2_backends = _Ec2BackendsOnFirstUse()  # type: ignore[attr-defined]
+    sys.modules["moto.ec2"] = placeholder
+    try:
+        importlib.import_module("moto.ssm.models")
+    finally:
+        if sys.modules.get("moto.ec2") is placeholder:
+            del sys.modules["moto.ec2"]

@@ -114,12 +114,14 @@ def publish_artifact(
     account: str,
     file_name: str | None = None,
     git_sha: str | None = None,
+    bucket_ready: bool = False,
 ) -> str:
     """Put a schema artifact (versioned) and its schema-url share; return `s3://bucket/key@VersionId`.
 
     `document` is a JSON-ready object or already-encoded bytes/str. `file_name` defaults to
     the producer's name; `git_sha` becomes the object's `gitsha` tag (the platform tags
-    artifacts with the producing commit).
+    artifacts with the producing commit). `bucket_ready`: the caller has already run
+    `ensure_versioned_bucket` (a publisher of many artifacts does it once, not two calls each).
     """
     share_name(build_id, revision, producer)  # check the parts before writing anything
     file_name = file_name or producer
@@ -131,7 +133,8 @@ def publish_artifact(
         body = document.encode("utf-8")
     else:
         body = json.dumps(document, indent=2).encode("utf-8")
-    ensure_versioned_bucket(s3, bucket)
+    if not bucket_ready:
+        ensure_versioned_bucket(s3, bucket)
     key = f"{account}/{revision}/{file_name}.json"
     put: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body, "ContentType": "application/json"}
     if git_sha:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from odmd_bdd.aws.deploy import deploy_bdd_state_machine
-from odmd_bdd.aws.share import publish_artifact, publish_value
+from odmd_bdd.aws.share import ensure_versioned_bucket, publish_artifact, publish_value
 from odmd_bdd.contracts import load_artifact
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv.server import LocalEnver
@@ -41,6 +41,7 @@ def publish_local_enver(
     client = client or aws.client
     ssm, s3, sqs = client("ssm"), client("s3"), client("sqs")
     published: dict[str, str] = {}
+    ensure_versioned_bucket(s3, ARTIFACT_BUCKET)
     for name, spec in constellation.services.items():
         if name in local.base_urls:  # a service given at an explicit address is not hosted here
             url = local.base_urls[name]
@@ -74,6 +75,7 @@ def _publish_contract(s3: Any, ssm: Any, account: str, build_id: str, revision: 
             bucket=ARTIFACT_BUCKET,
             account=account,
             file_name=source.name.removesuffix(".json"),
+            bucket_ready=True,
         )
 
     root = load_artifact(path)
