@@ -33,3 +33,25 @@ def test_clients_load_the_ca_bundle_once(monkeypatch):
             transport.close()
         for probe in probes:
             probe.close()
+
+
+def test_a_client_of_plain_http_addresses_only_loads_no_ca_bundle_and_trusts_nothing(monkeypatch):
+    """The embedded enver's clients speak plain HTTP to 127.0.0.1: no CA bundle is read for them,
+    and their context fails any TLS handshake closed (verification on, nothing trusted)."""
+    tls.context.cache_clear()
+    loaded: list[object] = []
+    original = ssl.SSLContext.load_verify_locations
+    monkeypatch.setattr(
+        ssl.SSLContext, "load_verify_locations", lambda self, *a, **k: loaded.append(a or k) or original(self, *a, **k)
+    )
+    plain = HttpTransport(base_urls=["http://127.0.0.1:8001", "HTTP://localhost:8002"])
+    try:
+        assert loaded == []
+        context = tls.context_for("http://127.0.0.1:8001")
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        assert context.cert_store_stats()["x509_ca"] == 0
+        assert tls.context_for("http://127.0.0.1:8001", "https://api.example.test") is tls.context()
+        assert tls.context_for() is tls.context()  # addresses unknown: they may be TLS
+        assert len(loaded) == 1 and certifi.where() in str(loaded[0])  # only for a client that may meet TLS
+    finally:
+        plain.close()

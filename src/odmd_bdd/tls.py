@@ -20,3 +20,16 @@ def context() -> ssl.SSLContext:
     import httpx
 
     return httpx.create_ssl_context(trust_env=False)
+
+
+@functools.cache
+def _trusts_nothing() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verification on, no CA loaded: every handshake fails
+
+
+def context_for(*urls: str) -> ssl.SSLContext:
+    """The context for a client of these addresses: `context()` if any may be TLS, else one that
+    trusts nothing (plain HTTP only)."""
+    if urls and all(url.lower().startswith("http://") for url in urls):
+        return _trusts_nothing()
+    return context()

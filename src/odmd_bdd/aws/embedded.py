@@ -196,7 +196,7 @@ class EmbeddedAws:
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
-        with httpx.Client(trust_env=False, timeout=2.0, verify=tls.context()) as http:
+        with httpx.Client(trust_env=False, timeout=2.0, verify=tls.context_for(self.endpoint_url)) as http:
             while True:
                 try:
                     if http.get(f"{self.endpoint_url}/moto-api/config").status_code < 500:
@@ -217,7 +217,7 @@ class EmbeddedAws:
 
         saved: SfnConfig = default_user_config.get("stepfunctions") or {}
         self._saved_sfn_config = saved.copy()
-        with httpx.Client(trust_env=False, timeout=10.0, verify=tls.context()) as http:
+        with httpx.Client(trust_env=False, timeout=10.0, verify=tls.context_for(self.endpoint_url)) as http:
             for path, body in (
                 ("/moto-api/reset", None),
                 ("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}}),

@@ -141,7 +141,9 @@ def find(project: Path, constellation: Constellation, transport: str = "http") -
 def _probe(state: RunningEnver) -> str | None:
     """None when the enver answers from its pid with no fault planted, else what is wrong."""
     try:
-        with httpx.Client(timeout=PROBE_TIMEOUT_S, trust_env=False, verify=tls.context()) as http:
+        with httpx.Client(
+            timeout=PROBE_TIMEOUT_S, trust_env=False, verify=tls.context_for(state.url, state.endpoint_url)
+        ) as http:
             health = http.get(f"{state.url}/_odmd/health").json()
             if health.get("pid") != state.pid:
                 return f"does not answer: {state.url} is served by pid {health.get('pid')}"

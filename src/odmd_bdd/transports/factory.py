@@ -18,4 +18,4 @@ def make_transport(enver: Enver, *, http_timeout: float = 10.0, sfn_deadline: fl
     the enver's BDD state machine, bounded by `sfn_deadline`; else direct HTTP with `http_timeout`."""
     if enver.spec.transport == "sfn":
         return SfnTransport(enver.aws_client("stepfunctions"), enver.state_machine_arn or "", deadline_s=sfn_deadline)
-    return HttpTransport(timeout=http_timeout)
+    return HttpTransport(timeout=http_timeout, base_urls=[svc.base_url for svc in enver.services.values()])

@@ -17,13 +17,14 @@ from odmd_bdd.transports.base import Exchange, encode_body, prepare
 class HttpTransport:
     name = "http"
 
-    def __init__(self, timeout: float = 10.0, connect_timeout: float = 3.0):
+    def __init__(self, timeout: float = 10.0, connect_timeout: float = 3.0, base_urls: Sequence[str] = ()):
+        """`base_urls`: the services' addresses when known (all `http://`: no CA bundle is loaded)."""
         self.timeout = timeout
         # trust_env=False: no proxy or netrc from the environment may reroute test traffic.
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             trust_env=False,
-            verify=tls.context(),
+            verify=tls.context_for(*base_urls),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             follow_redirects=False,
         )
