@@ -247,7 +247,40 @@ def _peers(p: dict, cpus: int) -> list[str]:
         "",
         f"Agreement — API: {agreed('api')}; GUI: {agreed('gui')}."
         + (f" The GUI peer did not run: {p['gui_peer_skipped']}." if p.get("gui_peer_skipped") else ""),
+        *_api_phases(p.get("api_phases_median_s")),
     ]
+
+
+def _api_phases(phases: dict | None) -> list[str]:
+    """Where the API runs' whole-process time goes, side by side (bench/phases.py)."""
+    if not phases:
+        return []
+    cold, warm, peer = phases["api_cold"], phases["api_warm"], phases["api_peer"]
+    rows = (
+        ("startup", "start-up: interpreter, imports, plugins, conftests, options (to `pytest_configure`)"),
+        ("collection", "collection"),
+        ("first", "the first test (odmd-bdd: brings up, or attaches to, the enver; the peer: its first clients)"),
+        ("rest", "the other tests"),
+        ("reports", "reports (`pytest_sessionfinish`, `pytest_unconfigure`)"),
+        ("exit", "exit (interpreter shutdown)"),
+        ("wall", "whole process"),
+    )
+    return [
+        "",
+        "Where the API runs' time goes (medians of each phase over the rounds; bench/phases.py marks them the same way "
+        "on both sides):",
+        "",
+        "| phase | odmd-bdd cold | odmd-bdd warm | pytest-bdd peer | warm − peer |",
+        "|---|---:|---:|---:|---:|",
+        *[
+            f"| {label} | {_ms(cold[key])} | {_ms(warm[key])} | {_ms(peer[key])} | {_delta(warm[key], peer[key])} |"
+            for key, label in rows
+        ],
+    ]
+
+
+def _delta(a: float | None, b: float | None) -> str:
+    return "–" if a is None or b is None else f"{(a - b) * 1000:+.0f} ms"
 
 
 def render(r: dict, json_path: Path | str) -> str:

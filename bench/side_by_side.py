@@ -55,6 +55,36 @@ def _timed(command: list[str], cwd: Path, env: dict[str, str], what: str) -> flo
     return wall
 
 
+PHASES = ("configure", "collected", "first", "tests", "finished")
+
+
+def _phased(
+    command: list[str], cwd: Path, env: dict[str, str], what: str, out: Path, into: list[dict[str, float]]
+) -> float:
+    """`_timed` with the bench.phases plugin: the run's phase marks (bench/phases.py), its exit
+    (wall time after pytest_unconfigure) and wall time appended to `into`."""
+    out.unlink(missing_ok=True)
+    env = {**env, "ODMD_BENCH_PHASES": str(out), "ODMD_BENCH_T0": repr(time.time())}
+    wall = _timed([*command, "-p", "bench.phases"], cwd, env, what)
+    marks = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
+    into.append({**marks, "exit": round(wall - marks["finished"], 4), "wall": round(wall, 4)})
+    return wall
+
+
+def phase_medians(runs: list[dict[str, float]]) -> dict[str, float | None]:
+    """The median length of each phase: start-up (to configure), collection, the first test, the
+    other tests, writing reports, the exit; and the whole."""
+    spans: dict[str, list[float]] = {k: [] for k in ("startup", "collection", "first", "rest", "reports", "exit")}
+    for r in runs:
+        spans["startup"].append(r["configure"])
+        spans["collection"].append(r["collected"] - r["configure"])
+        spans["first"].append(r["first"] - r["collected"])
+        spans["rest"].append(r["tests"] - r["first"])
+        spans["reports"].append(r["finished"] - r["tests"])
+        spans["exit"].append(r["exit"])
+    return {k: _median(v) for k, v in spans.items()} | {"wall": _median([r["wall"] for r in runs])}
+
+
 def _scenario(name: str) -> str:
     """A scenario's title as a comparable key (pytest-bdd's test names, Playwright's titles)."""
     name = re.sub(r"\[.*\]$", "", name).removeprefix("test_")
@@ -124,6 +154,8 @@ def section_peers(rounds: int, tmp: Path, env: Callable[..., dict[str, str]], lo
     runs: dict[str, list[float]] = {k: [] for k in ("api_cold", "api_warm", "api_peer")}
     runs |= {k: [] for k in ("gui_cold", "gui_warm", "gui_peer", "gui_peer_test")}
     per_scenario: dict[str, list[float]] = {"gui_harness": [], "gui_peer": [], "api_harness": [], "api_peer": []}
+    phases: dict[str, list[dict[str, float]]] = {"api_cold": [], "api_warm": [], "api_peer": []}
+    marks = tmp / "phases.jsonl"
     agreement: dict[str, dict] = {}
     loads = []
     skipped_gui = gui_peer_missing()
@@ -135,7 +167,11 @@ def section_peers(rounds: int, tmp: Path, env: Callable[..., dict[str, str]], lo
 
         def harness(layer: str, cold: bool) -> tuple[float, dict[str, dict]]:
             args = [sys.executable, "-m", "pytest", UC1, "--layer", layer, "-q", *(["--fresh-enver"] * cold)]
-            wall = _timed(args, project, harness_env, f"odmd-bdd {layer} {'cold' if cold else 'warm'}")
+            what = f"odmd-bdd {layer} {'cold' if cold else 'warm'}"
+            if layer == "api":
+                wall = _phased(args, project, harness_env, what, marks, phases["api_cold" if cold else "api_warm"])
+            else:
+                wall = _timed(args, project, harness_env, what)
             return wall, junit_tests(project / "reports" / "junit.xml")
 
         for r in range(rounds):
@@ -147,7 +183,9 @@ def section_peers(rounds: int, tmp: Path, env: Callable[..., dict[str, str]], lo
             runs["api_warm"].append(wall)
             junit = tmp / f"peer-api{r}.xml"
             command = [sys.executable, "-m", "pytest", "-q", "-p", "pytest_bdd.plugin", "--junitxml", str(junit)]
-            runs["api_peer"].append(_timed(command, PEERS / "api", api_peer_env, "the pytest-bdd peer"))
+            runs["api_peer"].append(
+                _phased(command, PEERS / "api", api_peer_env, "the pytest-bdd peer", marks, phases["api_peer"])
+            )
             peer_api = junit_tests(junit)
             agreement["api"] = _agreement(api_tests, peer_api)
             per_scenario["api_harness"] += [t["s"] for t in api_tests.values()]
@@ -179,6 +217,8 @@ def section_peers(rounds: int, tmp: Path, env: Callable[..., dict[str, str]], lo
         "samples_s": runs,
         "per_scenario_median_s": scen,
         "per_scenario_samples": {k: len(v) for k, v in per_scenario.items()},
+        "api_phases_median_s": {k: phase_medians(v) for k, v in phases.items()},
+        "api_phases_samples": phases,
         "ratios": {
             "api_cold": _ratio(med["api_cold"], med["api_peer"]),
             "api_warm": _ratio(med["api_warm"], med["api_peer"]),

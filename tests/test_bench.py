@@ -46,6 +46,10 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
         assert agreement == {"same_scenarios": True, "harness_failed": [], "peer_failed": [], "scenarios": scenarios}
     assert all(peers["whole_process_s"].values()) and all(peers["per_scenario_median_s"].values()), peers
     assert peers["ratios"]["gui_per_scenario"] is not None and peers["ratios"]["api_cold"] is not None
+    for side, runs in peers["api_phases_samples"].items():  # bench/phases.py loaded on every API run
+        assert len(runs) == 1, side
+        marks = [runs[0][k] for k in ("configure", "collected", "first", "tests", "finished")]
+        assert 0 < marks[0] and marks == sorted(marks) and runs[0]["exit"] >= 0, (side, runs)
 
     sizes = results["scaling"]["sizes"]
     assert [s["repeat"] for s in sizes] == [1, 2]
@@ -60,6 +64,7 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     for heading in (
         "Summary: issue 15's targets",
         "Side by side with the peers (UC1)",
+        "Where the API runs' time goes",
         "API layer vs bare httpx",
         "GUI layer vs bare Playwright",
         "serial vs `-n 2`",
