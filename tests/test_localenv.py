@@ -1,5 +1,7 @@
 """The embedded enver over real HTTP on 127.0.0.1: routes from contracts, answers from the dataset."""
 
+import time
+
 import httpx
 import pytest
 
@@ -183,3 +185,48 @@ def test_an_enver_that_alters_its_answer_in_place_cannot_alter_the_expectations(
     seen = Observation("api", Action.from_case(expected, auth=None), answer.status_code, answer.json())
     with pytest.raises(AssertionError, match="user_id"):
         expect.matches_case(seen, expected)
+
+
+def _refused(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=2, trust_env=False)
+    except httpx.ConnectError:
+        return True
+    return False
+
+
+def test_stop_lets_a_request_in_flight_answer_then_releases_the_port(reference_constellation, consts):
+    """stop() does not wait for uvicorn's polling, but never cuts an answer short."""
+    import threading
+
+    from odmd_bdd.localenv import LocalEnver
+
+    enver = LocalEnver(reference_constellation).start()
+    login = f"{enver.base_urls['identity-service']}/auth/login"
+    idle = httpx.Client(timeout=5, trust_env=False)  # a keep-alive connection left open, as a run's pool
+    assert idle.post(login, json={"temp_token": consts["TEMP_TOKEN"]}).status_code == 200
+    enver.faults.add(Fault(operation="login", delay_s=0.5))
+    answers: list[int] = []
+    slow = threading.Thread(
+        target=lambda: answers.append(
+            httpx.post(login, json={"temp_token": consts["TEMP_TOKEN"]}, timeout=10, trust_env=False).status_code
+        )
+    )
+    slow.start()
+    deadline = time.monotonic() + 5
+    while not enver._server.server_state.tasks:  # poll: the request has reached the server
+        assert time.monotonic() < deadline, "the delayed request never reached the enver"
+        time.sleep(0.005)
+    enver.stop()
+    slow.join(timeout=10)
+    assert answers == [200]
+    idle.close()
+    assert _refused(login)
+
+
+def test_the_date_header_keeps_time_while_the_enver_waits_to_be_stopped(local_enver, http):
+    first = http.get(f"{local_enver.url}/_odmd/health").headers["date"]
+    deadline = time.monotonic() + 5
+    while http.get(f"{local_enver.url}/_odmd/health").headers["date"] == first:  # poll: it is refreshed each second
+        assert time.monotonic() < deadline, f"the Date header stayed {first!r}"
+        time.sleep(0.05)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -18,6 +20,49 @@ from odmd_bdd.localenv.faults import FaultPlan
 from odmd_bdd.localenv.web import WEB_CLIENT_PATH, WebClientState
 
 LOOPBACK = "127.0.0.1"
+STOP_GRACE_S = 5.0  # how long a stop lets requests in flight finish
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped without its polling: uvicorn looks at `should_exit` every 0.1 s
+    and then sleeps another 0.1 s before it closes connections, so every enver stop cost
+    0.1-0.3 s (each run's end, each test's enver). Here `stop_soon` wakes the main loop at
+    once; the shutdown closes the listeners and idle connections and waits only while a
+    request is in flight (up to STOP_GRACE_S, then cancels it)."""
+
+    _wake: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter += 10  # on_tick refreshes the Date header when counter % 10 == 0: once a second
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+
+    def stop_soon(self) -> None:
+        """From any thread."""
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                loop.call_soon_threadsafe(wake.set)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # an idle keep-alive connection closes now, a busy one after its answer
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_GRACE_S
+        while self.server_state.tasks and loop.time() < deadline:
+            await asyncio.sleep(0.005)  # poll: the requests still in flight, bounded by the deadline
+        for task in self.server_state.tasks:
+            task.cancel()
+        await self.lifespan.shutdown()
 
 
 class LocalEnver:
@@ -41,7 +86,7 @@ class LocalEnver:
         self.app = build_app(constellation, self.faults, publisher=publisher, services=self.hosted)
         self._host = host
         self._port = port
-        self._server: uvicorn.Server | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""  # where the services answer
         self.web_url = ""  # where the web client is served: another origin, as on the platform
@@ -83,7 +128,7 @@ class LocalEnver:
             raise
         port, web_port = sock.getsockname()[1], web_sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30)
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock, web_sock]}, name="odmd-local-enver", daemon=True
         )
@@ -101,7 +146,7 @@ class LocalEnver:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
