@@ -67,28 +67,63 @@ def test_deployed_enver_resolves_base_urls_and_artifact_versions_through_the_sha
 
 
 def test_a_remote_share_is_read_for_every_service_at_once(local, deployed_constellation, monkeypatch):
-    """Each read of a deployed enver's share is a round trip: the services' are made concurrently
-    (the same result, in the same order, as reading them one after another)."""
+    """Each read of a deployed enver's share is a round trip: the services' artifacts are fetched
+    concurrently (the same result, in the same order, as reading them one after another)."""
     import threading
 
     from odmd_bdd.resolution import odmd_share
 
     readers: set[str] = set()
-    read_share = odmd_share.read_share
+    fetch_artifact = odmd_share.fetch_artifact
 
     def recording(*args, **kwargs):
         readers.add(threading.current_thread().name)
-        return read_share(*args, **kwargs)
+        return fetch_artifact(*args, **kwargs)
 
-    monkeypatch.setattr(odmd_share, "read_share", recording)
+    monkeypatch.setattr(odmd_share, "fetch_artifact", recording)
     enver = resolve_enver(deployed_constellation, "mock")
     try:
         assert list(enver.services) == list(deployed_constellation.services)
         assert {n: s.base_url for n, s in enver.services.items()} == {n: s.base_url for n, s in local.services.items()}
     finally:
         enver.close()
-    # the services' reads on the pool's threads (the web client's address after them, as before)
     assert len({name for name in readers if name.startswith("odmd-share")}) > 1, readers
+
+
+def _aws_calls(monkeypatch, deny: str | None = None) -> list[str]:
+    """The AWS operations every boto3 client makes from now on (each still made); `deny`: an
+    operation answered AccessDenied instead, as for a role without that permission."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    calls: list[str] = []
+    make_api_call = BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        calls.append(operation_name)
+        if operation_name == deny:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, operation_name)
+        return make_api_call(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return calls
+
+
+def test_the_share_is_read_in_a_few_get_parameters_calls(local, deployed_constellation, monkeypatch):
+    calls = _aws_calls(monkeypatch)
+    enver = resolve_enver(deployed_constellation, "mock")
+    enver.close()
+    # six services' base and schema URLs and the web client's: 13 names, two calls of up to ten
+    assert calls.count("GetParameters") == 2 and "GetParameter" not in calls, calls
+    assert len(enver.services) == len(deployed_constellation.services)
+
+
+def test_without_get_parameters_permission_each_value_is_read_on_its_own(local, deployed_constellation, monkeypatch):
+    calls = _aws_calls(monkeypatch, deny="GetParameters")
+    enver = resolve_enver(deployed_constellation, "mock")
+    enver.close()
+    assert calls.count("GetParameters") == 1 and calls.count("GetParameter") == 13, calls
+    assert {n: s.base_url for n, s in enver.services.items()} == {n: s.base_url for n, s in local.services.items()}
 
 
 def test_missing_parameters_are_one_error_naming_every_path_the_endpoint_and_the_region(

@@ -159,6 +159,22 @@ def read_share(ssm: Any, build_id: str, revision: str, producer: str, *children:
         raise ShareNotFound(name) from None
 
 
+GET_PARAMETERS_MAX = 10  # names per ssm:GetParameters call (the API's limit)
+
+
+def read_shares(ssm: Any, names: list[str]) -> tuple[dict[str, str], set[str]]:
+    """Several shared values in ssm:GetParameters calls of up to ten names: (name → value, the
+    names that are not published). A ClientError (e.g. a role granted only ssm:GetParameter)
+    propagates: callers fall back to reading each name."""
+    found: dict[str, str] = {}
+    absent: set[str] = set()
+    for start in range(0, len(names), GET_PARAMETERS_MAX):
+        answer = ssm.get_parameters(Names=names[start : start + GET_PARAMETERS_MAX])
+        found |= {p["Name"]: p["Value"] for p in answer.get("Parameters", [])}
+        absent |= set(answer.get("InvalidParameters", []))
+    return found, absent
+
+
 def read_schema_url(ssm: Any, build_id: str, revision: str, producer: str) -> str:
     return read_share(ssm, build_id, revision, producer, SCHEMA_URL_CHILD)
 

@@ -218,6 +218,9 @@ def resolve_enver(
         )
         if resolver is not None:
             where = resolver.where()
+            # Every /odmd-share value the run reads, in a few GetParameters calls rather than one call each.
+            shared_values = [v for v in (constellation.web_client, constellation.bdd_state_machine) if v is not None]
+            resolver.preload(list(constellation.services.values()), shared_values)
         missing: list[str] = []  # every unpublished /odmd-share value, named at once
 
         def collect(read: Callable[..., Any], *args: Any) -> Any:

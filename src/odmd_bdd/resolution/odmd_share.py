@@ -12,7 +12,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from odmd_bdd.aws.share import ShareNotFound, fetch_artifact, read_schema_url, read_share
+from odmd_bdd.aws.share import (
+    SCHEMA_URL_CHILD,
+    ShareNotFound,
+    fetch_artifact,
+    read_share,
+    read_shares,
+    share_name,
+)
 from odmd_bdd.contracts import Artifact, ServiceContracts, load_service_contracts
 from odmd_bdd.contracts.artifacts import parse_artifact
 from odmd_bdd.data.constellation import ServiceSpec, SharedValue
@@ -32,6 +39,28 @@ class ShareResolver:
         self._artifacts: dict[str, Artifact] = {}
         self._lock = threading.Lock()  # services are read concurrently (resolve_enver)
         self._fetching: dict[str, threading.Lock] = {}
+        self._read: dict[str, str] = {}  # preloaded values, by parameter name
+        self._absent: set[str] = set()  # preloaded names that are not published
+
+    def preload(self, services: list[ServiceSpec], shared: list[SharedValue]) -> None:
+        """Read the services' base URLs and schema URLs and the `shared` values in a few
+        ssm:GetParameters calls instead of one GetParameter each; later reads take them from
+        here. Without permission for GetParameters, each is read on its own as before."""
+        names = [share_name(s.build_id, self.revision, s.base_url_producer) for s in services]
+        names += [share_name(s.build_id, self.revision, s.base_url_producer, SCHEMA_URL_CHILD) for s in services]
+        names += [share_name(v.build_id, self.revision, v.producer) for v in shared]
+        try:
+            self._read, self._absent = read_shares(self.ssm, list(dict.fromkeys(names)))
+        except self.ssm.exceptions.ClientError:
+            self._read, self._absent = {}, set()
+
+    def _value(self, build_id: str, producer: str, *children: str) -> str:
+        name = share_name(build_id, self.revision, producer, *children)
+        if name in self._read:
+            return self._read[name]
+        if name in self._absent:
+            raise ShareNotFound(name)
+        return read_share(self.ssm, build_id, self.revision, producer, *children)
 
     @property
     def cfn(self) -> Any:
@@ -47,7 +76,7 @@ class ShareResolver:
     def value(self, build_id: str, producer: str, stack: str | None = None) -> tuple[str, str]:
         """(value, where it came from) of `/odmd-share/<build_id>/<revision>/<producer>`."""
         try:
-            return read_share(self.ssm, build_id, self.revision, producer), "share"
+            return self._value(build_id, producer), "share"
         except ShareNotFound as missing:
             if stack and self._cloudformation is not None:
                 return self._stack_output(stack, producer, missing), f"stack {stack}"
@@ -72,7 +101,7 @@ class ShareResolver:
         return self._artifacts[url]
 
     def contracts(self, spec: ServiceSpec) -> ServiceContracts:
-        root = self.artifact(read_schema_url(self.ssm, spec.build_id, self.revision, spec.base_url_producer))
+        root = self.artifact(self._value(spec.build_id, spec.base_url_producer, SCHEMA_URL_CHILD))
         return load_service_contracts(spec.name, root, self.artifact)
 
     def _stack_output(self, stack: str, producer: str, missing: ShareNotFound) -> str:
