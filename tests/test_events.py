@@ -55,6 +55,36 @@ def test_event_check_passes_on_the_dataset_payload_and_names_a_missing_one(enver
         inbox.close()
 
 
+def test_an_event_on_the_runs_own_queue_is_taken_once_without_a_delete_call(
+    enver, reference_constellation, messages, monkeypatch
+):
+    """The run's own queue goes, messages and all, when the inbox closes: what is received from it
+    is not deleted one by one. SQS hands a message out again after its visibility timeout (here
+    0 s, so at every receive) and delivers at least once: each message is still taken once."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    make_api_call = BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        calls.append(operation_name)
+        return make_api_call(self, operation_name, api_params)
+
+    inbox = EventInbox(enver.sqs(), messages, "run-once")
+    try:
+        url = inbox.queues.url(queue_name("identity-service-entity-created", "run-once"))
+        inbox.sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
+        create_root_entity(enver, reference_constellation, "run-once")
+        monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+        for _ in range(3):
+            inbox.poll({"EntityCreated"}, wait_s=1)
+        inbox.sweep()
+        assert [e.message for e in inbox.received] == ["EntityCreated"]
+        assert calls.count("ReceiveMessage") >= 4 and "DeleteMessage" not in calls, calls
+    finally:
+        inbox.close()
+
+
 def test_a_payload_breaking_its_asyncapi_message_is_a_contract_violation(enver, reference_constellation, messages):
     ds = reference_constellation.dataset
     inbox = EventInbox(enver.sqs(), messages, "run-d")

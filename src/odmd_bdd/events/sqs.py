@@ -158,6 +158,16 @@ class EventInbox:
         self._touched: set[str] = set()
         self._seen_ids: set[str] = set()
         self._existing: dict[str, str | None] = {}  # peek: queue name -> URL, None when there is none
+        # This run's own queues (deleted with their messages at close): what is received from them
+        # is not deleted message by message; a message seen again is recognised by its MessageId.
+        self._own: set[str] = set()
+        if self.run is not None and not self.peek:
+            named = set(self.named) | set(self.named.values())
+            self._own = {
+                queue_name(m.queue, self.run)
+                for m in self.messages.by_name.values()
+                if m.channel not in named and m.queue not in named
+            } - {m.queue for m in self.messages.by_name.values()}
 
     def _names(self, message: Message) -> list[str]:
         named = self.named.get(message.channel) or self.named.get(message.queue)
@@ -215,10 +225,12 @@ class EventInbox:
         )
         added = 0
         for item in answer.get("Messages", []):
+            # SQS delivers at least once, and a message of an own queue is not deleted: it comes back
+            # after its visibility timeout. Each is taken once.
+            if item.get("MessageId") in self._seen_ids:
+                continue
+            self._seen_ids.add(item.get("MessageId", ""))
             if self.peek:
-                if item.get("MessageId") in self._seen_ids:
-                    continue
-                self._seen_ids.add(item.get("MessageId", ""))
                 sent = int((item.get("Attributes") or {}).get("SentTimestamp", "0")) / 1000
                 if self.since is not None and sent < self.since - 1:
                     continue
@@ -231,7 +243,7 @@ class EventInbox:
             event_kind = (attrs.get("event_type") or {}).get("StringValue") or kind
             self.received.append(ReceivedEvent(event_kind, name, payload, body))
             added += 1
-            if not self.peek:
+            if not self.peek and name not in self._own:
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
         return added
 
