@@ -183,6 +183,47 @@ def _targets(r: dict) -> list[str]:
     return rows
 
 
+def _why_missed(r: dict, cpus: int) -> list[str]:
+    """What bounds a missed target on this machine, from this run's own numbers."""
+    notes = []
+    peers = r.get("peers") or {}
+    phases = peers.get("api_phases_median_s") or {}
+    cold, warm, peer = phases.get("api_cold"), phases.get("api_warm"), phases.get("api_peer")
+    if cold and warm and peer and (peers["ratios"].get("api_cold") or 0) > 1.2:
+        allowed = 1.2 * peer["wall"] - warm["wall"]
+        enver = (r.get("startup") or {}).get("enver") or {}
+        parts = ", ".join(
+            f"{label} {_s(enver[key])}"
+            for label, key in (("moto up", "embedded_aws_s"), ("publishing", "publish_s"), ("close", "close_s"))
+            if enver.get(key) is not None
+        )
+        notes.append(
+            f"- **Cold** is the warm run plus bringing up the embedded AWS and enver in the process: "
+            f"{_s(cold['wall'] - warm['wall'])} more here (the first test {_s(cold['first'])} against "
+            f"{_s(warm['first'])}; the services and moto also serve the tests from the run's own CPU"
+            f"{'; in Start-up below: ' + parts if parts else ''}). The peer starts no enver, and 1.2× its whole "
+            f"process ({_ms(1.2 * peer['wall'])}) "
+            + (
+                f"leaves {_ms(allowed)} for all of that."
+                if allowed > 0
+                else f"is less than even the warm run ({_ms(warm['wall'])})."
+            )
+        )
+    par = (r.get("scaling") or {}).get("parallel") or {}
+    if par.get("n2_cpu_s") and (par.get("speedup") or 0) < 1.6:
+        notes.append(
+            f"- **`-n 2`** used {_s(par['n2_cpu_s'])} of CPU (user + system, the controller with the embedded "
+            f"enver and both workers) where the serial run used {_s(par['serial_cpu_s'])}, in "
+            f"{_s(par['serial_s'])}: two worker start-ups, the report traffic to the controller, every request "
+            f"crossing processes. Spread perfectly over the {cpus} CPUs that CPU alone takes "
+            f"{_s(par['n2_cpu_s'] / cpus)}: at most {_x(par.get('cpu_bound_speedup'))} faster than serial on "
+            f"this machine."
+        )
+    if not notes:
+        return []
+    return ["", "Why a missed target is missed on this machine (this run's numbers):", "", *notes]
+
+
 def _loads(r: dict) -> str:
     parts = [
         f"{name} {' → '.join(f'{v:.1f}' for v in r[name]['load_1min'])}"
@@ -312,6 +353,7 @@ def render(r: dict, json_path: Path | str) -> str:
         "(the two sides of each ran in turn, under the same load), not the absolute times.",
         "",
         *_targets(r),
+        *_why_missed(r, m["cpus"]),
         *(_peers(r["peers"], m["cpus"]) if r.get("peers") else []),
         "",
         "## Per scenario against bare scripts (the targets of issues 6 and 7)",

@@ -146,16 +146,26 @@ def pytest_run(args: list[str], tmp: Path, env: dict[str, str] | None = None, ti
         "--alluredir",
         str(tmp / "allure"),
     ]
-    started = time.perf_counter()
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, cwd=ROOT, env=env or _env(), capture_output=True, text=True, timeout=timeout)
-    wall = time.perf_counter() - started
+    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the run's whole process tree (xdist workers are reaped by their controller, the
+    # embedded enver runs inside the run): user + system seconds.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     tail = done.stdout.strip().splitlines()[-1:] or [""]
     counts = {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|error|errors|skipped|deselected)", tail[0])}
     if done.returncode not in (0, 1):
         raise RuntimeError(
             f"pytest {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
         )
-    return {"wall_s": wall, "exit_code": done.returncode, "summary": tail[0], "counts": counts, "stdout": done.stdout}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "exit_code": done.returncode,
+        "summary": tail[0],
+        "counts": counts,
+        "stdout": done.stdout,
+    }
 
 
 def _scenario_cost(record: dict) -> float:
@@ -469,6 +479,11 @@ def section_scaling(cfg: Config, tmp: Path) -> dict:
             "serial_s": serial["wall_s"],
             "n2_s": parallel["wall_s"],
             "speedup": ratio(serial["wall_s"], parallel["wall_s"]),
+            "serial_cpu_s": serial["cpu_s"],
+            "n2_cpu_s": parallel["cpu_s"],
+            # Even spread perfectly over every CPU, the -n 2 run takes its CPU time / CPUs: the most
+            # it can gain over the serial run on this machine.
+            "cpu_bound_speedup": ratio(serial["wall_s"], parallel["cpu_s"] / (os.cpu_count() or 1)),
             "exit_codes": [serial["exit_code"], parallel["exit_code"]],
             "summaries": [serial["summary"], parallel["summary"]],
         },
