@@ -193,7 +193,7 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
         allowed = 1.2 * peer["wall"] - warm["wall"]
         enver = (r.get("startup") or {}).get("enver") or {}
         parts = ", ".join(
-            f"{label} {_s(enver[key])}"
+            f"{label} {_ms(enver[key])}"
             for label, key in (("moto up", "embedded_aws_s"), ("publishing", "publish_s"), ("close", "close_s"))
             if enver.get(key) is not None
         )
