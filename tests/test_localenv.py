@@ -206,6 +206,10 @@ def test_stop_lets_a_request_in_flight_answer_then_releases_the_port(reference_c
     idle = httpx.Client(timeout=5, trust_env=False)  # a keep-alive connection left open, as a run's pool
     assert idle.post(login, json={"temp_token": consts["TEMP_TOKEN"]}).status_code == 200
     enver.faults.add(Fault(operation="login", delay_s=0.5))
+    deadline = time.monotonic() + 5
+    while enver._server.server_state.tasks:  # poll: the answered request's task ends just after its answer
+        assert time.monotonic() < deadline, "the answered request's task did not end"
+        time.sleep(0.005)
     answers: list[int] = []
     slow = threading.Thread(
         target=lambda: answers.append(
@@ -214,7 +218,7 @@ def test_stop_lets_a_request_in_flight_answer_then_releases_the_port(reference_c
     )
     slow.start()
     deadline = time.monotonic() + 5
-    while not enver._server.server_state.tasks:  # poll: the request has reached the server
+    while not enver._server.server_state.tasks:  # poll: the delayed request has reached the server
         assert time.monotonic() < deadline, "the delayed request never reached the enver"
         time.sleep(0.005)
     enver.stop()
