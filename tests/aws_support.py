@@ -1,6 +1,7 @@
 """Support of the tests/test_aws_*.py modules: a tiny recording HTTP server on 127.0.0.1 and the
 module-scoped fixtures (moto keeps one state per process, so each module runs its own EmbeddedAws,
-one after the other). Import the fixtures into a test module to use them."""
+one after the other). Import the fixtures into a test module to use them. `record_aws_calls`
+lists the AWS operations boto3 clients make (any test module)."""
 
 from __future__ import annotations
 
@@ -177,3 +178,22 @@ def run_to_end(
     if "output" in described:
         described["output"] = json.loads(described["output"])
     return described
+
+
+def record_aws_calls(monkeypatch: pytest.MonkeyPatch, deny: str | None = None) -> list[str]:
+    """The AWS operations every boto3 client makes from now on (each still made); `deny`: an
+    operation answered AccessDenied instead, as for a role without that permission."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    calls: list[str] = []
+    make_api_call = BaseClient._make_api_call
+
+    def recording(self: Any, operation_name: str, api_params: Any) -> Any:
+        calls.append(operation_name)
+        if operation_name == deny:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, operation_name)
+        return make_api_call(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return calls

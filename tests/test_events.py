@@ -7,6 +7,7 @@ from odmd_bdd.data.placeholders import Expected
 from odmd_bdd.errors import ContractError, ContractViolation
 from odmd_bdd.events.published import event_published
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, queue_name
+from tests.aws_support import record_aws_calls
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +62,12 @@ def test_an_event_on_the_runs_own_queue_is_taken_once_without_a_delete_call(
     """The run's own queue goes, messages and all, when the inbox closes: what is received from it
     is not deleted one by one. SQS hands a message out again after its visibility timeout (here
     0 s, so at every receive) and delivers at least once: each message is still taken once."""
-    from botocore.client import BaseClient
-
-    calls: list[str] = []
-    make_api_call = BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append(operation_name)
-        return make_api_call(self, operation_name, api_params)
-
     inbox = EventInbox(enver.sqs(), messages, "run-once")
     try:
         url = inbox.queues.url(queue_name("identity-service-entity-created", "run-once"))
         inbox.sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
         create_root_entity(enver, reference_constellation, "run-once")
-        monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+        calls = record_aws_calls(monkeypatch)
         for _ in range(3):
             inbox.poll({"EntityCreated"}, wait_s=1)
         inbox.sweep()

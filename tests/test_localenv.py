@@ -187,6 +187,13 @@ def test_an_enver_that_alters_its_answer_in_place_cannot_alter_the_expectations(
         expect.matches_case(seen, expected)
 
 
+def _poll_until(condition, failure: str, interval: float = 0.005, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(interval)  # poll: bounded by the deadline above
+
+
 def _refused(url: str) -> bool:
     try:
         httpx.get(url, timeout=2, trust_env=False)
@@ -206,10 +213,8 @@ def test_stop_lets_a_request_in_flight_answer_then_releases_the_port(reference_c
     idle = httpx.Client(timeout=5, trust_env=False)  # a keep-alive connection left open, as a run's pool
     assert idle.post(login, json={"temp_token": consts["TEMP_TOKEN"]}).status_code == 200
     enver.faults.add(Fault(operation="login", delay_s=0.5))
-    deadline = time.monotonic() + 5
-    while enver._server.server_state.tasks:  # poll: the answered request's task ends just after its answer
-        assert time.monotonic() < deadline, "the answered request's task did not end"
-        time.sleep(0.005)
+    # the answered request's task ends just after its answer
+    _poll_until(lambda: not enver._server.server_state.tasks, "the answered request's task did not end")
     answers: list[int] = []
     slow = threading.Thread(
         target=lambda: answers.append(
@@ -217,10 +222,7 @@ def test_stop_lets_a_request_in_flight_answer_then_releases_the_port(reference_c
         )
     )
     slow.start()
-    deadline = time.monotonic() + 5
-    while not enver._server.server_state.tasks:  # poll: the delayed request has reached the server
-        assert time.monotonic() < deadline, "the delayed request never reached the enver"
-        time.sleep(0.005)
+    _poll_until(lambda: enver._server.server_state.tasks, "the delayed request never reached the enver")
     enver.stop()
     slow.join(timeout=10)
     assert answers == [200]
@@ -229,8 +231,8 @@ def test_stop_lets_a_request_in_flight_answer_then_releases_the_port(reference_c
 
 
 def test_the_date_header_keeps_time_while_the_enver_waits_to_be_stopped(local_enver, http):
-    first = http.get(f"{local_enver.url}/_odmd/health").headers["date"]
-    deadline = time.monotonic() + 5
-    while http.get(f"{local_enver.url}/_odmd/health").headers["date"] == first:  # poll: it is refreshed each second
-        assert time.monotonic() < deadline, f"the Date header stayed {first!r}"
-        time.sleep(0.05)
+    def date() -> str:
+        return http.get(f"{local_enver.url}/_odmd/health").headers["date"]
+
+    first = date()
+    _poll_until(lambda: date() != first, f"the Date header stayed {first!r}", interval=0.05)  # refreshed each second

@@ -15,6 +15,7 @@ from conftest import ROOT
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import ContractError, EnverError
 from odmd_bdd.resolution.envers import resolve_enver
+from tests.aws_support import record_aws_calls
 
 IDENTITY_BASE = "/odmd-share/identity-service/b..mock/identityApiBaseUrl"
 
@@ -90,27 +91,8 @@ def test_a_remote_share_is_read_for_every_service_at_once(local, deployed_conste
     assert len({name for name in readers if name.startswith("odmd-share")}) > 1, readers
 
 
-def _aws_calls(monkeypatch, deny: str | None = None) -> list[str]:
-    """The AWS operations every boto3 client makes from now on (each still made); `deny`: an
-    operation answered AccessDenied instead, as for a role without that permission."""
-    from botocore.client import BaseClient
-    from botocore.exceptions import ClientError
-
-    calls: list[str] = []
-    make_api_call = BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append(operation_name)
-        if operation_name == deny:
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, operation_name)
-        return make_api_call(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-    return calls
-
-
 def test_the_share_is_read_in_a_few_get_parameters_calls(local, deployed_constellation, monkeypatch):
-    calls = _aws_calls(monkeypatch)
+    calls = record_aws_calls(monkeypatch)
     enver = resolve_enver(deployed_constellation, "mock")
     enver.close()
     # six services' base and schema URLs and the web client's: 13 names, two calls of up to ten
@@ -119,7 +101,7 @@ def test_the_share_is_read_in_a_few_get_parameters_calls(local, deployed_constel
 
 
 def test_without_get_parameters_permission_each_value_is_read_on_its_own(local, deployed_constellation, monkeypatch):
-    calls = _aws_calls(monkeypatch, deny="GetParameters")
+    calls = record_aws_calls(monkeypatch, deny="GetParameters")
     enver = resolve_enver(deployed_constellation, "mock")
     enver.close()
     assert calls.count("GetParameters") == 1 and calls.count("GetParameter") == 13, calls
