@@ -162,12 +162,8 @@ class EventInbox:
         # is not deleted message by message; a message seen again is recognised by its MessageId.
         self._own: set[str] = set()
         if self.run is not None and not self.peek:
-            named = set(self.named) | set(self.named.values())
-            self._own = {
-                queue_name(m.queue, self.run)
-                for m in self.messages.by_name.values()
-                if m.channel not in named and m.queue not in named
-            } - {m.queue for m in self.messages.by_name.values()}
+            not_own = {m.queue for m in self.messages.by_name.values()} | set(self.named.values())
+            self._own = set(self.run_queues()) - not_own
 
     def _names(self, message: Message) -> list[str]:
         named = self.named.get(message.channel) or self.named.get(message.queue)
