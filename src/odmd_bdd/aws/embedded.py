@@ -1,4 +1,5 @@
-"""The embedded AWS of the local enver: moto's server on 127.0.0.1, in this process.
+"""The embedded AWS of the local enver: moto's server on 127.0.0.1, in this process
+(odmd_bdd/aws/embedded_process.py runs the same in a child process).
 
 `EmbeddedAws` runs moto's WSGI app (the one `moto.server` and `ThreadedMotoServer` run)
 on a free loopback port in a daemon thread:
@@ -72,7 +73,37 @@ _running_lock = threading.Lock()
 _running: EmbeddedAws | None = None
 
 
-class EmbeddedAws:
+class EmbeddedClients:
+    """Clients of an embedded AWS at `endpoint_url`, while it is `running`.
+
+    They all come from one session: they share its loaded endpoint data and service models (a
+    session per client loaded them again, ~0.1 s a client). botocore sessions are not
+    thread-safe, clients are: the lock covers the session."""
+
+    region: str
+    endpoint_url: str
+    _client_session: Any  # None until the first client()
+    _client_lock: threading.Lock
+
+    @property
+    def running(self) -> bool:
+        raise NotImplementedError
+
+    def session(self) -> Any:
+        """A boto3 Session with dummy credentials and this region, isolated from ~/.aws and AWS_*."""
+        return isolated_session(self.region)
+
+    def client(self, service: str, **config: Any) -> Any:
+        """A boto3 client of `service` bound to the embedded endpoint (dummy credentials, no proxy)."""
+        if not self.running:
+            raise EnverError(f"the embedded AWS is not running: start it before asking for a {service} client")
+        with self._client_lock:
+            if self._client_session is None:
+                self._client_session = self.session()
+            return make_client(self._client_session, service, endpoint_url=self.endpoint_url, **config)
+
+
+class EmbeddedAws(EmbeddedClients):
     """moto on 127.0.0.1:<free port>. `start()`/`stop()` or `with EmbeddedAws() as aws:`."""
 
     def __init__(
@@ -91,10 +122,7 @@ class EmbeddedAws:
         self._saved_sfn_config: SfnConfig | None = None
         self.endpoint_url = ""
         self.startup_s: float | None = None  # measured by start(): bind to ready and configured
-        # client() makes every client from one session: they share its loaded endpoint data and
-        # service models (a session per client loaded them again, ~0.1 s a client). botocore
-        # sessions are not thread-safe, clients are: the lock covers the session.
-        self._client_session: Any = None
+        self._client_session = None
         self._client_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -275,21 +303,6 @@ class EmbeddedAws:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- clients ---------------------------------------------------------------------------
-
-    def session(self) -> Any:
-        """A boto3 Session with dummy credentials and this region, isolated from ~/.aws and AWS_*."""
-        return isolated_session(self.region)
-
-    def client(self, service: str, **config: Any) -> Any:
-        """A boto3 client of `service` bound to the embedded endpoint (dummy credentials, no proxy)."""
-        if not self.running:
-            raise EnverError(f"the embedded AWS is not running: start it before asking for a {service} client")
-        with self._client_lock:
-            if self._client_session is None:
-                self._client_session = self.session()
-            return make_client(self._client_session, service, endpoint_url=self.endpoint_url, **config)
-
 
 def _is_endpoints_file(file_path: str) -> bool:
     """botocore's endpoints.json (0.1-0.2 s to parse): every new session, moto's backends' each
@@ -341,7 +354,7 @@ def _check_moto_can_read_aws_config() -> None:
         botocore.session.get_session().get_scoped_config()
     except botocore.exceptions.BotoCoreError as exc:
         raise EnverError(
-            f"the embedded AWS (moto, in this process) cannot read your AWS configuration: {exc}. "
+            f"the embedded AWS (moto) cannot read your AWS configuration: {exc}. "
             "Fix or unset AWS_PROFILE / AWS_CONFIG_FILE for the local enver"
         ) from None
 

@@ -9,7 +9,8 @@ start-up ate what the parallel scenarios saved. Instead, when the run is distrib
 otherwise only schedules — brings the embedded enver up once:
 
 1. `pytest_sessionstart` (controller) starts `resolve_enver` in a thread, so the enver comes
-   up while the workers start their interpreters and collect;
+   up while the workers start their interpreters and collect; its embedded AWS runs in a child
+   process (odmd_bdd/aws/embedded_process.py), the services in the controller;
 2. `pytest_configure_node` hands every worker the path of a hand-off file;
 3. the thread writes the embedded AWS's address there (or the error that stopped it), with
    an atomic rename;
@@ -87,7 +88,9 @@ def _write_json(path: Path, data: dict) -> None:
 
 def _bring_up(config: pytest.Config, shared: SharedEnver) -> None:
     try:
-        shared.enver = enver = resolve_run_enver(config, config.stash[CONSTELLATION])
+        # The controller serves every worker's requests to the services; moto, about half of that
+        # CPU, runs beside it in a process of its own (odmd_bdd/aws/embedded_process.py).
+        shared.enver = enver = resolve_run_enver(config, config.stash[CONSTELLATION], aws_process=True)
         heap.settle()  # moto, its models and the services live until the end (harness/heap.py)
         _write_json(shared.handoff, {"endpoint_url": enver.aws.endpoint_url, "region": enver.aws.region})
     except BaseException as exc:

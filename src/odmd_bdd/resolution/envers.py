@@ -181,11 +181,13 @@ def resolve_enver(
     withhold_artifacts: AbstractSet[str] = frozenset(),
     local_port: int = 0,
     attach: EmbeddedAddress | None = None,
+    aws_process: bool = False,
 ) -> Enver:
     """`transport` (http | sfn) overrides the enver's own; sfn also resolves the BDD state machine.
     `withhold_artifacts`: services whose artifact an embedded enver does not publish (a planted fault).
     `attach`: an embedded enver already running elsewhere (an xdist controller's) to read instead
-    of starting one; it stays up when this Enver closes."""
+    of starting one; it stays up when this Enver closes. `aws_process`: an embedded enver's AWS
+    runs in a child process (odmd_bdd.aws.embedded_process) instead of in this one."""
     spec = constellation.enver(name)
     if transport is not None and transport != spec.transport:
         spec = dataclasses.replace(spec, transport=transport)
@@ -214,6 +216,7 @@ def resolve_enver(
             withhold_artifacts=withhold_artifacts,
             local_port=local_port,
             attach=attach,
+            aws_process=aws_process,
             explicit=set(explicit),
         )
         if resolver is not None:
@@ -360,6 +363,7 @@ def _resolver(
     local_port: int = 0,
     attach: EmbeddedAddress | None = None,
     explicit: AbstractSet[str] = frozenset(),
+    aws_process: bool = False,
 ) -> ShareResolver | None:
     """Where this enver's shared values come from: the embedded AWS (started here and published
     into, or started by another process and `attach`ed to), a deployed enver's AWS account, or
@@ -379,7 +383,13 @@ def _resolver(
 
         # The share protocol needs SSM and S3, events SQS: loaded at start, not on first use. Only
         # the sfn transport runs state machines, so only it needs moto's Step Functions interpreter.
-        enver.aws = EmbeddedAws(http_invoke=spec.transport == "sfn", preload=("ssm", "s3", "sqs")).start()
+        aws_options: dict[str, Any] = {"http_invoke": spec.transport == "sfn", "preload": ("ssm", "s3", "sqs")}
+        if aws_process:
+            from odmd_bdd.aws.embedded_process import EmbeddedAwsProcess
+
+            enver.aws = EmbeddedAwsProcess(**aws_options).start()
+        else:
+            enver.aws = EmbeddedAws(**aws_options).start()
         client = _memo(enver.aws.client)
         hosted = [name for name in constellation.services if name not in explicit]
         enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port, services=hosted).start()
