@@ -77,6 +77,27 @@ def test_an_event_on_the_runs_own_queue_is_taken_once_without_a_delete_call(
         inbox.close()
 
 
+@pytest.mark.parametrize("drains", [True, False])
+def test_a_found_event_and_its_duplicate_take_one_receive_on_a_bus_that_drains(
+    enver, reference_constellation, messages, monkeypatch, drains
+):
+    """On the embedded bus a receive returns all that waits (up to 10): the receive that found the
+    event also took a duplicate sent before it, and the queue is not asked again. A bus that may
+    return fewer (AWS's short poll) is asked until a receive adds nothing."""
+    run = f"run-drains-{drains}"
+    inbox = EventInbox(enver.sqs(), messages, run, drains=drains)
+    try:
+        for _ in range(2):
+            create_root_entity(enver, reference_constellation, run)
+        calls = record_aws_calls(monkeypatch)
+        found, _ = inbox.wait_for("EntityCreated", lambda p: True, timeout=10, then_sweep=True)
+        assert found is not None
+        assert [e.message for e in inbox.received] == ["EntityCreated", "EntityCreated"]
+        assert calls.count("ReceiveMessage") == (1 if drains else 2), calls
+    finally:
+        inbox.close()
+
+
 def test_a_payload_breaking_its_asyncapi_message_is_a_contract_violation(enver, reference_constellation, messages):
     ds = reference_constellation.dataset
     inbox = EventInbox(enver.sqs(), messages, "run-d")

@@ -28,7 +28,8 @@ def event_published(
     often than they declare it. `answered=None` (an enver whose answers are not known): it
     equals a payload the dataset has for it."""
     message = inbox.messages.get(name)
-    event, seen = inbox.wait_for(name, lambda payload: expect.contains(payload, about.value), timeout)
+    # then_sweep: a duplicate already waiting is seen now, not after the scenario
+    event, seen = inbox.wait_for(name, lambda payload: expect.contains(payload, about.value), timeout, then_sweep=True)
     if event is None:
         broken = [(e, lines(event_checks.payload(message, e.payload))) for e in seen]
         broken = [(e, p) for e, p in broken if p]
@@ -49,7 +50,6 @@ def event_published(
         raise AssertionError(
             f"no {name} event for {about.describe()} arrived on {own} within {timeout:g}s (arrived: {arrived}){also}"
         )
-    inbox.sweep_message(name)  # a duplicate already waiting is seen now, not after the scenario
     mentioning = [e for e in inbox.received if e.message == name and expect.contains(e.payload, about.value)]
     if answered is not None:
         declared = [

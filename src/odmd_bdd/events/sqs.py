@@ -16,6 +16,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from odmd_bdd.contracts import AsyncApiContract, Message
 from odmd_bdd.errors import ContractError, EnverError
 
 RUN_SUFFIX = "--"
+MAX_BATCH = 10  # ReceiveMessage's MaxNumberOfMessages: the most one receive returns
 _QUEUE_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -108,6 +110,12 @@ class EventPublisher:
             )
 
 
+@dataclass(frozen=True)
+class _Batch:
+    added: int  # events new to this inbox
+    emptied: bool  # nothing was left on the queue (a bus that drains, a batch that was not full)
+
+
 @dataclass
 class ReceivedEvent:
     message: str
@@ -151,6 +159,9 @@ class EventInbox:
     # The bus lists a queue as soon as it exists (the embedded AWS; AWS's ListQueues may lag): the
     # sweep then finds the run's queues with one ListQueues instead of a lookup per queue.
     listed: bool = False
+    # A receive returns every visible message up to MAX_BATCH (the embedded AWS; AWS's short poll
+    # samples some of its servers and may return fewer): a batch that is not full emptied its queue.
+    drains: bool = False
     named: dict[str, str] = field(default_factory=dict)  # channel or contract queue -> queue name or URL
 
     def __post_init__(self) -> None:
@@ -199,28 +210,31 @@ class EventInbox:
                 ) from None
         return self._existing[name] or name
 
-    def _drain(self, message: Message, wait_s: float) -> bool:
-        """Receive once from each of the message's queues; False when none of them exists."""
-        read = False
-        for name in self._names(message):
-            read = self._receive(name, message.name, wait_s) is not None or read
-        return read
+    def _drain(self, message: Message, wait_s: float) -> dict[str, _Batch | None]:
+        """Receive once from each of the message's queues: queue -> what that added (None: no such queue)."""
+        return {name: self._receive(name, message.name, wait_s) for name in self._names(message)}
 
-    def _receive(self, name: str, kind: str, wait_s: float) -> int | None:
-        """Receive once from queue `name` (long-polling up to `wait_s`, 0: not at all); how many
-        events that added, None when the queue does not exist (peek)."""
+    def _take_waiting(self, name: str, kind: str) -> None:
+        """Receive from queue `name`, without waiting, until a receive adds nothing or empties it."""
+        while (batch := self._receive(name, kind, 0)) and batch.added and not batch.emptied:
+            pass
+
+    def _receive(self, name: str, kind: str, wait_s: float) -> _Batch | None:
+        """Receive once from queue `name` (long-polling up to `wait_s`, 0: not at all); what that
+        added, None when the queue does not exist (peek)."""
         url = self._url(name)
         if url is None:
             return None
         answer = self.sqs.receive_message(
             QueueUrl=url,
-            MaxNumberOfMessages=10,
+            MaxNumberOfMessages=MAX_BATCH,
             WaitTimeSeconds=0 if wait_s <= 0 else max(1, min(20, math.ceil(wait_s))),
             MessageAttributeNames=["All"],
             **({"VisibilityTimeout": 0, "AttributeNames": ["SentTimestamp"]} if self.peek else {}),
         )
         added = 0
-        for item in answer.get("Messages", []):
+        items = answer.get("Messages", [])
+        for item in items:
             # SQS delivers at least once, and a message of an own queue is not deleted: it comes back
             # after its visibility timeout. Each is taken once.
             if item.get("MessageId") in self._seen_ids:
@@ -241,7 +255,7 @@ class EventInbox:
             added += 1
             if not self.peek and name not in self._own:
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
-        return added
+        return _Batch(added=added, emptied=self.drains and len(items) < MAX_BATCH)
 
     def run_queues(self) -> dict[str, str]:
         """Every queue of this run: queue name -> the message named for it (the first, if several share it)."""
@@ -258,10 +272,8 @@ class EventInbox:
         queues = self.run_queues()
         listed = self._listed(set(queues)) if self.listed and not self.peek else None
         for name, kind in queues.items():
-            if not self._may_hold_events(name, listed):
-                continue
-            while self._receive(name, kind, 0):
-                pass
+            if self._may_hold_events(name, listed):
+                self._take_waiting(name, kind)
 
     def _may_hold_events(self, name: str, listed: dict[str, str] | None) -> bool:
         if self.peek or name in self._touched or name in self.named.values():
@@ -292,29 +304,39 @@ class EventInbox:
         for name in sorted(names):
             self._drain(self.messages.get(name), wait_s)
 
-    def sweep_message(self, name: str) -> None:
-        """Take everything already waiting on the queues of message `name`, without waiting."""
+    def sweep_message(self, name: str, *, emptied: AbstractSet[str] = frozenset()) -> None:
+        """Take everything already waiting on the queues of message `name`, without waiting, but
+        on those in `emptied` (a receive just took all they held)."""
         message = self.messages.get(name)
         for queue in self._names(message):
-            while self._receive(queue, message.name, 0):
-                pass
+            if queue not in emptied:
+                self._take_waiting(queue, message.name)
 
-    def wait_for(self, name: str, matches, timeout: float) -> tuple[ReceivedEvent | None, list[ReceivedEvent]]:
+    def wait_for(
+        self, name: str, matches, timeout: float, *, then_sweep: bool = False
+    ) -> tuple[ReceivedEvent | None, list[ReceivedEvent]]:
         """The first `name` event for which `matches(payload)` holds, waiting up to `timeout`.
-        Returns (event or None, every `name` event seen) so a miss can say what did arrive."""
+        Returns (event or None, every `name` event seen) so a miss can say what did arrive.
+        `then_sweep`: once it is found, take what else already waits on its queues too (a
+        duplicate is seen now), but from a queue the finding receive emptied."""
         message = self.messages.get(name)
         deadline = time.monotonic() + timeout
+        emptied: set[str] = set()
         while True:
             seen = [e for e in self.received if e.message == name]
             for event in seen:
                 if matches(event.payload):
+                    if then_sweep:
+                        self.sweep_message(name, emptied=emptied)
                     return event, seen
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None, seen
             # Long polling waits on the server side; it returns as soon as a message is there.
-            if not self._drain(message, wait_s=min(remaining, 1.0)):
+            batches = self._drain(message, wait_s=min(remaining, 1.0))
+            if all(batch is None for batch in batches.values()):
                 return None, seen  # peek: none of its queues exists, nothing can arrive
+            emptied = {queue for queue, batch in batches.items() if batch and batch.emptied}
 
     def close(self) -> None:
         """Delete this run's queues (isolated runs leave nothing behind)."""

@@ -84,7 +84,8 @@ def open_inbox(node: pytest.Item, enver: Enver, message_index: MessageIndex, run
     sqs = enver.sqs()
     if sqs is None:
         return NoEventBus(NO_BUS.format(name=enver.name))
-    inbox = EventInbox(sqs, message_index, run_id, named=enver.event_queues, listed=enver.embedded_bus)
+    embedded = enver.embedded_bus
+    inbox = EventInbox(sqs, message_index, run_id, named=enver.event_queues, listed=embedded, drains=embedded)
     node.stash[INBOX] = inbox
     node.stash[EVENTS_SHOWN] = 0
     return inbox
