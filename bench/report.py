@@ -213,17 +213,23 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
         )
     par = (r.get("scaling") or {}).get("parallel") or {}
     if par.get("n2_cpu_s") and (par.get("speedup") or 0) < N2_TARGET:
+        busy = par["n2_cpu_s"] / par["n2_s"] / cpus if par.get("n2_s") else None
         notes.append(
-            f"- **`-n 2`** used {_s(par['n2_cpu_s'])} of CPU (user + system, the controller with the embedded "
-            f"enver and both workers) where the serial run used {_s(par['serial_cpu_s'])}, in "
-            f"{_s(par['serial_s'])}: two worker start-ups, the report traffic to the controller, every request "
-            f"crossing processes. Spread perfectly over the {cpus} CPUs that CPU alone takes "
-            f"{_s(par['n2_cpu_s'] / cpus)}: at most {_x(par.get('cpu_bound_speedup'))} faster than serial on "
-            f"this machine."
+            f"- **`-n 2`** used {_s(par['n2_cpu_s'])} of CPU (user + system: the controller with the services, the "
+            f"embedded AWS in its own process, both workers) where the serial run used {_s(par['serial_cpu_s'])} in "
+            f"{_s(par['serial_s'])} ({par['serial_cpu_s'] / par['serial_s']:.2f} CPUs busy on average). The difference is two worker start-ups, the report "
+            f"traffic to the controller, and requests crossing processes. Spread perfectly over the {cpus} CPUs, "
+            f"that CPU alone takes {_s(par['n2_cpu_s'] / cpus)}: at most {_x(par.get('cpu_bound_speedup'))} faster "
+            f"than serial on this machine" + (f"; the run kept {busy:.0%} of them busy." if busy is not None else ".")
         )
     if not notes:
         return []
     return ["", "Why a missed target is missed on this machine (this run's numbers):", "", *notes]
+
+
+def _rounds(par: dict) -> str:
+    rounds = par.get("rounds", 1)
+    return f", {rounds} rounds (medians)" if rounds > 1 else ""
 
 
 def _loads(r: dict) -> str:
@@ -494,9 +500,15 @@ def render(r: dict, json_path: Path | str) -> str:
         if par:
             lines += [
                 "",
-                f"The {par['repeat']}× suite without the probe, serial then `-n 2` back to back: "
-                f"{_s(par['serial_s'])} ({par['summaries'][0]}) against {_s(par['n2_s'])} ({par['summaries'][1]}), "
-                f"speed-up **{_x(par['speedup'])}** on {m['cpus']} CPUs.",
+                f"The {par['repeat']}× suite without the probe, `-n 2` and serial in turn"
+                f"{_rounds(par)}: serial {_s(par['serial_s'])} ({par['summaries'][0]}) against `-n 2` "
+                f"{_s(par['n2_s'])} ({par['summaries'][1]}), speed-up **{_x(par['speedup'])}** on {m['cpus']} CPUs"
+                + (
+                    f". Samples: serial {', '.join(_s(v) for v in par['serial_samples_s'])}; `-n 2` "
+                    f"{', '.join(_s(v) for v in par['n2_samples_s'])}."
+                    if par.get("serial_samples_s")
+                    else "."
+                ),
             ]
     thr = r.get("throughput")
     if thr:

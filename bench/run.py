@@ -443,26 +443,22 @@ def section_scaling(cfg: Config, tmp: Path) -> dict:
             }
         )
     largest = sizes[-1]
-    log(f"scaling: the API suite x{largest['repeat']} with -n 2")
-    parallel = pytest_run(
-        [
-            *cfg.features,
-            *cfg.select,
-            "--layer",
-            "api",
-            "-p",
-            "bench.repeat",
-            "--bench-repeat",
-            str(largest["repeat"]),
-            "-n",
-            "2",
-        ],
-        tmp / "scale-n2",
-    )
-    serial = pytest_run(
-        [*cfg.features, *cfg.select, "--layer", "api", "-p", "bench.repeat", "--bench-repeat", str(largest["repeat"])],
-        tmp / "scale-serial",
-    )
+    suite = [
+        *cfg.features,
+        *cfg.select,
+        "--layer",
+        "api",
+        "-p",
+        "bench.repeat",
+        "--bench-repeat",
+        str(largest["repeat"]),
+    ]
+    # -n 2 and serial in turn, cfg.rounds times: one pair alone is at the mercy of the load of its minute.
+    parallel, serial = [], []
+    for rnd in range(cfg.rounds):
+        log(f"scaling: the API suite x{largest['repeat']} with -n 2, then serial (round {rnd + 1}/{cfg.rounds})")
+        parallel.append(pytest_run([*suite, "-n", "2"], tmp / f"scale-n2-{rnd}"))
+        serial.append(pytest_run(suite, tmp / f"scale-serial-{rnd}"))
     xs = [s["scenarios"] for s in sizes]
     fit_wall, fit_scen = linear_fit(xs, [s["wall_s"] for s in sizes]), linear_fit(xs, [s["scenarios_s"] for s in sizes])
     base = sizes[0]["per_scenario_median_s"]  # the median: the 1x mean carries the run's first-call costs
@@ -472,21 +468,31 @@ def section_scaling(cfg: Config, tmp: Path) -> dict:
         "sizes": sizes,
         "fit_wall": fit_wall,
         "fit_scenarios": fit_scen,
-        # The same size without the probe, serial then -n 2 back to back (the probe's recording is not the suite's).
-        "parallel": {
-            "repeat": largest["repeat"],
-            "scenarios": largest["scenarios"],
-            "serial_s": serial["wall_s"],
-            "n2_s": parallel["wall_s"],
-            "speedup": ratio(serial["wall_s"], parallel["wall_s"]),
-            "serial_cpu_s": serial["cpu_s"],
-            "n2_cpu_s": parallel["cpu_s"],
-            # Even spread perfectly over every CPU, the -n 2 run takes its CPU time / CPUs: the most
-            # it can gain over the serial run on this machine.
-            "cpu_bound_speedup": ratio(serial["wall_s"], parallel["cpu_s"] / (os.cpu_count() or 1)),
-            "exit_codes": [serial["exit_code"], parallel["exit_code"]],
-            "summaries": [serial["summary"], parallel["summary"]],
-        },
+        # The same size without the probe (its recording is not the suite's), -n 2 and serial in turn.
+        "parallel": _parallel(largest, serial, parallel),
+    }
+
+
+def _parallel(largest: dict, serial: list[dict], parallel: list[dict]) -> dict:
+    """The -n 2 against serial comparison: medians over the rounds, and every sample."""
+    serial_s, n2_s = median([r["wall_s"] for r in serial]), median([r["wall_s"] for r in parallel])
+    n2_cpu_s = median([r["cpu_s"] for r in parallel])
+    return {
+        "repeat": largest["repeat"],
+        "scenarios": largest["scenarios"],
+        "rounds": len(serial),
+        "serial_s": serial_s,
+        "n2_s": n2_s,
+        "speedup": ratio(serial_s, n2_s),
+        "serial_samples_s": [r["wall_s"] for r in serial],
+        "n2_samples_s": [r["wall_s"] for r in parallel],
+        "serial_cpu_s": median([r["cpu_s"] for r in serial]),
+        "n2_cpu_s": n2_cpu_s,
+        # Even spread perfectly over every CPU, the -n 2 run takes its CPU time / CPUs: the most
+        # it can gain over the serial run on this machine.
+        "cpu_bound_speedup": ratio(serial_s, n2_cpu_s / (os.cpu_count() or 1)),
+        "exit_codes": {"serial": [r["exit_code"] for r in serial], "parallel": [r["exit_code"] for r in parallel]},
+        "summaries": [serial[-1]["summary"], parallel[-1]["summary"]],
     }
 
 

@@ -55,7 +55,8 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     assert [s["repeat"] for s in sizes] == [1, 2]
     assert sizes[1]["scenarios"] == 2 * sizes[0]["scenarios"] and all(s["exit_code"] == 0 for s in sizes)
     parallel = results["scaling"]["parallel"]
-    assert parallel["exit_codes"] == [0, 0]
+    assert parallel["exit_codes"] == {"serial": [0], "parallel": [0]}
+    assert parallel["serial_samples_s"] == [parallel["serial_s"]] and parallel["n2_samples_s"] == [parallel["n2_s"]]
     assert parallel["serial_cpu_s"] > 0 and parallel["n2_cpu_s"] > 0 and parallel["cpu_bound_speedup"] > 0, parallel
 
     local = results["throughput"]["servers"]["local_enver"]

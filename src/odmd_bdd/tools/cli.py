@@ -47,10 +47,11 @@ def _local_enver(args: argparse.Namespace) -> int:
         enver, resolved = LocalEnver(constellation, port=args.port).start(), None
     else:
         # As a test run sees it: the embedded AWS, everything published through /odmd-share,
-        # the BDD state machine deployed.
+        # the BDD state machine deployed. Runs in parallel (-n N, several projects' runs) share it:
+        # moto gets a process of its own, as under an xdist controller (aws/embedded_process.py).
         from odmd_bdd.resolution.envers import resolve_enver
 
-        resolved = resolve_enver(constellation, "local", transport="sfn", local_port=args.port)
+        resolved = resolve_enver(constellation, "local", transport="sfn", local_port=args.port, aws_process=True)
         if resolved.local is None:  # "local" always brings one up; a resolver change must not pass silently
             resolved.close()
             raise OdmdError("resolve_enver(…, 'local') brought up no embedded enver")
