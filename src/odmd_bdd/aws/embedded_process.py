@@ -181,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdin.buffer.read()  # EOF: the parent stopped us, or is gone
     finally:
         aws.stop()
-    return 0
+    # Nothing is left to flush or close: skip the interpreter's teardown of moto's thousands of
+    # objects (a quarter of a second the parent's stop() would wait for).
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
