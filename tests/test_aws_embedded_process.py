@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -99,3 +100,20 @@ def test_a_child_that_never_says_where_is_an_error_within_the_deadline(monkeypat
         aws.start(timeout=0.5)
     assert time.monotonic() - started >= 0.5
     assert not aws.running
+
+
+def test_what_the_child_wrote_to_stderr_is_logged_when_it_stops(monkeypatch, caplog):
+    """moto's and werkzeug's error log, in-process a log record, is not lost with the child's stderr file."""
+    said = json.dumps({"endpoint_url": "http://127.0.0.1:9"})
+    child = (
+        f"import sys; print({said!r}, flush=True); "
+        "print('Error on request: Traceback (most recent call last)', file=sys.stderr, flush=True); "
+        "sys.stdin.buffer.read()"
+    )
+    original = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda args, **kw: original([sys.executable, "-c", child], **kw))
+    aws = EmbeddedAwsProcess().start()
+    assert aws.endpoint_url == "http://127.0.0.1:9"
+    with caplog.at_level("WARNING", logger="odmd_bdd.aws.embedded_process"):
+        aws.stop()
+    assert "wrote to its stderr:\nError on request: Traceback" in caplog.text

@@ -14,8 +14,9 @@ more start-up than a one-process run gains.
 The child is `python -m odmd_bdd.aws.embedded_process`. It prints one JSON line (its
 address, or the error that stopped it) and then serves until its stdin closes: on
 `stop()`, or when this process dies without stopping it, so it never outlives its parent.
-It ignores Ctrl-C, which the parent's teardown handles; its stderr (moto's error log) goes
-to a file whose tail is quoted when it fails to start.
+It ignores Ctrl-C, which the parent's teardown handles. Its stderr (moto's and werkzeug's
+error log) goes to a file: quoted when the child fails to start, logged as a warning
+(logger `odmd_bdd.aws.embedded_process`) when it stops, as the same log would be in-process.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import selectors
 import signal
@@ -44,7 +46,9 @@ from odmd_bdd.aws.embedded import (
 )
 from odmd_bdd.errors import EnverError, OdmdError
 
+_MODULE = "odmd_bdd.aws.embedded_process"  # what the child runs (`python -m`)
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding odmd_bdd/
+_log = logging.getLogger(_MODULE)
 _STDERR_TAIL = 2000
 
 
@@ -75,7 +79,7 @@ class EmbeddedAwsProcess(EmbeddedClients):
         if self.running:
             return self
         started = time.perf_counter()
-        args = [sys.executable, "-m", __name__, "--region", self.region]
+        args = [sys.executable, "-m", _MODULE, "--region", self.region]
         if self._http_invoke:
             args.append("--http-invoke")
         if self._preload:
@@ -142,6 +146,8 @@ class EmbeddedAwsProcess(EmbeddedClients):
             if proc.stdout is not None:
                 proc.stdout.close()
         if self._stderr is not None:
+            if not kill and (said := self._stderr_tail()):
+                _log.warning("the embedded AWS (child process) wrote to its stderr:%s", said)
             self._stderr.close()
             self._stderr = None
         if self._parsed_once is not None:
@@ -163,7 +169,7 @@ def _say(data: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The child: start the embedded AWS, say where, serve until stdin closes."""
-    parser = argparse.ArgumentParser(prog=f"python -m {__name__}")
+    parser = argparse.ArgumentParser(prog=f"python -m {_MODULE}")
     parser.add_argument("--region", default=DEFAULT_REGION)
     parser.add_argument("--http-invoke", action="store_true")
     parser.add_argument("--preload", default="")
