@@ -1,5 +1,7 @@
 """Events through a real SQS API (the embedded AWS) from the embedded enver to per-run inboxes."""
 
+import json
+
 import httpx
 import pytest
 
@@ -94,6 +96,20 @@ def test_a_found_event_and_its_duplicate_take_one_receive_on_a_bus_that_drains(
         assert found is not None
         assert [e.message for e in inbox.received] == ["EntityCreated", "EntityCreated"]
         assert calls.count("ReceiveMessage") == (1 if drains else 2), calls
+    finally:
+        inbox.close()
+
+
+def test_a_full_batch_does_not_count_as_emptying_the_queue(enver, messages):
+    """Ten messages, the most one receive returns, may not be all: the queue is asked again."""
+    inbox = EventInbox(enver.sqs(), messages, "run-full-batch", drains=True)
+    try:
+        url = inbox.queues.url(queue_name("identity-service-entity-created", "run-full-batch"))
+        for n in range(12):
+            inbox.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n}))
+        found, _ = inbox.wait_for("EntityCreated", lambda p: True, timeout=10, then_sweep=True)
+        assert found is not None
+        assert sorted(e.payload["n"] for e in inbox.received) == list(range(12))
     finally:
         inbox.close()
 
