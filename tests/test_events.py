@@ -79,15 +79,15 @@ def test_an_event_on_the_runs_own_queue_is_taken_once_without_a_delete_call(
         inbox.close()
 
 
-@pytest.mark.parametrize("drains", [True, False])
-def test_a_found_event_and_its_duplicate_take_one_receive_on_a_bus_that_drains(
-    enver, reference_constellation, messages, monkeypatch, drains
+@pytest.mark.parametrize("embedded", [True, False])
+def test_a_found_event_and_its_duplicate_take_one_receive_on_the_embedded_bus(
+    enver, reference_constellation, messages, monkeypatch, embedded
 ):
     """On the embedded bus a receive returns all that waits (up to 10): the receive that found the
     event also took a duplicate sent before it, and the queue is not asked again. A bus that may
     return fewer (AWS's short poll) is asked until a receive adds nothing."""
-    run = f"run-drains-{drains}"
-    inbox = EventInbox(enver.sqs(), messages, run, drains=drains)
+    run = f"run-embedded-{embedded}"
+    inbox = EventInbox(enver.sqs(), messages, run, embedded=embedded)
     try:
         for _ in range(2):
             create_root_entity(enver, reference_constellation, run)
@@ -95,14 +95,14 @@ def test_a_found_event_and_its_duplicate_take_one_receive_on_a_bus_that_drains(
         found, _ = inbox.wait_for("EntityCreated", lambda p: True, timeout=10, then_sweep=True)
         assert found is not None
         assert [e.message for e in inbox.received] == ["EntityCreated", "EntityCreated"]
-        assert calls.count("ReceiveMessage") == (1 if drains else 2), calls
+        assert calls.count("ReceiveMessage") == (1 if embedded else 2), calls
     finally:
         inbox.close()
 
 
 def test_a_full_batch_does_not_count_as_emptying_the_queue(enver, messages):
     """Ten messages, the most one receive returns, may not be all: the queue is asked again."""
-    inbox = EventInbox(enver.sqs(), messages, "run-full-batch", drains=True)
+    inbox = EventInbox(enver.sqs(), messages, "run-full-batch", embedded=True)
     try:
         url = inbox.queues.url(queue_name("identity-service-entity-created", "run-full-batch"))
         for n in range(12):

@@ -113,7 +113,7 @@ class EventPublisher:
 @dataclass(frozen=True)
 class _Batch:
     added: int  # events new to this inbox
-    emptied: bool  # nothing was left on the queue (a bus that drains, a batch that was not full)
+    emptied: bool  # nothing was left on the queue (the embedded bus, a batch that was not full)
 
 
 @dataclass
@@ -156,12 +156,12 @@ class EventInbox:
     since: float | None = None  # epoch seconds
     shared: bool = False
     available: bool = True  # a NoEventBus says False
-    # The bus lists a queue as soon as it exists (the embedded AWS; AWS's ListQueues may lag): the
-    # sweep then finds the run's queues with one ListQueues instead of a lookup per queue.
-    listed: bool = False
-    # A receive returns every visible message up to MAX_BATCH (the embedded AWS; AWS's short poll
-    # samples some of its servers and may return fewer): a batch that is not full emptied its queue.
-    drains: bool = False
+    # The bus is the embedded AWS (moto), which AWS's SQS is not in two ways the inbox relies on:
+    # - it lists a queue as soon as it exists (AWS's ListQueues may lag): the sweep finds the run's
+    #   queues with one ListQueues instead of a lookup per queue;
+    # - a receive returns every visible message up to MAX_BATCH (AWS's short poll samples some of
+    #   its servers and may return fewer): a batch that is not full emptied its queue.
+    embedded: bool = False
     named: dict[str, str] = field(default_factory=dict)  # channel or contract queue -> queue name or URL
 
     def __post_init__(self) -> None:
@@ -255,7 +255,7 @@ class EventInbox:
             added += 1
             if not self.peek and name not in self._own:
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
-        return _Batch(added=added, emptied=self.drains and len(items) < MAX_BATCH)
+        return _Batch(added=added, emptied=self.embedded and len(items) < MAX_BATCH)
 
     def run_queues(self) -> dict[str, str]:
         """Every queue of this run: queue name -> the message named for it (the first, if several share it)."""
@@ -270,7 +270,7 @@ class EventInbox:
         A run's queue nobody has created holds nothing (a publisher creates the queue it sends
         to): it is looked up, not created, so there is nothing to delete either."""
         queues = self.run_queues()
-        listed = self._listed(set(queues)) if self.listed and not self.peek else None
+        listed = self._listed(set(queues)) if self.embedded and not self.peek else None
         for name, kind in queues.items():
             if self._may_hold_events(name, listed):
                 self._take_waiting(name, kind)

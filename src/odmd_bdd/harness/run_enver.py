@@ -84,8 +84,7 @@ def open_inbox(node: pytest.Item, enver: Enver, message_index: MessageIndex, run
     sqs = enver.sqs()
     if sqs is None:
         return NoEventBus(NO_BUS.format(name=enver.name))
-    embedded = enver.embedded_bus
-    inbox = EventInbox(sqs, message_index, run_id, named=enver.event_queues, listed=embedded, drains=embedded)
+    inbox = EventInbox(sqs, message_index, run_id, named=enver.event_queues, embedded=enver.embedded_bus)
     node.stash[INBOX] = inbox
     node.stash[EVENTS_SHOWN] = 0
     return inbox
