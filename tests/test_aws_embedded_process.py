@@ -91,8 +91,8 @@ def test_a_child_that_never_says_where_is_an_error_within_the_deadline(monkeypat
     aws = EmbeddedAwsProcess()
     original = subprocess.Popen
 
-    def hanging(args, **kwargs):  # the child's command replaced by one that never answers
-        return original([sys.executable, "-c", "import time; time.sleep(600)"], **kwargs)
+    def hanging(args, **kwargs):  # the child's command replaced by one that never says where
+        return original([sys.executable, "-c", "import sys; sys.stdin.read()"], **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", hanging)
     started = time.monotonic()

@@ -80,10 +80,16 @@ class EmbeddedClients:
     session per client loaded them again, ~0.1 s a client). botocore sessions are not
     thread-safe, clients are: the lock covers the session."""
 
-    region: str
-    endpoint_url: str
-    _client_session: Any  # None until the first client()
-    _client_lock: threading.Lock
+    def __init__(self, region: str):
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self.endpoint_url = ""  # set while it runs
+        self.startup_s: float | None = None  # measured by start()
+        self._client_session: Any = None  # None until the first client()
+        self._client_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.endpoint_url or 'stopped'}>"
 
     @property
     def running(self) -> bool:
@@ -109,8 +115,7 @@ class EmbeddedAws(EmbeddedClients):
     def __init__(
         self, *, region: str = DEFAULT_REGION, port: int = 0, http_invoke: bool = True, preload: tuple[str, ...] = ()
     ):
-        self.region = region
-        self.account_id = ACCOUNT_ID
+        super().__init__(region)
         self._port = port
         self._http_invoke = http_invoke
         self._preload = tuple(preload)
@@ -120,13 +125,6 @@ class EmbeddedAws(EmbeddedClients):
         self._saved_log_level: int | None = None
         self._parsed_once: contextlib.ExitStack | None = None
         self._saved_sfn_config: SfnConfig | None = None
-        self.endpoint_url = ""
-        self.startup_s: float | None = None  # measured by start(): bind to ready and configured
-        self._client_session = None
-        self._client_lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"<EmbeddedAws {self.endpoint_url or 'stopped'}>"
 
     @property
     def running(self) -> bool:

@@ -31,13 +31,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import IO, Any
 
 from odmd_bdd.aws.embedded import (
-    ACCOUNT_ID,
     DEFAULT_REGION,
     EmbeddedAws,
     EmbeddedClients,
@@ -56,20 +54,12 @@ class EmbeddedAwsProcess(EmbeddedClients):
     """moto on 127.0.0.1:<free port>, served by a child process. `start()`/`stop()` or `with`."""
 
     def __init__(self, *, region: str = DEFAULT_REGION, http_invoke: bool = True, preload: tuple[str, ...] = ()):
-        self.region = region
-        self.account_id = ACCOUNT_ID
+        super().__init__(region)
         self._http_invoke = http_invoke
         self._preload = tuple(preload)
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._parsed_once: contextlib.ExitStack | None = None
-        self.endpoint_url = ""
-        self.startup_s: float | None = None  # spawn to ready, as this process waited for it
-        self._client_session = None
-        self._client_lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"<EmbeddedAwsProcess {self.endpoint_url or 'stopped'}>"
 
     @property
     def running(self) -> bool:
