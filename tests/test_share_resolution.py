@@ -234,3 +234,69 @@ def test_an_invalid_artifact_is_one_clear_error(local, deployed_constellation, s
             resolve_enver(deployed_constellation, "mock")
     finally:
         ssm.put_parameter(Name=schema_url, Value=good, Type="String", Overwrite=True)
+
+
+# -- resolving from what another process read (aws/share.py ShareSnapshot) ------------------------
+
+
+def _attached(local, constellation, share):
+    from odmd_bdd.resolution.envers import EmbeddedAddress
+
+    return resolve_enver(
+        constellation, "local", attach=EmbeddedAddress(local.aws.endpoint_url, local.aws.region, share)
+    )
+
+
+def test_an_enver_resolved_from_its_share_snapshot_is_the_one_read_through_aws_with_no_call(
+    local, reference_constellation, monkeypatch
+):
+    through_aws = _attached(local, reference_constellation, None)
+    calls = record_aws_calls(monkeypatch)
+    from_snapshot = _attached(local, reference_constellation, local.share)
+    try:
+        assert calls == []  # neither SSM nor S3: everything came from the snapshot
+        assert from_snapshot.describe() == through_aws.describe()
+        assert from_snapshot.web_client_url == local.web_client_url
+        assert set(from_snapshot.event_contracts) == set(local.event_contracts)
+        # The embedded AWS still carries the run's events.
+        queue = from_snapshot.sqs().create_queue(QueueName="odmd-snapshot-probe")["QueueUrl"]
+        from_snapshot.sqs().delete_queue(QueueUrl=queue)
+        assert calls == ["CreateQueue", "DeleteQueue"]
+    finally:
+        through_aws.close()
+        from_snapshot.close()
+
+
+def test_the_snapshot_is_read_not_the_live_share(local, reference_constellation, ssm):
+    """Proof that the snapshot path reads the snapshot: /odmd-share changed after it was taken."""
+    good = ssm.get_parameter(Name=IDENTITY_BASE)["Parameter"]["Value"]
+    ssm.put_parameter(Name=IDENTITY_BASE, Value="http://127.0.0.1:9/moved", Type="String", Overwrite=True)
+    try:
+        from_snapshot = _attached(local, reference_constellation, local.share)
+        through_aws = _attached(local, reference_constellation, None)
+        assert from_snapshot.service("identity-service").base_url == good
+        assert through_aws.service("identity-service").base_url == "http://127.0.0.1:9/moved"
+        assert through_aws.share.values[IDENTITY_BASE] == "http://127.0.0.1:9/moved"  # what it read, handed on
+    finally:
+        ssm.put_parameter(Name=IDENTITY_BASE, Value=good, Type="String", Overwrite=True)
+
+
+def test_a_value_missing_from_the_snapshot_is_named_as_unpublished(local, reference_constellation):
+    import dataclasses
+
+    values = {name: value for name, value in local.share.values.items() if name != IDENTITY_BASE}
+    with pytest.raises(EnverError) as caught:
+        _attached(local, reference_constellation, dataclasses.replace(local.share, values=values))
+    message = str(caught.value)
+    assert "1 shared value(s) are not published in /odmd-share" in message
+    assert IDENTITY_BASE in message
+    assert f"the share read by the process hosting the embedded enver at {local.aws.endpoint_url}" in message
+
+
+def test_an_artifact_missing_from_the_snapshot_names_its_s3_address(local, reference_constellation):
+    import dataclasses
+
+    schema_url = local.share.values["/odmd-share/jwks-service/b..mock/jwksApiBaseUrl/schema-url"]
+    artifacts = {url: data for url, data in local.share.artifacts.items() if url != schema_url}
+    with pytest.raises(ContractError, match=f"schema artifact {re.escape(schema_url)} cannot be fetched: not in"):
+        _attached(local, reference_constellation, dataclasses.replace(local.share, artifacts=artifacts))

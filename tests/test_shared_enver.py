@@ -24,6 +24,16 @@ def test_the_handoff_gives_the_embedded_aws_address(tmp_path):
     assert read_handoff(path) == EmbeddedAddress("http://127.0.0.1:5000", "us-east-1")
 
 
+def test_the_handoff_carries_what_the_controller_read_of_the_share(tmp_path):
+    from odmd_bdd.aws.share import ShareSnapshot
+    from odmd_bdd.harness.shared_enver import _handoff
+
+    share = ShareSnapshot({"/odmd-share/a/b..mock/url": "http://127.0.0.1:1"}, artifacts={"s3://b/k@v": b"{}"})
+    path = tmp_path / "enver.json"
+    path.write_text(json.dumps(_handoff(EmbeddedAddress("http://127.0.0.1:5000", "us-east-1", share))))
+    assert read_handoff(path).share == share
+
+
 def test_the_controllers_failure_reaches_the_worker_as_one_message(tmp_path):
     path = tmp_path / "enver.json"
     path.write_text(json.dumps({"error": "fixtures/contracts/key-service.bundle.json: not valid JSON"}))

@@ -30,6 +30,21 @@ def pytest_sessionfinish(session):  # added by tests/test_warm_enver.py: which h
 
     loaded = {name: name in sys.modules for name in ("moto", "playwright")}
     Path(session.config.rootpath, "modules.json").write_text(json.dumps(loaded))
+    Path(session.config.rootpath, "aws_calls.json").write_text(json.dumps(_AWS_CALLS))
+
+
+import botocore.client  # noqa: E402  (added by tests/test_warm_enver.py: the AWS operations this run makes)
+
+_AWS_CALLS = []
+_make_api_call = botocore.client.BaseClient._make_api_call
+
+
+def _recording(self, operation, params):
+    _AWS_CALLS.append(f"{self.meta.service_model.service_name}:{operation}")
+    return _make_api_call(self, operation, params)
+
+
+botocore.client.BaseClient._make_api_call = _recording
 """
 
 
@@ -86,6 +101,12 @@ def _run(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[s
     return result, json.loads(probe.read_text()) if probe.exists() else {}
 
 
+def _aws_calls(project: pytest.Pytester) -> set[str]:
+    """The AWS services the last run called (the probe's record)."""
+    calls = json.loads((project.path / "aws_calls.json").read_text())
+    return {call.split(":")[0] for call in calls}
+
+
 def test_a_kept_enver_is_reused_by_the_next_run_which_starts_no_embedded_aws(warm_project):
     first, loaded = _run(warm_project, "--keep-enver")
     first.assert_outcomes(passed=7)
@@ -100,6 +121,9 @@ def test_a_kept_enver_is_reused_by_the_next_run_which_starts_no_embedded_aws(war
     second.stdout.fnmatch_lines([f"embedded_enver: reused: pid {kept.pid} (--keep-enver), {kept.url}"])
     assert loaded == {"moto": False, "playwright": False}  # no embedded AWS started: moto was never imported
     assert f"identity-service.base_url: {kept.url}/identity-service" in second.stdout.str()
+    # It resolved the enver from what the enver read of itself at start (the state file's share):
+    # no SSM or S3 call; its embedded AWS carried the run's events.
+    assert _aws_calls(warm_project) == {"sqs"}
 
     # Distributed: the controller finds it and hands it to the workers; nobody starts an embedded AWS.
     third, loaded = _run(warm_project, "-n", "2")

@@ -15,13 +15,19 @@ Reading (the harness resolves every enver this way):
   version), a versioned GetObject (`ArtifactNotFound` names the s3 address when the
   bucket, key or version is missing). Hand it to `contracts.parse_artifact(f.data,
   f.address, f.version)`.
+
+Handing over what was read: `ShareSnapshot` holds the values, the unpublished names and the
+artifacts' bytes one resolution read, as JSON (`to_json`/`from_json`) for another process.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from odmd_bdd.errors import ContractError, EnverError
@@ -206,3 +212,43 @@ def fetch_artifact(s3: Any, url: str) -> FetchedArtifact:
     with obj["Body"] as stream:
         data = stream.read()
     return FetchedArtifact(data=data, address=f"s3://{bucket}/{key}", version=obj.get("VersionId") or version)
+
+
+# -- handing over what was read -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareSnapshot:
+    """What one resolution read from an enver's /odmd-share: each value by parameter name, the
+    names it found unpublished, and each artifact's bytes by schema URL (s3://bucket/key@version).
+
+    The process that brought an embedded enver up, and so published and read it back, hands this
+    to the runs that reuse the enver (a warm run, an xdist worker): they resolve from it as they
+    would from SSM and S3, without a call or the SSM and S3 clients, whose models are most of a
+    warm run's first test. Artifact versions are immutable, so their bytes cannot go stale."""
+
+    values: Mapping[str, str]
+    absent: frozenset[str] = frozenset()
+    artifacts: Mapping[str, bytes] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "values": dict(self.values),
+            "absent": sorted(self.absent),
+            "artifacts": {url: base64.b64encode(data).decode("ascii") for url, data in self.artifacts.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> ShareSnapshot:
+        """The snapshot `to_json` wrote; EnverError says what is malformed."""
+        try:
+            values, absent, artifacts = data["values"], data["absent"], data["artifacts"]
+            if not all(isinstance(v, str) for v in (*values, *values.values(), *absent, *artifacts)):
+                raise TypeError("names, values and URLs must be strings")
+            return cls(
+                values=dict(values),
+                absent=frozenset(absent),
+                artifacts={url: base64.b64decode(text, validate=True) for url, text in artifacts.items()},
+            )
+        except (KeyError, TypeError, AttributeError, binascii.Error) as exc:
+            raise EnverError(f"malformed share snapshot: {type(exc).__name__}: {exc}") from None

@@ -15,8 +15,9 @@ otherwise only schedules — brings the embedded enver up once:
 3. the thread writes the embedded AWS's address there (or the error that stopped it), with
    an atomic rename;
 4. a worker's `enver` fixture (`attach_or_none`) polls for that file with a deadline, then
-   resolves the enver *through the embedded AWS* exactly as it reads a deployed one
-   (`resolve_enver(..., attach=address)`: /odmd-share in SSM, artifacts from versioned S3);
+   resolves the enver from what the controller read of it through the embedded AWS, exactly
+   as it reads a deployed one (`resolve_enver(..., attach=address)`: the file carries the
+   /odmd-share values and artifact versions the controller's resolution read);
 5. `pytest_sessionfinish` (controller) stops the enver after the workers are done.
 
 Scenario runs stay isolated on a shared enver the way they are on a deployed one: every
@@ -38,6 +39,7 @@ from typing import Any
 
 import pytest
 
+from odmd_bdd.aws.share import ShareSnapshot
 from odmd_bdd.errors import OdmdError
 from odmd_bdd.harness import heap, warm_enver
 from odmd_bdd.harness.collection import runs_features
@@ -86,13 +88,20 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(part, path)  # a worker never reads half a file
 
 
+def _handoff(address: EmbeddedAddress) -> dict[str, Any]:
+    data: dict[str, Any] = {"endpoint_url": address.endpoint_url, "region": address.region}
+    if address.share is not None:
+        data["share"] = address.share.to_json()
+    return data
+
+
 def _bring_up(config: pytest.Config, shared: SharedEnver) -> None:
     try:
         # The controller serves every worker's requests to the services; moto, about half of that
         # CPU, runs beside it in a process of its own (odmd_bdd/aws/embedded_process.py).
         shared.enver = enver = resolve_run_enver(config, config.stash[CONSTELLATION], aws_process=True)
         heap.settle()  # moto, its models and the services live until the end (harness/heap.py)
-        _write_json(shared.handoff, {"endpoint_url": enver.aws.endpoint_url, "region": enver.aws.region})
+        _write_json(shared.handoff, _handoff(EmbeddedAddress(enver.aws.endpoint_url, enver.aws.region, enver.share)))
     except BaseException as exc:
         error = str(exc) if isinstance(exc, OdmdError) else f"{type(exc).__name__}: {exc}"
         _write_json(shared.handoff, {"error": error})
@@ -108,7 +117,7 @@ def start(config: pytest.Config) -> None:
     config.stash[SHARED] = shared
     warm = warm_enver.attach_or_none(config, config.stash[CONSTELLATION])
     if warm is not None:  # a running enver of the project: the workers attach to it, nobody starts one
-        _write_json(shared.handoff, {"endpoint_url": warm.endpoint_url, "region": warm.region})
+        _write_json(shared.handoff, _handoff(warm))
         shared.done.set()
         return
     threading.Thread(target=_bring_up, args=(config, shared), name="odmd-shared-enver", daemon=True).start()
@@ -154,7 +163,8 @@ def read_handoff(path: Path, deadline_s: float = HANDOFF_WAIT_S) -> EmbeddedAddr
     data = json.loads(path.read_text(encoding="utf-8"))
     if "error" in data:
         raise OdmdError(f"the shared embedded enver (started by the xdist controller) failed: {data['error']}")
-    return EmbeddedAddress(data["endpoint_url"], data["region"])
+    share = ShareSnapshot.from_json(data["share"]) if "share" in data else None
+    return EmbeddedAddress(data["endpoint_url"], data["region"], share)
 
 
 def attach_or_none(config: pytest.Config) -> EmbeddedAddress | None:

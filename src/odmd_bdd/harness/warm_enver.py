@@ -5,8 +5,9 @@ leaves it up — writes `<rootdir>/.odmd/enver.json` (odmd_bdd/localenv/running.
 embedded enver with no explicit addresses looks there first; when the enver it names is alive,
 healthy, fault-free and answers from the very constellation, dataset, contracts and enver code
 this run would start (content digest), the run attaches to it exactly as an xdist worker
-attaches to its controller's (`resolve_enver(..., attach=EmbeddedAddress)`: /odmd-share in its
-embedded AWS). Runs stay isolated on it as on any shared enver: every request carries the
+attaches to its controller's (`resolve_enver(..., attach=EmbeddedAddress)`): it resolves the
+enver from what the enver read back of itself from /odmd-share at start (the state file's
+`share`), and uses its embedded AWS for the run's events. Runs stay isolated on it as on any shared enver: every request carries the
 scenario run's `X-Odmd-Run` id and events go to per-run queues.
 
 A fault plan is global to an enver, so a run with `--odmd-faults` never reuses one (it plants
@@ -26,8 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from odmd_bdd.aws.share import ShareSnapshot
 from odmd_bdd.data.constellation import Constellation
-from odmd_bdd.errors import OdmdError
+from odmd_bdd.errors import EnverError, OdmdError
 from odmd_bdd.localenv import running
 from odmd_bdd.localenv.running import RunningEnver
 from odmd_bdd.resolution.envers import EmbeddedAddress
@@ -102,7 +104,15 @@ def attach_or_none(config: pytest.Config, constellation: Constellation) -> Embed
     if state is None:
         return None
     config.stash[REUSED] = state
-    return EmbeddedAddress(state.endpoint_url, state.region)
+    return EmbeddedAddress(state.endpoint_url, state.region, _share(state))
+
+
+def _share(state: RunningEnver) -> ShareSnapshot | None:
+    """What the enver read of itself at start; without it (or malformed), the run reads /odmd-share."""
+    try:
+        return ShareSnapshot.from_json(state.share) if state.share is not None else None
+    except EnverError:
+        return None
 
 
 def described(config: pytest.Config) -> str | None:

@@ -4,7 +4,10 @@
 `<project>/.odmd/enver.json` once its embedded AWS and services answer:
 
     {"url": …, "web_url": …, "endpoint_url": …, "region": …, "pid": …, "transport": "sfn",
-     "constellation": "/abs/constellation.yaml", "digest": "sha256:…"}
+     "constellation": "/abs/constellation.yaml", "digest": "sha256:…", "share": {…}}
+
+`share` is what the enver read back of itself from /odmd-share at start (aws/share.py
+`ShareSnapshot`): a run reusing the enver resolves it from there, with no AWS call.
 
 The digest covers what the enver answers from: the constellation file, the dataset, every
 file of the contracts' folders, and the enver's own code (odmd_bdd's localenv, aws, events,
@@ -20,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -50,6 +54,7 @@ class RunningEnver:
     constellation: str
     digest: str
     started_by: str = "local-enver"  # or "--keep-enver": a run started it, and a later one may replace it
+    share: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # ShareSnapshot.to_json()
 
     def write(self, path: Path) -> None:
         """Atomically: a reader never sees half a file."""
@@ -65,7 +70,7 @@ class RunningEnver:
     def read(cls, path: Path) -> RunningEnver | None:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw or k != "started_by"})
+            return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw or k not in _OPTIONAL})
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -73,6 +78,9 @@ class RunningEnver:
         """Remove the state file if it still names this enver (another may have replaced it)."""
         if RunningEnver.read(path) == self:
             path.unlink(missing_ok=True)
+
+
+_OPTIONAL = ("started_by", "share")
 
 
 def digest(constellation: Constellation) -> str:

@@ -10,6 +10,7 @@ every address is explicit and no AWS is needed, the local contract copies are us
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ import httpx
 import yaml
 
 from odmd_bdd import tls
-from odmd_bdd.aws.share import ShareNotFound
+from odmd_bdd.aws.share import ShareNotFound, ShareSnapshot
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
 from odmd_bdd.data.constellation import Constellation, EnverSpec, ServiceSpec, SharedValue
 from odmd_bdd.errors import EnverError
@@ -40,10 +41,13 @@ ANSWERS_SAID = {
 @dataclass(frozen=True)
 class EmbeddedAddress:
     """Where an embedded AWS that another process started answers (see shared_enver.py): an
-    enver resolved with `attach=` reads the embedded enver from it instead of starting one."""
+    enver resolved with `attach=` reads the embedded enver from it instead of starting one.
+    `share`: what that process read of it from /odmd-share; given, the enver is resolved from
+    it, and the embedded AWS serves only the run's events (and state machine executions)."""
 
     endpoint_url: str
     region: str
+    share: ShareSnapshot | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Enver:
     event_queues: dict[str, str] = field(default_factory=dict)  # named queues of the event_bus (explicit runs)
     embedded_bus: bool = False  # its events travel on the embedded AWS (moto), which lists new queues at once
     reused: str | None = None  # a running embedded enver this run reuses (harness/warm_enver.py), said in the report
+    share: ShareSnapshot | None = None  # what resolving an embedded enver read of it, for the runs that reuse it
 
     @property
     def name(self) -> str:
@@ -235,7 +240,7 @@ def resolve_enver(
 
         # Over the network (another process's embedded AWS, a deployed enver's account) every read
         # is a round trip: they are made at once, then taken in order as before.
-        remote = resolver is not None and (attach is not None or not spec.embedded)
+        remote = resolver is not None and not resolver.offline and (attach is not None or not spec.embedded)
         prefetched = _prefetch(resolver, constellation, set(explicit)) if remote and resolver is not None else {}
 
         def read(key: tuple[str, str], reader: Callable[[ServiceSpec], Any], sspec: ServiceSpec) -> Any:
@@ -286,6 +291,8 @@ def resolve_enver(
         if enver.local is not None:  # the embedded web client calls the services where they were resolved
             enver.local.web_client.base_urls = {svc.name: svc.base_url for svc in enver.services.values()}
         enver.state_machine_arn = state_machine
+        if resolver is not None and spec.embedded:
+            enver.share = resolver.snapshot()
         if probe:
             check_reachable(enver)
     except BaseException as exc:
@@ -374,8 +381,12 @@ def _resolver(
     if spec.embedded and attach is not None:
         from odmd_bdd.aws.embedded import isolated_session, make_client
 
-        session = isolated_session(attach.region)
-        client = _memo(lambda service: make_client(session, service, endpoint_url=attach.endpoint_url))
+        session = functools.cache(lambda: isolated_session(attach.region))  # boto3 loads on the first client
+        client = _memo(lambda service: make_client(session(), service, endpoint_url=attach.endpoint_url))
+        if attach.share is not None:
+            enver.aws_client, enver.embedded_bus = client, True
+            where = f"the share read by the process hosting the embedded enver at {attach.endpoint_url}"
+            return ShareResolver.from_snapshot(attach.share, spec.revision, where)
     elif spec.embedded:
         from odmd_bdd.aws import EmbeddedAws  # boto3 and moto load only when an embedded enver is needed
         from odmd_bdd.localenv import LocalEnver

@@ -4,6 +4,9 @@ One code path for every enver: the embedded local enver publishes itself exactly
 platform publishes a deployed one, and the harness reads both through `ShareResolver`.
 CloudFormation stack outputs are the fallback for a missing parameter, when the
 constellation names the producing stack.
+
+A resolver records what it read (`snapshot()`); a resolver made `from_snapshot` reads only
+that, with no AWS call: how the runs reusing an embedded enver resolve it (aws/share.py).
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ from typing import Any
 
 from odmd_bdd.aws.share import (
     SCHEMA_URL_CHILD,
+    ArtifactNotFound,
+    FetchedArtifact,
     ShareNotFound,
+    ShareSnapshot,
     fetch_artifact,
+    parse_s3_url,
     read_share,
     read_shares,
     share_name,
@@ -39,13 +46,38 @@ class ShareResolver:
         self._artifacts: dict[str, Artifact] = {}
         self._lock = threading.Lock()  # services are read concurrently (resolve_enver)
         self._fetching: dict[str, threading.Lock] = {}
-        self._read: dict[str, str] = {}  # preloaded values, by parameter name
-        self._absent: set[str] = set()  # preloaded names that are not published
+        self._read: dict[str, str] = {}  # values read, by parameter name
+        self._absent: set[str] = set()  # names read and found unpublished
+        self._fetched: dict[str, bytes] = {}  # each artifact's bytes, by schema URL
+        self._snapshot: ShareSnapshot | None = None
+        self._where = ""
+
+    @classmethod
+    def from_snapshot(cls, snapshot: ShareSnapshot, revision: str, where: str) -> ShareResolver:
+        """A resolver of what another resolution read (`snapshot`): a name it did not read is
+        unpublished, an artifact it did not fetch is missing. `where` names it in messages."""
+        resolver = cls(None, None, revision)
+        resolver._snapshot = snapshot
+        resolver._read, resolver._absent = dict(snapshot.values), set(snapshot.absent)
+        resolver._where = where
+        return resolver
+
+    @property
+    def offline(self) -> bool:
+        """It reads a snapshot: no read is a round trip."""
+        return self._snapshot is not None
+
+    def snapshot(self) -> ShareSnapshot:
+        """Everything read so far, for another process to resolve the same enver from."""
+        with self._lock:
+            return ShareSnapshot(dict(self._read), frozenset(self._absent), dict(self._fetched))
 
     def preload(self, services: list[ServiceSpec], shared: list[SharedValue]) -> None:
         """Read the services' base URLs and schema URLs and the `shared` values in a few
         ssm:GetParameters calls instead of one GetParameter each; later reads take them from
         here. Without permission for GetParameters, each is read on its own as before."""
+        if self.offline:
+            return  # the snapshot is what was preloaded
         names = [share_name(s.build_id, self.revision, s.base_url_producer) for s in services]
         names += [share_name(s.build_id, self.revision, s.base_url_producer, SCHEMA_URL_CHILD) for s in services]
         names += [share_name(v.build_id, self.revision, v.producer) for v in shared]
@@ -58,9 +90,17 @@ class ShareResolver:
         name = share_name(build_id, self.revision, producer, *children)
         if name in self._read:
             return self._read[name]
-        if name in self._absent:
+        if name in self._absent or self.offline:
             raise ShareNotFound(name)
-        return read_share(self.ssm, build_id, self.revision, producer, *children)
+        try:
+            value = read_share(self.ssm, build_id, self.revision, producer, *children)
+        except ShareNotFound:
+            with self._lock:
+                self._absent.add(name)
+            raise
+        with self._lock:
+            self._read[name] = value
+        return value
 
     @property
     def cfn(self) -> Any:
@@ -69,7 +109,9 @@ class ShareResolver:
         return self._cfn
 
     def where(self) -> str:
-        """The SSM endpoint and region this resolver reads, for messages."""
+        """The SSM endpoint and region this resolver reads (or the snapshot's origin), for messages."""
+        if self._where:
+            return self._where
         meta = getattr(self.ssm, "meta", None)
         return f"SSM at {getattr(meta, 'endpoint_url', '?')}, region {getattr(meta, 'region_name', '?')}"
 
@@ -96,9 +138,19 @@ class ShareResolver:
             fetching = self._fetching.setdefault(url, threading.Lock())
         with fetching:  # one fetch of an artifact several services share
             if url not in self._artifacts:
-                fetched = fetch_artifact(self.s3, url)
+                fetched = self._fetch(url)
                 self._artifacts[url] = parse_artifact(fetched.data, fetched.address, fetched.version)
+                with self._lock:
+                    self._fetched[url] = fetched.data
         return self._artifacts[url]
+
+    def _fetch(self, url: str) -> FetchedArtifact:
+        if self._snapshot is None:
+            return fetch_artifact(self.s3, url)
+        bucket, key, version = parse_s3_url(url)
+        if url not in self._snapshot.artifacts:
+            raise ArtifactNotFound(url, f"not in {self._where}")
+        return FetchedArtifact(self._snapshot.artifacts[url], f"s3://{bucket}/{key}", version)
 
     def contracts(self, spec: ServiceSpec) -> ServiceContracts:
         root = self.artifact(self._value(spec.build_id, spec.base_url_producer, SCHEMA_URL_CHILD))

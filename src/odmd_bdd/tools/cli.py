@@ -76,6 +76,7 @@ def _local_enver(args: argparse.Namespace) -> int:
             constellation=str(constellation.path),
             digest=running.digest(constellation),
             started_by=args.started_by,
+            share=resolved.share.to_json() if resolved.share is not None else None,
         )
         state.write(path)
     try:
