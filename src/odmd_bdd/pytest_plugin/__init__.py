@@ -1,7 +1,8 @@
 """The pytest plugin: thin hooks and fixtures over the engine in odmd_bdd/harness/.
 
-Registered through the `pytest11` entry point, so `pytest features/` works in any checkout
-with odmd-bdd installed. Each hook and fixture delegates to one harness module:
+Registered through the `pytest11` entry point, so pytest finds it wherever odmd-bdd is
+installed; the project's own options name it (`-p odmd_bdd.pytest_plugin`, with plugin
+autoloading off: pyproject.toml). Each hook and fixture delegates to one harness module:
 
     hooks.py        options, project loading, feature collection, layers, report hygiene
     fixtures.py     the enver, the actors, transports, events, the GUI browser and session
