@@ -422,7 +422,7 @@ def render(r: dict, json_path: Path | str) -> str:
             f"speed-up **{_x(wall['speedup'])}** on {m['cpus']} CPUs (medians; each round runs the two back to back, "
             f"neither with the bench's probes). The xdist controller hosts the one embedded enver, each worker "
             f"launches its own Chromium; the workers deal the scenarios out longest first. The GUI layer keeps "
-            f"Chromium busy (a fresh context, page and renderer per scenario), so on few cores the two workers' "
+            f"Chromium busy (rendering, input and a page reset per scenario), so on few cores the two workers' "
             f"browsers compete for them and the speed-up is bounded by the CPU, not by the scheduling. "
             f"Samples: serial {', '.join(_s(v) for v in wall['serial_samples'])}; -n 2 "
             f"{', '.join(_s(v) for v in wall['parallel_samples'])}.",
