@@ -16,8 +16,8 @@ Reading (the harness resolves every enver this way):
   bucket, key or version is missing). Hand it to `contracts.parse_artifact(f.data,
   f.address, f.version)`.
 
-Handing over what was read: `ShareSnapshot` holds the values, the unpublished names and the
-artifacts' bytes one resolution read, as JSON (`to_json`/`from_json`) for another process.
+Handing over what was read: `ShareSnapshot` holds the values and the artifacts' bytes one
+resolution read, as JSON (`to_json`/`from_json`) for another process.
 """
 
 from __future__ import annotations
@@ -219,8 +219,8 @@ def fetch_artifact(s3: Any, url: str) -> FetchedArtifact:
 
 @dataclass(frozen=True)
 class ShareSnapshot:
-    """What one resolution read from an enver's /odmd-share: each value by parameter name, the
-    names it found unpublished, and each artifact's bytes by schema URL (s3://bucket/key@version).
+    """What one resolution read from an enver's /odmd-share: each value by parameter name and
+    each artifact's bytes by schema URL (s3://bucket/key@version).
 
     The process that brought an embedded enver up, and so published and read it back, hands this
     to the runs that reuse the enver (a warm run, an xdist worker): they resolve from it as they
@@ -228,13 +228,11 @@ class ShareSnapshot:
     warm run's first test. Artifact versions are immutable, so their bytes cannot go stale."""
 
     values: Mapping[str, str]
-    absent: frozenset[str] = frozenset()
     artifacts: Mapping[str, bytes] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "values": dict(self.values),
-            "absent": sorted(self.absent),
             "artifacts": {url: base64.b64encode(data).decode("ascii") for url, data in self.artifacts.items()},
         }
 
@@ -242,12 +240,11 @@ class ShareSnapshot:
     def from_json(cls, data: Any) -> ShareSnapshot:
         """The snapshot `to_json` wrote; EnverError says what is malformed."""
         try:
-            values, absent, artifacts = data["values"], data["absent"], data["artifacts"]
-            if not all(isinstance(v, str) for v in (*values, *values.values(), *absent, *artifacts)):
+            values, artifacts = data["values"], data["artifacts"]
+            if not all(isinstance(v, str) for v in (*values, *values.values(), *artifacts)):
                 raise TypeError("names, values and URLs must be strings")
             return cls(
                 values=dict(values),
-                absent=frozenset(absent),
                 artifacts={url: base64.b64decode(text, validate=True) for url, text in artifacts.items()},
             )
         except (KeyError, TypeError, AttributeError, binascii.Error) as exc:

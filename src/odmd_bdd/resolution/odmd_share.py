@@ -47,7 +47,7 @@ class ShareResolver:
         self._lock = threading.Lock()  # services are read concurrently (resolve_enver)
         self._fetching: dict[str, threading.Lock] = {}
         self._read: dict[str, str] = {}  # values read, by parameter name
-        self._absent: set[str] = set()  # names read and found unpublished
+        self._absent: set[str] = set()  # preloaded names that are not published
         self._fetched: dict[str, bytes] = {}  # each artifact's bytes, by schema URL
         self._snapshot: ShareSnapshot | None = None
         self._where = ""
@@ -58,7 +58,7 @@ class ShareResolver:
         unpublished, an artifact it did not fetch is missing. `where` names it in messages."""
         resolver = cls(None, None, revision)
         resolver._snapshot = snapshot
-        resolver._read, resolver._absent = dict(snapshot.values), set(snapshot.absent)
+        resolver._read = dict(snapshot.values)
         resolver._where = where
         return resolver
 
@@ -70,7 +70,7 @@ class ShareResolver:
     def snapshot(self) -> ShareSnapshot:
         """Everything read so far, for another process to resolve the same enver from."""
         with self._lock:
-            return ShareSnapshot(dict(self._read), frozenset(self._absent), dict(self._fetched))
+            return ShareSnapshot(dict(self._read), dict(self._fetched))
 
     def preload(self, services: list[ServiceSpec], shared: list[SharedValue]) -> None:
         """Read the services' base URLs and schema URLs and the `shared` values in a few
@@ -92,12 +92,7 @@ class ShareResolver:
             return self._read[name]
         if name in self._absent or self.offline:
             raise ShareNotFound(name)
-        try:
-            value = read_share(self.ssm, build_id, self.revision, producer, *children)
-        except ShareNotFound:
-            with self._lock:
-                self._absent.add(name)
-            raise
+        value = read_share(self.ssm, build_id, self.revision, producer, *children)
         with self._lock:
             self._read[name] = value
         return value
