@@ -42,6 +42,7 @@ class PooledContexts(Contexts):
     def _prepare(self, options: dict) -> None:
         while len(self._pool) < self.size:
             self.made += 1
+            self.pages_made += 1
             context = self.browser.new_context(**options)
             self._pool.append((context, context.new_page(), options))
 

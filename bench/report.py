@@ -289,6 +289,45 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
     return ["", "Why a missed target is missed on this machine (this run's numbers):", "", *notes]
 
 
+ISOLATION_LABELS = {
+    "context": "a fresh context and page per scenario (`--gui-isolation context`)",
+    "pool": "a pool of prepared contexts (each scenario takes one whose page exists; the pool is topped up)",
+    "reset": "one context, reset between scenarios (`--gui-isolation reset`, the default)",
+    "reset_new_page": "… the same reset, with a new page per scenario",
+}
+
+
+def _isolation(iso: dict | None) -> list[str]:
+    """Item 3 of issue 15: what each way of isolating GUI scenarios costs."""
+    if not iso:
+        return []
+    strategies = iso["strategies"]
+    rows = [
+        f"| {ISOLATION_LABELS.get(name, name)} | {_ms(s['median_s'])} | {_x(s['ratio_to_context'])} | "
+        f"{s['contexts_made']} | {s['pages_made']} | {s['renderer_pids_seen_in_5_scenarios']} |"
+        for name, s in strategies.items()
+    ]
+    fastest = min(strategies, key=lambda name: strategies[name]["median_s"])
+    return [
+        "",
+        "## GUI isolation: fresh context, pool, reset",
+        "",
+        f"bench/gui_isolation.py, {iso['rounds']} round(s), each running one scenario per strategy in turn (after "
+        "an untimed round): open the scenario's session (context or reset, page, tracing, capture), load the web "
+        "client, plant storage, a cookie and in-page state, call a service from the page, read the capture, close. "
+        "Then five scenarios per strategy alone, each checking that nothing planted by the previous one is left, "
+        "counting the renderer processes Chromium ran for them. tests/test_gui_isolation.py proves the default "
+        "leaks nothing between scenarios (storage, cookies, in-page JS state, captured traffic).",
+        "",
+        "| strategy | per scenario (median) | vs fresh context | contexts made | pages made | renderer processes "
+        "in 5 scenarios |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"Fastest in this run: {ISOLATION_LABELS.get(fastest, fastest)}.",
+    ]
+
+
 def _rounds(par: dict) -> str:
     rounds = par.get("rounds", 1)
     return f", {rounds} rounds (medians)" if rounds > 1 else ""
@@ -297,7 +336,7 @@ def _rounds(par: dict) -> str:
 def _loads(r: dict) -> str:
     parts = [
         f"{name} {' → '.join(f'{v:.1f}' for v in r[name]['load_1min'])}"
-        for name in ("startup", "suite", "peers", "scaling", "throughput")
+        for name in ("startup", "suite", "peers", "scaling", "isolation", "throughput")
         if name in r and "load_1min" in r[name]
     ]
     return "; ".join(parts)
@@ -495,6 +534,7 @@ def render(r: dict, json_path: Path | str) -> str:
             "|---|---:|",
             *[f"| `{name}` | {_ms(v)} |" for name, v in suite["session_fixtures_s"].items()],
         ]
+    lines += _isolation(r.get("isolation"))
     start = r.get("startup")
     if start:
         e = start["enver"]

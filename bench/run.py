@@ -25,6 +25,10 @@ Sections (`--only` picks some):
   scaling     the API suite at 1x, 5x, 25x (bench/repeat.py): per-scenario cost per size and
               a least-squares fit of the time against the number of scenarios; the largest
               size serial and with `-n 2`;
+  isolation   one GUI scenario's isolation, strategy by strategy (bench/gui_isolation.py): a fresh
+              context, a pool of prepared contexts, one context reset between scenarios (the
+              default, --gui-isolation reset), the reset with a new page; per-scenario medians and
+              the renderer processes each starts;
   throughput  the embedded enver alone (`odmd-bdd local-enver`) and Stoplight Prism
               (bench/node_modules, `npm ci --prefix bench`) serving the same OpenAPI artifact,
               each under the same bounded load from a second process: wrk (1 thread, 16
@@ -57,7 +61,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-SECTIONS = ("startup", "suite", "peers", "scaling", "throughput")
+SECTIONS = ("startup", "suite", "peers", "scaling", "isolation", "throughput")
 TARGET_RATIO = 1.3
 LOGIN_BODY = '{"temp_token":"mock_temp_token_12345"}'  # identity-service login, the dataset's valid request
 PRISM_BIN = BENCH / "node_modules" / ".bin" / "prism"
@@ -75,6 +79,7 @@ class Config:
     sfn_exchanges: int = 10  # exchanges through the BDD state machine after the first
     scaling_sizes: tuple[int, ...] = (1, 5, 25)
     peer_rounds: int = 5  # UC1 against the peers (bench/side_by_side.py), whole processes in turn
+    isolation_rounds: int = 8  # GUI isolation strategies (bench/gui_isolation.py), one scenario each in turn
     load_seconds: float = 5.0
     warmup_seconds: float = 1.0
     connections: int = 16
@@ -95,6 +100,7 @@ class Config:
             sfn_exchanges=1,
             scaling_sizes=(1, 2),
             peer_rounds=1,
+            isolation_rounds=1,
             load_seconds=1.0,
             warmup_seconds=0.5,
             loadgen_requests=300,
@@ -651,6 +657,21 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
+def section_isolation(cfg: Config, tmp: Path) -> dict:
+    """bench/gui_isolation.py in a fresh process: its JSON, strategy by strategy."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "gui_isolation.py"), "--rounds", str(cfg.isolation_rounds)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench/gui_isolation.py exited with {proc.returncode}: {proc.stderr[-2000:]}")
+    return {"strategies": json.loads(proc.stdout), "rounds": cfg.isolation_rounds}
+
+
 def section_throughput(cfg: Config, tmp: Path) -> dict:
     tool = "wrk" if cfg.loadgen != "python" and shutil.which("wrk") else "bench/loadgen.py (httpx, asyncio)"
     out: dict = {
@@ -762,6 +783,7 @@ def run(cfg: Config, only: list[str]) -> dict:
             "select": cfg.select,
             "scaling_sizes": cfg.scaling_sizes,
             "peer_rounds": cfg.peer_rounds,
+            "isolation_rounds": cfg.isolation_rounds,
         },
         "machine": machine(),
     }
@@ -772,6 +794,7 @@ def run(cfg: Config, only: list[str]) -> dict:
             ("suite", section_suite),
             ("peers", section_peers),
             ("scaling", section_scaling),
+            ("isolation", section_isolation),
             ("throughput", section_throughput),
         ):
             if section in only:

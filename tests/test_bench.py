@@ -27,7 +27,7 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     results = json.loads(out_json.read_text(encoding="utf-8"))
     assert results["quick"] is True
-    assert {"startup", "suite", "peers", "scaling", "throughput"} <= set(results)
+    assert {"startup", "suite", "peers", "scaling", "isolation", "throughput"} <= set(results)
 
     for layer in ("api", "gui"):
         cost = results["suite"][layer]
@@ -59,6 +59,13 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
     assert parallel["serial_samples_s"] == [parallel["serial_s"]] and parallel["n2_samples_s"] == [parallel["n2_s"]]
     assert parallel["serial_cpu_s"] > 0 and parallel["n2_cpu_s"] > 0 and parallel["cpu_bound_speedup"] > 0, parallel
 
+    strategies = results["isolation"]["strategies"]
+    assert set(strategies) == {"context", "pool", "reset", "reset_new_page"}, strategies
+    assert all(s["median_s"] > 0 and s["rounds"] == 1 for s in strategies.values()), strategies
+    # the default keeps one context and its page; the strict mode makes one context per scenario
+    assert strategies["reset"]["contexts_made"] == 1 and strategies["reset"]["pages_made"] == 1, strategies
+    assert strategies["context"]["contexts_made"] >= 2, strategies
+
     local = results["throughput"]["servers"]["local_enver"]
     assert local["requests"] > 0 and local["non_2xx"] == 0 and local["errors"] == 0, local
 
@@ -73,6 +80,7 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
         "serial vs `-n 2`",
         "Start-up",
         "Growth with the number of scenarios",
+        "GUI isolation: fresh context, pool, reset",
         "Throughput",
     ):
         assert heading in markdown
