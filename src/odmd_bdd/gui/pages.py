@@ -11,7 +11,7 @@ Nothing here knows a service or an operation. A page object is found by data-tes
 
 Waiting is Playwright's auto-waiting with a deadline (never a sleep): actions wait for their
 element to be actionable, and an answer is complete when the panel's data-seq moves past the
-value it had before the click (`locator.wait_for`, polled in the page every animation frame).
+value it had before the click (`_when`: checked on every DOM change, not only once per frame).
 
 Round trips are few on purpose: what the harness only reads (does the page, the form, the
 panel, the button exist; is the page visible; the form's controls; data-seq; the answer, its
@@ -58,19 +58,23 @@ _FIND_JS = """let dup = null;
   const find = (ids) => ids.reduce((el, id) => one(el, id), document);
   """
 
-# One round trip: is the service's page there and visible (Playwright's definition: a non-empty
-# box, visibility visible), is its navigation link there (and is each one of a kind).
+# Playwright's definition of visible: a non-empty box, visibility visible.
+_VISIBLE_JS = """const isVisible = (el) => {
+    const box = el.getBoundingClientRect();
+    return getComputedStyle(el).visibility === 'visible' && box.width > 0 && box.height > 0;
+  };
+  """
+
+# One round trip: is the service's page there and visible, is its navigation link there (and
+# is each one of a kind).
 _SECTION_JS = (
     """([section, nav]) => {
   """
     + _FIND_JS
+    + _VISIBLE_JS
     + """const page = find([section]);
   const pageDup = dup;
-  let visible = false;
-  if (page) {
-    const box = page.getBoundingClientRect();
-    visible = getComputedStyle(page).visibility === 'visible' && box.width > 0 && box.height > 0;
-  }
+  const visible = !!page && isVisible(page);
   dup = null;
   const link = find([nav]);
   return {section: !!page, visible, nav: !!link, dup: pageDup, navDup: dup};
@@ -143,11 +147,62 @@ _READY_JS = """() => {
           error: error ? error.textContent : null};
 }"""
 
-# Polled every animation frame until the client is ready (or broken: an error, two app elements).
-_READY_WAIT_JS = """() => {
+
+def _when(condition: str) -> str:
+    """A `wait_for_function` predicate that settles as soon as `condition(arg)` holds.
+
+    Playwright checks a predicate, or a locator's state, once per animation frame (16.7 ms here):
+    an answer rendered just after a frame is seen one frame later. This one is also checked on
+    every DOM change (a MutationObserver), so the wait ends with the change that satisfies it;
+    the frame loop stays for what no DOM change announces (styles, layout). Playwright still
+    enforces the timeout, and runs the predicate again in the new document after a navigation."""
+    return (
+        "(arg) => new Promise((resolve) => {\n  const condition = "
+        + condition
+        + """;
+  let done = false;
+  const check = () => {
+    if (done || !condition(arg)) return;
+    done = true;
+    observer.disconnect();
+    resolve(true);
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  const frame = () => { check(); if (!done) requestAnimationFrame(frame); };
+  frame();
+})"""
+    )
+
+
+# Until the client is ready (or broken: an error, two app elements).
+_READY_WAIT_JS = _when(
+    """() => {
   const apps = document.querySelectorAll('[data-testid="app"]');
   return apps.length > 1 || (apps.length === 1 && ['true', 'error'].includes(apps[0].getAttribute('data-ready')));
 }"""
+)
+
+# Until the answer panel (the first of the chain `ids`) carries data-seq `seq`.
+_SEQ_WAIT_JS = _when(
+    """([ids, seq]) => {
+  """
+    + _FIND_JS
+    + """const panel = find(ids);
+  return !!panel && panel.getAttribute('data-seq') === seq;
+}"""
+)
+
+# Until the service's page (data-testid `section`) is visible.
+_SECTION_WAIT_JS = _when(
+    """([section]) => {
+  """
+    + _FIND_JS
+    + _VISIBLE_JS
+    + """const page = find([section]);
+  return !!page && isVisible(page);
+}"""
+)
 
 _SET_TOKEN_JS = """([key, token]) => {
   if (token === null) sessionStorage.removeItem(key); else sessionStorage.setItem(key, token);
@@ -157,11 +212,6 @@ _SET_TOKEN_JS = """([key, token]) => {
 
 class GuiConventionError(AssertionError):
     """The web client lacks an element the convention requires, or shows something unreadable."""
-
-
-def _css(testid: str) -> str:
-    """The CSS selector of an exact data-testid (what get_by_test_id matches)."""
-    return '[data-testid="' + testid.replace("\\", "\\\\").replace('"', '\\"') + '"]'
 
 
 def _missing(what: str, testid: str) -> GuiConventionError:
@@ -235,7 +285,7 @@ class WebClientPage:
         except PlaywrightError as exc:
             raise OdmdError(f"the web client at {self.url} cannot be opened: {str(exc).splitlines()[0]}") from None
         try:
-            self.page.wait_for_function(_READY_WAIT_JS, polling="raf", timeout=self.timeout_ms)
+            self.page.wait_for_function(_READY_WAIT_JS, timeout=self.timeout_ms)
         except PlaywrightTimeoutError:
             raise GuiConventionError(
                 f"the web client at {self.url} did not become ready within "
@@ -274,7 +324,7 @@ class WebClientPage:
             _strict(found["navDup"], [])
             self.page.get_by_test_id(f"nav.{name}").click()
             try:
-                section.wait_for(state="visible", timeout=self.timeout_ms)
+                self.page.wait_for_function(_SECTION_WAIT_JS, arg=[f"service.{name}"], timeout=self.timeout_ms)
             except PlaywrightTimeoutError:
                 raise AssertionError(
                     f"the web client's page service.{name} did not show within "
@@ -418,10 +468,9 @@ class OperationForm:
         if not state["submit"]:
             raise _missing(f"submit button of {self.label}", f"{self.op}.submit")
         self.form.get_by_test_id(f"{self.op}.submit").click()
-        # wait_for polls in the page every animation frame; expect() would back off to 100/250/500 ms.
-        done = self.form.locator(f'{_css(f"{self.op}.answer")}[data-seq="{seq + 1}"]')
+        chain = [*self._scope, f"{self.op}.answer"]
         try:
-            done.wait_for(state="attached", timeout=self.client.timeout_ms)
+            self.client.page.wait_for_function(_SEQ_WAIT_JS, arg=[chain, str(seq + 1)], timeout=self.client.timeout_ms)
         except PlaywrightTimeoutError:
             raise AssertionError(
                 f"the web client showed no answer for {self.label} within "
