@@ -151,7 +151,7 @@ _READY_JS = """() => {
 def _when(condition: str) -> str:
     """A `wait_for_function` predicate that settles as soon as `condition(arg)` holds.
 
-    Playwright checks a predicate, or a locator's state, once per animation frame (16.7 ms here):
+    Playwright checks a predicate, or a locator's state, once per animation frame (60 a second):
     an answer rendered just after a frame is seen one frame later. This one is also checked on
     every DOM change (a MutationObserver), so the wait ends with the change that satisfies it;
     the frame loop stays for what no DOM change announces (styles, layout). Playwright still
