@@ -219,20 +219,21 @@ def _targets(r: dict) -> list[str]:
     return rows
 
 
+def _steps(enver: dict, labelled: tuple[tuple[str, str], ...]) -> str:
+    """ "moto up 165.2 ms, publishing …": the start-up steps `labelled` (label, key) that were measured."""
+    return ", ".join(f"{label} {_ms(enver[key])}" for label, key in labelled if enver.get(key) is not None)
+
+
 def _why_missed(r: dict, cpus: int) -> list[str]:
     """What bounds a missed target on this machine, from this run's own numbers."""
     notes = []
     peers = r.get("peers") or {}
     phases = peers.get("api_phases_median_s") or {}
+    enver = (r.get("startup") or {}).get("enver") or {}
     cold, warm, peer = phases.get("api_cold"), phases.get("api_warm"), phases.get("api_peer")
     if cold and warm and peer and (peers["ratios"].get("api_cold") or 0) > COLD_TARGET:
         allowed = COLD_TARGET * peer["wall"] - warm["wall"]
-        enver = (r.get("startup") or {}).get("enver") or {}
-        parts = ", ".join(
-            f"{label} {_ms(enver[key])}"
-            for label, key in (("moto up", "embedded_aws_s"), ("publishing", "publish_s"), ("close", "close_s"))
-            if enver.get(key) is not None
-        )
+        parts = _steps(enver, (("moto up", "embedded_aws_s"), ("publishing", "publish_s"), ("close", "close_s")))
         notes.append(
             f"- **Cold** is the warm run plus bringing up the embedded AWS and enver in the process: "
             f"{_s(cold['wall'] - warm['wall'])} more here (the first test {_s(cold['first'])} against "
@@ -245,18 +246,16 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
                 else f"is less than even the warm run ({_ms(warm['wall'])})."
             )
         )
-    enver = (r.get("startup") or {}).get("enver") or {}
     ready = enver.get("resolve_enver_s")
     if ready is not None and ready > READY_TARGET_S:
-        parts = ", ".join(
-            f"{label} {_ms(enver[key])}"
-            for label, key in (
+        parts = _steps(
+            enver,
+            (
                 ("moto up", "embedded_aws_s"),
                 ("the services up", "local_enver_s"),
                 ("publishing to SSM / S3 / SQS", "publish_s"),
                 ("boto3 clients and reading /odmd-share back", "resolve_other_s"),
-            )
-            if enver.get(key) is not None
+            ),
         )
         notes.append(
             f"- **Enver and AWS ready** took {_ms(ready)}: {parts}. The embedded AWS is moto, a Python AWS "
