@@ -259,9 +259,9 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
         )
         notes.append(
             f"- **Enver and AWS ready** took {_ms(ready)}: {parts}. The embedded AWS is moto, a Python AWS "
-            "imported and served in the run's own interpreter, and the enver is published over the AWS API the "
-            "way a deployed one is: every call goes through botocore on the client side and moto's Flask app on "
-            "the other, and moto loads its own copy of each service's model and backend on that service's first "
+            "imported and served in the run's own interpreter, and the harness reads the enver back over the AWS "
+            "API as it reads a deployed one: every call goes through botocore on the client side and moto's Flask "
+            "app on the other, and moto loads its own copy of each service's model on that service's first "
             "request. A warm run skips all of it (it attaches to a running enver, above)."
         )
     ours, peer_start = _startup_phase(peers)

@@ -61,6 +61,8 @@ from odmd_bdd.errors import EnverError
 if TYPE_CHECKING:
     from moto.core.config import _sfn_config as SfnConfig
 
+    from odmd_bdd.aws.writers import EnverWriter
+
 LOOPBACK = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
 # moto's default account (moto.core.DEFAULT_ACCOUNT_ID); every ARN it mints carries it.
@@ -99,6 +101,13 @@ class EmbeddedClients:
         """A boto3 Session with dummy credentials and this region, isolated from ~/.aws and AWS_*."""
         return isolated_session(self.region)
 
+    def writer(self, client: Callable[[str], Any] | None = None) -> EnverWriter:
+        """What publishing to this AWS writes with: its API, through `client(service)` (default
+        `self.client`; a caller that already holds clients passes its factory)."""
+        from odmd_bdd.aws.writers import ApiWriter
+
+        return ApiWriter(client or self.client)
+
     def client(self, service: str, **config: Any) -> Any:
         """A boto3 client of `service` bound to the embedded endpoint (dummy credentials, no proxy)."""
         if not self.running:
@@ -129,6 +138,14 @@ class EmbeddedAws(EmbeddedClients):
     @property
     def running(self) -> bool:
         return self._server is not None
+
+    def writer(self, client: Callable[[str], Any] | None = None) -> EnverWriter:
+        """moto runs in this process: publishing writes into its backends (odmd_bdd/aws/writers.py)."""
+        from odmd_bdd.aws.writers import MotoWriter
+
+        if not self.running:
+            raise EnverError("the embedded AWS is not running: start it before publishing to it")
+        return MotoWriter(self.account_id, self.region)
 
     @staticmethod
     def current() -> EmbeddedAws | None:

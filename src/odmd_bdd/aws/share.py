@@ -7,6 +7,8 @@ real enver):
 - `publish_artifact(s3, ssm, build_id, revision, producer, document, bucket=, account=)`
   puts a schema artifact in a versioned bucket at `<account>/<revision>/<file>.json` and
   writes `s3://<bucket>/<key>@<VersionId>` to `/odmd-share/<buildId>/<revision>/<producer>/schema-url`.
+Both take boto3 clients; `write_value` and `write_artifact` do the same through any
+`EnverWriter` (odmd_bdd/aws/writers.py: the AWS API, or the backends of an in-process moto).
 
 Reading (the harness resolves every enver this way):
 - `read_share(ssm, build_id, revision, producer)` → the value (`ShareNotFound` names the
@@ -30,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from odmd_bdd.aws.writers import ApiWriter, EnverWriter
 from odmd_bdd.errors import ContractError, EnverError
 
 SHARE_ROOT = "/odmd-share"
@@ -87,25 +90,15 @@ def share_name(build_id: str, revision: str, producer: str, *children: str) -> s
 
 
 def publish_value(ssm: Any, build_id: str, revision: str, producer: str, value: str, *children: str) -> str:
-    """Put (overwrite) the String parameter of a shared value; return its name."""
+    """Put (overwrite) the String parameter of a shared value with a boto3 SSM client; return its name."""
+    return write_value(ApiWriter.of(ssm=ssm), build_id, revision, producer, value, *children)
+
+
+def write_value(writer: EnverWriter, build_id: str, revision: str, producer: str, value: str, *children: str) -> str:
+    """`publish_value` through any `EnverWriter`."""
     name = share_name(build_id, revision, producer, *children)
-    ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    writer.put_parameter(name, value)
     return name
-
-
-def ensure_versioned_bucket(s3: Any, bucket: str) -> None:
-    """Create `bucket` if it does not exist and turn versioning on."""
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except s3.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
-            raise
-        region = s3.meta.region_name
-        kwargs: dict[str, Any] = {"Bucket": bucket}
-        if region and region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        s3.create_bucket(**kwargs)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
 def publish_artifact(
@@ -126,9 +119,37 @@ def publish_artifact(
 
     `document` is a JSON-ready object or already-encoded bytes/str. `file_name` defaults to
     the producer's name; `git_sha` becomes the object's `gitsha` tag (the platform tags
-    artifacts with the producing commit). `bucket_ready`: the caller has already run
-    `ensure_versioned_bucket` (a publisher of many artifacts does it once, not two calls each).
+    artifacts with the producing commit). `bucket_ready`: the caller has already made the bucket
+    and turned versioning on (a publisher of many artifacts does it once, not two calls each).
     """
+    return write_artifact(
+        ApiWriter.of(ssm=ssm, s3=s3),
+        build_id,
+        revision,
+        producer,
+        document,
+        bucket=bucket,
+        account=account,
+        file_name=file_name,
+        git_sha=git_sha,
+        bucket_ready=bucket_ready,
+    )
+
+
+def write_artifact(
+    writer: EnverWriter,
+    build_id: str,
+    revision: str,
+    producer: str,
+    document: Any,
+    *,
+    bucket: str,
+    account: str,
+    file_name: str | None = None,
+    git_sha: str | None = None,
+    bucket_ready: bool = False,
+) -> str:
+    """`publish_artifact` through any `EnverWriter`."""
     share_name(build_id, revision, producer)  # check the parts before writing anything
     file_name = file_name or producer
     if not _NAME.match(file_name):
@@ -140,16 +161,13 @@ def publish_artifact(
     else:
         body = json.dumps(document, indent=2).encode("utf-8")
     if not bucket_ready:
-        ensure_versioned_bucket(s3, bucket)
+        writer.ensure_versioned_bucket(bucket)
     key = f"{account}/{revision}/{file_name}.json"
-    put: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body, "ContentType": "application/json"}
-    if git_sha:
-        put["Tagging"] = f"gitsha={git_sha}"
-    version = s3.put_object(**put).get("VersionId")
+    version = writer.put_object(bucket, key, body, {"gitsha": git_sha} if git_sha else {})
     if not version or version == "null":
         raise EnverError(f"s3://{bucket}/{key} got no VersionId: versioning is not enabled on bucket {bucket}")
     url = f"s3://{bucket}/{key}@{version}"
-    publish_value(ssm, build_id, revision, producer, url, SCHEMA_URL_CHILD)
+    write_value(writer, build_id, revision, producer, url, SCHEMA_URL_CHILD)
     return url
 
 

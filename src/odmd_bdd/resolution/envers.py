@@ -410,7 +410,7 @@ def _resolver(
             enver.local,
             spec.revision,
             state_machine=spec.transport == "sfn",
-            client=client,
+            writer=enver.aws.writer(client),
             withhold_artifacts=withhold_artifacts,
         )
     else:
