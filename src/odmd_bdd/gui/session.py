@@ -46,7 +46,7 @@ def evidence_dir(reports: Path, nodeid: str) -> Path:
 ISOLATION = ("reset", "context")  # --gui-isolation; the first is the default
 
 
-def _leave_in_place(page: Page) -> None:
+def _leave_in_place(page: Page, cdp: CDPSession) -> None:
     """Replace the page's document by an about:blank one that the page itself navigates to.
 
     That navigation stays in the renderer process and keeps the origin, so the old document (its
@@ -59,7 +59,9 @@ def _leave_in_place(page: Page) -> None:
     with page.expect_event("framenavigated", lambda f: f.parent_frame is None and f.url == "about:blank"):
         page.evaluate("() => location.replace('about:blank')")
     # The browsing context's name is not the document's: it outlives a same-origin navigation.
-    page.evaluate("() => { window.name = ''; }")
+    # Set in the blank document through DevTools: Playwright's evaluate would first wait for that
+    # document's context to be announced to it, a third of this function's time.
+    cdp.send("Runtime.evaluate", {"expression": "window.name = ''"})
 
 
 def _origin(url: str) -> str:
@@ -139,11 +141,11 @@ class Contexts:
                 self._blank_on.pop(each, None)
                 each.close()
         assert page is not None
-        if keep and on:
-            _leave_in_place(page)
         cdp = self._cdp.get(page)
         if cdp is None:  # a page's session: the storage of this context only
             cdp = self._cdp[page] = context.new_cdp_session(page)
+        if keep and on:
+            _leave_in_place(page, cdp)
         if keep:
             if on:  # the page's realm is gone and its blank successor is still on that origin
                 cdp.send("DOMStorage.clear", {"storageId": {"securityOrigin": on, "isLocalStorage": False}})
