@@ -276,10 +276,11 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
     if par.get("n2_cpu_s") and (par.get("speedup") or 0) < N2_TARGET:
         busy = par["n2_cpu_s"] / par["n2_s"] / cpus if par.get("n2_s") else None
         notes.append(
-            f"- **`-n 2`** used {_s(par['n2_cpu_s'])} of CPU (user + system: the controller with the services, the "
-            f"embedded AWS in its own process, both workers) where the serial run used {_s(par['serial_cpu_s'])} in "
-            f"{_s(par['serial_s'])} ({par['serial_cpu_s'] / par['serial_s']:.2f} CPUs busy on average). The difference is two worker start-ups, the report "
-            f"traffic to the controller, and requests crossing processes. Spread perfectly over the {cpus} CPUs, "
+            f"- **`-n 2`** used {_s(par['n2_cpu_s'])} of CPU (user + system: the controller, both workers each with "
+            f"its own embedded enver) where the serial run used {_s(par['serial_cpu_s'])} in "
+            f"{_s(par['serial_s'])} ({par['serial_cpu_s'] / par['serial_s']:.2f} CPUs busy on average). The "
+            f"difference is a second worker start-up and embedded enver, and the report traffic to the controller, "
+            f"which shares the cores with the workers. Spread perfectly over the {cpus} CPUs, "
             f"that CPU alone takes {_s(par['n2_cpu_s'] / cpus)}: at most {_x(par.get('cpu_bound_speedup'))} faster "
             f"than serial on this machine" + (f"; the run kept {busy:.0%} of them busy." if busy is not None else ".")
         )
@@ -520,7 +521,7 @@ def render(r: dict, json_path: Path | str) -> str:
             f"`pytest {' '.join(r['config']['features'] + r['config']['select'])}`: serial {_s(wall['serial_s'])} "
             f"({wall['serial_summary']}), `-n 2` {_s(wall['parallel_n2_s'])} ({wall['parallel_summary']}): "
             f"speed-up **{_x(wall['speedup'])}** on {m['cpus']} CPUs (medians; each round runs the two back to back, "
-            f"neither with the bench's probes). The xdist controller hosts the one embedded enver, each worker "
+            f"neither with the bench's probes). Each worker brings up its own embedded enver and "
             f"launches its own Chromium; the workers deal the scenarios out longest first. The GUI layer keeps "
             f"Chromium busy (rendering, input and a page reset per scenario), so on few cores the two workers' "
             f"browsers compete for them and the speed-up is bounded by the CPU, not by the scheduling. "

@@ -1,6 +1,6 @@
 """The two ways of publishing an enver (odmd_bdd/aws/writers.py) leave the same enver behind, as
-the AWS API shows it: an embedded enver publishes itself into the in-process moto's backends, the
-xdist controller's and `odmd-bdd local-enver`'s through the API of moto in a child process."""
+the AWS API shows it: a run's embedded enver publishes itself into the in-process moto's backends,
+`odmd-bdd local-enver` through the API of moto in a child process."""
 
 from __future__ import annotations
 

@@ -132,6 +132,18 @@ def test_a_kept_enver_is_reused_by_the_next_run_which_starts_no_embedded_aws(war
     assert loaded == {"moto": False, "playwright": False}
 
 
+def test_a_distributed_run_keeps_one_enver_which_all_its_workers_reuse(warm_project):
+    """The controller looks for (and with --keep-enver starts) the running enver once: two workers
+    each looking would each spawn one, the second replacing the first under its worker."""
+    result, loaded = _run(warm_project, "-n", "2", "--keep-enver")
+    result.assert_outcomes(passed=7)
+    assert result.stdout.str().count("odmd-bdd: started an embedded enver that outlives this run") == 1
+    result.stdout.fnmatch_lines(["*every worker reuses the running embedded enver*"])
+    kept = RunningEnver.read(running.state_path(warm_project.path))
+    assert kept is not None and kept.started_by == "--keep-enver" and running.alive(kept.pid)
+    assert loaded == {"moto": False, "playwright": False}
+
+
 def test_a_changed_dataset_is_detected_and_a_fresh_enver_started(warm_project):
     process, state = _local_enver(warm_project)
     try:

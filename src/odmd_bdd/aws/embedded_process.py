@@ -4,12 +4,12 @@ The same moto server as `EmbeddedAws` (the child runs one), with the same surfac
 `start()`/`stop()`, `endpoint_url`, `region`, `client(service)`. Every call to the embedded
 AWS is HTTP on 127.0.0.1 either way, so a client sees no difference.
 
-What it is for: an enver that parallel runs share (the xdist controller's for its workers,
-`odmd-bdd local-enver`) serves every run's requests to the services and every AWS call from
-one interpreter, under one GIL; moto's request handling is about half of that CPU. In a
-process of its own, moto runs on the other core instead of queueing behind the services. A
-serial run keeps moto in-process: spawning an interpreter and importing moto there costs
-more start-up than a one-process run gains.
+What it is for: an enver that parallel runs share (`odmd-bdd local-enver`, which any number of
+runs and xdist workers reuse) serves every run's requests to the services and every AWS call
+from one interpreter, under one GIL; moto's request handling is about half of that CPU. In a
+process of its own, moto runs on another core instead of queueing behind the services. A run's
+own embedded enver (a serial run's, each xdist worker's) keeps moto in-process: spawning an
+interpreter and importing moto there costs more start-up than a one-process run gains.
 
 The child is `python -m odmd_bdd.aws.embedded_process`. It prints one JSON line (its
 address, or the error that stopped it) and then serves until its stdin closes: on

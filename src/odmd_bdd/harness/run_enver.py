@@ -21,12 +21,9 @@ def resolve_run_enver(
     config: pytest.Config,
     constellation: Constellation,
     attach: EmbeddedAddress | None = None,
-    *,
-    aws_process: bool = False,
 ) -> Enver:
     """The enver the run's options name, with the --odmd-faults plan planted in it — unless it is
-    `attach`ed to an embedded enver another process hosts (and planted the plan in). `aws_process`:
-    an embedded enver's AWS gets a process of its own."""
+    `attach`ed to a running embedded enver (a run with a fault plan never is: harness/warm_enver.py)."""
     plan_path = config.getoption("odmd_faults")
     plan = FaultPlanFile.read(plan_path) if plan_path and attach is None else None
     resolved = resolve_enver(
@@ -36,7 +33,6 @@ def resolve_run_enver(
         transport=config.getoption("transport"),
         withhold_artifacts=set(plan.withhold_artifacts) if plan else set(),
         attach=attach,
-        aws_process=aws_process,
     )
     if plan is not None:
         if resolved.local is None:

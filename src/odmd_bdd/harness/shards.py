@@ -3,19 +3,17 @@
 The logic behind the hooks of odmd_bdd/pytest_plugin/distribution.py.
 
 **xdist** (`pytest features/ -n auto`). Every worker is its own pytest process, so the
-session fixtures exist once per worker: each worker launches its own Chromium, and reads the
-one embedded enver the controller brings up for all of them (harness/shared_enver.py). Scenario runs
-are isolated anyway (`X-Odmd-Run`, per-run queues), which is what makes sharing an enver —
-embedded or deployed — safe. What
-needs care is per-session output:
+session fixtures exist once per worker: each worker launches its own Chromium and brings up its
+own embedded enver, or reuses the running one the controller found (harness/worker_envers.py).
+Scenario runs are isolated anyway (`X-Odmd-Run`, per-run queues), which is what makes sharing an
+enver — a reused embedded one or a deployed one — safe. What needs care is per-session output:
 - Allure's `--clean-alluredir` must run once, on the controller, before any worker writes:
   a worker that started late would otherwise delete its siblings' results.
-- The enver is resolved on the workers (the controller's shared embedded enver is read back
-  through its embedded AWS like any other). Each worker sends what `Enver.describe()` says
+- The enver is resolved on the workers. Each worker sends what `Enver.describe()` says
   through xdist's `workeroutput`; the controller merges them and writes
   `environment.properties` and the terminal summary once. Values every worker agrees on stay
-  as they are; values that differ per worker (e.g. an enver resolved per worker because its
-  controller hosts none) are listed per worker as `key[gw0]`, `key[gw1]`.
+  as they are; values that differ per worker (the addresses of each worker's own embedded
+  enver) are listed per worker as `key[gw0]`, `key[gw1]`.
 
 Workers deal the scenarios out longest first (`longest_first`: GUI scenarios by their number of
 steps, then the API ones), so the run does not end with one worker finishing a long GUI

@@ -4,12 +4,13 @@
 leaves it up — writes `<rootdir>/.odmd/enver.json` (odmd_bdd/localenv/running.py). A run of the
 embedded enver with no explicit addresses looks there first; when the enver it names is alive,
 healthy, fault-free and answers from the very constellation, dataset, contracts and enver code
-this run would start (content digest), the run attaches to it exactly as an xdist worker
-attaches to its controller's (`resolve_enver(..., attach=EmbeddedAddress)`): it resolves the
+this run would start (content digest), the run attaches to it
+(`resolve_enver(..., attach=EmbeddedAddress)`): it resolves the
 enver from what the enver read back of itself from /odmd-share at start (the state file's
 `share`), and uses its embedded AWS for the run's events. Runs stay isolated on it as on any
 shared enver: every request carries the scenario run's `X-Odmd-Run` id and events go to
-per-run queues.
+per-run queues. In an xdist run the controller looks once and tells the workers
+(harness/worker_envers.py).
 
 A fault plan is global to an enver, so a run with `--odmd-faults` never reuses one (it plants
 its faults in an enver of its own), `--keep-enver` with `--odmd-faults` is refused, and an

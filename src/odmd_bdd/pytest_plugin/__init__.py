@@ -7,7 +7,7 @@ autoloading off: pyproject.toml). Each hook and fixture delegates to one harness
     hooks.py        options, project loading, feature collection, layers, report hygiene
     fixtures.py     the enver, the actors, transports, events, the GUI browser and session
     distribution.py xdist workers and CI shards (harness/shards.py)
-    xdist_enver.py  one embedded enver for all xdist workers (harness/shared_enver.py)
+    xdist_enver.py  which enver the xdist workers use (harness/worker_envers.py)
 
 The objects pytest made before it loaded the plugin are settled first (harness/heap.py).
 """

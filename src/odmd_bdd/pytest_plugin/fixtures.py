@@ -12,7 +12,7 @@ from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.data.placeholders import Constants
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
-from odmd_bdd.harness import gui_layer, heap, layer_actors, mutants, run_enver, shared_enver, warm_enver
+from odmd_bdd.harness import gui_layer, heap, layer_actors, mutants, run_enver, worker_envers
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
 from odmd_bdd.names import DEFAULT_LAYER
@@ -51,9 +51,9 @@ def redactor(pytestconfig: pytest.Config) -> Redactor:
 
 @pytest.fixture(scope="session")
 def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator[Enver]:
-    """The enver under test, resolved once per session (an xdist worker reads its controller's; a run
-    reuses a running embedded enver of the project: harness/warm_enver.py)."""
-    attach = shared_enver.attach_or_none(pytestconfig) or warm_enver.attach_or_none(pytestconfig, constellation)
+    """The enver under test, resolved once per session (a run reuses a running embedded enver of the
+    project: harness/warm_enver.py; an xdist worker does as its controller found: harness/worker_envers.py)."""
+    attach = worker_envers.attach_to(pytestconfig, constellation)
     resolved = run_enver.open_enver(pytestconfig, constellation, attach)
     heap.settle()  # its clients, contracts (and an embedded AWS) live until the end
     yield resolved

@@ -1,4 +1,4 @@
-"""Hooks that let the xdist controller host one embedded enver for all workers: harness/shared_enver.py."""
+"""Hooks that tell xdist workers which enver to use: harness/worker_envers.py."""
 
 from __future__ import annotations
 
@@ -6,23 +6,18 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd.harness import shared_enver
+from odmd_bdd.harness import worker_envers
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    shared_enver.start(session.config)
+    worker_envers.start(session.config)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    shared_enver.hand_to_worker(node)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    shared_enver.stop(session.config)
+    worker_envers.hand_to_worker(node)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    return shared_enver.report_header(config)
+    return worker_envers.report_header(config)

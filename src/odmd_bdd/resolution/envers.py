@@ -40,7 +40,7 @@ ANSWERS_SAID = {
 
 @dataclass(frozen=True)
 class EmbeddedAddress:
-    """Where an embedded AWS that another process started answers (see shared_enver.py): an
+    """Where an embedded AWS that another process started answers (harness/warm_enver.py): an
     enver resolved with `attach=` reads the embedded enver from it instead of starting one.
     `share`: what that process read of it from /odmd-share; given, the enver is resolved from
     it, and the embedded AWS serves only the run's events (and state machine executions)."""
@@ -190,7 +190,7 @@ def resolve_enver(
 ) -> Enver:
     """`transport` (http | sfn) overrides the enver's own; sfn also resolves the BDD state machine.
     `withhold_artifacts`: services whose artifact an embedded enver does not publish (a planted fault).
-    `attach`: an embedded enver already running elsewhere (an xdist controller's) to read instead
+    `attach`: an embedded enver already running elsewhere (`odmd-bdd local-enver`) to read instead
     of starting one; it stays up when this Enver closes. `aws_process`: an embedded enver's AWS
     runs in a child process (odmd_bdd.aws.embedded_process) instead of in this one."""
     spec = constellation.enver(name)

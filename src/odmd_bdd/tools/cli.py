@@ -48,7 +48,7 @@ def _local_enver(args: argparse.Namespace) -> int:
     else:
         # As a test run sees it: the embedded AWS, everything published through /odmd-share,
         # the BDD state machine deployed. Runs in parallel (-n N, several projects' runs) share it:
-        # moto gets a process of its own, as under an xdist controller (aws/embedded_process.py).
+        # moto gets a process of its own (aws/embedded_process.py).
         from odmd_bdd.resolution.envers import resolve_enver
 
         resolved = resolve_enver(constellation, "local", transport="sfn", local_port=args.port, aws_process=True)

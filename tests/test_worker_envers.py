@@ -1,55 +1,36 @@
-"""One embedded enver for all xdist workers (odmd_bdd/harness/shared_enver.py), and the order workers
-deal scenarios out in (odmd_bdd/harness/shards.py: longest first)."""
+"""Which enver xdist workers use (odmd_bdd/harness/worker_envers.py: each its own embedded one, or
+the running one the controller found), and the order workers deal scenarios out in
+(odmd_bdd/harness/shards.py: longest first)."""
 
 from __future__ import annotations
 
 import json
-import time
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
-import pytest
-
-from odmd_bdd.errors import OdmdError
+from odmd_bdd.aws.share import ShareSnapshot
 from odmd_bdd.harness.shards import estimated_cost, longest_first
-from odmd_bdd.harness.shared_enver import read_handoff
+from odmd_bdd.harness.worker_envers import WORKERINPUT_KEY, _address_json, attach_to
 from odmd_bdd.resolution.envers import EmbeddedAddress
 
-# --- the hand-off file -----------------------------------------------------------------
+# --- the controller's answer -----------------------------------------------------------------
 
 
-def test_the_handoff_gives_the_embedded_aws_address(tmp_path):
-    path = tmp_path / "enver.json"
-    path.write_text(json.dumps({"endpoint_url": "http://127.0.0.1:5000", "region": "us-east-1"}))
-    assert read_handoff(path) == EmbeddedAddress("http://127.0.0.1:5000", "us-east-1")
+def _worker(decided: dict) -> SimpleNamespace:
+    return SimpleNamespace(workerinput={"workerid": "gw0", WORKERINPUT_KEY: decided})
 
 
-def test_the_handoff_carries_what_the_controller_read_of_the_share(tmp_path):
-    from odmd_bdd.aws.share import ShareSnapshot
-    from odmd_bdd.harness.shared_enver import _handoff
+def test_a_worker_told_of_no_running_enver_brings_up_its_own_without_looking():
+    # attach_to would look for a running enver (and fail on this bare config) if it did not take the answer.
+    assert attach_to(_worker({"warm": None}), constellation=None) is None
 
+
+def test_a_worker_attaches_to_the_running_enver_the_controller_found_with_what_it_read():
     share = ShareSnapshot({"/odmd-share/a/b..mock/url": "http://127.0.0.1:1"}, artifacts={"s3://b/k@v": b"{}"})
-    path = tmp_path / "enver.json"
-    path.write_text(json.dumps(_handoff(EmbeddedAddress("http://127.0.0.1:5000", "us-east-1", share))))
-    assert read_handoff(path).share == share
-
-
-def test_the_controllers_failure_reaches_the_worker_as_one_message(tmp_path):
-    path = tmp_path / "enver.json"
-    path.write_text(json.dumps({"error": "fixtures/contracts/key-service.bundle.json: not valid JSON"}))
-    with pytest.raises(
-        OdmdError,
-        match=r"shared embedded enver \(started by the xdist controller\) failed: "
-        r"fixtures/contracts/key-service.bundle.json: not valid JSON",
-    ):
-        read_handoff(path)
-
-
-def test_a_handoff_that_never_comes_is_an_error_within_the_deadline(tmp_path):
-    started = time.monotonic()
-    with pytest.raises(OdmdError, match=r"did not bring the shared embedded enver up within 0.3s"):
-        read_handoff(tmp_path / "enver.json", deadline_s=0.3)
-    assert time.monotonic() - started >= 0.3  # it waited the deadline out (no upper bound: a loaded machine is late)
+    found = EmbeddedAddress("http://127.0.0.1:5000", "us-east-1", share)
+    decided = json.loads(json.dumps({"warm": _address_json(found)}))  # as execnet carries it: plain data
+    address = attach_to(_worker(decided), constellation=None)
+    assert address == found and address.share == share
 
 
 # --- longest first -------------------------------------------------------------------------
@@ -87,8 +68,7 @@ def _outcomes(path) -> dict[str, str]:
     return out
 
 
-def test_two_workers_share_the_controllers_enver_and_its_planted_fault(project):
-    """The controller plants the fault once; both workers see it, and read one enver."""
+def test_each_worker_brings_up_its_own_enver_and_plants_the_fault_in_it(project):
     plan = project.path / "plan.json"
     plan.write_text(json.dumps({"enver": [{"operation": "identity-service.createEntity", "status": 200}]}))
     result = project.runpytest_subprocess(
@@ -106,7 +86,7 @@ def test_two_workers_share_the_controllers_enver_and_its_planted_fault(project):
         "--junitxml=junit.xml",
         "--alluredir=allure",
     )
-    result.stdout.fnmatch_lines(["*one embedded enver for all workers, hosted by the controller*"])
+    result.stdout.fnmatch_lines(["*every worker brings up an embedded enver of its own*"])
     outcomes = _outcomes(project.path / "junit.xml")
     failed = sorted(name for name, outcome in outcomes.items() if outcome == "failed")
     # createEntity is called by the scenarios that create the root entity, and only by them.
@@ -116,14 +96,21 @@ def test_two_workers_share_the_controllers_enver_and_its_planted_fault(project):
     ], outcomes
     assert "status 200 is not declared" in result.stdout.str()
     env = (project.path / "allure" / "odmd-enver.properties").read_text().splitlines()
-    base_urls = [line for line in env if line.startswith(("identity-service.base_url=", "identity-service.base_url["))]
-    assert len(base_urls) == 1 and base_urls[0].startswith("identity-service.base_url=http://127.0.0.1:"), env
+    base_urls = sorted(
+        line for line in env if line.startswith(("identity-service.base_url=", "identity-service.base_url["))
+    )
+    assert [line.split("=")[0] for line in base_urls] == [
+        "identity-service.base_url[gw0]",
+        "identity-service.base_url[gw1]",
+    ], env
+    assert all(line.split("=", 1)[1].startswith("http://127.0.0.1:") for line in base_urls)
+    assert base_urls[0].split("=", 1)[1] != base_urls[1].split("=", 1)[1]  # two envers, two addresses
     assert "xdist_workers=2" in env
 
 
-def test_two_workers_run_the_exchanges_through_the_controllers_state_machine(project):
-    """--transport sfn: the controller deploys the BDD state machine into the shared embedded AWS
-    and runs its executions; both workers start them there."""
+def test_two_workers_run_the_exchanges_through_their_own_state_machines(project):
+    """--transport sfn: each worker deploys the BDD state machine into its own embedded AWS (the same
+    ARN in both) and runs its executions there."""
     result = project.runpytest_subprocess(
         "features/uc1_authentication_key_entity.feature",
         "--layer",
