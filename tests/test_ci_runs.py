@@ -13,6 +13,7 @@ import json
 import os
 import selectors
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -217,13 +218,15 @@ def _free_port() -> int:
 
 @pytest.fixture
 def playwright_server():
-    """`playwright run-server` on 127.0.0.1 (the Python package's own CLI), stopped afterwards."""
+    """`playwright run-server` on 127.0.0.1 (the Python package's own CLI), stopped afterwards with
+    its process group: the Python CLI runs the Node driver as a child, which outlived a terminate()."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1", "--port", str(port), "--unsafe"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     try:
         selector = selectors.DefaultSelector()
@@ -238,11 +241,11 @@ def playwright_server():
                 line = server.stdout.readline()
         yield f"ws://127.0.0.1:{port}/"
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 def test_gui_layer_on_the_browser_of_a_playwright_server(project, playwright_server, monkeypatch):
