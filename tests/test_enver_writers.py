@@ -11,6 +11,7 @@ import pytest
 from odmd_bdd.aws.share import fetch_artifact, write_artifact
 from odmd_bdd.aws.writers import ApiWriter, MotoWriter
 from odmd_bdd.errors import EnverError
+from odmd_bdd.events.sqs import ApiSender
 from odmd_bdd.localenv.publish import publish_local_enver
 
 
@@ -122,3 +123,24 @@ def test_both_writers_create_a_queue_once(enver, writers):
             k: v for k, v in found.items() if k not in ("QueueArn", "CreatedTimestamp", "LastModifiedTimestamp")
         }
     assert attributes["api"] == attributes["moto"]
+
+
+def test_both_senders_put_an_event_the_harness_receives_the_same(enver):
+    """The services' events: through the SQS API (ApiSender) or onto the in-process moto's queues
+    (MotoSender, the embedded enver's), each creating its queue on the first message."""
+    sqs = enver.aws.client("sqs")
+    received = {}
+    for way, sender in (("api", ApiSender(sqs)), ("moto", enver.aws.event_sender())):
+        queue = f"odmd-sender-{way}"
+        for n in (1, 2):
+            sender.send(queue, f'{{"n": {n}}}', {"event_type": {"DataType": "String", "StringValue": "KeyRegistered"}})
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])["Messages"]
+        received[way] = [
+            {k: m[k] for k in ("Body", "MD5OfBody", "MessageAttributes", "MD5OfMessageAttributes")} for m in got
+        ]
+    assert received["api"] == received["moto"]
+    assert [m["Body"] for m in received["moto"]] == ['{"n": 1}', '{"n": 2}']
+    assert received["moto"][0]["MessageAttributes"] == {
+        "event_type": {"DataType": "String", "StringValue": "KeyRegistered"}
+    }

@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import OdmdError
+from odmd_bdd.events.sqs import ApiSender
 from odmd_bdd.localenv import Fault, LocalEnver
 from odmd_bdd.resolution.envers import resolve_enver
 
@@ -185,7 +186,10 @@ def foreign_with_bus(reference_constellation):
     """Services running apart from the enver under test, publishing their events to an SQS of their own."""
     from odmd_bdd.aws import EmbeddedAws
 
-    with EmbeddedAws(preload=("sqs",)) as bus, LocalEnver(reference_constellation, sqs=bus.client("sqs")) as foreign:
+    with (
+        EmbeddedAws(preload=("sqs",)) as bus,
+        LocalEnver(reference_constellation, events=ApiSender(bus.client("sqs"))) as foreign,
+    ):
         yield foreign, bus
 
 

@@ -61,7 +61,7 @@ from odmd_bdd.errors import EnverError
 if TYPE_CHECKING:
     from moto.core.config import _sfn_config as SfnConfig
 
-    from odmd_bdd.aws.writers import EnverWriter
+    from odmd_bdd.aws.writers import EnverWriter, MotoSender
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
@@ -146,6 +146,15 @@ class EmbeddedAws(EmbeddedClients):
         if not self.running:
             raise EnverError("the embedded AWS is not running: start it before publishing to it")
         return MotoWriter(self.account_id, self.region)
+
+    def event_sender(self) -> MotoSender:
+        """How the embedded enver's services put their events on this AWS's queues: moto runs in
+        this process, so straight onto its queues (odmd_bdd/aws/writers.py). An `events.sqs.QueueSender`."""
+        from odmd_bdd.aws.writers import MotoSender
+
+        if not self.running:
+            raise EnverError("the embedded AWS is not running: start it before sending events to it")
+        return MotoSender(self.account_id, self.region)
 
     @staticmethod
     def current() -> EmbeddedAws | None:

@@ -10,6 +10,10 @@ versioned schema artifacts (S3) and its event queues (SQS).
   HTTP layer (about a third of bringing the embedded enver up), while everything the harness
   reads still goes through the AWS API. tests/test_enver_writers.py checks that both writers
   leave the same values, objects and queues behind.
+- `MotoSender` puts the events the embedded enver's services publish on their queues the same
+  way, for the same reason (the services are the enver, not what the harness tests); the
+  scenarios receive them through the SQS API (odmd_bdd/events/sqs.py's `ApiSender` sends
+  through the API).
 """
 
 from __future__ import annotations
@@ -132,3 +136,22 @@ class MotoWriter:
 
     def create_queue(self, name: str) -> None:
         self._sqs.create_queue(name)
+
+
+class MotoSender:
+    """Puts messages on queues of the moto running in this process (an `events.sqs.QueueSender`),
+    creating a queue on its first message, as `ApiSender` does through the API."""
+
+    blocking = False  # a send is a few dict operations: no worker thread needed
+
+    def __init__(self, account_id: str, region: str):
+        from moto.sqs.models import sqs_backends
+
+        self._sqs: Any = sqs_backends[account_id][region]
+        self._created: set[str] = set()
+
+    def send(self, queue: str, body: str, attributes: dict[str, Any]) -> None:
+        if queue not in self._created:
+            self._sqs.create_queue(queue)  # returns the existing queue when there is one
+            self._created.add(queue)
+        self._sqs.send_message(queue, body, message_attributes=attributes)

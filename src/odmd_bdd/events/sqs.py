@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from odmd_bdd.contracts import AsyncApiContract, Message
 from odmd_bdd.errors import ContractError, EnverError
@@ -92,21 +92,44 @@ class QueueUrls:
             self._urls.pop(name, None)
 
 
-class EventPublisher:
-    """The enver's side: sends the events of an answered dataset case to their queues."""
+class QueueSender(Protocol):
+    """How the enver's side puts a message on a queue (creating the queue on first use).
+    `blocking`: a send waits on the network (the enver then sends from a worker thread)."""
 
-    def __init__(self, sqs: Any, messages: MessageIndex):
+    blocking: bool
+
+    def send(self, queue: str, body: str, attributes: dict[str, Any]) -> None: ...
+
+
+class ApiSender:
+    """Sends through the SQS API with a boto3 client (any endpoint)."""
+
+    blocking = True
+
+    def __init__(self, sqs: Any):
         self.queues = QueueUrls(sqs)
+
+    def send(self, queue: str, body: str, attributes: dict[str, Any]) -> None:
+        self.queues.sqs.send_message(QueueUrl=self.queues.url(queue), MessageBody=body, MessageAttributes=attributes)
+
+
+class EventPublisher:
+    """The enver's side: sends the events of an answered dataset case to their queues. The
+    embedded enver's sender writes into the in-process moto (odmd_bdd/aws/writers.py); the
+    scenarios receive them through the SQS API either way."""
+
+    def __init__(self, sender: QueueSender, messages: MessageIndex):
+        self.sender = sender
         self.messages = messages
 
     def publish(self, events: list[dict[str, Any]], run: str | None) -> None:
         for event in events:
             message = self.messages.get(event["message"])
             # "queue": a planted fault sends the event to another channel's queue
-            self.queues.sqs.send_message(
-                QueueUrl=self.queues.url(queue_name(event.get("queue") or message.queue, run)),
-                MessageBody=json.dumps(event["payload"]),
-                MessageAttributes={"event_type": {"DataType": "String", "StringValue": message.name}},
+            self.sender.send(
+                queue_name(event.get("queue") or message.queue, run),
+                json.dumps(event["payload"]),
+                {"event_type": {"DataType": "String", "StringValue": message.name}},
             )
 
 

@@ -1,4 +1,4 @@
-"""Warm runs: reuse a running embedded enver instead of starting one (~3 s of moto, publishing, reading back).
+"""Warm runs: reuse a running embedded enver instead of starting one (moto, publishing, reading back).
 
 `odmd-bdd local-enver` — or a run given `--keep-enver`, which starts one in its own process and
 leaves it up — writes `<rootdir>/.odmd/enver.json` (odmd_bdd/localenv/running.py). A run of the

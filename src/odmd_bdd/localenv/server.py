@@ -8,13 +8,12 @@ import socket
 import threading
 import time
 from collections.abc import Collection
-from typing import Any
 
 import uvicorn
 
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import EnverError
-from odmd_bdd.events.sqs import EventPublisher, MessageIndex
+from odmd_bdd.events.sqs import EventPublisher, MessageIndex, QueueSender
 from odmd_bdd.localenv.app import build_app
 from odmd_bdd.localenv.faults import FaultPlan
 from odmd_bdd.localenv.web import WEB_CLIENT_PATH, WebClientState
@@ -73,16 +72,17 @@ class LocalEnver:
         constellation: Constellation,
         port: int = 0,
         host: str = LOOPBACK,
-        sqs: Any = None,
+        events: QueueSender | None = None,
         services: Collection[str] | None = None,
     ):
-        """`sqs`: a boto3 SQS client; with it, answered dataset cases publish their events.
+        """`events`: how to put a message on an SQS queue (`events.sqs.ApiSender` over a boto3
+        client, or the embedded AWS's `event_sender()`); with it, answered dataset cases publish their events.
         `services`: the services this enver hosts (default: all; a run with some services at
         explicit addresses hosts only the others)."""
         self.constellation = constellation
         self.hosted = [name for name in constellation.services if services is None or name in services]
         self.faults = FaultPlan()
-        publisher = EventPublisher(sqs, MessageIndex(constellation.event_contracts)) if sqs is not None else None
+        publisher = EventPublisher(events, MessageIndex(constellation.event_contracts)) if events is not None else None
         self.app = build_app(constellation, self.faults, publisher=publisher, services=self.hosted)
         self._host = host
         self._port = port

@@ -395,15 +395,18 @@ def _resolver(
         # The share protocol needs SSM and S3, events SQS: loaded at start, not on first use. Only
         # the sfn transport runs state machines, so only it needs moto's Step Functions interpreter.
         aws_options: dict[str, Any] = {"http_invoke": spec.transport == "sfn", "preload": ("ssm", "s3", "sqs")}
-        if aws_process:
-            from odmd_bdd.aws.embedded_process import EmbeddedAwsProcess
+        from odmd_bdd.aws.embedded_process import EmbeddedAwsProcess
+        from odmd_bdd.events.sqs import ApiSender
 
+        if aws_process:
             enver.aws = EmbeddedAwsProcess(**aws_options).start()
         else:
             enver.aws = EmbeddedAws(**aws_options).start()
         client = _memo(enver.aws.client)
         hosted = [name for name in constellation.services if name not in explicit]
-        enver.local = LocalEnver(constellation, sqs=client("sqs"), port=local_port, services=hosted).start()
+        # The services publish their events the way the enver is published: into an in-process moto's queues.
+        events = ApiSender(client("sqs")) if isinstance(enver.aws, EmbeddedAwsProcess) else enver.aws.event_sender()
+        enver.local = LocalEnver(constellation, events=events, port=local_port, services=hosted).start()
         publish_local_enver(
             enver.aws,
             constellation,
