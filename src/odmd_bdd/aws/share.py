@@ -90,20 +90,24 @@ def share_name(build_id: str, revision: str, producer: str, *children: str) -> s
 
 
 def publish_value(ssm: Any, build_id: str, revision: str, producer: str, value: str, *children: str) -> str:
-    """Put (overwrite) the String parameter of a shared value with a boto3 SSM client; return its name."""
+    """`write_value` with a boto3 SSM client."""
     return write_value(ApiWriter.of(ssm=ssm), build_id, revision, producer, value, *children)
 
 
 def write_value(writer: EnverWriter, build_id: str, revision: str, producer: str, value: str, *children: str) -> str:
-    """`publish_value` through any `EnverWriter`."""
+    """Put (overwrite) the String parameter of a shared value; return its name."""
     name = share_name(build_id, revision, producer, *children)
     writer.put_parameter(name, value)
     return name
 
 
-def publish_artifact(
-    s3: Any,
-    ssm: Any,
+def publish_artifact(s3: Any, ssm: Any, *args: Any, **kwargs: Any) -> str:
+    """`write_artifact` with boto3 S3 and SSM clients."""
+    return write_artifact(ApiWriter.of(ssm=ssm, s3=s3), *args, **kwargs)
+
+
+def write_artifact(
+    writer: EnverWriter,
     build_id: str,
     revision: str,
     producer: str,
@@ -122,34 +126,6 @@ def publish_artifact(
     artifacts with the producing commit). `bucket_ready`: the caller has already made the bucket
     and turned versioning on (a publisher of many artifacts does it once, not two calls each).
     """
-    return write_artifact(
-        ApiWriter.of(ssm=ssm, s3=s3),
-        build_id,
-        revision,
-        producer,
-        document,
-        bucket=bucket,
-        account=account,
-        file_name=file_name,
-        git_sha=git_sha,
-        bucket_ready=bucket_ready,
-    )
-
-
-def write_artifact(
-    writer: EnverWriter,
-    build_id: str,
-    revision: str,
-    producer: str,
-    document: Any,
-    *,
-    bucket: str,
-    account: str,
-    file_name: str | None = None,
-    git_sha: str | None = None,
-    bucket_ready: bool = False,
-) -> str:
-    """`publish_artifact` through any `EnverWriter`."""
     share_name(build_id, revision, producer)  # check the parts before writing anything
     file_name = file_name or producer
     if not _NAME.match(file_name):
