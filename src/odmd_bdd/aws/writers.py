@@ -9,7 +9,8 @@ versioned schema artifacts (S3) and its event queues (SQS).
   harness only reads them. So the embedded enver's own publishing skips botocore and moto's
   HTTP layer (about a third of bringing the embedded enver up), while everything the harness
   reads still goes through the AWS API. tests/test_enver_writers.py checks that both writers
-  leave the same values, objects and queues behind.
+  leave the same values, objects and queues behind; moto's backends are internals, which the
+  patch-level pin of moto in pyproject.toml covers.
 - `MotoSender` puts the events the embedded enver's services publish on their queues the same
   way, for the same reason (the services are the enver, not what the harness tests); the
   scenarios receive them through the SQS API (odmd_bdd/events/sqs.py's `ApiSender` sends
