@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from odmd_bdd import cpus
 from odmd_bdd.errors import OdmdError
 
 if TYPE_CHECKING:
@@ -172,7 +173,8 @@ class _SharedPlaywright:
 
         with self._lock:
             if self._playwright is None:
-                self._playwright = sync_playwright().start()
+                with cpus.unpinned():  # the driver and its Chromium may use every core (odmd_bdd/cpus.py)
+                    self._playwright = sync_playwright().start()
             self._users += 1
             return self._playwright
 

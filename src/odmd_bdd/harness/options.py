@@ -150,3 +150,10 @@ def add_shard_options(parser: pytest.Parser) -> None:
         metavar="K",
         help="run shard K of --num-shards (0-based); every shard must get the same paths, -m and -k",
     )
+    group.addoption(
+        "--no-pin-workers",
+        action="store_true",
+        default=False,
+        help="let xdist workers' threads run on any core (default: each worker's own threads keep to a core "
+        "of their own when there are at least as many cores as workers; what they start may use all)",
+    )

@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from odmd_bdd import cpus
 from odmd_bdd.names import without_id_params
 
 WORKER_ENVERS = pytest.StashKey[dict[str, dict[str, str]]]()  # controller: worker id -> what its enver said
@@ -41,6 +42,16 @@ WORKEROUTPUT_KEY = "odmd_enver"
 
 def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
+
+
+def pin_worker(config: pytest.Config) -> None:
+    """On an xdist worker gwK of N: its threads keep to the K-th core (odmd_bdd/cpus.py says why)."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None or config.getoption("no_pin_workers"):
+        return
+    worker, count = str(workerinput.get("workerid", "")), int(workerinput.get("workercount") or 0)
+    if worker.startswith("gw") and worker[2:].isdigit():
+        cpus.pin(int(worker[2:]), count)
 
 
 def check_options(config: pytest.Config) -> None:

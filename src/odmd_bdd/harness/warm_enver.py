@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from odmd_bdd import cpus
 from odmd_bdd.aws.share import ShareSnapshot
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import EnverError, OdmdError
@@ -173,7 +174,7 @@ def _spawn(root: Path, constellation: Constellation) -> RunningEnver:
         str(root),
         f"--started-by={KEPT_BY_RUN}",
     ]
-    with open(log, "wb") as out:
+    with open(log, "wb") as out, cpus.unpinned():  # a kept enver outlives this run: not this worker's core
         process = subprocess.Popen(
             command, cwd=root, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )

@@ -16,6 +16,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     shards.check_options(config)
+    shards.pin_worker(config)  # before the worker starts any thread of its own
 
 
 @pytest.hookimpl(trylast=True)
