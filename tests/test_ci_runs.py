@@ -218,8 +218,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def playwright_server():
-    """`playwright run-server` on 127.0.0.1 (the Python package's own CLI), stopped afterwards with
-    its process group: the Python CLI runs the Node driver as a child, which outlived a terminate()."""
+    """`playwright run-server` on 127.0.0.1 (the Python package's own CLI), stopped afterwards. The CLI
+    is a Python wrapper running the Node server as its child: terminating the wrapper left the server
+    running, so the server is killed (its graceful shutdown often hung for more than 10 s; the browsers
+    it launched exit as their pipe to it closes) and the wrapper then reaps it and exits."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1", "--port", str(port), "--unsafe"],
@@ -241,11 +243,27 @@ def playwright_server():
                 line = server.stdout.readline()
         yield f"ws://127.0.0.1:{port}/"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        for child in _children(server.pid):
+            os.kill(child, signal.SIGKILL)
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
 
 
 def test_gui_layer_on_the_browser_of_a_playwright_server(project, playwright_server, monkeypatch):
