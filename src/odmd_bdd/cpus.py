@@ -2,10 +2,10 @@
 
 A worker's scenarios hand every request between its threads: the harness, the services' event
 loop, moto's request threads. With two workers and the controller free to run anywhere, those
-hand-offs kept moving threads between cores: on this project's 2-core machine the 25x API suite
-with `-n 2` took 8.7-9.0 s, and 7.4-7.6 s with each worker on a core of its own (three
-alternating rounds). A process a worker starts (the Playwright driver, and through it Chromium)
-must not inherit that one core: pinned with their worker, the full suite took twice as long.
+hand-offs kept moving threads between cores, which cost the 25x API suite about a sixth of its
+`-n 2` time on this project's 2-core machine (docs/PERFORMANCE.md has the suite's numbers). A
+process a worker starts (the Playwright driver, and through it Chromium) must not inherit that
+one core: pinned with their worker, the full suite took about twice as long.
 
 Linux only (`os.sched_setaffinity`); elsewhere nothing is pinned.
 """

@@ -99,10 +99,11 @@ def _endpoint(
         answer = faults.apply(op.service, op.operation_id, answer, run, case.ref if case else None, events_of)
         if answer.events and publisher is not None:
             # Published before the answer leaves, so a client that got the answer finds the event.
+            to_run = None if run == ANONYMOUS else run
             if publisher.sender.blocking:
-                await run_in_threadpool(publisher.publish, answer.events, None if run == ANONYMOUS else run)
+                await run_in_threadpool(publisher.publish, answer.events, to_run)
             else:
-                publisher.publish(answer.events, None if run == ANONYMOUS else run)
+                publisher.publish(answer.events, to_run)
         if answer.delay_s:
             await asyncio.sleep(answer.delay_s)  # a planted fault: the service answers late
         extra = {FAULT_CORS_HEADER: answer.cors_origin} if answer.cors_origin else None
