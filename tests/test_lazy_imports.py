@@ -113,3 +113,21 @@ with EmbeddedAws(http_invoke=False, preload=("ssm", "s3", "sqs")) as aws:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == ["v False", "0 True True", "True"]
+
+
+def test_the_plugin_registers_its_parts_without_scanning_installed_packages(pytester, monkeypatch):
+    """pytest looks each `pytest_plugins` name up among every installed package's entry points, a
+    scan of the environment per name; the plugin registers its parts by module instead."""
+    import importlib.metadata
+
+    import odmd_bdd.pytest_plugin as plugin
+
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    config = pytester.parseconfig()
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("scanned the installed packages' entry points")
+
+    monkeypatch.setattr(importlib.metadata, "distributions", no_scan)
+    config.pluginmanager.register(plugin, "odmd_bdd.pytest_plugin")
+    assert [name for name in plugin.PARTS if config.pluginmanager.get_plugin(name) is None] == []

@@ -12,13 +12,25 @@ autoloading off: pyproject.toml). Each hook and fixture delegates to one harness
 The objects pytest made before it loaded the plugin are settled first (harness/heap.py).
 """
 
+from __future__ import annotations
+
+import pytest
+
 from odmd_bdd.harness import heap
 
 heap.settle()
 
-pytest_plugins = [
+PARTS = (
     "odmd_bdd.pytest_plugin.hooks",
     "odmd_bdd.pytest_plugin.fixtures",
     "odmd_bdd.pytest_plugin.distribution",
     "odmd_bdd.pytest_plugin.xdist_enver",
-]
+)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register the parts as this plugin is registered. Not through `pytest_plugins`: pytest looks
+    each name listed there up among every installed package's entry points first, a scan of the
+    whole environment per name."""
+    for name in PARTS:
+        pluginmanager.import_plugin(name)
