@@ -1,6 +1,6 @@
 """The project's step definitions, loaded the way pytest loads them.
 
-The root `conftest.py` names the step modules in `pytest_plugins`; we run it, import those
+The root `conftest.py` names the step modules (`STEP_MODULES`, or `pytest_plugins`); we run it, import those
 modules from the project root and read the step fixtures pytest-bdd's `@given/@when/@then`
 put in each module (`pytestbdd_stepdef_*`), each carrying a `StepFunctionContext` with the
 step type, the function and its parser.
@@ -146,8 +146,13 @@ def _project_imports(root: Path) -> Iterator[Callable[[str], ModuleType]]:
 
 
 def _plugin_names(module: ModuleType) -> list[str]:
-    names = getattr(module, "pytest_plugins", [])
-    return [names] if isinstance(names, str) else list(names)
+    """The modules a conftest or step module loads: its `STEP_MODULES` (the project's conftest
+    registers those itself) and its `pytest_plugins`."""
+    names: list[str] = []
+    for attribute in ("STEP_MODULES", "pytest_plugins"):
+        listed = getattr(module, attribute, [])
+        names += [listed] if isinstance(listed, str) else list(listed)
+    return names
 
 
 def _step_defs(module: ModuleType, root: Path) -> list[StepDef]:
