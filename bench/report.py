@@ -245,6 +245,9 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
                 if allowed > 0
                 else f"is less than even the warm run ({_ms(warm['wall'])})."
             )
+            + " Bringing the enver up in a process of its own, in parallel with the run, was tried (forked at "
+            "`pytest_configure`) and was slower: by then the interpreter and plugins are loaded, and only "
+            "collection is left to overlap with."
         )
     ready = enver.get("resolve_enver_s")
     if ready is not None and ready > READY_TARGET_S:
