@@ -3,7 +3,8 @@ collecting the features imports no browser, no AWS SDK or moto, no web server, a
 back end (anyio's pytest plugin is off: pyproject.toml); the embedded AWS does not import moto.ec2
 unless something uses EC2. No run imports pydantic for
 openapi-schema-validator's settings (for a shortcut odmd-bdd never calls); only validating a
-document not yet known valid (openapi-spec-validator) may."""
+document not yet known valid (openapi-spec-validator) may. Neither the plugin nor the project's
+conftest makes pytest scan the installed packages' entry points for the modules it loads."""
 
 from __future__ import annotations
 
@@ -131,3 +132,26 @@ def test_the_plugin_registers_its_parts_without_scanning_installed_packages(pyte
     monkeypatch.setattr(importlib.metadata, "distributions", no_scan)
     config.pluginmanager.register(plugin, "odmd_bdd.pytest_plugin")
     assert [name for name in plugin.PARTS if config.pluginmanager.get_plugin(name) is None] == []
+
+
+def test_the_project_conftest_registers_its_step_modules_without_scanning_installed_packages(pytester, monkeypatch):
+    import importlib.metadata
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_odmd_project_conftest", path)
+    assert spec is not None and spec.loader is not None
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    assert len(conftest.STEP_MODULES) >= 5, conftest.STEP_MODULES
+
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    config = pytester.parseconfig()
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("scanned the installed packages' entry points")
+
+    monkeypatch.setattr(importlib.metadata, "distributions", no_scan)
+    config.pluginmanager.register(conftest, "_odmd_project_conftest")
+    assert [name for name in conftest.STEP_MODULES if config.pluginmanager.get_plugin(name) is None] == []
