@@ -396,7 +396,10 @@ def _peers(p: dict, cpus: int) -> list[str]:
         f"Per scenario (median of the tests' durations as each runner reports them: pytest's JUnit XML, Playwright's "
         f"JSON report; {n['api_harness']}/{n['api_peer']} API and {n['gui_harness']}/{n['gui_peer']} GUI samples): "
         f"API odmd-bdd {_ms(per['api_harness'])}, peer {_ms(per['api_peer'])} ({_x(x['api_per_scenario'])}); "
-        f"GUI odmd-bdd {_ms(per['gui_harness'])}, peer {_ms(per['gui_peer'])} ({_x(x['gui_per_scenario'])}).",
+        f"GUI odmd-bdd {_ms(per['gui_harness'])}, peer {_ms(per['gui_peer'])} ({_x(x['gui_per_scenario'])}). "
+        "An odmd-bdd API scenario also does what the peer's does not: it writes its Allure result with an "
+        "attachment for each exchange and for each Then step's comparison (about nine files a scenario; the peer "
+        "writes no report), and it sweeps its run's queues for events no answer declared.",
         "",
         f"Agreement — API: {agreed('api')}; GUI: {agreed('gui')}."
         + (f" The GUI peer did not run: {p['gui_peer_skipped']}." if p.get("gui_peer_skipped") else ""),
