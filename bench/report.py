@@ -255,9 +255,13 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
             enver,
             (
                 ("moto up", "embedded_aws_s"),
+                ("moto's SQS, SSM and S3 backends", "moto_backends_s"),
+                ("the services' app", "services_app_s"),
                 ("the services up", "local_enver_s"),
-                ("publishing to SSM / S3 / SQS", "publish_s"),
-                ("boto3 clients and reading /odmd-share back", "resolve_other_s"),
+                ("publishing", "publish_s"),
+                ("the boto3 clients", "clients_s"),
+                ("reading /odmd-share back", "read_back_s"),
+                ("the rest", "resolve_other_s"),
             ),
         )
         notes.append(
@@ -548,9 +552,13 @@ def render(r: dict, json_path: Path | str) -> str:
             ("import the engine", "import_s"),
             ("load the constellation (dataset, contracts)", "constellation_s"),
             ("embedded AWS (moto) up", "embedded_aws_s"),
-            ("local enver up", "local_enver_s"),
+            ("moto's backends for the services' events and for publishing (SQS, SSM, S3)", "moto_backends_s"),
+            ("the services' app (routes, answers, the contracts' validators)", "services_app_s"),
+            ("local enver up (listening)", "local_enver_s"),
             ("publish to SSM / S3 / SQS", "publish_s"),
-            ("the rest of resolve_enver (boto3 clients, reading /odmd-share back)", "resolve_other_s"),
+            ("the boto3 clients the harness reads with", "clients_s"),
+            ("read /odmd-share back through the AWS API, contracts parsed", "read_back_s"),
+            ("the rest of resolve_enver", "resolve_other_s"),
             ('**resolve_enver(constellation, "local") in all**', "resolve_enver_s"),
             ("close (enver and AWS down)", "close_s"),
             ("Chromium launch (GUI layer)", "browser_launch_s"),
@@ -616,6 +624,14 @@ def render(r: dict, json_path: Path | str) -> str:
                     f"{', '.join(_s(v) for v in par['n2_samples_s'])}."
                     if par.get("serial_samples_s")
                     else "."
+                )
+                + (
+                    f" CPU (user + system, medians): serial {_s(par['serial_cpu_s'])}, of which system "
+                    f"{_s(par['serial_system_s'])}; `-n 2` {_s(par['n2_cpu_s'])}, of which system "
+                    f"{_s(par['n2_system_s'])} (the kernel's work: the report files, about nine a scenario, sockets, "
+                    "scheduling)."
+                    if par.get("n2_system_s") is not None
+                    else ""
                 ),
             ]
     thr = r.get("throughput")

@@ -157,7 +157,8 @@ def pytest_run(args: list[str], tmp: Path, env: dict[str, str] | None = None, ti
     wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
     # CPU of the run's whole process tree (xdist workers are reaped by their controller, the
     # embedded enver runs inside the run): user + system seconds.
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    system = after.ru_stime - before.ru_stime
+    cpu = (after.ru_utime - before.ru_utime) + system
     tail = done.stdout.strip().splitlines()[-1:] or [""]
     counts = {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|error|errors|skipped|deselected)", tail[0])}
     if done.returncode not in (0, 1):
@@ -167,6 +168,7 @@ def pytest_run(args: list[str], tmp: Path, env: dict[str, str] | None = None, ti
     return {
         "wall_s": wall,
         "cpu_s": cpu,
+        "system_s": system,  # the kernel's share of cpu_s (files, sockets, scheduling)
         "exit_code": done.returncode,
         "summary": tail[0],
         "counts": counts,
@@ -234,7 +236,8 @@ def _lint_cost() -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"odmd-bdd lint failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    system = after.ru_stime - before.ru_stime
+    cpu = (after.ru_utime - before.ru_utime) + system
     return {"cpu_s": cpu, "wall_s": wall}
 
 
@@ -494,6 +497,8 @@ def _parallel(largest: dict, serial: list[dict], parallel: list[dict]) -> dict:
         "n2_samples_s": [r["wall_s"] for r in parallel],
         "serial_cpu_s": median([r["cpu_s"] for r in serial]),
         "n2_cpu_s": n2_cpu_s,
+        "serial_system_s": median([r["system_s"] for r in serial]),
+        "n2_system_s": median([r["system_s"] for r in parallel]),
         # Even spread perfectly over every CPU, the -n 2 run takes its CPU time / CPUs: the most
         # it can gain over the serial run on this machine.
         "cpu_bound_speedup": ratio(serial_s, n2_cpu_s / (os.cpu_count() or 1)),
