@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -116,12 +118,10 @@ with EmbeddedAws(http_invoke=False, preload=("ssm", "s3", "sqs")) as aws:
     assert done.stdout.split("\n")[:3] == ["v False", "0 True True", "True"]
 
 
-def test_the_plugin_registers_its_parts_without_scanning_installed_packages(pytester, monkeypatch):
-    """pytest looks each `pytest_plugins` name up among every installed package's entry points, a
-    scan of the environment per name; the plugin registers its parts by module instead."""
+def _unregistered_after_registering(pytester, monkeypatch, module, name: str, loads: Sequence[str]) -> list[str]:
+    """Register `module` as pytest would, with any scan of the installed packages' entry points
+    failing; the names of `loads` that are then not registered."""
     import importlib.metadata
-
-    import odmd_bdd.pytest_plugin as plugin
 
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     config = pytester.parseconfig()
@@ -130,14 +130,20 @@ def test_the_plugin_registers_its_parts_without_scanning_installed_packages(pyte
         raise AssertionError("scanned the installed packages' entry points")
 
     monkeypatch.setattr(importlib.metadata, "distributions", no_scan)
-    config.pluginmanager.register(plugin, "odmd_bdd.pytest_plugin")
-    assert [name for name in plugin.PARTS if config.pluginmanager.get_plugin(name) is None] == []
+    config.pluginmanager.register(module, name)
+    return [each for each in loads if config.pluginmanager.get_plugin(each) is None]
+
+
+def test_the_plugin_registers_its_parts_without_scanning_installed_packages(pytester, monkeypatch):
+    """pytest looks each `pytest_plugins` name up among every installed package's entry points, a
+    scan of the environment per name; the plugin registers its parts by module instead."""
+    import odmd_bdd.pytest_plugin as plugin
+
+    assert _unregistered_after_registering(pytester, monkeypatch, plugin, "odmd_bdd.pytest_plugin", plugin.PARTS) == []
 
 
 def test_the_project_conftest_registers_its_step_modules_without_scanning_installed_packages(pytester, monkeypatch):
-    import importlib.metadata
     import importlib.util
-    from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / "conftest.py"
     spec = importlib.util.spec_from_file_location("_odmd_project_conftest", path)
@@ -146,12 +152,7 @@ def test_the_project_conftest_registers_its_step_modules_without_scanning_instal
     spec.loader.exec_module(conftest)
     assert len(conftest.STEP_MODULES) >= 5, conftest.STEP_MODULES
 
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    config = pytester.parseconfig()
-
-    def no_scan(*args, **kwargs):
-        raise AssertionError("scanned the installed packages' entry points")
-
-    monkeypatch.setattr(importlib.metadata, "distributions", no_scan)
-    config.pluginmanager.register(conftest, "_odmd_project_conftest")
-    assert [name for name in conftest.STEP_MODULES if config.pluginmanager.get_plugin(name) is None] == []
+    missing = _unregistered_after_registering(
+        pytester, monkeypatch, conftest, "_odmd_project_conftest", conftest.STEP_MODULES
+    )
+    assert missing == []
