@@ -236,8 +236,7 @@ def _lint_cost() -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"odmd-bdd lint failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    system = after.ru_stime - before.ru_stime
-    cpu = (after.ru_utime - before.ru_utime) + system
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"cpu_s": cpu, "wall_s": wall}
 
 
