@@ -296,6 +296,78 @@ def _why_missed(r: dict, cpus: int) -> list[str]:
     return ["", "Why a missed target is missed on this machine (this run's numbers):", "", *notes]
 
 
+# Issue 15 as it was filed (its own table, measured on this machine type before the work on it).
+BEFORE_ISSUE_15 = {
+    "api_whole_s": 6.17,
+    "api_peer_s": 2.12,
+    "gui_whole_s": 12.16,
+    "gui_peer_s": 8.46,
+    "collect_only_s": 1.77,
+    "imports_s": 1.01,
+    "imports_peer_s": 0.56,
+    "enver_up_s": 2.83,
+    "enver_close_s": 0.22,
+    "suite_serial_s": 19.6,
+    "suite_n2_speedup": 1.05,
+    "prism_rps_ratio": 0.73,
+}
+
+
+def _before_after(r: dict) -> list[str]:
+    """Issue 15 item 1 asks for the start-up profiled before and after: its numbers against this run's."""
+    b = BEFORE_ISSUE_15
+    peers, start = r.get("peers") or {}, r.get("startup") or {}
+    w = peers.get("whole_process_s") or {}
+    enver = start.get("enver") or {}
+    ours, peer = _startup_phase(peers)
+    wall = (r.get("suite") or {}).get("wall") or {}
+    thr = r.get("throughput") or {}
+    rows = [
+        (
+            "UC1 `--layer api`, whole process",
+            f"{_s(b['api_whole_s'])} (peer {_s(b['api_peer_s'])})",
+            f"cold {_s(w.get('api_cold'))}, warm {_s(w.get('api_warm'))} (peer {_s(w.get('api_peer'))})",
+        ),
+        (
+            "UC1 GUI scenarios, whole process",
+            f"{_s(b['gui_whole_s'])} (peer {_s(b['gui_peer_s'])})",
+            f"cold {_s(w.get('gui_cold'))}, warm {_s(w.get('gui_warm'))} (peer {_s(w.get('gui_peer'))})",
+        ),
+        (
+            "`--collect-only` (now: `pytest features/ --collect-only`)",
+            _s(b["collect_only_s"]),
+            _s(start.get("collect_only_wall_s")),
+        ),
+        (
+            "imports at start-up (now: the whole start-up to `pytest_configure`, imports included; warm UC1 run)",
+            f"{_ms(b['imports_s'])} (peer {_ms(b['imports_peer_s'])})",
+            f"{_ms(ours)} (peer {_ms(peer)})",
+        ),
+        (
+            "the embedded enver and AWS up (then: the `enver` fixture; now: `resolve_enver`) / down",
+            f"{_ms(b['enver_up_s'])} / {_ms(b['enver_close_s'])}",
+            f"{_ms(enver.get('resolve_enver_s'))} / {_ms(enver.get('close_s'))}",
+        ),
+        (
+            "the full suite, serial; `-n 2` speed-up",
+            f"{_s(b['suite_serial_s'])}; {_x(b['suite_n2_speedup'])}",
+            f"{_s(wall.get('serial_s'))}; {_x(wall.get('speedup'))}",
+        ),
+        ("the embedded enver's throughput against Prism's", _x(b["prism_rps_ratio"]), _x(thr.get("rps_ratio"))),
+    ]
+    return [
+        "",
+        "## Before and after issue 15",
+        "",
+        "Then: the numbers issue 15 was filed with (its own table, same machine type). Now: this run. The step-by-step "
+        "profile of today's start-up is in Start-up, below.",
+        "",
+        "| measure | when issue 15 was filed | this run |",
+        "|---|---:|---:|",
+        *[f"| {label} | {then} | {now} |" for label, then, now in rows],
+    ]
+
+
 ISOLATION_LABELS = {
     "context": "a fresh context and page per scenario (`--gui-isolation context`)",
     "pool": "a pool of prepared contexts (each scenario takes one whose page exists; the pool is topped up)",
@@ -474,6 +546,7 @@ def render(r: dict, json_path: Path | str) -> str:
         *_targets(r),
         *_why_missed(r, m["cpus"]),
         *(_peers(r["peers"], m["cpus"]) if r.get("peers") else []),
+        *_before_after(r),
         "",
         "## Per scenario against bare scripts (the targets of issues 6 and 7)",
         "",

@@ -75,6 +75,7 @@ def test_the_quick_bench_runs_end_to_end_and_writes_json_and_markdown(tmp_path):
         "Summary: issue 15's targets",
         "Side by side with the peers (UC1)",
         "Where the API runs' time goes",
+        "Before and after issue 15",
         "API layer vs bare httpx",
         "GUI layer vs bare Playwright",
         "serial vs `-n 2`",
