@@ -5,10 +5,11 @@ Where the context comes from is the run's `--gui-isolation`:
 - `reset` (default): one context and page per worker, reset between scenarios the way Cypress
   isolates tests — the page leaves for about:blank on its own origin (its JS realm goes), that
   origin's sessionStorage and the window's name are cleared, and the page stays on that blank
-  document (a page that was on more than one origin is replaced by a new page instead); the
-  cookies, localStorage, IndexedDB, Cache Storage,
-  service workers and HTTP cache of every origin the scenario could reach are cleared (CDP
-  `Storage.clearDataForOrigin`, `Network.clearBrowserCache`), permissions are reset, the
+  document (a page that was on more than one origin, or pages the scenario opened besides it,
+  are closed and replaced by a new page instead); localStorage, IndexedDB, Cache Storage and
+  service workers of every origin the scenario could reach, every cookie of the context and the
+  HTTP cache are cleared (CDP `Storage.clearDataForOrigin`, `Network.clearBrowserCache`,
+  `clear_cookies`), permissions are reset, the
   previous capture's listeners are removed, and the next scenario gets its own run header,
   capture and trace, and a fresh navigation. No new context or renderer process per scenario.
 - `context`: a fresh context per scenario (the strict mode, as before).
