@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.localenv import running
 from odmd_bdd.localenv.running import RunningEnver
 from tests.conftest import replace_in
@@ -168,8 +169,6 @@ def test_a_changed_dataset_is_detected_and_a_fresh_enver_started(warm_project):
 def test_a_dead_enver_is_ignored_and_its_state_file_removed(warm_project):
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    from odmd_bdd.data.constellation import Constellation
-
     constellation = Constellation.load(warm_project.path / "fixtures/envers/constellation.yaml")
     path = running.state_path(warm_project.path)
     RunningEnver(
@@ -221,7 +220,140 @@ def test_faults_never_reach_a_reused_enver_nor_come_from_one(warm_project):
             ]
         )
         assert loaded["moto"] is True
+        # Refused, not forgotten: the state file still names it, and without the fault it is reused.
+        assert RunningEnver.read(running.state_path(warm_project.path)) == state
+        assert httpx.delete(f"{state.url}/_odmd/faults", trust_env=False).status_code == 200
+        result, loaded = _run(warm_project)
+        result.assert_outcomes(passed=7)
+        assert loaded["moto"] is False and f"reusing the running embedded enver (pid {state.pid}" in result.stdout.str()
+
+        # A fault of the web client (served to every page that loads) stops a reuse the same way.
+        client_fault = {"kind": "show", "operation": "login", "field": "user_id", "value": "someone else"}
+        faults = f"{state.url}/_odmd/web-client/faults"
+        assert httpx.put(faults, json=[client_fault], trust_env=False).status_code == 200
+        constellation = Constellation.load(warm_project.path / "fixtures/envers/constellation.yaml")
+        assert "has 1 fault(s) planted" in str(running.find(warm_project.path, constellation, "sfn").reason)
+        assert httpx.delete(faults, trust_env=False).status_code == 200
+        assert running.find(warm_project.path, constellation, "sfn").enver == state
     finally:
         process.terminate()
         process.wait(20)
     assert not Path(running.state_path(warm_project.path)).exists()  # it removed its state file as it stopped
+
+
+def test_keep_enver_beside_an_outdated_enver_started_by_hand_runs_with_its_own_and_leaves_that_one_be(warm_project):
+    """The hand-started enver is the user's to stop, and while it runs a new one does not take its
+    state file over: the run says so and starts its own (before, it waited 90 s for a state file)."""
+    process, state = _local_enver(warm_project)
+    try:
+        replace_in(warm_project.path / "fixtures/dataset/master-mock-dataset.yaml", "\n", "\n# changed\n")
+        result, loaded = _run(warm_project, "--keep-enver")
+        result.assert_outcomes(passed=7)
+        result.stdout.fnmatch_lines(
+            [
+                f"odmd-bdd: not reusing the embedded enver of .odmd/enver.json (pid {state.pid}, *) differs*",
+                "odmd-bdd: --keep-enver ignored (.odmd/enver.json names an enver started by `odmd-bdd local-enver` "
+                f"(pid {state.pid}); `odmd-bdd local-enver --stop` stops it): this run's enver stops with it",
+            ]
+        )
+        assert loaded["moto"] is True and "outlives this run" not in result.stdout.str()
+        assert process.poll() is None and RunningEnver.read(running.state_path(warm_project.path)) == state
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def test_a_kept_enver_a_change_made_outdated_is_replaced_by_the_next_keep_enver_run(warm_project):
+    first, _loaded = _run(warm_project, "--keep-enver")
+    first.assert_outcomes(passed=7)
+    old = RunningEnver.read(running.state_path(warm_project.path))
+    assert old is not None and old.started_by == "--keep-enver"
+    replace_in(warm_project.path / "fixtures/dataset/master-mock-dataset.yaml", "\n", "\n# changed\n")
+    second, _loaded = _run(warm_project, "--keep-enver")
+    second.assert_outcomes(passed=7)
+    new = RunningEnver.read(running.state_path(warm_project.path))
+    assert new is not None and new.pid != old.pid and new.digest != old.digest
+    second.stdout.fnmatch_lines([f"odmd-bdd: started an embedded enver that outlives this run (pid {new.pid}, *"])
+    assert not running.alive(old.pid)  # replaced, not left behind
+
+
+def test_a_running_enver_is_reusable_only_while_everything_it_answers_from_is_unchanged(warm_project):
+    """The digest covers the constellation file and every contract file a bundle reads, a part in a
+    folder of its own too; and the enver must answer from the pid its state file names."""
+    contracts = warm_project.path / "fixtures/contracts"
+    (contracts / "parts").mkdir()
+    (contracts / "identity-service.openapi.json").rename(contracts / "parts/identity-service.openapi.json")
+    replace_in(contracts / "identity-service.bundle.json", '"http": "', '"http": "parts/')
+    path = warm_project.path / "fixtures/envers/constellation.yaml"
+    process, state = _local_enver(warm_project)
+    other = None  # a live process that is not the enver
+
+    def found() -> running.Found:
+        return running.find(warm_project.path, Constellation.load(path), "sfn")
+
+    try:
+        assert found().enver == state
+        for changed in (path, contracts / "parts/identity-service.openapi.json"):
+            original = changed.read_bytes()
+            changed.write_bytes(original + b"\n")
+            assert "differs: the constellation, dataset, contracts or enver code changed" in str(found().reason)
+            changed.write_bytes(original)
+            assert found().enver == state
+        # A state file whose pid is alive but is not the enver's (a recycled pid): not that enver.
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        RunningEnver(**{**state.__dict__, "pid": other.pid}).write(running.state_path(warm_project.path))
+        assert f"does not answer: {state.url} is served by pid {state.pid}" in str(found().reason)
+    finally:
+        process.terminate()
+        process.wait(20)
+        if other is not None:
+            other.kill()
+            other.wait()
+
+
+def test_fresh_enver_and_explicit_addresses_never_reuse_a_running_enver(warm_project, monkeypatch):
+    process, state = _local_enver(warm_project)
+    try:
+        fresh, loaded = _run(warm_project, "--fresh-enver")
+        fresh.assert_outcomes(passed=7)
+        assert loaded["moto"] is True and "reusing" not in fresh.stdout.str()
+        # One service at an explicit address: the enver of this run hosts the others and its web
+        # client calls that address; a reused enver would serve all of them itself.
+        # (Its events go to that enver's own AWS, not this run's: only scenarios without events run.)
+        monkeypatch.setenv("ODMD_IDENTITY_BASE_URL", f"{state.url}/identity-service")
+        explicit, loaded = _run(warm_project, "-k", "refused")
+        explicit.assert_outcomes(passed=3, deselected=4)
+        assert loaded["moto"] is True and "reusing" not in explicit.stdout.str()
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def _stop_command(project: pytest.Pytester) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "odmd_bdd.tools.cli", "local-enver", "--stop"]
+    return subprocess.run(command, cwd=project.path, capture_output=True, text=True, timeout=60)
+
+
+def test_local_enver_stop_stops_the_enver_its_state_file_names_and_nothing_else(warm_project):
+    process, state = _local_enver(warm_project)
+    try:
+        stopped = _stop_command(warm_project)
+        assert (stopped.returncode, stopped.stdout.strip()) == (
+            0,
+            f"odmd-bdd: stopped the embedded enver (pid {state.pid}, {state.url})",
+        )
+        assert process.wait(20) is not None and not running.state_path(warm_project.path).exists()
+    finally:
+        process.kill()
+        process.wait(20)
+    # A state file left naming a pid the system gave to another process since: that process is not signalled.
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        RunningEnver(**{**state.__dict__, "pid": other.pid}).write(running.state_path(warm_project.path))
+        refused = _stop_command(warm_project)
+        assert refused.returncode == 1 and "does not answer as an embedded enver: left alone" in refused.stdout
+        assert other.poll() is None and not running.state_path(warm_project.path).exists()
+    finally:
+        other.kill()
+        other.wait()
+    assert "no running embedded enver" in _stop_command(warm_project).stdout

@@ -16,12 +16,15 @@ A fault plan is global to an enver, so a run with `--odmd-faults` never reuses o
 its faults in an enver of its own), `--keep-enver` with `--odmd-faults` is refused, and an
 enver with any fault planted is not reused. Anything that stops a reuse is said in one line
 and the run starts a fresh embedded enver; `--fresh-enver` skips the look-up.
+
+`--keep-enver` replaces an enver an earlier `--keep-enver` run kept (it waits for it to stop), but
+never one started by hand with `odmd-bdd local-enver`: beside an outdated one it keeps nothing and
+says so (the user stops theirs; while it runs, a new enver would not take its state file over).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -140,6 +143,10 @@ def _warm(config: pytest.Config, constellation: Constellation) -> RunningEnver |
             stale.remove(running.state_path(root))  # a dead enver's file only misleads the next run
     state = found.enver
     if state is None and config.getoption("keep_enver"):
+        held = _make_room(root)
+        if held is not None:
+            say(config, f"odmd-bdd: --keep-enver ignored ({held}): this run's enver stops with it")
+            return None
         state = _spawn(root, constellation)
         say(
             config,
@@ -155,12 +162,29 @@ def _warm(config: pytest.Config, constellation: Constellation) -> RunningEnver |
     return state
 
 
+def _make_room(root: Path) -> str | None:
+    """Free the project's state file for the enver this run keeps; why not, when an enver started by
+    hand (`odmd-bdd local-enver`) holds it: that one is the user's to stop, and while it runs a new
+    enver does not take the file over."""
+    path = running.state_path(root)
+    old = RunningEnver.read(path)
+    if old is None or not running.alive(old.pid):
+        return None
+    if not running.serves(old):  # a recycled pid or a hung enver: the file would only block the new one
+        old.remove(path)
+        return None
+    if old.started_by != KEPT_BY_RUN:
+        return (
+            f"{running.STATE_DIR}/{running.STATE_NAME} names an enver started by `odmd-bdd local-enver` "
+            f"(pid {old.pid}); `odmd-bdd local-enver --stop` stops it"
+        )
+    running.stop(old, path)  # an outdated enver a run kept: replaced, not left behind
+    return None
+
+
 def _spawn(root: Path, constellation: Constellation) -> RunningEnver:
     """Start `odmd-bdd local-enver` in a process of its own, detached from this run; wait for its state file."""
     path = running.state_path(root)
-    old = RunningEnver.read(path)
-    if old is not None and old.started_by == KEPT_BY_RUN and running.alive(old.pid):
-        os.kill(old.pid, signal.SIGTERM)  # an outdated enver a run kept: replaced, not left behind
     path.parent.mkdir(parents=True, exist_ok=True)
     log = path.parent / LOG_NAME
     command = [

@@ -10,7 +10,7 @@
 `ShareSnapshot`): a run reusing the enver resolves it from there, with no AWS call.
 
 The digest covers what the enver answers from: the constellation file, the dataset, every
-file of the contracts' folders, and the enver's own code (odmd_bdd's localenv, aws, events,
+file of the contracts' folders and every file a bundle reads, and the enver's own code (odmd_bdd's localenv, aws, events,
 data and contracts modules). A later `pytest features/` reuses the enver only when the digest
 is the one it computes itself, the pid is alive, `/_odmd/health` answers from that pid, the
 embedded AWS answers, and no fault is planted in it (a fault plan is global to an enver: it
@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +33,14 @@ import httpx
 
 from odmd_bdd import __version__, tls
 from odmd_bdd.data.constellation import Constellation
+from odmd_bdd.errors import EnverError
 
 STATE_DIR = ".odmd"  # under the project root; gitignored
 STATE_NAME = "enver.json"
 # The enver's own code: a reused enver runs the code it was started with, so a change to it is a change.
 CODE_ROOMS = ("localenv", "aws", "events", "data", "contracts")
 PROBE_TIMEOUT_S = 2.0
+STOP_WAIT_S = 15.0  # an enver asked to stop removes its state file within this (moto's shutdown included)
 
 
 def state_path(project: Path) -> Path:
@@ -89,6 +93,8 @@ def digest(constellation: Constellation) -> str:
     for spec in constellation.services.values():
         folder = spec.contract_path.parent  # bundles name their parts relative to it
         files |= {p for p in folder.iterdir() if p.is_file()}
+    for contracts in constellation.service_contracts.values():  # each file read, wherever a bundle points
+        files |= {Path(a.address).resolve() for a in contracts.artifacts if "://" not in a.address}
     package = Path(__file__).resolve().parent.parent
     for room in CODE_ROOMS:
         files |= set((package / room).rglob("*.py")) | set((package / room).rglob("*.json"))
@@ -100,6 +106,33 @@ def digest(constellation: Constellation) -> str:
         except OSError:
             sha.update(b"(unreadable)")
     return "sha256:" + sha.hexdigest()
+
+
+def serves(state: RunningEnver) -> bool:
+    """Whether the enver `state` names answers its health check from its own pid (the pid is not a
+    recycled one, and the enver is not hung)."""
+    try:
+        with httpx.Client(
+            timeout=PROBE_TIMEOUT_S, trust_env=False, verify=tls.context_for(state.url, state.endpoint_url)
+        ) as http:
+            return bool(http.get(f"{state.url}/_odmd/health").json().get("pid") == state.pid)
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return False
+
+
+def stop(state: RunningEnver, path: Path, within_s: float = STOP_WAIT_S) -> bool:
+    """SIGTERM the enver `state` names and wait until it is gone or has removed its state file `path`
+    (it does as it stops). False when it was already gone."""
+    try:
+        os.kill(state.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + within_s
+    while alive(state.pid) and RunningEnver.read(path) == state:
+        if time.monotonic() > deadline:
+            raise EnverError(f"the embedded enver of {path} (pid {state.pid}) did not stop within {within_s:g}s")
+        time.sleep(0.05)  # poll with a deadline
+    return True
 
 
 def alive(pid: int) -> bool:

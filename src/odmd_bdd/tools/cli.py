@@ -20,7 +20,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from odmd_bdd import __version__
@@ -117,15 +116,17 @@ def _stop_local_enver(project: Path) -> int:
     if state is None:
         print(f"odmd-bdd: no running embedded enver ({path} is missing or unreadable)")
         return 0
-    try:
-        os.kill(state.pid, signal.SIGTERM)
-    except ProcessLookupError:
+    if running.alive(state.pid) and not running.serves(state):  # a recycled pid is not ours to signal
+        path.unlink(missing_ok=True)
+        print(
+            f"odmd-bdd: pid {state.pid}, named by {path}, does not answer as an embedded enver: "
+            "left alone; removed the file"
+        )
+        return 1
+    if not running.stop(state, path):
         path.unlink(missing_ok=True)
         print(f"odmd-bdd: the embedded enver of {path} (pid {state.pid}) was gone; removed the file")
         return 0
-    deadline = time.monotonic() + 15
-    while path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)  # poll: it removes its state file as it stops
     print(f"odmd-bdd: stopped the embedded enver (pid {state.pid}, {state.url})")
     return 0
 
