@@ -351,7 +351,11 @@ def test_local_enver_stop_stops_the_enver_its_state_file_names_and_nothing_else(
     try:
         RunningEnver(**{**state.__dict__, "pid": other.pid}).write(running.state_path(warm_project.path))
         refused = _stop_command(warm_project)
-        assert refused.returncode == 1 and "does not answer as an embedded enver: left alone" in refused.stdout
+        assert (
+            refused.returncode == 1
+            and "does not answer as an embedded enver" in refused.stdout
+            and "left alone" in refused.stdout
+        )
         assert other.poll() is None and not running.state_path(warm_project.path).exists()
     finally:
         other.kill()

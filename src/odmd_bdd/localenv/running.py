@@ -10,11 +10,11 @@
 `ShareSnapshot`): a run reusing the enver resolves it from there, with no AWS call.
 
 The digest covers what the enver answers from: the constellation file, the dataset, every
-file of the contracts' folders and every file a bundle reads, and the enver's own code (odmd_bdd's localenv, aws, events,
-data and contracts modules). A later `pytest features/` reuses the enver only when the digest
-is the one it computes itself, the pid is alive, `/_odmd/health` answers from that pid, the
-embedded AWS answers, and no fault is planted in it (a fault plan is global to an enver: it
-would reach every run that shares it). Anything else is one line saying why, and the run
+file of the contracts' folders and every file a bundle reads (wherever it is), and the enver's
+own code (odmd_bdd's localenv, aws, events, data and contracts modules). A later
+`pytest features/` reuses the enver only when the digest is the one it computes itself, the pid
+is alive, `/_odmd/health` answers from that pid, the embedded AWS answers, and no fault is
+planted in it (a fault plan is global to an enver: it would reach every run that shares it). Anything else is one line saying why, and the run
 starts an embedded enver of its own.
 """
 

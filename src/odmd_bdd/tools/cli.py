@@ -119,8 +119,8 @@ def _stop_local_enver(project: Path) -> int:
     if running.alive(state.pid) and not running.serves(state):  # a recycled pid is not ours to signal
         path.unlink(missing_ok=True)
         print(
-            f"odmd-bdd: pid {state.pid}, named by {path}, does not answer as an embedded enver: "
-            "left alone; removed the file"
+            f"odmd-bdd: pid {state.pid}, named by {path}, does not answer as an embedded enver (a hung one, or "
+            "a pid the system has given another process since): left alone; removed the file"
         )
         return 1
     if not running.stop(state, path):
