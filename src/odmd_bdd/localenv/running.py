@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 
 from odmd_bdd import __version__, tls
+from odmd_bdd.contracts.loading import local_files
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.errors import EnverError
 
@@ -93,8 +94,7 @@ def digest(constellation: Constellation) -> str:
     for spec in constellation.services.values():
         folder = spec.contract_path.parent  # bundles name their parts relative to it
         files |= {p for p in folder.iterdir() if p.is_file()}
-    for contracts in constellation.service_contracts.values():  # each file read, wherever a bundle points
-        files |= {Path(a.address).resolve() for a in contracts.artifacts if "://" not in a.address}
+        files |= local_files(spec.contract_path)  # a bundle's parts, wherever they are
     package = Path(__file__).resolve().parent.parent
     for room in CODE_ROOMS:
         files |= set((package / room).rglob("*.py")) | set((package / room).rglob("*.json"))
