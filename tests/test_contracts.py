@@ -4,9 +4,12 @@ import pytest
 
 from odmd_bdd.checks import contract
 from odmd_bdd.checks.problems import lines
-from odmd_bdd.contracts import OpenApiContract, load_artifact, zod_issues
+from odmd_bdd.contracts import AsyncApiContract, OpenApiContract, load_artifact, zod_issues
 from odmd_bdd.contracts.artifacts import parse_artifact
 from odmd_bdd.errors import ContractError
+from odmd_bdd.events.sqs import queue_name
+from odmd_bdd.names import QUEUE_BASE_MAX, RUN_ID_MAX
+from tests.conftest import ROOT
 
 UUID = "550e8400-e29b-41d4-a716-446655440001"
 GOOD_KEY = {
@@ -161,3 +164,27 @@ def test_artifact_version_is_a_content_digest(tmp_path):
     assert first.version.startswith("sha256:") and load_artifact(path).version != first.version
     with pytest.raises(ContractError, match="cannot be read"):
         load_artifact(tmp_path / "missing.json")
+
+
+def _asyncapi_with_queue(name: str):
+    doc = json.loads((ROOT / "fixtures/contracts/identity-service.asyncapi.json").read_text(encoding="utf-8"))
+    doc["channels"]["identity-service.entity-created"]["bindings"]["sqs"]["queue"]["name"] = name
+    return AsyncApiContract("identity-service", parse_artifact(json.dumps(doc), "mem"))
+
+
+def test_a_queue_name_without_room_for_a_run_id_is_one_clear_error_at_load():
+    """A run's queue is `<queue>--<run id>` within SQS's 80 characters; cutting it instead would
+    put two runs' events on one queue."""
+    longest = "q" * QUEUE_BASE_MAX
+    assert _asyncapi_with_queue(longest).messages["EntityCreated"].queue == longest
+    runs = ("a" * RUN_ID_MAX, "m0001~" + "b" * (RUN_ID_MAX - 6))
+    assert len({queue_name(longest, run) for run in runs}) == 2  # each run keeps a queue of its own
+    with pytest.raises(ContractError) as caught:
+        _asyncapi_with_queue(longest + "q")
+    assert str(caught.value) == (
+        f"mem: /channels/identity-service.entity-created/bindings/sqs/queue/name: queue name {longest + 'q'!r} is "
+        f"{QUEUE_BASE_MAX + 1} characters; at most {QUEUE_BASE_MAX}, so that a run's queue `<queue>--<run id>` "
+        "fits SQS's 80"
+    )
+    with pytest.raises(ContractError, match="more than SQS's 80"):
+        queue_name(longest, "c" * (RUN_ID_MAX + 1))  # never cut to fit

@@ -43,6 +43,25 @@ def test_each_run_reads_only_its_own_events(enver, reference_constellation, mess
         b.close()
 
 
+def test_closing_one_runs_inbox_leaves_the_queues_and_events_of_every_other_run(
+    enver, reference_constellation, messages
+):
+    """Runs sharing an enver end at different times; one whose id begins with the other's is the
+    hardest neighbour for a clean-up by name prefix."""
+    root = reference_constellation.dataset.constants["ROOT_ENTITY_ID"]
+    first, second = EventInbox(enver.sqs(), messages, "run-close"), EventInbox(enver.sqs(), messages, "run-close2")
+    try:
+        create_root_entity(enver, reference_constellation, "run-close")
+        create_root_entity(enver, reference_constellation, "run-close2")
+        assert first.wait_for("EntityCreated", lambda p: p["entity_id"] == root, timeout=60)[0] is not None
+        first.close()
+        found, _seen = second.wait_for("EntityCreated", lambda p: p["entity_id"] == root, timeout=60)
+        assert found is not None and found.queue == "identity-service-entity-created--run-close2"
+    finally:
+        first.close()
+        second.close()
+
+
 def test_event_check_passes_on_the_dataset_payload_and_names_a_missing_one(enver, reference_constellation, messages):
     ds = reference_constellation.dataset
     create_root_entity(enver, reference_constellation, "run-c")

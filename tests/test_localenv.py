@@ -1,12 +1,14 @@
 """The embedded enver over real HTTP on 127.0.0.1: routes from contracts, answers from the dataset."""
 
 import time
+import uuid
 
 import httpx
 import pytest
 
 from odmd_bdd.checks.phase0 import choose_case, subset_score
 from odmd_bdd.localenv import Fault
+from odmd_bdd.localenv.runs import RunLog
 
 UUID = "550e8400-e29b-41d4-a716-446655440001"
 
@@ -236,3 +238,32 @@ def test_the_date_header_keeps_time_while_the_enver_waits_to_be_stopped(local_en
 
     first = date()
     _poll_until(lambda: date() != first, f"the Date header stayed {first!r}", interval=0.05)  # refreshed each second
+
+
+def test_each_run_keeps_its_own_state_on_a_shared_enver(local_enver, http, reference_constellation, consts):
+    """A link made in one run is not there in another (the second link of a run is a conflict), nor in
+    requests without a run id; however alike the run ids (scenario runs, two runs of one mutant)."""
+    body = reference_constellation.dataset.case("UC2.link_child_under_root").request["body"]
+    url = f"{local_enver.base_urls['chain-service']}/chain/link"
+    common = uuid.uuid4().hex
+    runs = (common[:15] + "1", common[:15] + "2", f"m0001~{common[:11]}a", f"m0001~{common[:11]}b")
+
+    def link(run: str | None) -> int:
+        headers = auth(consts) | ({"X-Odmd-Run": run} if run else {})
+        return http.post(url, json=body, headers=headers).status_code
+
+    link(None)  # requests without a run id share one anonymous run: it has linked now
+    assert [link(run) for run in runs] == [201, 201, 201, 201]
+    assert [link(run) for run in runs] == [409, 409, 409, 409]
+
+
+def test_the_run_log_forgets_only_the_oldest_runs_beyond_its_bound():
+    log = RunLog()
+    log.record("first", "UC2.link_child_under_root")
+    for n in range(1000):  # many runs sharing one long-lived enver, the first one still going
+        log.record(f"run-{n}", "UC1.login")
+    assert log.answered("first") == {"UC2.link_child_under_root"}
+    bounded = RunLog(max_runs=2)
+    for run in ("a", "b", "c"):
+        bounded.record(run, "UC1.login")
+    assert [bool(bounded.answered(run)) for run in ("a", "b", "c")] == [False, True, True]

@@ -12,7 +12,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from odmd_bdd.contracts.artifacts import Artifact
+from odmd_bdd.contracts.validation import pointer
 from odmd_bdd.errors import ContractError
+from odmd_bdd.names import QUEUE_BASE_MAX, RUN_QUEUE_SUFFIX, SQS_NAME_MAX
 
 _FORMATS = Draft202012Validator.FORMAT_CHECKER
 
@@ -50,6 +52,15 @@ class AsyncApiContract:
         self.messages: dict[str, Message] = {}
         for channel, item in (doc.get("channels") or {}).items():
             queue = ((((item or {}).get("bindings") or {}).get("sqs") or {}).get("queue") or {}).get("name", channel)
+            if len(str(queue)) > QUEUE_BASE_MAX:
+                where = pointer(
+                    ("channels", channel, *(("bindings", "sqs", "queue", "name") if queue != channel else ()))
+                )
+                raise ContractError(
+                    f"{artifact.address}: {where}: queue name {queue!r} is "
+                    f"{len(str(queue))} characters; at most {QUEUE_BASE_MAX}, so that a run's queue "
+                    f"`<queue>{RUN_QUEUE_SUFFIX}<run id>` fits SQS's {SQS_NAME_MAX}"
+                )
             for direction in ("subscribe", "publish"):
                 ref = (((item or {}).get(direction) or {}).get("message") or {}).get("$ref", "")
                 if not ref:
