@@ -8,7 +8,7 @@ from pathlib import Path
 LAYERS: tuple[str, ...] = ("api", "gui")  # every layer a scenario can run on, in run order
 DEFAULT_LAYER = LAYERS[0]  # the layer of a test not parametrized over layers
 RUN_HEADER = "X-Odmd-Run"  # the run id every request carries: per-run enver state and event queues
-RUN_ID_MAX = 18  # the longest run id: 16 hex characters, or a mutant's `m####~` and 12 hex characters
+RUN_ID_MAX = 20  # the longest run id: 16 hex characters, or a mutant's `m<number>~` and 12 hex (to m999999)
 RUN_QUEUE_SUFFIX = "--"  # a channel's queue for one run: `<queue>--<run id>`
 SQS_NAME_MAX = 80  # SQS queue names: at most 80 of [A-Za-z0-9_-]
 QUEUE_BASE_MAX = SQS_NAME_MAX - len(RUN_QUEUE_SUFFIX) - RUN_ID_MAX  # a queue name that leaves room for any run id

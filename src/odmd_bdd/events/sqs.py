@@ -24,7 +24,6 @@ from odmd_bdd.contracts import AsyncApiContract, Message
 from odmd_bdd.errors import ContractError, EnverError
 from odmd_bdd.names import QUEUE_BASE_MAX, RUN_QUEUE_SUFFIX, SQS_NAME_MAX
 
-RUN_SUFFIX = RUN_QUEUE_SUFFIX
 MAX_BATCH = 10  # ReceiveMessage's MaxNumberOfMessages: the most one receive returns
 _QUEUE_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -32,11 +31,11 @@ _QUEUE_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 def queue_name(base: str, run: str | None) -> str:
     """The SQS queue of a channel for one run (SQS names: 80 chars of [A-Za-z0-9_-]). A name that
     does not fit is an error, never cut: a cut run id would put two runs on one queue."""
-    name = base if not run else f"{base}{RUN_SUFFIX}{_QUEUE_CHARS.sub('_', run)}"
+    name = base if not run else f"{base}{RUN_QUEUE_SUFFIX}{_QUEUE_CHARS.sub('_', run)}"
     if len(name) > SQS_NAME_MAX:
         raise ContractError(
             f"queue {name!r} is {len(name)} characters, more than SQS's {SQS_NAME_MAX}: a channel's queue "
-            f"name may have at most {QUEUE_BASE_MAX}, to leave room for `{RUN_SUFFIX}<run id>`"
+            f"name may have at most {QUEUE_BASE_MAX}, to leave room for `{RUN_QUEUE_SUFFIX}<run id>`"
         )
     return name
 
