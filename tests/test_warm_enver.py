@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -93,6 +94,19 @@ def _local_enver(project: pytest.Pytester) -> tuple[subprocess.Popen, RunningEnv
         return state if state is not None and state.pid == process.pid else None
 
     return process, _wait_for(up, "odmd-bdd local-enver to write its state file")
+
+
+@contextmanager
+def _state_naming_another_process(project: pytest.Pytester, state: RunningEnver) -> Iterator[subprocess.Popen]:
+    """The project's state file as `state`, but naming a live process that is not the enver (a pid
+    the system has given to another process since); that process, killed after."""
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:  # it lives until its stdin closes
+        RunningEnver(**{**state.__dict__, "pid": other.pid}).write(running.state_path(project.path))
+        yield other
+    finally:
+        other.kill()
+        other.wait()
 
 
 def _run(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, bool]]:
@@ -286,7 +300,6 @@ def test_a_running_enver_is_reusable_only_while_everything_it_answers_from_is_un
     replace_in(contracts / "identity-service.bundle.json", '"http": "', '"http": "parts/')
     path = warm_project.path / "fixtures/envers/constellation.yaml"
     process, state = _local_enver(warm_project)
-    other = None  # a live process that is not the enver
 
     def found() -> running.Found:
         return running.find(warm_project.path, Constellation.load(path), "sfn")
@@ -300,15 +313,11 @@ def test_a_running_enver_is_reusable_only_while_everything_it_answers_from_is_un
             changed.write_bytes(original)
             assert found().enver == state
         # A state file whose pid is alive but is not the enver's (a recycled pid): not that enver.
-        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-        RunningEnver(**{**state.__dict__, "pid": other.pid}).write(running.state_path(warm_project.path))
-        assert f"does not answer: {state.url} is served by pid {state.pid}" in str(found().reason)
+        with _state_naming_another_process(warm_project, state):
+            assert f"does not answer: {state.url} is served by pid {state.pid}" in str(found().reason)
     finally:
         process.terminate()
         process.wait(20)
-        if other is not None:
-            other.kill()
-            other.wait()
 
 
 def test_fresh_enver_and_explicit_addresses_never_reuse_a_running_enver(warm_project, monkeypatch):
@@ -347,9 +356,7 @@ def test_local_enver_stop_stops_the_enver_its_state_file_names_and_nothing_else(
         process.kill()
         process.wait(20)
     # A state file left naming a pid the system gave to another process since: that process is not signalled.
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    try:
-        RunningEnver(**{**state.__dict__, "pid": other.pid}).write(running.state_path(warm_project.path))
+    with _state_naming_another_process(warm_project, state) as other:
         refused = _stop_command(warm_project)
         assert (
             refused.returncode == 1
@@ -357,7 +364,4 @@ def test_local_enver_stop_stops_the_enver_its_state_file_names_and_nothing_else(
             and "left alone" in refused.stdout
         )
         assert other.poll() is None and not running.state_path(warm_project.path).exists()
-    finally:
-        other.kill()
-        other.wait()
     assert "no running embedded enver" in _stop_command(warm_project).stdout
