@@ -108,13 +108,16 @@ def digest(constellation: Constellation) -> str:
     return "sha256:" + sha.hexdigest()
 
 
+def _probing(state: RunningEnver) -> httpx.Client:
+    """A client for asking the enver `state` names how it is (short timeout, no proxy)."""
+    return httpx.Client(timeout=PROBE_TIMEOUT_S, trust_env=False, verify=tls.context_for(state.url, state.endpoint_url))
+
+
 def serves(state: RunningEnver) -> bool:
     """Whether the enver `state` names answers its health check from its own pid (the pid is not a
     recycled one, and the enver is not hung)."""
     try:
-        with httpx.Client(
-            timeout=PROBE_TIMEOUT_S, trust_env=False, verify=tls.context_for(state.url, state.endpoint_url)
-        ) as http:
+        with _probing(state) as http:
             return bool(http.get(f"{state.url}/_odmd/health").json().get("pid") == state.pid)
     except (httpx.HTTPError, ValueError, AttributeError):
         return False
@@ -182,9 +185,7 @@ def find(project: Path, constellation: Constellation, transport: str = "http") -
 def _probe(state: RunningEnver) -> str | None:
     """None when the enver answers from its pid with no fault planted, else what is wrong."""
     try:
-        with httpx.Client(
-            timeout=PROBE_TIMEOUT_S, trust_env=False, verify=tls.context_for(state.url, state.endpoint_url)
-        ) as http:
+        with _probing(state) as http:
             health = http.get(f"{state.url}/_odmd/health").json()
             if health.get("pid") != state.pid:
                 return f"does not answer: {state.url} is served by pid {health.get('pid')}"
