@@ -58,7 +58,7 @@ def test_an_api_layer_run_never_imports_playwright(probed):
     result.assert_outcomes(passed=7)
     loaded = _loaded(probed)
     assert loaded["playwright"] is False, loaded
-    # start-up's heap is out of the cyclic collector's way (harness/heap.py): the plugin's modules,
+    # start-up's heap is out of the cyclic collector's way (odmd_bdd/heap.py): the plugin's modules,
     # the collected features, the enver's clients and moto are frozen, not walked by each collection
     assert loaded["frozen"] > 100_000, loaded
     assert loaded["moto"] is True  # the probe sees what the run imported: it started its embedded AWS

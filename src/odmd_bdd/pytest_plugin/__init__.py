@@ -9,14 +9,14 @@ autoloading off: pyproject.toml). Each hook and fixture delegates to one harness
     distribution.py xdist workers and CI shards (harness/shards.py)
     xdist_enver.py  which enver the xdist workers use (harness/worker_envers.py)
 
-The objects pytest made before it loaded the plugin are settled first (harness/heap.py).
+The objects pytest made before it loaded the plugin are settled first (odmd_bdd/heap.py).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from odmd_bdd.harness import heap
+from odmd_bdd import heap
 
 heap.settle()
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from odmd_bdd import heap
 from odmd_bdd.actors import World
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
 from odmd_bdd.data.placeholders import Constants
 from odmd_bdd.events.sqs import EventInbox, MessageIndex, NoEventBus
-from odmd_bdd.harness import gui_layer, heap, layer_actors, mutants, run_enver, worker_envers
+from odmd_bdd.harness import gui_layer, layer_actors, mutants, run_enver, worker_envers
 from odmd_bdd.harness.collection import constellation_path
 from odmd_bdd.harness.stash import CONSTELLATION, REDACTOR
 from odmd_bdd.names import DEFAULT_LAYER

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from odmd_bdd import heap
 from odmd_bdd.harness import (
     allure_report,
     collection,
     early_stop,
-    heap,
     layers,
     mutants,
     options,

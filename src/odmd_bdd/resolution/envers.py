@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import yaml
 
-from odmd_bdd import tls
+from odmd_bdd import heap, tls
 from odmd_bdd.aws.share import ShareNotFound, ShareSnapshot
 from odmd_bdd.contracts import Artifact, AsyncApiContract, OpenApiContract
 from odmd_bdd.data.constellation import Constellation, EnverSpec, ServiceSpec, SharedValue
@@ -175,6 +175,7 @@ def read_base_url_file(path: str | Path) -> dict[str, str]:
     return urls
 
 
+@heap.building()  # what it makes (an embedded AWS and enver, clients, contracts) lives as long as the Enver
 def resolve_enver(
     constellation: Constellation,
     name: str,

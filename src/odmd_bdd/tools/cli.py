@@ -55,9 +55,9 @@ def _local_enver(args: argparse.Namespace) -> int:
             resolved.close()
             raise OdmdError("resolve_enver(…, 'local') brought up no embedded enver")
         enver = resolved.local
-    from odmd_bdd.harness import heap
+    from odmd_bdd import heap
 
-    heap.settle()  # moto and its models live until it stops: each collection walked them (harness/heap.py)
+    heap.settle()  # moto and its models live until it stops: each collection walked them (odmd_bdd/heap.py)
     state = None
     path = running.state_path(args.project)
     claimed = RunningEnver.read(path)

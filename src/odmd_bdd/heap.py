@@ -12,12 +12,34 @@ collections skip (objects are still freed by reference counting; only reference 
 them are never reclaimed, which for objects that live until exit anyway costs nothing). It is
 called when the plugin loads, once the features are collected and once the enver is resolved;
 objects made later (each scenario's) are collected as before.
+
+`building()` pauses the collector while a block makes long-lived objects (an enver being
+resolved: moto, botocore's models, the contracts) and settles them when it ends. Collections
+during such a block find next to nothing to free (a resolved embedded enver left about 1% of
+its new objects unreachable) but walk the whole young heap again and again: about a sixth of
+the embedded enver's time to ready.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 
 
 def settle() -> None:
     gc.freeze()
+
+
+@contextlib.contextmanager
+def building() -> Iterator[None]:
+    """The cyclic collector paused for the block, whose objects are then settled; the collector
+    is left as the block found it (a nested block, or a caller that disabled it, keeps it off)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        settle()
+        if was_enabled:
+            gc.enable()
