@@ -62,6 +62,28 @@ def test_building_leaves_a_collector_it_found_off_off():
         gc.enable()
 
 
+def test_pause_and_resume_span_a_phase_and_leave_the_collector_as_found():
+    heap.pause()
+    try:
+        assert not gc.isenabled()
+        heap.pause()  # the plugin pauses on import and again when a run is configured
+        built = [_Built() for _ in range(1000)]
+        frozen_before = gc.get_freeze_count()
+    finally:
+        heap.resume()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= frozen_before + len(built)
+    heap.resume()  # a second resume (the run's end after its scenarios started) changes nothing
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        heap.pause()
+        heap.resume()
+        assert not gc.isenabled(), "resume() turned on a collector its caller had turned off"
+    finally:
+        gc.enable()
+
+
 def test_resolving_an_embedded_enver_runs_no_collection(reference_constellation, collections):
     """Start-up makes some hundred thousand objects: with the collector running, it walked them
     again and again (a sixth of the time to ready)."""

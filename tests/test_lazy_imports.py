@@ -30,6 +30,12 @@ HEAVY = (
 )
 PROBE = f"""
 
+def pytest_collection_finish(session):  # added by tests/test_lazy_imports.py
+    import gc
+
+    session.config.stash_gc_while_collecting = gc.isenabled()
+
+
 def pytest_sessionfinish(session):  # added by tests/test_lazy_imports.py
     import json, sys
     from pathlib import Path
@@ -38,6 +44,8 @@ def pytest_sessionfinish(session):  # added by tests/test_lazy_imports.py
 
     loaded = {{name: name in sys.modules for name in {HEAVY!r}}}
     loaded["frozen"] = gc.get_freeze_count()
+    loaded["gc_while_collecting"] = session.config.stash_gc_while_collecting
+    loaded["gc_after"] = gc.isenabled()
     Path(session.config.rootpath, "modules.json").write_text(json.dumps(loaded))
 """
 
@@ -53,6 +61,12 @@ def _loaded(project: pytest.Pytester) -> dict[str, bool]:
     return json.loads((project.path / "modules.json").read_text())
 
 
+def _assert_collector_paused_for_start_up_only(loaded: dict) -> None:
+    """From loading the plugin to the first scenario, collections would only walk start-up's
+    objects again (odmd_bdd/heap.py): the collector is off, and on again once the scenarios start."""
+    assert (loaded.pop("gc_while_collecting"), loaded.pop("gc_after")) == (False, True), loaded
+
+
 def test_an_api_layer_run_never_imports_playwright(probed):
     result = probed.runpytest_subprocess(UC1, "--layer", "api", "--fresh-enver")
     result.assert_outcomes(passed=7)
@@ -61,6 +75,7 @@ def test_an_api_layer_run_never_imports_playwright(probed):
     # start-up's heap is out of the cyclic collector's way (odmd_bdd/heap.py): the plugin's modules,
     # the collected features, the enver's clients and moto are frozen, not walked by each collection
     assert loaded["frozen"] > 100_000, loaded
+    _assert_collector_paused_for_start_up_only(loaded)
     assert loaded["moto"] is True  # the probe sees what the run imported: it started its embedded AWS
     assert loaded["moto.ec2"] is False  # moto.ssm's EC2 targets are never used: not imported (aws/embedded.py)
 
@@ -70,6 +85,7 @@ def test_collecting_the_features_imports_no_browser_aws_or_web_server(probed):
     assert result.ret == pytest.ExitCode.OK
     loaded = _loaded(probed)
     assert loaded.pop("frozen") > 0
+    _assert_collector_paused_for_start_up_only(loaded)
     assert loaded == dict.fromkeys(HEAVY, False)
 
 
@@ -156,3 +172,22 @@ def test_the_project_conftest_registers_its_step_modules_without_scanning_instal
         pytester, monkeypatch, conftest, "_odmd_project_conftest", conftest.STEP_MODULES
     )
     assert missing == []
+
+
+def test_a_second_run_in_one_process_pauses_the_collector_too(probed):
+    """The plugin pauses the collector when it is imported, and again when a run is configured:
+    a second `pytest.main` in the same process imports nothing new. (pytester's inline runs
+    re-import the plugin each time, so two real `pytest.main` calls in a subprocess.)"""
+    code = """
+import json, sys, pytest
+from pathlib import Path
+for _ in range(2):
+    assert pytest.main(["features/", "--collect-only", "-q"]) == 0
+    print(json.dumps(json.loads(Path("modules.json").read_text())))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=probed.path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    runs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(runs) == 2, done.stdout[-2000:]
+    for loaded in runs:
+        _assert_collector_paused_for_start_up_only(loaded)

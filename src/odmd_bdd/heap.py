@@ -13,6 +13,10 @@ them are never reclaimed, which for objects that live until exit anyway costs no
 called when the plugin loads, once the features are collected and once the enver is resolved;
 objects made later (each scenario's) are collected as before.
 
+`pause()` and `resume()` do the same for a phase that spans pytest's hooks: from the moment
+pytest loads the plugin (the engine's modules import) through configuration and collection
+(the project, the features, the steps) to the first scenario.
+
 `building()` pauses the collector while a block makes long-lived objects (an enver being
 resolved: moto, botocore's models, the contracts) and settles them when it ends. Collections
 during such a block find next to nothing to free (a resolved embedded enver left about 1% of
@@ -25,6 +29,8 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+
+_paused = False  # pause() turned the collector off; resume() turns it back on
 
 
 def settle() -> None:
@@ -43,3 +49,20 @@ def building() -> Iterator[None]:
         settle()
         if was_enabled:
             gc.enable()
+
+
+def pause() -> None:
+    """The collector off until `resume()`; a collector already off (by the caller) stays as it is."""
+    global _paused
+    if gc.isenabled():
+        gc.disable()
+        _paused = True
+
+
+def resume() -> None:
+    """What was built since `pause()` settled, and the collector back on if `pause()` turned it off."""
+    global _paused
+    settle()
+    if _paused:
+        _paused = False
+        gc.enable()
