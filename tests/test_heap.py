@@ -4,6 +4,7 @@ then left as it was found, with what was built out of its way."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,7 +18,7 @@ class _Built:
 
 
 @pytest.fixture
-def collections() -> list[int]:
+def collections() -> Iterator[list[int]]:
     """Every collection the cyclic collector starts while the test runs (its generation)."""
     seen: list[int] = []
 

@@ -9,7 +9,8 @@ autoloading off: pyproject.toml). Each hook and fixture delegates to one harness
     distribution.py xdist workers and CI shards (harness/shards.py)
     xdist_enver.py  which enver the xdist workers use (harness/worker_envers.py)
 
-The objects pytest made before it loaded the plugin are settled first, and the cyclic collector\nis paused until the first scenario (odmd_bdd/heap.py).
+The objects pytest made before it loaded the plugin are settled first, and the cyclic collector
+is paused until the first scenario (odmd_bdd/heap.py).
 """
 
 from __future__ import annotations
