@@ -117,14 +117,14 @@ def _stop_local_enver(project: Path) -> int:
         print(f"odmd-bdd: no running embedded enver ({path} is missing or unreadable)")
         return 0
     if running.alive(state.pid) and not running.serves(state):  # a recycled pid is not ours to signal
-        path.unlink(missing_ok=True)
+        state.remove(path)
         print(
             f"odmd-bdd: pid {state.pid}, named by {path}, does not answer as an embedded enver (a hung one, or "
             "a pid the system has given another process since): left alone; removed the file"
         )
         return 1
     if not running.stop(state, path):
-        path.unlink(missing_ok=True)
+        state.remove(path)
         print(f"odmd-bdd: the embedded enver of {path} (pid {state.pid}) was gone; removed the file")
         return 0
     print(f"odmd-bdd: stopped the embedded enver (pid {state.pid}, {state.url})")
