@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from odmd_bdd import heap
 from odmd_bdd.actors import World
 from odmd_bdd.data.constellation import Constellation
 from odmd_bdd.data.dataset import Dataset
@@ -55,8 +54,7 @@ def enver(pytestconfig: pytest.Config, constellation: Constellation) -> Iterator
     """The enver under test, resolved once per session (a run reuses a running embedded enver of the
     project: harness/warm_enver.py; an xdist worker does as its controller found: harness/worker_envers.py)."""
     attach = worker_envers.attach_to(pytestconfig, constellation)
-    resolved = run_enver.open_enver(pytestconfig, constellation, attach)
-    heap.settle()  # its clients, contracts (and an embedded AWS) live until the end
+    resolved = run_enver.open_enver(pytestconfig, constellation, attach)  # resolve_enver settles what it built
     yield resolved
     resolved.close()
 
