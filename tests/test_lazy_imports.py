@@ -175,9 +175,9 @@ def test_the_project_conftest_registers_its_step_modules_without_scanning_instal
 
 
 def test_a_second_run_in_one_process_pauses_the_collector_too(probed):
-    """The plugin pauses the collector when it is imported, and again when a run is configured:
-    a second `pytest.main` in the same process imports nothing new. (pytester's inline runs
-    re-import the plugin each time, so two real `pytest.main` calls in a subprocess.)"""
+    """The plugin pauses the collector each time a run registers it: a second `pytest.main` in the
+    same process imports nothing new. (pytester's inline runs re-import the plugin each time, so
+    two real `pytest.main` calls in a subprocess.)"""
     code = """
 import json, sys, pytest
 from pathlib import Path
@@ -191,3 +191,18 @@ for _ in range(2):
     assert len(runs) == 2, done.stdout[-2000:]
     for loaded in runs:
         _assert_collector_paused_for_start_up_only(loaded)
+
+
+def test_importing_the_plugin_or_a_run_refused_at_parsing_leaves_the_collector_on(probed):
+    """Only a run pauses the collector, and a run that pytest refuses before configuring it (an
+    unknown option) resumes it too: the process goes on with its collector as it was."""
+    code = """
+import gc, pytest
+import odmd_bdd.pytest_plugin
+print(gc.isenabled())
+code = pytest.main(["features/", "--no-such-option"])
+print(int(code), gc.isenabled())
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=probed.path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.split() == ["True", str(int(pytest.ExitCode.USAGE_ERROR)), "True"], done.stdout

@@ -20,7 +20,6 @@ import pytest
 from odmd_bdd import heap
 
 heap.settle()
-heap.pause()  # resumed when the scenarios start (hooks.pytest_runtestloop) or the run ends
 
 PARTS = (
     "odmd_bdd.pytest_plugin.hooks",
@@ -33,6 +32,16 @@ PARTS = (
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     """Register the parts as this plugin is registered. Not through `pytest_plugins`: pytest looks
     each name listed there up among every installed package's entry points first, a scan of the
-    whole environment per name."""
+    whole environment per name.
+
+    The cyclic collector is paused from here, before the parts import the engine, until the
+    scenarios start (hooks.pytest_runtestloop) or the run ends however it ends: the run's config
+    resumes it in its clean-up, which pytest runs after a usage error too. Paused on registration,
+    not on import, so that importing the module alone pauses nothing and every run in a process
+    (each registers the plugin anew) is paused."""
+    heap.pause()
+    config = pluginmanager.get_plugin("pytestconfig")  # the Config registers itself under that name
+    if config is not None:
+        config.add_cleanup(heap.resume)
     for name in PARTS:
         pluginmanager.import_plugin(name)

@@ -30,7 +30,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    heap.pause()  # again for a second pytest.main in one process: the plugin's import paused only the first
     step_lookup.install()  # pytest-bdd's step lookup, remembered per module
     warm_enver.check_options(config)
     collection.load_project(config)
@@ -45,10 +44,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
     heap.resume()  # start-up is over (an xdist controller collects nothing): scenarios' objects are collected
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    heap.resume()  # a run that stopped before its scenarios
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
